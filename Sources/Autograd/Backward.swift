@@ -1,0 +1,227 @@
+/// Misuse of the gradient machinery, reported with what to do about it.
+///
+/// The throwing entry points (``Tensor/tryBackward(upstream:retainGraph:createGraph:trace:)``,
+/// ``gradients(of:wrt:upstream:retainGraph:createGraph:)``) throw these; ``Tensor/backward(upstream:retainGraph:createGraph:trace:)``
+/// stops the program with the same message, as Swift does for an array index out of range.
+public enum AutogradError: Error, CustomStringConvertible, Equatable {
+    /// `backward()` on a tensor that no recorded op produced.
+    case doesNotRequireGrad(shape: [Int])
+    /// `backward()` without an upstream gradient on a tensor with more than one element.
+    case nonScalarWithoutUpstream(shape: [Int])
+    /// The upstream gradient's shape differs from the tensor's.
+    case upstreamShapeMismatch(tensor: [Int], upstream: [Int])
+    /// The graph was freed by an earlier backward pass.
+    case graphReleased(op: String)
+
+    public var description: String {
+        switch self {
+        case .doesNotRequireGrad(let shape):
+            return "backward: the tensor of shape \(shape) does not require gradients: no recorded op produced it. "
+                + "Make its inputs leaves with requiringGrad(), and do not compute it inside withoutGradients { }."
+        case .nonScalarWithoutUpstream(let shape):
+            return "backward: the tensor of shape \(shape) is not a scalar; pass the gradient of the loss with "
+                + "respect to it as backward(upstream:), or reduce it first (for example with .sum())."
+        case .upstreamShapeMismatch(let tensor, let upstream):
+            return "backward: upstream gradient of shape \(upstream) does not match the tensor's shape \(tensor)"
+        case .graphReleased(let op):
+            return "backward: the graph through '\(op)' was already freed by an earlier backward pass. "
+                + "Call backward(retainGraph: true) the first time to backpropagate through it again."
+        }
+    }
+}
+
+/// One line of the chain rule as the backward pass applies it, for teaching and debugging.
+public struct ChainRuleStep: CustomStringConvertible, Sendable {
+    /// The op whose rule ran, as named on the tape ("mul7").
+    public let op: String
+    /// The gradient of the loss with respect to the op's output.
+    public let upstream: String
+    /// For each input: its name on the tape and the gradient the rule passes to it.
+    public let contributions: [(input: String, gradient: String)]
+
+    public var description: String {
+        var lines = ["∂L/∂\(op) = \(upstream)"]
+        for c in contributions {
+            lines.append("  → ∂L/∂\(c.input) += \(c.gradient)")
+        }
+        return lines.joined(separator: "\n")
+    }
+}
+
+extension Tensor {
+    /// Backpropagates from this tensor: the gradient of `self` (or of `upstream · self` for a
+    /// non-scalar) with respect to every leaf it depends on is added to that leaf's ``grad``.
+    ///
+    /// ```swift
+    /// let x = Tensor<Double>(3).requiringGrad()
+    /// let y = x * x * x
+    /// y.backward()
+    /// x.grad!.scalar    // 27
+    /// ```
+    /// - Parameters:
+    ///   - upstream: the gradient flowing in; required unless `self` has one element.
+    ///   - retainGraph: keep the graph so that backward can run through it again.
+    ///   - createGraph: record the backward pass itself, so that gradients can be
+    ///     differentiated again (implies `retainGraph`).
+    ///   - trace: called with each chain-rule step as it is applied.
+    /// - Precondition: `self` requires gradients and the graph has not been freed
+    ///   (see ``AutogradError`` for the messages; ``tryBackward(upstream:retainGraph:createGraph:trace:)`` throws them instead).
+    public func backward(upstream: Tensor? = nil, retainGraph: Bool = false, createGraph: Bool = false,
+                         trace: ((ChainRuleStep) -> Void)? = nil) {
+        do {
+            try tryBackward(upstream: upstream, retainGraph: retainGraph, createGraph: createGraph, trace: trace)
+        } catch {
+            fatalError("\(error)")
+        }
+    }
+
+    /// ``backward(upstream:retainGraph:createGraph:trace:)`` that throws an ``AutogradError`` on misuse.
+    public func tryBackward(upstream: Tensor? = nil, retainGraph: Bool = false, createGraph: Bool = false,
+                            trace: ((ChainRuleStep) -> Void)? = nil) throws {
+        _ = try Backpropagation.run(from: self, upstream: upstream, targets: nil, retainGraph: retainGraph || createGraph,
+                                    createGraph: createGraph, trace: trace)
+    }
+}
+
+/// The gradients of `output` with respect to each of `inputs`, without touching any
+/// stored ``Tensor/grad``. Inputs may be leaves or intermediate tensors of the graph; an input
+/// that `output` does not depend on gets a zero gradient.
+///
+/// ```swift
+/// let w = Tensor<Double>([1, 2]).requiringGrad()
+/// let b = Tensor<Double>(0.5).requiringGrad()
+/// let loss = (w * w).sum() + b
+/// let g = try gradients(of: loss, wrt: [w, b])   // [[2, 4], 1]
+/// ```
+/// With `createGraph: true` the returned gradients are themselves recorded and can be
+/// differentiated again (Hessians, double backward).
+public func gradients<Scalar>(of output: Tensor<Scalar>, wrt inputs: [Tensor<Scalar>], upstream: Tensor<Scalar>? = nil,
+                              retainGraph: Bool = false, createGraph: Bool = false) throws -> [Tensor<Scalar>] {
+    let targets = inputs.map { $0.node }
+    let found = try Backpropagation.run(from: output, upstream: upstream, targets: targets.compactMap { $0 },
+                                        retainGraph: retainGraph || createGraph, createGraph: createGraph, trace: nil)
+    return zip(inputs, targets).map { input, node in
+        if let node, let g = found[ObjectIdentifier(node)] { return g }
+        return Tensor<Scalar>.zeros(input.shape)
+    }
+}
+
+/// The value of `body` at `x` and its gradient with respect to `x`.
+///
+/// ```swift
+/// let (value, gradient) = valueWithGradient(at: Tensor<Double>([1, 2])) { x in (x * x).sum() }
+/// // value 5, gradient [2, 4]
+/// ```
+/// - Precondition: `body` returns a tensor with one element.
+public func valueWithGradient<Scalar>(at x: Tensor<Scalar>, in body: (Tensor<Scalar>) -> Tensor<Scalar>)
+    -> (value: Tensor<Scalar>, gradient: Tensor<Scalar>) {
+    let leaf = x.detached().requiringGrad(named: "x")
+    let value = withRecording(true) { body(leaf) }
+    guard value.node != nil else { return (value, Tensor<Scalar>.zeros(x.shape)) }
+    do {
+        let g = try gradients(of: value, wrt: [leaf])
+        return (value.detached(), g[0])
+    } catch {
+        fatalError("valueWithGradient: \(error)")
+    }
+}
+
+/// The same for a function of several tensors.
+public func valueWithGradient<Scalar>(at xs: [Tensor<Scalar>], in body: ([Tensor<Scalar>]) -> Tensor<Scalar>)
+    -> (value: Tensor<Scalar>, gradients: [Tensor<Scalar>]) {
+    let leaves = xs.enumerated().map { $1.detached().requiringGrad(named: "x\($0)") }
+    let value = withRecording(true) { body(leaves) }
+    guard value.node != nil else { return (value, xs.map { Tensor<Scalar>.zeros($0.shape) }) }
+    do {
+        return (value.detached(), try gradients(of: value, wrt: leaves))
+    } catch {
+        fatalError("valueWithGradient: \(error)")
+    }
+}
+
+/// The reverse walk over the tape. Iterative, so graphs of any depth work.
+enum Backpropagation {
+    /// Runs backward from `root`. With `targets`, returns their gradients and leaves `grad`
+    /// untouched; without, accumulates into every reached leaf's `grad`.
+    static func run<Scalar>(from root: Tensor<Scalar>, upstream: Tensor<Scalar>?, targets: [Node<Scalar>]?,
+                            retainGraph: Bool, createGraph: Bool,
+                            trace: ((ChainRuleStep) -> Void)?) throws -> [ObjectIdentifier: Tensor<Scalar>] {
+        guard let rootNode = root.node else { throw AutogradError.doesNotRequireGrad(shape: root.shape) }
+        let seed: Tensor<Scalar>
+        if let upstream {
+            guard upstream.shape == root.shape else {
+                throw AutogradError.upstreamShapeMismatch(tensor: root.shape, upstream: upstream.shape)
+            }
+            seed = upstream
+        } else {
+            guard root.count == 1 else { throw AutogradError.nonScalarWithoutUpstream(shape: root.shape) }
+            seed = Tensor<Scalar>.ones(root.shape)
+        }
+        let order = topologicalOrder(from: rootNode)
+        let targetSet = targets.map { Set($0.map(ObjectIdentifier.init)) }
+
+        // Which nodes lead to something that wants a gradient. `order` lists inputs before users.
+        var relevant = Set<ObjectIdentifier>()
+        for node in order {
+            let id = ObjectIdentifier(node)
+            let wanted = targetSet.map { $0.contains(id) } ?? node.isLeaf
+            if wanted || node.inputs.contains(where: { $0.node.map { relevant.contains(ObjectIdentifier($0)) } ?? false }) {
+                relevant.insert(id)
+            }
+        }
+
+        var pending: [ObjectIdentifier: Tensor<Scalar>] = [ObjectIdentifier(rootNode): seed]
+        var results: [ObjectIdentifier: Tensor<Scalar>] = [:]
+
+        try withRecording(createGraph) {
+            for node in order.reversed() {
+                let id = ObjectIdentifier(node)
+                guard relevant.contains(id), let g = pending.removeValue(forKey: id) else { continue }
+                if let targetSet {
+                    if targetSet.contains(id) { results[id] = g }
+                } else if node.isLeaf {
+                    node.grad = node.grad.map { $0 + g } ?? g
+                }
+                if node.isLeaf { continue }
+                guard !node.isReleased, let rule = node.rule else { throw AutogradError.graphReleased(op: node.op) }
+                let output = Tensor(shape: node.shape, scalars: node.output, node: createGraph ? node : nil)
+                let needs = node.inputs.map { $0.node.map { relevant.contains(ObjectIdentifier($0)) } ?? false }
+                let inputs = createGraph ? node.inputs : node.inputs.map { $0.detached() }
+                let grads = rule(RuleContext(upstream: g, inputs: inputs, output: output, needsGradient: needs))
+                precondition(grads.count == node.inputs.count, "rule of \(node.op) returned \(grads.count) gradients")
+                var contributions: [(String, String)] = []
+                for (i, input) in node.inputs.enumerated() where needs[i] {
+                    guard let inputNode = input.node, let contribution = grads[i] else { continue }
+                    precondition(contribution.shape == input.shape,
+                                 "rule of \(node.op) gave gradient of shape \(contribution.shape) for input \(input.shape)")
+                    let key = ObjectIdentifier(inputNode)
+                    pending[key] = pending[key].map { $0 + contribution } ?? contribution
+                    if trace != nil { contributions.append((inputNode.displayName, contribution.compactDescription)) }
+                }
+                trace?(ChainRuleStep(op: node.displayName, upstream: g.compactDescription, contributions: contributions))
+                if !retainGraph { node.release() }
+            }
+        }
+        return results
+    }
+
+    /// Every node reachable from `root`, each after all of its inputs (iterative post-order DFS).
+    static func topologicalOrder<Scalar>(from root: Node<Scalar>) -> [Node<Scalar>] {
+        var order: [Node<Scalar>] = []
+        var visited = Set<ObjectIdentifier>([ObjectIdentifier(root)])
+        var stack: [(node: Node<Scalar>, nextInput: Int)] = [(root, 0)]
+        while let top = stack.last {
+            let inputs = top.node.inputs
+            if top.nextInput < inputs.count {
+                stack[stack.count - 1].nextInput += 1
+                if let child = inputs[top.nextInput].node, visited.insert(ObjectIdentifier(child)).inserted {
+                    stack.append((child, 0))
+                }
+            } else {
+                order.append(top.node)
+                stack.removeLast()
+            }
+        }
+        return order
+    }
+}

@@ -1,0 +1,387 @@
+import Foundation
+
+// The raw loops behind the ops. Nothing here knows about the tape: each kernel reads
+// buffers and writes a buffer. `_Kernels<S>.specialized()` is called once per concrete
+// scalar type, so every closure in the table points at code compiled for that type.
+
+/// An elementwise function of one tensor, applied by the unary kernel.
+@usableFromInline
+enum UnaryKernel<S: TensorScalar>: Sendable {
+    case negate, exp, log, sqrt, abs, tanh, sigmoid, relu, sign
+    /// 1 where x > 0, else `otherwise` (the derivative of relu and leaky relu).
+    case step(otherwise: S)
+    case leakyRelu(slope: S)
+    case powScalar(S)
+    case addScalar(S)
+    case mulScalar(S)
+    case clamp(lower: S, upper: S)
+    /// 1 where lower ≤ x ≤ upper, else 0 (the derivative of clamp).
+    case insideMask(lower: S, upper: S)
+    case reciprocal
+}
+
+/// An elementwise function of two broadcast tensors, applied by the binary kernel.
+@usableFromInline
+enum BinaryKernel: Sendable {
+    case add, subtract, multiply, divide, pow, maximum, minimum
+    /// Comparison masks: 1 where the comparison holds, else 0.
+    case greater, greaterEqual, less, lessEqual, equal
+}
+
+/// The reductions the reduce kernel performs over a set of axes.
+@usableFromInline
+enum ReduceKernel: Sendable { case sum, max, min }
+
+/// A view of a buffer as broadcast to an output shape: offset and per-axis strides
+/// (0 on broadcast axes).
+@usableFromInline
+struct StridedView: Sendable {
+    var offset: Int
+    var strides: [Int]
+}
+
+/// A table of kernels compiled for one scalar type. Public only because
+/// ``TensorScalar`` must name it; its members are internal.
+public struct _Kernels<S: TensorScalar>: Sendable {
+    let unary: @Sendable (UnaryKernel<S>, UnsafeBufferPointer<S>, UnsafeMutableBufferPointer<S>) -> Void
+    let binary: @Sendable (BinaryKernel, UnsafeBufferPointer<S>, StridedView, UnsafeBufferPointer<S>, StridedView,
+                           [Int], UnsafeMutableBufferPointer<S>) -> Void
+    let select: @Sendable (UnsafeBufferPointer<S>, StridedView, UnsafeBufferPointer<S>, StridedView,
+                           UnsafeBufferPointer<S>, StridedView, [Int], UnsafeMutableBufferPointer<S>) -> Void
+    let copy: @Sendable (UnsafeBufferPointer<S>, StridedView, [Int], UnsafeMutableBufferPointer<S>) -> Void
+    let reduce: @Sendable (ReduceKernel, UnsafeBufferPointer<S>, [Int], Set<Int>, UnsafeMutableBufferPointer<S>,
+                           UnsafeMutablePointer<Int>?) -> Void
+    let matmul: @Sendable (UnsafeBufferPointer<S>, StridedView, UnsafeBufferPointer<S>, StridedView,
+                           [Int], Int, Int, Int, UnsafeMutableBufferPointer<S>) -> Void
+    let unfold: @Sendable (UnsafeBufferPointer<S>, ConvGeometry, S, UnsafeMutableBufferPointer<S>) -> Void
+    let fold: @Sendable (UnsafeBufferPointer<S>, ConvGeometry, UnsafeMutableBufferPointer<S>) -> Void
+
+    /// Builds the table; called once per concrete type, so the compiler specialises
+    /// each kernel for it.
+    public static func specialized() -> _Kernels<S> {
+        _Kernels(
+            unary: { op, x, out in Loops.unary(op, x, out) },
+            binary: { op, a, av, b, bv, shape, out in Loops.binary(op, a, av, b, bv, shape, out) },
+            select: { c, cv, a, av, b, bv, shape, out in Loops.select(c, cv, a, av, b, bv, shape, out) },
+            copy: { x, xv, shape, out in Loops.copy(x, xv, shape, out) },
+            reduce: { op, x, shape, axes, out, winners in Loops.reduce(op, x, shape, axes, out, winners) },
+            matmul: { a, av, b, bv, batch, m, k, n, out in Loops.matmul(a, av, b, bv, batch, m, k, n, out) },
+            unfold: { x, g, pad, out in Loops.unfold(x, g, pad, out) },
+            fold: { x, g, out in Loops.fold(x, g, out) })
+    }
+}
+
+/// Geometry of a 2-D sliding window over NCHW images (shared by unfold and fold).
+@usableFromInline
+struct ConvGeometry: Sendable, Hashable {
+    var batch: Int, channels: Int, height: Int, width: Int
+    var kernelHeight: Int, kernelWidth: Int
+    var strideY: Int, strideX: Int
+    var padY: Int, padX: Int
+    var outHeight: Int { (height + 2 * padY - kernelHeight) / strideY + 1 }
+    var outWidth: Int { (width + 2 * padX - kernelWidth) / strideX + 1 }
+}
+
+enum Loops {
+    @inline(__always)
+    static func unaryMap<S: TensorScalar>(_ x: UnsafeBufferPointer<S>, _ out: UnsafeMutableBufferPointer<S>,
+                                          _ f: (S) -> S) {
+        for i in 0..<x.count { out[i] = f(x[i]) }
+    }
+
+    static func unary<S: TensorScalar>(_ op: UnaryKernel<S>, _ x: UnsafeBufferPointer<S>,
+                                       _ out: UnsafeMutableBufferPointer<S>) {
+        switch op {
+        case .negate: unaryMap(x, out) { -$0 }
+        case .exp: unaryMap(x, out) { S.exp($0) }
+        case .log: unaryMap(x, out) { S.log($0) }
+        case .sqrt: unaryMap(x, out) { $0.squareRoot() }
+        case .abs: unaryMap(x, out) { Swift.abs($0) }
+        case .tanh: unaryMap(x, out) { S.tanh($0) }
+        case .sigmoid:
+            // Split by sign so that exp never overflows.
+            unaryMap(x, out) { v in
+                if v >= 0 { return 1 / (1 + S.exp(-v)) }
+                let e = S.exp(v)
+                return e / (1 + e)
+            }
+        case .relu: unaryMap(x, out) { $0 > 0 ? $0 : 0 }
+        case .sign: unaryMap(x, out) { $0 > 0 ? 1 : ($0 < 0 ? -1 : ($0.isNaN ? $0 : 0)) }
+        case .step(let otherwise): unaryMap(x, out) { $0 > 0 ? 1 : otherwise }
+        case .leakyRelu(let slope): unaryMap(x, out) { $0 > 0 ? $0 : $0 * slope }
+        case .powScalar(let p):
+            if p == 2 { unaryMap(x, out) { $0 * $0 } } else { unaryMap(x, out) { S.pow($0, p) } }
+        case .addScalar(let c): unaryMap(x, out) { $0 + c }
+        case .mulScalar(let c): unaryMap(x, out) { $0 * c }
+        case .clamp(let lo, let hi): unaryMap(x, out) { Swift.min(Swift.max($0, lo), hi) }
+        case .insideMask(let lo, let hi): unaryMap(x, out) { ($0 >= lo && $0 <= hi) ? 1 : 0 }
+        case .reciprocal: unaryMap(x, out) { 1 / $0 }
+        }
+    }
+
+    /// Walks an output shape in row-major order, calling `body` once per innermost row
+    /// with the starting offsets of each strided input.
+    @inline(__always)
+    static func forEachRow(_ shape: [Int], _ views: [StridedView],
+                           _ body: (_ outStart: Int, _ offsets: [Int], _ inner: Int, _ innerStrides: [Int]) -> Void) {
+        let rank = shape.count
+        if rank == 0 {
+            body(0, views.map(\.offset), 1, views.map { _ in 0 })
+            return
+        }
+        let inner = shape[rank - 1]
+        let innerStrides = views.map { $0.strides[rank - 1] }
+        let total = shape.reduce(1, *)
+        if total == 0 { return }
+        var counter = [Int](repeating: 0, count: rank - 1)
+        var offsets = views.map(\.offset)
+        var outStart = 0
+        while true {
+            body(outStart, offsets, inner, innerStrides)
+            outStart += inner
+            // Advance the multi-index over the outer axes.
+            var axis = rank - 2
+            while axis >= 0 {
+                counter[axis] += 1
+                for v in 0..<views.count { offsets[v] += views[v].strides[axis] }
+                if counter[axis] < shape[axis] { break }
+                for v in 0..<views.count { offsets[v] -= views[v].strides[axis] * shape[axis] }
+                counter[axis] = 0
+                axis -= 1
+            }
+            if axis < 0 { return }
+        }
+    }
+
+    @inline(__always)
+    static func binaryMap<S: TensorScalar>(_ a: UnsafeBufferPointer<S>, _ av: StridedView,
+                                           _ b: UnsafeBufferPointer<S>, _ bv: StridedView,
+                                           _ shape: [Int], _ out: UnsafeMutableBufferPointer<S>,
+                                           _ f: (S, S) -> S) {
+        let count = out.count
+        // Fast paths: both contiguous, or one side a single broadcast value.
+        if av.strides.allSatisfy({ $0 == 0 }) && isContiguous(bv, shape) {
+            let x = a[av.offset]
+            for i in 0..<count { out[i] = f(x, b[bv.offset + i]) }
+            return
+        }
+        if isContiguous(av, shape) {
+            if isContiguous(bv, shape) {
+                for i in 0..<count { out[i] = f(a[av.offset + i], b[bv.offset + i]) }
+                return
+            }
+            if bv.strides.allSatisfy({ $0 == 0 }) {
+                let y = b[bv.offset]
+                for i in 0..<count { out[i] = f(a[av.offset + i], y) }
+                return
+            }
+        }
+        forEachRow(shape, [av, bv]) { start, offsets, inner, steps in
+            var ia = offsets[0], ib = offsets[1]
+            let sa = steps[0], sb = steps[1]
+            for j in 0..<inner {
+                out[start + j] = f(a[ia], b[ib])
+                ia += sa
+                ib += sb
+            }
+        }
+    }
+
+    static func isContiguous(_ view: StridedView, _ shape: [Int]) -> Bool {
+        var expected = 1
+        for axis in stride(from: shape.count - 1, through: 0, by: -1) {
+            if shape[axis] != 1 && view.strides[axis] != expected { return false }
+            expected *= shape[axis]
+        }
+        return true
+    }
+
+    static func binary<S: TensorScalar>(_ op: BinaryKernel, _ a: UnsafeBufferPointer<S>, _ av: StridedView,
+                                        _ b: UnsafeBufferPointer<S>, _ bv: StridedView,
+                                        _ shape: [Int], _ out: UnsafeMutableBufferPointer<S>) {
+        switch op {
+        case .add: binaryMap(a, av, b, bv, shape, out) { $0 + $1 }
+        case .subtract: binaryMap(a, av, b, bv, shape, out) { $0 - $1 }
+        case .multiply: binaryMap(a, av, b, bv, shape, out) { $0 * $1 }
+        case .divide: binaryMap(a, av, b, bv, shape, out) { $0 / $1 }
+        case .pow: binaryMap(a, av, b, bv, shape, out) { S.pow($0, $1) }
+        // NaN wins, so that a NaN is never silently dropped.
+        case .maximum: binaryMap(a, av, b, bv, shape, out) { ($0 >= $1 || $0.isNaN) ? $0 : $1 }
+        case .minimum: binaryMap(a, av, b, bv, shape, out) { ($0 <= $1 || $0.isNaN) ? $0 : $1 }
+        case .greater: binaryMap(a, av, b, bv, shape, out) { $0 > $1 ? 1 : 0 }
+        case .greaterEqual: binaryMap(a, av, b, bv, shape, out) { $0 >= $1 ? 1 : 0 }
+        case .less: binaryMap(a, av, b, bv, shape, out) { $0 < $1 ? 1 : 0 }
+        case .lessEqual: binaryMap(a, av, b, bv, shape, out) { $0 <= $1 ? 1 : 0 }
+        case .equal: binaryMap(a, av, b, bv, shape, out) { $0 == $1 ? 1 : 0 }
+        }
+    }
+
+    static func select<S: TensorScalar>(_ c: UnsafeBufferPointer<S>, _ cv: StridedView,
+                                        _ a: UnsafeBufferPointer<S>, _ av: StridedView,
+                                        _ b: UnsafeBufferPointer<S>, _ bv: StridedView,
+                                        _ shape: [Int], _ out: UnsafeMutableBufferPointer<S>) {
+        forEachRow(shape, [cv, av, bv]) { start, offsets, inner, steps in
+            var ic = offsets[0], ia = offsets[1], ib = offsets[2]
+            for j in 0..<inner {
+                out[start + j] = c[ic] != 0 ? a[ia] : b[ib]
+                ic += steps[0]
+                ia += steps[1]
+                ib += steps[2]
+            }
+        }
+    }
+
+    static func copy<S: TensorScalar>(_ x: UnsafeBufferPointer<S>, _ xv: StridedView, _ shape: [Int],
+                                      _ out: UnsafeMutableBufferPointer<S>) {
+        forEachRow(shape, [xv]) { start, offsets, inner, steps in
+            var i = offsets[0]
+            let s = steps[0]
+            if s == 1 {
+                for j in 0..<inner { out[start + j] = x[i + j] }
+            } else {
+                for j in 0..<inner {
+                    out[start + j] = x[i]
+                    i += s
+                }
+            }
+        }
+    }
+
+    /// Reduces `x` (of `shape`) over `axes` into `out` (the keep-dims shape, row-major).
+    /// For max and min, `winners` (when given) receives, per output element, the flat
+    /// index in `x` of the first element that attains the extreme in row-major order.
+    static func reduce<S: TensorScalar>(_ op: ReduceKernel, _ x: UnsafeBufferPointer<S>, _ shape: [Int],
+                                        _ axes: Set<Int>, _ out: UnsafeMutableBufferPointer<S>,
+                                        _ winners: UnsafeMutablePointer<Int>?) {
+        let rank = shape.count
+        // Output strides laid over the input shape: 0 on reduced axes.
+        var outStrides = [Int](repeating: 0, count: rank)
+        var acc = 1
+        for axis in stride(from: rank - 1, through: 0, by: -1) where !axes.contains(axis) {
+            outStrides[axis] = acc
+            acc *= shape[axis]
+        }
+        switch op {
+        case .sum:
+            for i in 0..<out.count { out[i] = 0 }
+            var inIndex = 0
+            forEachRow(shape, [StridedView(offset: 0, strides: outStrides)]) { _, offsets, inner, steps in
+                var o = offsets[0]
+                let s = steps[0]
+                if s == 0 {
+                    var total: S = 0
+                    for j in 0..<inner { total += x[inIndex + j] }
+                    out[o] += total
+                } else {
+                    for j in 0..<inner {
+                        out[o] += x[inIndex + j]
+                        o += s
+                    }
+                }
+                inIndex += inner
+            }
+        case .max, .min:
+            let isMax = op == .max
+            var seen = [Bool](repeating: false, count: out.count)
+            var inIndex = 0
+            forEachRow(shape, [StridedView(offset: 0, strides: outStrides)]) { _, offsets, inner, steps in
+                var o = offsets[0]
+                let s = steps[0]
+                for j in 0..<inner {
+                    let v = x[inIndex + j]
+                    let current = out[o]
+                    // Strict comparison keeps the first winner; a NaN always wins once.
+                    let better = !seen[o] || (!current.isNaN && (v.isNaN || (isMax ? v > current : v < current)))
+                    if better {
+                        out[o] = v
+                        seen[o] = true
+                        winners?[o] = inIndex + j
+                    }
+                    o += s
+                }
+                inIndex += inner
+            }
+        }
+    }
+
+    /// Batched matrix product: for each batch index, out[m×n] = a[m×k] · b[k×n]. The views give
+    /// each operand's offset and batch strides (0 where broadcast); matrices are row-major.
+    static func matmul<S: TensorScalar>(_ a: UnsafeBufferPointer<S>, _ av: StridedView,
+                                        _ b: UnsafeBufferPointer<S>, _ bv: StridedView,
+                                        _ batch: [Int], _ m: Int, _ k: Int, _ n: Int,
+                                        _ out: UnsafeMutableBufferPointer<S>) {
+        for i in 0..<out.count { out[i] = 0 }
+        guard let aBase = a.baseAddress, let bBase = b.baseAddress, let oBase = out.baseAddress else { return }
+        var batchIndex = 0
+        forEachRow(batch + [1], [StridedView(offset: av.offset, strides: av.strides + [0]),
+                                 StridedView(offset: bv.offset, strides: bv.strides + [0])]) { _, offsets, _, _ in
+            let ap = aBase + offsets[0], bp = bBase + offsets[1], op = oBase + batchIndex * m * n
+            for i in 0..<m {
+                let row = op + i * n
+                for p in 0..<k {
+                    let aip = ap[i * k + p]
+                    if aip == 0 { continue }
+                    let brow = bp + p * n
+                    for j in 0..<n { row[j] += aip * brow[j] }
+                }
+            }
+            batchIndex += 1
+        }
+    }
+
+    /// im2col: [N, C, H, W] → [N, C·kh·kw, L] with L = outHeight·outWidth; cells outside
+    /// the image read `padValue`.
+    static func unfold<S: TensorScalar>(_ x: UnsafeBufferPointer<S>, _ g: ConvGeometry, _ padValue: S,
+                                        _ out: UnsafeMutableBufferPointer<S>) {
+        let oh = g.outHeight, ow = g.outWidth
+        var o = 0
+        for n in 0..<g.batch {
+            for c in 0..<g.channels {
+                let plane = (n * g.channels + c) * g.height * g.width
+                for ky in 0..<g.kernelHeight {
+                    for kx in 0..<g.kernelWidth {
+                        for y in 0..<oh {
+                            let iy = y * g.strideY - g.padY + ky
+                            for xx in 0..<ow {
+                                let ix = xx * g.strideX - g.padX + kx
+                                if iy >= 0 && iy < g.height && ix >= 0 && ix < g.width {
+                                    out[o] = x[plane + iy * g.width + ix]
+                                } else {
+                                    out[o] = padValue
+                                }
+                                o += 1
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// col2im, the adjoint of unfold: [N, C·kh·kw, L] → [N, C, H, W], summing overlaps.
+    static func fold<S: TensorScalar>(_ cols: UnsafeBufferPointer<S>, _ g: ConvGeometry,
+                                      _ out: UnsafeMutableBufferPointer<S>) {
+        for i in 0..<out.count { out[i] = 0 }
+        let oh = g.outHeight, ow = g.outWidth
+        var o = 0
+        for n in 0..<g.batch {
+            for c in 0..<g.channels {
+                let plane = (n * g.channels + c) * g.height * g.width
+                for ky in 0..<g.kernelHeight {
+                    for kx in 0..<g.kernelWidth {
+                        for y in 0..<oh {
+                            let iy = y * g.strideY - g.padY + ky
+                            for xx in 0..<ow {
+                                let ix = xx * g.strideX - g.padX + kx
+                                if iy >= 0 && iy < g.height && ix >= 0 && ix < g.width {
+                                    out[plane + iy * g.width + ix] += cols[o]
+                                }
+                                o += 1
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

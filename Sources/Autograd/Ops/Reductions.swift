@@ -1,0 +1,131 @@
+// Reductions over any set of axes. `axes: nil` reduces over all of them; negative axes
+// count from the end; `keepDims` keeps reduced axes with size 1.
+//
+// max and min route the gradient to the first extreme element in row-major order when
+// several tie (the same rule as argmax and as max pooling). Tested in ReductionTests.
+
+extension Tensor {
+    func reduceForward(_ op: ReduceKernel, axes: [Int], winners: Bool) -> (keepShape: [Int], values: [Scalar], winners: [Int]) {
+        var keepShape = shape
+        for a in axes { keepShape[a] = 1 }
+        let n = keepShape.reduce(1, *)
+        precondition(op == .sum || count > 0 || n == 0, "\(op): cannot reduce an empty axis of shape \(shape)")
+        var winnerIndices = [Int](repeating: 0, count: winners ? n : 0)
+        let axisSet = Set(axes)
+        let values = [Scalar](unsafeUninitializedCapacity: n) { out, initialized in
+            scalars.withUnsafeBufferPointer { x in
+                winnerIndices.withUnsafeMutableBufferPointer { w in
+                    Scalar._kernels.reduce(op, x, shape, axisSet, out, winners ? w.baseAddress : nil)
+                }
+            }
+            initialized = n
+        }
+        return (keepShape, values, winnerIndices)
+    }
+
+    static func finalShape(_ keepShape: [Int], axes: [Int], keepDims: Bool) -> [Int] {
+        keepDims ? keepShape : keepShape.enumerated().filter { !axes.contains($0.offset) }.map(\.element)
+    }
+
+    /// The sum over `axes` (all axes when `nil`).
+    ///
+    /// ```swift
+    /// let columnTotals = m.sum(axes: [0])
+    /// let total = m.sum()
+    /// ```
+    public func sum(axes: [Int]? = nil, keepDims: Bool = false) -> Tensor {
+        let axes = Shape.normalize(axes: axes, rank: rank, op: "sum")
+        if axes.isEmpty { return self }
+        let (keepShape, values, _) = reduceForward(.sum, axes: axes, winners: false)
+        let inShape = shape
+        return Tensor.record("sum", "axes: \(axes)\(keepDims ? ", keepDims" : "")", inputs: [self],
+                             shape: Tensor.finalShape(keepShape, axes: axes, keepDims: keepDims), scalars: values) { c in
+            [c.upstream.reshaped(keepShape).expanded(to: inShape)]
+        }
+    }
+
+    /// The sum over one axis.
+    public func sum(axis: Int, keepDims: Bool = false) -> Tensor { sum(axes: [axis], keepDims: keepDims) }
+
+    /// The mean over `axes` (all axes when `nil`).
+    public func mean(axes: [Int]? = nil, keepDims: Bool = false) -> Tensor {
+        let normalized = Shape.normalize(axes: axes, rank: rank, op: "mean")
+        let n = normalized.map { shape[$0] }.reduce(1, *)
+        return sum(axes: normalized, keepDims: keepDims) / Scalar(n)
+    }
+
+    /// The mean over one axis.
+    public func mean(axis: Int, keepDims: Bool = false) -> Tensor { mean(axes: [axis], keepDims: keepDims) }
+
+    /// The largest element over `axes`; ties send the gradient to the first in row-major order.
+    public func max(axes: [Int]? = nil, keepDims: Bool = false) -> Tensor {
+        extreme(.max, "max", axes: axes, keepDims: keepDims)
+    }
+
+    /// The smallest element over `axes`; ties send the gradient to the first in row-major order.
+    public func min(axes: [Int]? = nil, keepDims: Bool = false) -> Tensor {
+        extreme(.min, "min", axes: axes, keepDims: keepDims)
+    }
+
+    /// The largest element over one axis.
+    public func max(axis: Int, keepDims: Bool = false) -> Tensor { max(axes: [axis], keepDims: keepDims) }
+    /// The smallest element over one axis.
+    public func min(axis: Int, keepDims: Bool = false) -> Tensor { min(axes: [axis], keepDims: keepDims) }
+
+    private func extreme(_ op: ReduceKernel, _ name: String, axes: [Int]?, keepDims: Bool) -> Tensor {
+        let axes = Shape.normalize(axes: axes, rank: rank, op: name)
+        if axes.isEmpty { return self }
+        let (keepShape, values, winners) = reduceForward(op, axes: axes, winners: true)
+        let inShape = shape
+        return Tensor.record(name, "axes: \(axes)\(keepDims ? ", keepDims" : "")", inputs: [self],
+                             shape: Tensor.finalShape(keepShape, axes: axes, keepDims: keepDims), scalars: values) { c in
+            // A constant one-hot mask of the winners: the rule is linear in the upstream gradient.
+            var mask = [Scalar](repeating: 0, count: inShape.reduce(1, *))
+            for w in winners { mask[w] = 1 }
+            return [c.upstream.reshaped(keepShape).expanded(to: inShape) * Tensor(shape: inShape, scalars: mask, node: nil)]
+        }
+    }
+
+    /// log Σ exp over `axes`, computed stably (the maximum is subtracted first). Composed
+    /// from other ops: its gradient is the softmax over the same axes.
+    public func logSumExp(axes: [Int]? = nil, keepDims: Bool = false) -> Tensor {
+        let normalized = Shape.normalize(axes: axes, rank: rank, op: "logSumExp")
+        // The shift cancels exactly in value and gradient, so it can be a constant.
+        let peak = max(axes: normalized, keepDims: true).detached()
+        let shift = select(peak.isFiniteMask(), peak, Tensor(0))
+        let result = ((self - shift).exp().sum(axes: normalized, keepDims: true)).log() + shift
+        return keepDims ? result : result.reshaped(Tensor.finalShape(result.shape, axes: normalized, keepDims: false))
+    }
+
+    /// The index of the largest element along `axis` (the first one on ties), as whole
+    /// numbers in a tensor of this scalar type. Not differentiable.
+    public func argmax(axis: Int, keepDims: Bool = false) -> Tensor {
+        argExtreme(.max, axis: axis, keepDims: keepDims)
+    }
+
+    /// The index of the smallest element along `axis` (the first one on ties). Not differentiable.
+    public func argmin(axis: Int, keepDims: Bool = false) -> Tensor {
+        argExtreme(.min, axis: axis, keepDims: keepDims)
+    }
+
+    private func argExtreme(_ op: ReduceKernel, axis: Int, keepDims: Bool) -> Tensor {
+        let a = Shape.normalize(axis: axis, rank: rank, op: "argmax")
+        let (keepShape, _, winners) = reduceForward(op, axes: [a], winners: true)
+        let stride = shape[(a + 1)...].reduce(1, *)
+        let indices = winners.map { Scalar(($0 / stride) % shape[a]) }
+        return Tensor(shape: Tensor.finalShape(keepShape, axes: [a], keepDims: keepDims), scalars: indices, node: nil)
+    }
+
+    /// 1 where the element is finite, else 0. Not differentiable.
+    public func isFiniteMask() -> Tensor {
+        Tensor(shape: shape, scalars: scalars.map { $0.isFinite ? 1 : 0 }, node: nil)
+    }
+
+    /// The variance over `axes` (population variance unless `unbiased`).
+    public func variance(axes: [Int]? = nil, keepDims: Bool = false, unbiased: Bool = false) -> Tensor {
+        let normalized = Shape.normalize(axes: axes, rank: rank, op: "variance")
+        let n = normalized.map { shape[$0] }.reduce(1, *)
+        let centered = self - mean(axes: normalized, keepDims: true)
+        return (centered * centered).sum(axes: normalized, keepDims: keepDims) / Scalar(unbiased ? n - 1 : n)
+    }
+}

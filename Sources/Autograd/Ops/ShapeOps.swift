@@ -1,0 +1,330 @@
+// Ops that move elements without computing new values. Each pair of adjoint ops
+// (slice ↔ embed, expand ↔ sum, gather ↔ scatterAdd) uses the other as its rule.
+
+extension Tensor {
+    func strided(_ view: StridedView, shape: [Int]) -> [Scalar] {
+        let n = shape.reduce(1, *)
+        return [Scalar](unsafeUninitializedCapacity: n) { out, initialized in
+            scalars.withUnsafeBufferPointer { Scalar._kernels.copy($0, view, shape, out) }
+            initialized = n
+        }
+    }
+
+    // MARK: Reshape
+
+    /// The same elements in a new shape; one size may be -1 to be inferred.
+    ///
+    /// ```swift
+    /// let m = Tensor<Float>.arange(0, 6).reshaped([2, -1])   // shape [2, 3]
+    /// ```
+    public func reshaped(_ newShape: [Int]) -> Tensor {
+        var target = newShape
+        if let hole = newShape.firstIndex(of: -1) {
+            let known = newShape.enumerated().filter { $0.offset != hole }.map(\.element).reduce(1, *)
+            precondition(known > 0 && count % known == 0,
+                         "reshape: cannot infer -1 in \(newShape) for \(count) elements (shape \(shape))")
+            target[hole] = count / known
+        }
+        precondition(target.allSatisfy { $0 >= 0 } && target.reduce(1, *) == count,
+                     "reshape: shape \(shape) (\(count) elements) cannot be viewed as \(newShape)")
+        if target == shape { return self }
+        return Tensor.record("reshape", "shape: \(target)", inputs: [self], shape: target, scalars: scalars) { c in
+            [c.upstream.reshaped(c.inputs[0].shape)]
+        }
+    }
+
+    /// Flattens the axes from `startAxis` on into one.
+    public func flattened(from startAxis: Int = 0) -> Tensor {
+        let start = Shape.normalize(axis: startAxis, rank: Swift.max(rank, 1), op: "flattened")
+        return reshaped(Array(shape[..<start]) + [shape[start...].reduce(1, *)])
+    }
+
+    /// Inserts an axis of size 1 at `axis`.
+    public func unsqueezed(at axis: Int) -> Tensor {
+        let a = Shape.normalize(axis: axis, rank: rank + 1, op: "unsqueezed")
+        var s = shape
+        s.insert(1, at: a)
+        return reshaped(s)
+    }
+
+    /// Removes the axis `axis`, which must have size 1.
+    public func squeezed(at axis: Int) -> Tensor {
+        let a = Shape.normalize(axis: axis, rank: rank, op: "squeezed")
+        precondition(shape[a] == 1, "squeezed: axis \(axis) of shape \(shape) has size \(shape[a]), not 1")
+        var s = shape
+        s.remove(at: a)
+        return reshaped(s)
+    }
+
+    // MARK: Permute
+
+    /// The axes reordered: axis i of the result is axis `axes[i]` of this tensor.
+    ///
+    /// ```swift
+    /// let nhwc = images.permuted([0, 2, 3, 1])
+    /// ```
+    public func permuted(_ axes: [Int]) -> Tensor {
+        precondition(axes.count == rank && Set(axes) == Set(0..<rank),
+                     "permute: \(axes) is not a permutation of the \(rank) axes of shape \(shape)")
+        if axes == Array(0..<rank) { return self }
+        let own = Shape.strides(shape)
+        let outShape = axes.map { shape[$0] }
+        let values = strided(StridedView(offset: 0, strides: axes.map { own[$0] }), shape: outShape)
+        var inverse = [Int](repeating: 0, count: rank)
+        for (i, a) in axes.enumerated() { inverse[a] = i }
+        return Tensor.record("permute", "axes: \(axes)", inputs: [self], shape: outShape, scalars: values) { c in
+            [c.upstream.permuted(inverse)]
+        }
+    }
+
+    /// The last two axes swapped (the matrix transpose for 2-D tensors).
+    public func transposed() -> Tensor {
+        precondition(rank >= 2, "transposed: tensor of shape \(shape) has fewer than 2 axes")
+        var axes = Array(0..<rank)
+        axes.swapAt(rank - 1, rank - 2)
+        return permuted(axes)
+    }
+
+    // MARK: Broadcast and its adjoint
+
+    /// This tensor broadcast to `target` (NumPy rules); the gradient is summed back.
+    public func expanded(to target: [Int]) -> Tensor {
+        if target == shape { return self }
+        let check = Shape.broadcast(shape, target, op: "expand")
+        precondition(check == target, "expand: shape \(shape) cannot be broadcast to \(target)")
+        let values = strided(Shape.broadcastView(shape, to: target), shape: target)
+        return Tensor.record("expand", "shape: \(target)", inputs: [self], shape: target, scalars: values) { c in
+            [c.upstream.sum(toShape: c.inputs[0].shape)]
+        }
+    }
+
+    /// Sums over the axes that broadcasting from `target` would have expanded, giving a
+    /// tensor of shape `target`. This is how a broadcast op's gradient returns to its input.
+    public func sum(toShape target: [Int]) -> Tensor {
+        if target == shape { return self }
+        let lead = rank - target.count
+        precondition(lead >= 0, "sum(toShape:): \(shape) has fewer axes than \(target)")
+        var axes = Array(0..<lead)
+        for (i, size) in target.enumerated() where size == 1 && shape[i + lead] != 1 { axes.append(i + lead) }
+        let reduced = axes.isEmpty ? self : sum(axes: axes, keepDims: true)
+        return reduced.reshaped(target)
+    }
+
+    // MARK: Slice and its adjoint
+
+    /// Elements `start..<end` with `step` along `axis`.
+    ///
+    /// ```swift
+    /// let firstTwoColumns = m.slice(axis: 1, 0..<2)
+    /// ```
+    public func slice(axis: Int, _ range: Range<Int>, step: Int = 1) -> Tensor {
+        let a = Shape.normalize(axis: axis, rank: rank, op: "slice")
+        precondition(step > 0, "slice: step \(step) must be positive")
+        precondition(range.lowerBound >= 0 && range.upperBound <= shape[a],
+                     "slice: range \(range) is out of bounds for axis \(a) of shape \(shape)")
+        var lower = [Int](repeating: 0, count: rank), upper = shape, steps = [Int](repeating: 1, count: rank)
+        lower[a] = range.lowerBound
+        upper[a] = range.upperBound
+        steps[a] = step
+        return slice(lower: lower, upper: upper, steps: steps)
+    }
+
+    /// The sub-tensor at `lower..<upper` with `steps` on every axis.
+    func slice(lower: [Int], upper: [Int], steps: [Int]) -> Tensor {
+        var outShape = [Int](repeating: 0, count: rank)
+        for axis in 0..<rank {
+            outShape[axis] = Swift.max(0, (upper[axis] - lower[axis] + steps[axis] - 1) / steps[axis])
+        }
+        if outShape == shape { return self }
+        let own = Shape.strides(shape)
+        let offset = zip(lower, own).map(*).reduce(0, +)
+        let view = StridedView(offset: offset, strides: zip(own, steps).map(*))
+        let values = strided(view, shape: outShape)
+        let inShape = shape
+        return Tensor.record("slice", "lower: \(lower), upper: \(upper), steps: \(steps)", inputs: [self],
+                             shape: outShape, scalars: values) { c in
+            [c.upstream.embedded(into: inShape, lower: lower, steps: steps, fill: 0)]
+        }
+    }
+
+    /// This tensor placed into a tensor of `target` shape filled with `fill`, at `lower` with
+    /// `steps` (the adjoint of slicing).
+    func embedded(into target: [Int], lower: [Int], steps: [Int], fill: Scalar) -> Tensor {
+        var values = [Scalar](repeating: fill, count: target.reduce(1, *))
+        let own = Shape.strides(target)
+        let outView = StridedView(offset: zip(lower, own).map(*).reduce(0, +), strides: zip(own, steps).map(*))
+        // Scatter row by row through the strided destination.
+        var source = 0
+        values.withUnsafeMutableBufferPointer { dst in
+            scalars.withUnsafeBufferPointer { src in
+                Loops.forEachRow(shape, [outView]) { _, offsets, inner, innerSteps in
+                    var o = offsets[0]
+                    for j in 0..<inner {
+                        dst[o] = src[source + j]
+                        o += innerSteps[0]
+                    }
+                    source += inner
+                }
+            }
+        }
+        var upper = [Int](repeating: 0, count: rank)
+        for axis in 0..<rank { upper[axis] = lower[axis] + (shape[axis] - 1) * steps[axis] + 1 }
+        return Tensor.record("embed", "shape: \(target), lower: \(lower), steps: \(steps)", inputs: [self],
+                             shape: target, scalars: values) { c in
+            [c.upstream.slice(lower: lower, upper: upper, steps: steps)]
+        }
+    }
+
+    /// Pads each axis with `widths[axis] = (before, after)` cells of `value`.
+    ///
+    /// ```swift
+    /// let padded = image.padded([(0, 0), (0, 0), (1, 1), (1, 1)])   // NCHW, one pixel of zeros
+    /// ```
+    public func padded(_ widths: [(before: Int, after: Int)], value: Scalar = 0) -> Tensor {
+        precondition(widths.count == rank, "pad: \(widths.count) widths given for a tensor of rank \(rank)")
+        precondition(widths.allSatisfy { $0.before >= 0 && $0.after >= 0 }, "pad: widths must not be negative")
+        let target = (0..<rank).map { shape[$0] + widths[$0].before + widths[$0].after }
+        return embedded(into: target, lower: widths.map(\.before), steps: [Int](repeating: 1, count: rank), fill: value)
+    }
+
+    /// The sub-tensor at `index` along the first axis (that axis removed).
+    public subscript(_ index: Int) -> Tensor {
+        precondition(rank >= 1, "subscript: a scalar tensor has no axis to index")
+        let i = index < 0 ? index + shape[0] : index
+        precondition(i >= 0 && i < shape[0], "subscript: index \(index) is out of bounds for axis 0 of shape \(shape)")
+        return slice(axis: 0, i..<(i + 1)).squeezed(at: 0)
+    }
+
+    /// The sub-tensor at `range` along the first axis.
+    public subscript(_ range: Range<Int>) -> Tensor {
+        slice(axis: 0, range)
+    }
+
+    // MARK: Join
+
+    /// The tensors joined along `axis`; all other sizes must agree.
+    ///
+    /// ```swift
+    /// let both = Tensor.concatenate([a, b], axis: 0)
+    /// ```
+    public static func concatenate(_ tensors: [Tensor], axis: Int = 0) -> Tensor {
+        precondition(!tensors.isEmpty, "concatenate: no tensors given")
+        let first = tensors[0]
+        let a = Shape.normalize(axis: axis, rank: first.rank, op: "concatenate")
+        for t in tensors {
+            var s1 = t.shape, s0 = first.shape
+            precondition(s1.count == s0.count, "concatenate: shapes \(s0) and \(s1) have different ranks")
+            s1[a] = 0
+            s0[a] = 0
+            precondition(s1 == s0, "concatenate: shapes \(first.shape) and \(t.shape) differ outside axis \(a)")
+        }
+        var outShape = first.shape
+        outShape[a] = tensors.map { $0.shape[a] }.reduce(0, +)
+        let outer = first.shape[..<a].reduce(1, *)
+        var values = [Scalar]()
+        values.reserveCapacity(outShape.reduce(1, *))
+        let blocks = tensors.map { $0.shape[a...].reduce(1, *) }
+        for o in 0..<outer {
+            for (t, block) in zip(tensors, blocks) {
+                values.append(contentsOf: t.scalars[(o * block)..<((o + 1) * block)])
+            }
+        }
+        let sizes = tensors.map { $0.shape[a] }
+        return record("concatenate", "axis: \(a)", inputs: tensors, shape: outShape, scalars: values) { c in
+            var start = 0
+            return sizes.enumerated().map { i, size in
+                defer { start += size }
+                return c.needsGradient[i] ? c.upstream.slice(axis: a, start..<(start + size)) : nil
+            }
+        }
+    }
+
+    /// The tensors, all of one shape, stacked along a new axis.
+    public static func stack(_ tensors: [Tensor], axis: Int = 0) -> Tensor {
+        precondition(!tensors.isEmpty, "stack: no tensors given")
+        precondition(tensors.allSatisfy { $0.shape == tensors[0].shape },
+                     "stack: shapes differ: \(tensors.map(\.shape))")
+        return concatenate(tensors.map { $0.unsqueezed(at: axis) }, axis: axis)
+    }
+
+    // MARK: Gather and its adjoint
+
+    /// Picks along `axis` by `indices` (a tensor of whole numbers of the same rank):
+    /// `out[i][j][k] = self[i][indices[i][j][k]][k]` for axis 1, as `torch.gather`.
+    ///
+    /// ```swift
+    /// // log-probabilities of the true classes, labels of shape [batch, 1]:
+    /// let picked = logProbabilities.gather(axis: 1, indices: labels)
+    /// ```
+    public func gather(axis: Int, indices: Tensor) -> Tensor {
+        let a = Shape.normalize(axis: axis, rank: rank, op: "gather")
+        let index = Tensor.checkedIndices(indices, bound: shape[a], against: shape, axis: a, op: "gather")
+        let values = Tensor.gatherValues(scalars, shape: shape, axis: a, index: index, indexShape: indices.shape)
+        let inShape = shape
+        let idx = indices.detached()
+        return Tensor.record("gather", "axis: \(a)", inputs: [self], shape: indices.shape, scalars: values) { c in
+            [Tensor.zeros(inShape).scatterAdding(axis: a, indices: idx, values: c.upstream)]
+        }
+    }
+
+    /// This tensor with `values` added at the positions `indices` name along `axis`
+    /// (`self[i][indices[i][j][k]][k] += values[i][j][k]` for axis 1), as `torch.scatter_add`.
+    public func scatterAdding(axis: Int, indices: Tensor, values: Tensor) -> Tensor {
+        let a = Shape.normalize(axis: axis, rank: rank, op: "scatterAdding")
+        precondition(values.shape == indices.shape,
+                     "scatterAdding: values of shape \(values.shape) do not match indices of shape \(indices.shape)")
+        let index = Tensor.checkedIndices(indices, bound: shape[a], against: shape, axis: a, op: "scatterAdding")
+        var out = scalars
+        let own = Shape.strides(shape)
+        Tensor.forEachIndexPosition(indices.shape) { position, flat in
+            var offset = 0
+            for (d, p) in position.enumerated() { offset += (d == a ? index[flat] : p) * own[d] }
+            out[offset] += values.scalars[flat]
+        }
+        let idx = indices.detached()
+        return Tensor.record("scatterAdd", "axis: \(a)", inputs: [self, values], shape: shape, scalars: out) { c in
+            [c.upstream, c.needsGradient[1] ? c.upstream.gather(axis: a, indices: idx) : nil]
+        }
+    }
+
+    static func checkedIndices(_ indices: Tensor, bound: Int, against shape: [Int], axis: Int, op: String) -> [Int] {
+        precondition(indices.rank == shape.count, "\(op): indices of shape \(indices.shape) must have rank \(shape.count)")
+        for d in 0..<shape.count where d != axis {
+            precondition(indices.shape[d] <= shape[d],
+                         "\(op): indices of shape \(indices.shape) exceed shape \(shape) on axis \(d)")
+        }
+        return indices.scalars.enumerated().map { flat, v in
+            let i = Int(exactly: v) ?? -1
+            precondition(i >= 0 && i < bound,
+                         "\(op): index \(v) at position \(flat) is not a whole number in 0..<\(bound) (axis \(axis))")
+            return i
+        }
+    }
+
+    static func gatherValues(_ scalars: [Scalar], shape: [Int], axis: Int, index: [Int], indexShape: [Int]) -> [Scalar] {
+        var out = [Scalar](repeating: 0, count: index.count)
+        let own = Shape.strides(shape)
+        forEachIndexPosition(indexShape) { position, flat in
+            var offset = 0
+            for (d, p) in position.enumerated() { offset += (d == axis ? index[flat] : p) * own[d] }
+            out[flat] = scalars[offset]
+        }
+        return out
+    }
+
+    static func forEachIndexPosition(_ shape: [Int], _ body: ([Int], Int) -> Void) {
+        let n = shape.reduce(1, *)
+        guard n > 0 else { return }
+        var position = [Int](repeating: 0, count: shape.count)
+        for flat in 0..<n {
+            body(position, flat)
+            var d = shape.count - 1
+            while d >= 0 {
+                position[d] += 1
+                if position[d] < shape[d] { break }
+                position[d] = 0
+                d -= 1
+            }
+        }
+    }
+}

@@ -1,0 +1,56 @@
+/// Shape arithmetic shared by the ops: strides, broadcasting, axis normalisation.
+enum Shape {
+    /// Row-major strides of a contiguous tensor.
+    static func strides(_ shape: [Int]) -> [Int] {
+        var strides = [Int](repeating: 1, count: shape.count)
+        var acc = 1
+        for axis in stride(from: shape.count - 1, through: 0, by: -1) {
+            strides[axis] = acc
+            acc *= shape[axis]
+        }
+        return strides
+    }
+
+    /// The NumPy broadcast of two shapes, or a trap naming the op and both shapes.
+    static func broadcast(_ a: [Int], _ b: [Int], op: String) -> [Int] {
+        if a == b { return a }
+        let rank = max(a.count, b.count)
+        var out = [Int](repeating: 1, count: rank)
+        for i in 0..<rank {
+            let x = i < rank - a.count ? 1 : a[i - (rank - a.count)]
+            let y = i < rank - b.count ? 1 : b[i - (rank - b.count)]
+            guard x == y || x == 1 || y == 1 else {
+                preconditionFailure("\(op): shapes \(a) and \(b) cannot be broadcast together "
+                                    + "(axis \(i) of the result: sizes \(x) and \(y) differ and neither is 1)")
+            }
+            out[i] = x == 1 ? y : x
+        }
+        return out
+    }
+
+    /// The view of a contiguous tensor of `shape` broadcast to `target` (stride 0 on
+    /// broadcast axes).
+    static func broadcastView(_ shape: [Int], to target: [Int]) -> StridedView {
+        let own = strides(shape)
+        let lead = target.count - shape.count
+        var out = [Int](repeating: 0, count: target.count)
+        for i in 0..<shape.count where shape[i] == target[i + lead] && shape[i] != 1 {
+            out[i + lead] = own[i]
+        }
+        return StridedView(offset: 0, strides: out)
+    }
+
+    /// An axis counted from the end when negative, checked against `rank`.
+    static func normalize(axis: Int, rank: Int, op: String) -> Int {
+        let a = axis < 0 ? axis + rank : axis
+        precondition(a >= 0 && a < rank, "\(op): axis \(axis) is out of range for a tensor of rank \(rank)")
+        return a
+    }
+
+    static func normalize(axes: [Int]?, rank: Int, op: String) -> [Int] {
+        guard let axes else { return Array(0..<rank) }
+        let out = axes.map { normalize(axis: $0, rank: rank, op: op) }
+        precondition(Set(out).count == out.count, "\(op): axes \(axes) repeat an axis")
+        return out.sorted()
+    }
+}

@@ -1,0 +1,193 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// What a derivative rule is given: the gradient flowing into the op's output, the op's
+/// inputs and output (linked to the graph, so that the rule's own ops are recorded under
+/// `createGraph`), and which inputs need a gradient at all.
+struct RuleContext<Scalar: TensorScalar> {
+    let upstream: Tensor<Scalar>
+    let inputs: [Tensor<Scalar>]
+    let output: Tensor<Scalar>
+    let needsGradient: [Bool]
+}
+
+/// A vector-Jacobian product: given the upstream gradient, the gradient for each input
+/// (`nil` where the input needs none). Written with differentiable tensor ops only.
+typealias DerivativeRule<Scalar: TensorScalar> = (RuleContext<Scalar>) -> [Tensor<Scalar>?]
+
+/// One entry of the tape: an op that ran while recording, with what its rule needs.
+final class Node<Scalar: TensorScalar> {
+    /// The op's name, as printed on the tape ("matmul", "relu", "leaf").
+    let op: String
+    /// The op's settings, as printed on the tape ("axes: [1]"); empty when it has none.
+    let attributes: String
+    /// The inputs as they were when the op ran (values and their own graph links).
+    var inputs: [Tensor<Scalar>]
+    /// The output's elements, kept for rules that read them (exp, tanh, softmax, …).
+    var output: [Scalar]
+    let shape: [Int]
+    var rule: DerivativeRule<Scalar>?
+    /// For leaves: the gradient accumulated by `backward`.
+    var grad: Tensor<Scalar>?
+    let isLeaf: Bool
+    var isReleased = false
+    /// Position on this thread's tape: nodes recorded later have larger ids.
+    let id: Int
+    /// A name for printing (leaves may be named by the user).
+    var label: String?
+
+    init(op: String, attributes: String, inputs: [Tensor<Scalar>], output: [Scalar], shape: [Int],
+         rule: DerivativeRule<Scalar>?, isLeaf: Bool) {
+        self.op = op
+        self.attributes = attributes
+        self.inputs = inputs
+        self.output = output
+        self.shape = shape
+        self.rule = rule
+        self.isLeaf = isLeaf
+        self.id = ThreadTape.current.nextID()
+    }
+
+    deinit {
+        // Release long chains iteratively: a recursive release of a graph of a million
+        // nodes would overflow the stack.
+        guard !inputs.isEmpty else { return }
+        var pending: [Node] = inputs.compactMap(\.node)
+        inputs = []
+        while var next = pending.popLast() {
+            if isKnownUniquelyReferenced(&next) {
+                pending.append(contentsOf: next.inputs.compactMap(\.node))
+                next.inputs = []
+            }
+        }
+    }
+
+    /// Frees what the rule would have needed; a later backward through this node fails clearly.
+    func release() {
+        inputs = inputs.map { Tensor(shape: $0.shape, scalars: [], node: $0.node) }
+        output = []
+        rule = nil
+        isReleased = true
+    }
+
+    var displayName: String { label ?? (isLeaf ? "leaf\(id)" : "\(op)\(id)") }
+}
+
+/// Per-thread recording state: whether recording is on, and the id counter of the tape.
+/// Each thread (and so each task, while it runs on a thread) records on its own tape.
+final class ThreadTape {
+    var disabledDepth = 0
+    var counter = 0
+    var recordLog: [(id: Int, describe: () -> String)]? = nil
+
+    var isRecording: Bool { disabledDepth == 0 }
+
+    func nextID() -> Int {
+        counter += 1
+        return counter
+    }
+
+    nonisolated(unsafe) private static let key: pthread_key_t = {
+        var key = pthread_key_t()
+        let status = pthread_key_create(&key) { pointer in
+            #if canImport(Darwin)
+            Unmanaged<ThreadTape>.fromOpaque(pointer).release()
+            #else
+            if let pointer { Unmanaged<ThreadTape>.fromOpaque(pointer).release() }
+            #endif
+        }
+        precondition(status == 0, "could not create the thread-local tape key")
+        return key
+    }()
+
+    /// This thread's tape state, created on first use.
+    static var current: ThreadTape {
+        if let raw = pthread_getspecific(key) {
+            return Unmanaged<ThreadTape>.fromOpaque(raw).takeUnretainedValue()
+        }
+        let tape = ThreadTape()
+        pthread_setspecific(key, Unmanaged.passRetained(tape).toOpaque())
+        return tape
+    }
+}
+
+/// Runs `body` with recording off on this thread: ops on tensors that require gradients
+/// produce plain tensors. Use it for evaluation and for parameter updates.
+///
+/// ```swift
+/// let prediction = withoutGradients { model(x) }
+/// ```
+public func withoutGradients<T>(_ body: () throws -> T) rethrows -> T {
+    let tape = ThreadTape.current
+    tape.disabledDepth += 1
+    defer { tape.disabledDepth -= 1 }
+    return try body()
+}
+
+/// Whether ops on this thread are being recorded (false inside ``withoutGradients(_:)``).
+public var isRecordingGradients: Bool { ThreadTape.current.isRecording }
+
+func withRecording<T>(_ enabled: Bool, _ body: () throws -> T) rethrows -> T {
+    let tape = ThreadTape.current
+    let saved = tape.disabledDepth
+    tape.disabledDepth = enabled ? 0 : max(saved, 1)
+    defer { tape.disabledDepth = saved }
+    return try body()
+}
+
+extension Tensor {
+    /// Records the op that produced `shape`/`scalars` from `inputs`, when recording is on and
+    /// some input requires gradients; otherwise returns a plain tensor.
+    static func record(_ op: String, _ attributes: String = "", inputs: [Tensor], shape: [Int], scalars: [Scalar],
+                       rule: @escaping DerivativeRule<Scalar>) -> Tensor {
+        guard inputs.contains(where: { $0.node != nil }), ThreadTape.current.isRecording else {
+            return Tensor(shape: shape, scalars: scalars, node: nil)
+        }
+        let node = Node(op: op, attributes: attributes, inputs: inputs, output: scalars, shape: shape,
+                        rule: rule, isLeaf: false)
+        return Tensor(shape: shape, scalars: scalars, node: node)
+    }
+
+    /// Whether this tensor is part of a graph (a leaf made with ``requiringGrad(named:)``
+    /// or the result of a recorded op).
+    public var requiresGrad: Bool { node != nil }
+
+    /// Whether this tensor is a leaf of the graph (its gradient is stored in ``grad``).
+    public var isLeaf: Bool { node?.isLeaf ?? false }
+
+    /// A copy of this tensor that is a new leaf of the graph: ops on it are recorded and
+    /// `backward()` stores its gradient in ``grad``. The name appears on the printed tape.
+    ///
+    /// ```swift
+    /// let x = Tensor<Double>(3).requiringGrad(named: "x")
+    /// ```
+    public func requiringGrad(named name: String? = nil) -> Tensor {
+        let leaf = Node<Scalar>(op: "leaf", attributes: "", inputs: [], output: [], shape: shape, rule: nil,
+                                isLeaf: true)
+        leaf.label = name
+        return Tensor(shape: shape, scalars: scalars, node: leaf)
+    }
+
+    /// The same values cut off from the graph: no gradient flows through the result.
+    public func detached() -> Tensor {
+        Tensor(shape: shape, scalars: scalars, node: nil)
+    }
+
+    /// The gradient accumulated in this leaf by `backward()`; `nil` before any, or for a non-leaf.
+    public var grad: Tensor? {
+        node?.grad
+    }
+
+    /// Clears this leaf's accumulated gradient.
+    public func zeroGrad() {
+        node?.grad = nil
+    }
+
+    /// The name given to this leaf by ``requiringGrad(named:)``, if any.
+    public var name: String? { node?.label }
+}

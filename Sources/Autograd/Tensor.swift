@@ -1,0 +1,125 @@
+/// An n-dimensional, row-major array of `Float` or `Double` that can record the
+/// operations applied to it, so that gradients can be computed by ``backward(upstream:retainGraph:createGraph:trace:)``.
+///
+/// Tensors are values: copying one copies (lazily, on write) its elements. A tensor made
+/// with ``requiringGrad(named:)`` is a *leaf* of the graph; every op applied to it while
+/// recording is enabled produces a tensor linked to a node on the tape.
+///
+/// ```swift
+/// let w = Tensor<Double>([1, 2, 3]).requiringGrad(named: "w")
+/// let loss = (w * w).sum()      // 14
+/// loss.backward()
+/// print(w.grad!)                // [2.0, 4.0, 6.0]
+/// ```
+///
+/// Copies of a tensor that requires gradients share its gradient slot (`grad`), as
+/// references to one parameter do in PyTorch; use ``detached()`` to make an independent one.
+public struct Tensor<Scalar: TensorScalar>: @unchecked Sendable {
+    /// The size of each axis; `[]` for a scalar.
+    public private(set) var shape: [Int]
+    /// The elements in row-major order.
+    public private(set) var scalars: [Scalar]
+    /// The tape node that produced this tensor, or the leaf node of a tensor that requires gradients.
+    var node: Node<Scalar>?
+
+    /// Makes a tensor from its elements in row-major order and a shape.
+    ///
+    /// ```swift
+    /// let m = Tensor<Float>([1, 2, 3, 4, 5, 6], shape: [2, 3])
+    /// ```
+    /// - Precondition: the element count equals the product of `shape`, and no size is negative.
+    public init(_ scalars: [Scalar], shape: [Int]) {
+        precondition(shape.allSatisfy { $0 >= 0 }, "Tensor: negative size in shape \(shape)")
+        precondition(scalars.count == shape.reduce(1, *),
+                      "Tensor: \(scalars.count) elements do not fill shape \(shape) (\(shape.reduce(1, *)) needed)")
+        self.shape = shape
+        self.scalars = scalars
+        self.node = nil
+    }
+
+    /// Makes a 1-D tensor from an array.
+    public init(_ scalars: [Scalar]) {
+        self.init(scalars, shape: [scalars.count])
+    }
+
+    /// Makes a 0-D (scalar) tensor.
+    public init(_ value: Scalar) {
+        self.init([value], shape: [])
+    }
+
+    /// Makes a 2-D tensor from rows of equal length.
+    ///
+    /// ```swift
+    /// let image = Tensor<Double>(rows: [[1, 2], [3, 4]])   // shape [2, 2]
+    /// ```
+    public init(rows: [[Scalar]]) {
+        let width = rows.first?.count ?? 0
+        precondition(rows.allSatisfy { $0.count == width }, "Tensor(rows:): rows have different lengths")
+        self.init(rows.flatMap { $0 }, shape: [rows.count, width])
+    }
+
+    init(shape: [Int], scalars: [Scalar], node: Node<Scalar>?) {
+        self.shape = shape
+        self.scalars = scalars
+        self.node = node
+    }
+
+    /// The number of axes.
+    public var rank: Int { shape.count }
+    /// The number of elements.
+    public var count: Int { scalars.count }
+
+    /// The single element of a tensor with one element.
+    public var scalar: Scalar {
+        precondition(scalars.count == 1, "scalar: tensor of shape \(shape) has \(scalars.count) elements, not 1")
+        return scalars[0]
+    }
+
+    /// The element at a full multi-index (for reading; no gradient flows through it).
+    public subscript(index indices: Int...) -> Scalar {
+        scalars[flatIndex(indices)]
+    }
+
+    func flatIndex(_ indices: [Int]) -> Int {
+        precondition(indices.count == rank, "index \(indices) does not match shape \(shape)")
+        var flat = 0
+        for (axis, i) in indices.enumerated() {
+            precondition(i >= 0 && i < shape[axis], "index \(indices) is out of bounds for shape \(shape)")
+            flat = flat * shape[axis] + i
+        }
+        return flat
+    }
+
+    /// The elements as a nested Swift array of rows (2-D tensors only).
+    public var rows: [[Scalar]] {
+        precondition(rank == 2, "rows: tensor of shape \(shape) is not 2-D")
+        return (0..<shape[0]).map { Array(scalars[$0 * shape[1]..<($0 + 1) * shape[1]]) }
+    }
+
+    /// Replaces the elements, keeping the shape and, for a leaf, its identity and gradient slot.
+    /// This is how optimizers update parameters in place. Not recorded on the tape.
+    ///
+    /// - Precondition: `newValue` has the same shape.
+    public mutating func assign(_ newValue: Tensor) {
+        precondition(newValue.shape == shape, "assign: shape \(newValue.shape) differs from \(shape)")
+        scalars = newValue.scalars
+        if let node, !node.isLeaf { self.node = nil }
+    }
+}
+
+extension Tensor: Equatable {
+    /// Tensors are equal when their shapes and elements are equal (gradient links are ignored).
+    public static func == (lhs: Tensor, rhs: Tensor) -> Bool {
+        lhs.shape == rhs.shape && lhs.scalars == rhs.scalars
+    }
+}
+
+extension Tensor: ExpressibleByFloatLiteral {
+    /// A scalar tensor from a literal, so that `x * 2.5` reads naturally.
+    public init(floatLiteral value: Double) { self.init(Scalar(value)) }
+}
+
+extension Tensor: ExpressibleByIntegerLiteral {
+    /// A scalar tensor from a literal, so that `x + 1` reads naturally.
+    public init(integerLiteral value: Int) { self.init(Scalar(value)) }
+}
