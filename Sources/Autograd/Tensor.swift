@@ -113,13 +113,3 @@ extension Tensor: Equatable {
         lhs.shape == rhs.shape && lhs.scalars == rhs.scalars
     }
 }
-
-extension Tensor: ExpressibleByFloatLiteral {
-    /// A scalar tensor from a literal, so that `x * 2.5` reads naturally.
-    public init(floatLiteral value: Double) { self.init(Scalar(value)) }
-}
-
-extension Tensor: ExpressibleByIntegerLiteral {
-    /// A scalar tensor from a literal, so that `x + 1` reads naturally.
-    public init(integerLiteral value: Int) { self.init(Scalar(value)) }
-}

@@ -91,7 +91,7 @@ extension Tensor {
         let (shape, values) = binaryForward(.pow, a, b, name: "pow")
         return record("pow", inputs: [a, b], shape: shape, scalars: values) { c in
             let (a, b, g) = (c.inputs[0], c.inputs[1], c.upstream)
-            let safeLog = select(a .> 0, a, Tensor(1)).log()
+            let safeLog = select(a .> 0, a, Tensor(Scalar(1))).log()
             return [c.needsGradient[0] ? (g * b * Tensor.pow(a, b - 1)).sum(toShape: a.shape) : nil,
                     c.needsGradient[1] ? (g * c.output * safeLog).sum(toShape: b.shape) : nil]
         }
@@ -200,6 +200,13 @@ extension Tensor {
     public static func .<= (a: Tensor, b: Tensor) -> Tensor { mask(.lessEqual, a, b) }
     /// 1 where a == b, else 0.
     public static func .== (a: Tensor, b: Tensor) -> Tensor { mask(.equal, a, b) }
+
+    /// Comparisons with a scalar on the right.
+    public static func .> (a: Tensor, b: Scalar) -> Tensor { mask(.greater, a, Tensor(b)) }
+    public static func .>= (a: Tensor, b: Scalar) -> Tensor { mask(.greaterEqual, a, Tensor(b)) }
+    public static func .< (a: Tensor, b: Scalar) -> Tensor { mask(.less, a, Tensor(b)) }
+    public static func .<= (a: Tensor, b: Scalar) -> Tensor { mask(.lessEqual, a, Tensor(b)) }
+    public static func .== (a: Tensor, b: Scalar) -> Tensor { mask(.equal, a, Tensor(b)) }
 
     static func mask(_ op: BinaryKernel, _ a: Tensor, _ b: Tensor) -> Tensor {
         let (shape, values) = binaryForward(op, a, b, name: "compare")
