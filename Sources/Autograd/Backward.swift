@@ -196,9 +196,9 @@ enum Backpropagation {
                                  "rule of \(node.op) gave gradient of shape \(contribution.shape) for input \(input.shape)")
                     let key = ObjectIdentifier(inputNode)
                     pending[key] = pending[key].map { $0 + contribution } ?? contribution
-                    if trace != nil { contributions.append((inputNode.displayName, contribution.compactDescription)) }
+                    if trace != nil { contributions.append((inputNode.tapeName, contribution.compactDescription)) }
                 }
-                trace?(ChainRuleStep(op: node.displayName, upstream: g.compactDescription, contributions: contributions))
+                trace?(ChainRuleStep(op: node.tapeName, upstream: g.compactDescription, contributions: contributions))
                 if !retainGraph { node.release() }
             }
         }

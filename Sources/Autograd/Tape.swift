@@ -75,7 +75,6 @@ final class Node<Scalar: TensorScalar> {
         isReleased = true
     }
 
-    var displayName: String { label ?? (isLeaf ? "leaf\(id)" : "\(op)\(id)") }
 }
 
 /// Per-thread recording state: whether recording is on, and the id counter of the tape.

@@ -1,0 +1,261 @@
+import Foundation
+
+/// The tolerances of ``gradcheck(inputs:names:eps:atol:rtol:worst:_:)``: an analytic
+/// Jacobian entry `a` passes against the numeric one `n` when |a − n| ≤ atol + rtol·|n|.
+public struct GradCheckTolerance: Sendable, Equatable {
+    /// Step of the central difference (f(x + eps) − f(x − eps)) / 2eps.
+    public var eps: Double
+    public var atol: Double
+    public var rtol: Double
+    /// PyTorch's defaults: eps 1e-6, atol 1e-5, rtol 1e-3.
+    public init(eps: Double = 1e-6, atol: Double = 1e-5, rtol: Double = 1e-3) {
+        self.eps = eps
+        self.atol = atol
+        self.rtol = rtol
+    }
+}
+
+/// What ``gradcheck(inputs:names:eps:atol:rtol:worst:_:)`` found, element by element.
+/// Printing it shows a table; a test asserts ``passed`` and prints the report on failure.
+///
+/// ```swift
+/// let report = gradcheck(inputs: [x, w], names: ["x", "w"]) { $0[0].matmul($0[1]).tanh() }
+/// XCTAssertTrue(report.passed, "\(report)")
+/// ```
+public struct GradCheckReport: CustomStringConvertible, Sendable {
+    /// How one Jacobian entry compared.
+    public enum Status: Sendable, Equatable {
+        /// Within tolerance.
+        case ok
+        /// Outside tolerance: the derivative rule (or the hand derivation) is wrong here.
+        case mismatch
+        /// The ±eps evaluation crossed a point where the function is not differentiable
+        /// (a relu at 0, a tie in a max, |x| at 0): the one-sided slopes differ and the
+        /// analytic value is one of them or lies between them, so this is not a failure.
+        case kink(leftSlope: Double, rightSlope: Double)
+    }
+
+    /// One entry of the Jacobian: ∂output[outputIndex] / ∂input[inputIndex].
+    public struct Entry: Sendable {
+        public let inputIndex: [Int]
+        public let outputIndex: [Int]
+        public let analytic: Double
+        public let numeric: Double
+        public let absoluteError: Double
+        public let relativeError: Double
+        /// atol + rtol·|numeric|, the largest absolute error allowed here.
+        public let tolerance: Double
+        public let status: Status
+    }
+
+    /// The comparison for one input tensor.
+    public struct Input: Sendable {
+        public let name: String
+        public let shape: [Int]
+        /// The worst entries (largest error relative to its tolerance) first.
+        public let worst: [Entry]
+        public let mismatches: Int
+        public let kinks: Int
+        public let maxAbsoluteError: Double
+        public var passed: Bool { mismatches == 0 }
+    }
+
+    public let inputs: [Input]
+    public let outputShape: [Int]
+    public let tolerance: GradCheckTolerance
+    /// Two backward passes over fresh graphs gave bitwise identical gradients.
+    public let backwardIsDeterministic: Bool
+    /// A zero upstream gradient gave all-zero gradients.
+    public let zeroUpstreamGivesZero: Bool
+
+    /// True when every entry is within tolerance (or at a recognised kink) and both extra checks hold.
+    public var passed: Bool { inputs.allSatisfy(\.passed) && backwardIsDeterministic && zeroUpstreamGivesZero }
+
+    /// All entries that failed, across inputs, worst first.
+    public var mismatches: [(input: String, entry: Entry)] {
+        inputs.flatMap { input in input.worst.filter { $0.status == .mismatch }.map { (input.name, $0) } }
+    }
+
+    public var description: String {
+        var lines = ["gradcheck \(passed ? "PASSED" : "FAILED") — output \(outputShape), eps \(tolerance.eps), "
+                     + "atol \(tolerance.atol), rtol \(tolerance.rtol)"]
+        if !backwardIsDeterministic { lines.append("  ✗ backward twice gave different gradients") }
+        if !zeroUpstreamGivesZero { lines.append("  ✗ a zero upstream gradient gave non-zero gradients") }
+        for input in inputs {
+            lines.append("  \(input.name) \(input.shape): \(input.passed ? "ok" : "\(input.mismatches) mismatched")"
+                         + (input.kinks > 0 ? ", \(input.kinks) at kinks" : "")
+                         + ", max |error| \(fmt(input.maxAbsoluteError))")
+            let shown = input.worst.filter { $0.status != .ok }
+            guard !shown.isEmpty else { continue }
+            lines.append("    " + pad("element", 22) + pad("∂output", 12) + pad("analytic", 14) + pad("numeric", 14)
+                         + pad("|error|", 12) + pad("tolerance", 12) + "status")
+            for e in shown {
+                let status: String
+                switch e.status {
+                case .ok: status = "ok"
+                case .mismatch: status = "MISMATCH"
+                case .kink(let l, let r): status = "kink: left slope \(fmt(l)), right slope \(fmt(r)), rule chose \(fmt(e.analytic))"
+                }
+                lines.append("    " + pad("\(input.name)\(e.inputIndex)", 22) + pad("\(e.outputIndex)", 12)
+                             + pad(fmt(e.analytic), 14) + pad(fmt(e.numeric), 14) + pad(fmt(e.absoluteError), 12)
+                             + pad(fmt(e.tolerance), 12) + status)
+            }
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    private func fmt(_ x: Double) -> String { String(format: "%.6g", x) }
+    private func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s + " " : s + String(repeating: " ", count: n - s.count) }
+}
+
+/// Checks the tape's gradients of `function` at `inputs` against central finite differences,
+/// entry by entry of the full Jacobian (one backward pass per output element), in Double.
+///
+/// ```swift
+/// let x = Tensor<Double>.randomNormal([2, 3], seed: 1)
+/// let report = gradcheck(inputs: [x], names: ["x"]) { $0[0].softmax(axis: 1) }
+/// print(report)          // gradcheck PASSED — …
+/// ```
+/// Also checks that backward twice gives identical gradients and that a zero upstream gives
+/// zero gradients. Entries at non-differentiable points are reported as kinks, not failures,
+/// when the rule's value is one of the one-sided slopes or between them.
+public func gradcheck(inputs: [Tensor<Double>], names: [String]? = nil, eps: Double = 1e-6, atol: Double = 1e-5,
+                      rtol: Double = 1e-3, worst: Int = 5,
+                      _ function: ([Tensor<Double>]) -> Tensor<Double>) -> GradCheckReport {
+    let tolerance = GradCheckTolerance(eps: eps, atol: atol, rtol: rtol)
+    let names = names ?? inputs.indices.map { "input\($0)" }
+    precondition(names.count == inputs.count, "gradcheck: \(names.count) names for \(inputs.count) inputs")
+    let plain = inputs.map { $0.detached() }
+    func evaluate(_ xs: [Tensor<Double>]) -> [Double] { withoutGradients { function(xs).scalars } }
+
+    // Analytic Jacobian, one backward per output element.
+    func analyticJacobian() -> (outputShape: [Int], rows: [[Double]])? {
+        let leaves = plain.enumerated().map { $1.requiringGrad(named: names[$0]) }
+        let output = withRecording(true) { function(leaves) }
+        let m = output.count
+        guard output.requiresGrad else {
+            return (output.shape, [[Double]](repeating: [Double](repeating: 0, count: plain.map(\.count).reduce(0, +)), count: m))
+        }
+        var rows: [[Double]] = []
+        for i in 0..<m {
+            var seed = [Double](repeating: 0, count: m)
+            seed[i] = 1
+            guard let grads = try? gradients(of: output, wrt: leaves, upstream: Tensor(seed, shape: output.shape),
+                                             retainGraph: true) else { return nil }
+            rows.append(grads.flatMap(\.scalars))
+        }
+        return (output.shape, rows)
+    }
+
+    guard let (outputShape, analytic) = analyticJacobian(), let second = analyticJacobian() else {
+        fatalError("gradcheck: backward failed")
+    }
+    let deterministic = analytic == second.rows
+
+    // A zero upstream must give zero gradients.
+    let zeroOK: Bool = {
+        let leaves = plain.enumerated().map { $1.requiringGrad(named: names[$0]) }
+        let output = withRecording(true) { function(leaves) }
+        guard output.requiresGrad, let grads = try? gradients(of: output, wrt: leaves, upstream: .zeros(output.shape))
+        else { return true }
+        return grads.allSatisfy { $0.scalars.allSatisfy { $0 == 0 } }
+    }()
+
+    let base = evaluate(plain)
+    var reports: [GradCheckReport.Input] = []
+    var column = 0
+    for (j, x) in plain.enumerated() {
+        var entries: [GradCheckReport.Entry] = []
+        var mismatches = 0, kinks = 0, maxError = 0.0
+        let inputStrides = Shape.strides(x.shape), outStrides = Shape.strides(outputShape)
+        for k in 0..<x.count {
+            func shifted(_ delta: Double) -> [Double] {
+                var values = x.scalars
+                values[k] += delta
+                var xs = plain
+                xs[j] = Tensor(values, shape: x.shape)
+                return evaluate(xs)
+            }
+            let plus = shifted(eps), minus = shifted(-eps)
+            for i in 0..<base.count {
+                let numeric = (plus[i] - minus[i]) / (2 * eps)
+                let a = analytic[i][column + k]
+                let error = Swift.abs(a - numeric)
+                let allowed = atol + rtol * Swift.abs(numeric)
+                var status = GradCheckReport.Status.ok
+                if !(error <= allowed) {
+                    let left = (base[i] - minus[i]) / eps, right = (plus[i] - base[i]) / eps
+                    let lo = Swift.min(left, right), hi = Swift.max(left, right)
+                    let slack = atol + rtol * Swift.max(Swift.abs(left), Swift.abs(right))
+                    let oneSidedDiffer = Swift.abs(left - right) > slack
+                    if oneSidedDiffer && a >= lo - slack && a <= hi + slack {
+                        status = .kink(leftSlope: left, rightSlope: right)
+                        kinks += 1
+                    } else {
+                        status = .mismatch
+                        mismatches += 1
+                    }
+                }
+                maxError = Swift.max(maxError, error.isNaN ? .infinity : error)
+                let entry = GradCheckReport.Entry(
+                    inputIndex: unflatten(k, inputStrides), outputIndex: unflatten(i, outStrides), analytic: a,
+                    numeric: numeric, absoluteError: error, relativeError: error / Swift.max(Swift.abs(numeric), 1e-300),
+                    tolerance: allowed, status: status)
+                entries.append(entry)
+            }
+        }
+        // Worst first: failures, then kinks, then by error relative to tolerance.
+        func rank(_ e: GradCheckReport.Entry) -> (Int, Double) {
+            switch e.status {
+            case .mismatch: return (0, -(e.absoluteError.isNaN ? .infinity : e.absoluteError / e.tolerance))
+            case .kink: return (1, -e.absoluteError / e.tolerance)
+            case .ok: return (2, -e.absoluteError / e.tolerance)
+            }
+        }
+        entries.sort { rank($0) < rank($1) }
+        let keep = Swift.max(worst, entries.filter { $0.status != .ok }.count.clamped(to: 0...worst))
+        reports.append(.init(name: names[j], shape: x.shape, worst: Array(entries.prefix(keep)), mismatches: mismatches,
+                             kinks: kinks, maxAbsoluteError: maxError))
+        column += x.count
+    }
+    return GradCheckReport(inputs: reports, outputShape: outputShape, tolerance: tolerance,
+                           backwardIsDeterministic: deterministic, zeroUpstreamGivesZero: zeroOK)
+}
+
+/// Checks second derivatives: the gradient of `sum(function(inputs) · u)` for a fixed random
+/// `u`, computed on the tape with `createGraph`, is itself gradchecked with respect to the inputs.
+///
+/// ```swift
+/// let report = gradgradcheck(inputs: [x], names: ["x"]) { $0[0].tanh() }
+/// ```
+public func gradgradcheck(inputs: [Tensor<Double>], names: [String]? = nil, eps: Double = 1e-6, atol: Double = 1e-5,
+                          rtol: Double = 1e-3, seed: UInt64 = 0x5EED,
+                          _ function: ([Tensor<Double>]) -> Tensor<Double>) -> GradCheckReport {
+    let shape = withoutGradients { function(inputs.map { $0.detached() }).shape }
+    let u = Tensor<Double>.randomNormal(shape, seed: seed)
+    return gradcheck(inputs: inputs, names: names, eps: eps, atol: atol, rtol: rtol) { xs in
+        func firstOrder(_ leaves: [Tensor<Double>], createGraph: Bool) -> Tensor<Double> {
+            let output = function(leaves)
+            guard output.requiresGrad,
+                  let grads = try? gradients(of: output, wrt: leaves, upstream: u, createGraph: createGraph)
+            else { return Tensor<Double>.zeros([leaves.map(\.count).reduce(0, +)]) }
+            return Tensor.concatenate(grads.map { $0.reshaped([-1]) }, axis: 0)
+        }
+        // Analytic pass: the inputs are leaves and the first-order gradient is recorded.
+        if xs.contains(where: \.requiresGrad) { return firstOrder(xs, createGraph: true) }
+        // Numeric pass: plain inputs, so take the first-order gradient on fresh leaves.
+        return withRecording(true) { firstOrder(xs.map { $0.requiringGrad() }, createGraph: false).detached() }
+    }
+}
+
+func unflatten(_ flat: Int, _ strides: [Int]) -> [Int] {
+    var rest = flat
+    return strides.map { s in
+        defer { rest %= s }
+        return rest / s
+    }
+}
+
+extension Comparable {
+    func clamped(to range: ClosedRange<Self>) -> Self { Swift.min(Swift.max(self, range.lowerBound), range.upperBound) }
+}
