@@ -157,27 +157,32 @@ enum Backpropagation {
             guard root.count == 1 else { throw AutogradError.nonScalarWithoutUpstream(shape: root.shape) }
             seed = Tensor<Scalar>.ones(root.shape)
         }
-        let order = topologicalOrder(from: rootNode)
+        let mark = ThreadTape.current.nextID()
+        let order = topologicalOrder(from: rootNode, mark: mark)
         let targetSet = targets.map { Set($0.map(ObjectIdentifier.init)) }
 
         // Which nodes lead to something that wants a gradient. `order` lists inputs before users.
-        var relevant = Set<ObjectIdentifier>()
         for node in order {
-            let id = ObjectIdentifier(node)
-            let wanted = targetSet.map { $0.contains(id) } ?? node.isLeaf
-            if wanted || node.inputs.contains(where: { $0.node.map { relevant.contains(ObjectIdentifier($0)) } ?? false }) {
-                relevant.insert(id)
+            var relevant = targetSet.map { $0.contains(ObjectIdentifier(node)) } ?? node.isLeaf
+            if !relevant {
+                for input in node.inputs where input.node?.isRelevant == true {
+                    relevant = true
+                    break
+                }
             }
+            node.isRelevant = relevant
+            node.pendingGrad = nil
         }
-
-        var pending: [ObjectIdentifier: Tensor<Scalar>] = [ObjectIdentifier(rootNode): seed]
+        rootNode.pendingGrad = seed
         var results: [ObjectIdentifier: Tensor<Scalar>] = [:]
+        defer { for node in order { node.pendingGrad = nil } }
 
         try withRecording(createGraph) {
             for node in order.reversed() {
-                let id = ObjectIdentifier(node)
-                guard relevant.contains(id), let g = pending.removeValue(forKey: id) else { continue }
+                guard node.isRelevant, let g = node.pendingGrad else { continue }
+                node.pendingGrad = nil
                 if let targetSet {
+                    let id = ObjectIdentifier(node)
                     if targetSet.contains(id) { results[id] = g }
                 } else if node.isLeaf {
                     node.grad = node.grad.map { $0 + g } ?? g
@@ -185,7 +190,7 @@ enum Backpropagation {
                 if node.isLeaf { continue }
                 guard !node.isReleased, let rule = node.rule else { throw AutogradError.graphReleased(op: node.op) }
                 let output = Tensor(shape: node.shape, scalars: node.output, node: createGraph ? node : nil)
-                let needs = node.inputs.map { $0.node.map { relevant.contains(ObjectIdentifier($0)) } ?? false }
+                let needs = node.inputs.map { $0.node?.isRelevant ?? false }
                 let inputs = createGraph ? node.inputs : node.inputs.map { $0.detached() }
                 let grads = rule(RuleContext(upstream: g, inputs: inputs, output: output, needsGradient: needs))
                 precondition(grads.count == node.inputs.count, "rule of \(node.op) returned \(grads.count) gradients")
@@ -194,8 +199,7 @@ enum Backpropagation {
                     guard let inputNode = input.node, let contribution = grads[i] else { continue }
                     precondition(contribution.shape == input.shape,
                                  "rule of \(node.op) gave gradient of shape \(contribution.shape) for input \(input.shape)")
-                    let key = ObjectIdentifier(inputNode)
-                    pending[key] = pending[key].map { $0 + contribution } ?? contribution
+                    inputNode.pendingGrad = inputNode.pendingGrad.map { $0 + contribution } ?? contribution
                     if trace != nil { contributions.append((inputNode.tapeName, contribution.compactDescription)) }
                 }
                 trace?(ChainRuleStep(op: node.tapeName, upstream: g.compactDescription, contributions: contributions))
@@ -206,15 +210,17 @@ enum Backpropagation {
     }
 
     /// Every node reachable from `root`, each after all of its inputs (iterative post-order DFS).
-    static func topologicalOrder<Scalar>(from root: Node<Scalar>) -> [Node<Scalar>] {
+    static func topologicalOrder<Scalar>(from root: Node<Scalar>,
+                                         mark: Int = ThreadTape.current.nextID()) -> [Node<Scalar>] {
         var order: [Node<Scalar>] = []
-        var visited = Set<ObjectIdentifier>([ObjectIdentifier(root)])
+        root.visitMark = mark
         var stack: [(node: Node<Scalar>, nextInput: Int)] = [(root, 0)]
         while let top = stack.last {
             let inputs = top.node.inputs
             if top.nextInput < inputs.count {
                 stack[stack.count - 1].nextInput += 1
-                if let child = inputs[top.nextInput].node, visited.insert(ObjectIdentifier(child)).inserted {
+                if let child = inputs[top.nextInput].node, child.visitMark != mark {
+                    child.visitMark = mark
                     stack.append((child, 0))
                 }
             } else {

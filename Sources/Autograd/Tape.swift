@@ -40,9 +40,13 @@ final class Node<Scalar: TensorScalar> {
     let id: Int
     /// A name for printing (leaves may be named by the user).
     var label: String?
+    // Scratch space of the backward walk (a graph is walked by one thread at a time).
+    var visitMark = 0
+    var isRelevant = false
+    var pendingGrad: Tensor<Scalar>?
 
     init(op: String, attributes: String, inputs: [Tensor<Scalar>], output: [Scalar], shape: [Int],
-         rule: DerivativeRule<Scalar>?, isLeaf: Bool) {
+         rule: DerivativeRule<Scalar>?, isLeaf: Bool, id: Int = ThreadTape.current.nextID()) {
         self.op = op
         self.attributes = attributes
         self.inputs = inputs
@@ -50,7 +54,7 @@ final class Node<Scalar: TensorScalar> {
         self.shape = shape
         self.rule = rule
         self.isLeaf = isLeaf
-        self.id = ThreadTape.current.nextID()
+        self.id = id
     }
 
     deinit {
@@ -144,11 +148,13 @@ extension Tensor {
     /// some input requires gradients; otherwise returns a plain tensor.
     static func record(_ op: String, _ attributes: String = "", inputs: [Tensor], shape: [Int], scalars: [Scalar],
                        rule: @escaping DerivativeRule<Scalar>) -> Tensor {
-        guard inputs.contains(where: { $0.node != nil }), ThreadTape.current.isRecording else {
-            return Tensor(shape: shape, scalars: scalars, node: nil)
-        }
+        var anyRecorded = false
+        for input in inputs where input.node != nil { anyRecorded = true; break }
+        guard anyRecorded else { return Tensor(shape: shape, scalars: scalars, node: nil) }
+        let tape = ThreadTape.current
+        guard tape.isRecording else { return Tensor(shape: shape, scalars: scalars, node: nil) }
         let node = Node(op: op, attributes: attributes, inputs: inputs, output: scalars, shape: shape,
-                        rule: rule, isLeaf: false)
+                        rule: rule, isLeaf: false, id: tape.nextID())
         return Tensor(shape: shape, scalars: scalars, node: node)
     }
 
