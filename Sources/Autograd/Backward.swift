@@ -175,6 +175,8 @@ enum Backpropagation {
         }
         rootNode.pendingGrad = seed
         var results: [ObjectIdentifier: Tensor<Scalar>] = [:]
+        let names = trace == nil ? [:] : tapeNames(order)
+        func name(_ n: Node<Scalar>) -> String { names[ObjectIdentifier(n)] ?? n.tapeName }
         defer { for node in order { node.pendingGrad = nil } }
 
         try withRecording(createGraph) {
@@ -200,9 +202,9 @@ enum Backpropagation {
                     precondition(contribution.shape == input.shape,
                                  "rule of \(node.op) gave gradient of shape \(contribution.shape) for input \(input.shape)")
                     inputNode.pendingGrad = inputNode.pendingGrad.map { $0 + contribution } ?? contribution
-                    if trace != nil { contributions.append((inputNode.tapeName, contribution.compactDescription)) }
+                    if trace != nil { contributions.append((name(inputNode), contribution.compactDescription)) }
                 }
-                trace?(ChainRuleStep(op: node.tapeName, upstream: g.compactDescription, contributions: contributions))
+                trace?(ChainRuleStep(op: name(node), upstream: g.compactDescription, contributions: contributions))
                 if !retainGraph { node.release() }
             }
         }

@@ -6,8 +6,8 @@
 /// let y = (x * x + x).tape
 /// print(y)
 /// // x = leaf  [] 3
-/// // t2 = multiply(x, x)  [] 9
-/// // t3 = add(t2, x)  [] 12
+/// // t1 = multiply(x, x)  [] 9
+/// // t2 = add(t1, x)  [] 12
 /// ```
 public struct TapeListing: CustomStringConvertible, Sendable {
     /// One recorded op.
@@ -38,6 +38,23 @@ extension Node {
     var tapeName: String { label ?? (isLeaf ? "leaf\(id)" : "t\(id)") }
 }
 
+/// Short names for the nodes of one graph: a leaf keeps its own name; the others are
+/// numbered t1, t2, … in the order they were recorded, so a listing reads like a derivation.
+func tapeNames<Scalar>(_ nodes: [Node<Scalar>]) -> [ObjectIdentifier: String] {
+    var names: [ObjectIdentifier: String] = [:]
+    var opCount = 0, leafCount = 0
+    for node in nodes.sorted(by: { $0.id < $1.id }) {
+        if node.isLeaf {
+            leafCount += 1
+            names[ObjectIdentifier(node)] = node.label ?? "x\(leafCount)"
+        } else {
+            opCount += 1
+            names[ObjectIdentifier(node)] = node.label ?? "t\(opCount)"
+        }
+    }
+    return names
+}
+
 extension Tensor {
     /// The tape that produced this tensor: every recorded op it depends on, in order.
     public var tape: TapeListing {
@@ -48,6 +65,8 @@ extension Tensor {
             for input in n.inputs { if let i = input.node, i.isLeaf { leafValues[ObjectIdentifier(i)] = input } }
         }
         if node.isLeaf { leafValues[ObjectIdentifier(node)] = self }
+        let names = tapeNames(nodes)
+        func name(_ n: Node<Scalar>) -> String { names[ObjectIdentifier(n)] ?? n.tapeName }
         let entries = nodes.map { n -> TapeListing.Entry in
             let value: String
             if n.isLeaf {
@@ -55,8 +74,8 @@ extension Tensor {
             } else {
                 value = n.isReleased ? "(freed)" : Tensor(shape: n.shape, scalars: n.output, node: nil).compactDescription
             }
-            return TapeListing.Entry(name: n.tapeName, op: n.op, attributes: n.attributes,
-                                     inputs: n.inputs.map { $0.node?.tapeName ?? "const" }, shape: n.shape, values: value)
+            return TapeListing.Entry(name: name(n), op: n.op, attributes: n.attributes,
+                                     inputs: n.inputs.map { $0.node.map(name) ?? "const" }, shape: n.shape, values: value)
         }
         return TapeListing(entries: entries)
     }
@@ -66,29 +85,31 @@ extension Tensor {
     public func graphviz() -> String {
         guard let node else { return "digraph tape {\n}\n" }
         let nodes = Backpropagation.topologicalOrder(from: node).sorted { $0.id < $1.id }
+        let names = tapeNames(nodes)
+        func name(_ n: Node<Scalar>) -> String { names[ObjectIdentifier(n)] ?? n.tapeName }
         var lines = ["digraph tape {", "  rankdir=LR;", "  node [fontname=\"Helvetica\"];"]
         func esc(_ s: String) -> String { s.replacingOccurrences(of: "\"", with: "\\\"") }
         var constants = 0
         for n in nodes {
-            let name = n.tapeName
-            var label = "\(name)\\n\(n.shape)"
+            let nodeName = name(n)
+            var label = "\(nodeName)\\n\(n.shape)"
             if !n.isLeaf && !n.isReleased { label += "\\n" + Tensor(shape: n.shape, scalars: n.output, node: nil).compactDescription }
             if let g = n.grad { label += "\\ngrad " + g.compactDescription }
-            lines.append("  \"\(esc(name))\" [shape=ellipse, label=\"\(esc(label))\"];")
+            lines.append("  \"\(esc(nodeName))\" [shape=ellipse, label=\"\(esc(label))\"];")
             guard !n.isLeaf else { continue }
-            let opID = "op_\(name)"
+            let opID = "op_\(nodeName)"
             let opLabel = n.attributes.isEmpty ? n.op : "\(n.op)\\n\(n.attributes)"
             lines.append("  \"\(opID)\" [shape=box, style=filled, fillcolor=\"#eeeeee\", label=\"\(esc(opLabel))\"];")
             for input in n.inputs {
                 if let i = input.node {
-                    lines.append("  \"\(esc(i.tapeName))\" -> \"\(opID)\";")
+                    lines.append("  \"\(esc(name(i)))\" -> \"\(opID)\";")
                 } else {
                     constants += 1
                     lines.append("  \"const\(constants)\" [shape=plaintext, label=\"\(esc(input.compactDescription))\"];")
                     lines.append("  \"const\(constants)\" -> \"\(opID)\";")
                 }
             }
-            lines.append("  \"\(opID)\" -> \"\(esc(name))\";")
+            lines.append("  \"\(opID)\" -> \"\(esc(nodeName))\";")
         }
         lines.append("}")
         return lines.joined(separator: "\n") + "\n"

@@ -1,0 +1,41 @@
+import Autograd
+import Foundation
+
+/// Worked example 5: softmax with a negative log-likelihood loss, the softmax Jacobian with
+/// its off-diagonal terms, and what a diagonal-only hand derivation gets wrong.
+enum SoftmaxExample {
+    static func run(_ options: inout Options) throws {
+        print(Text.heading("Worked example 5: softmax, cross-entropy and the softmax Jacobian"))
+        let logits = Tensor<Double>([2.0, 1.0, 0.1])
+        let target = Tensor<Double>([0, 1, 0])                 // one-hot: class 1
+        let (loss, grad) = valueWithGradient(at: logits) { a in -(a.logSoftmax() * target).sum() }
+        let p = logits.softmax()
+        print("logits a = \(logits),  one-hot y = \(target)")
+        print("p = softmax(a) = \(p)")
+        print("L = −Σ y log p = \(Text.number(loss.scalar))")
+        print("tape ∂L/∂a  = \(grad)")
+        print("by hand p − y = \(p - target)")
+
+        let jac = jacobian(of: { $0.softmax() }, at: logits)
+        let n = logits.count
+        let full = Tensor<Double>((0..<n * n).map { i in
+            let (k, l) = (i / n, i % n)
+            return p.scalars[k] * ((k == l ? 1 : 0) - p.scalars[l])
+        }, shape: [n, n])
+        let diagonalOnly = Tensor<Double>((0..<n * n).map { i in
+            let (k, l) = (i / n, i % n)
+            return k == l ? p.scalars[k] * (1 - p.scalars[k]) : 0
+        }, shape: [n, n])
+        print("\nSoftmax Jacobian dp_k/da_l from the tape:\n" + Text.grid(jac))
+        print("By hand, p_k(δ_kl − p_l):\n" + Text.grid(full))
+        print("A wrong derivation that keeps only the diagonal p_k(1 − p_k):\n" + Text.grid(diagonalOnly))
+        let difference = (jac - diagonalOnly).abs()
+        let worst = difference.scalars.indices.max { difference.scalars[$0] < difference.scalars[$1] } ?? 0
+        print("The diagonal-only derivation is off by up to \(Text.number(difference.scalars[worst]))"
+              + " at dp_\(worst / n)/da_\(worst % n) — every off-diagonal entry is wrong.")
+
+        let yHat = Tensor<Double>([0.3, -1.2, 2.0]), y = Tensor<Double>([0.5, -1.0, 1.0])
+        let l2 = gradient(of: { ŷ in 0.5 * ((ŷ - y) * (ŷ - y)).sum() }, at: yHat)
+        print("\nL2 loss ½‖ŷ − y‖²: tape gradient \(l2), by hand ŷ − y = \(yHat - y)")
+    }
+}

@@ -1,0 +1,116 @@
+import Foundation
+
+/// A bad command line: an unknown subcommand or option, or a value that does not parse.
+struct UsageError: Error {
+    let message: String
+}
+
+/// One subcommand of the examples executable.
+struct Subcommand: Sendable {
+    let name: String
+    let summary: String
+    /// The options it reads (checked before it runs, so a typo fails at once).
+    var accepts: [String] = []
+    let run: @Sendable (inout Options) throws -> Void
+
+    static let all: [Subcommand] = [
+        Subcommand(name: "tour", summary: "the default demo: worked CNN, Hessian, tape (under a minute)",
+                   accepts: ["dot"], run: Tour.run),
+        Subcommand(name: "worked-cnn", summary: "example 1: 3x3 convolution with padding, 2x2 max pooling, gradients",
+                   accepts: ["filters"], run: WorkedCNN.run),
+        Subcommand(name: "hessian", summary: "example 3: critical points of x²y + xy² − 6xy by Newton's method",
+                   run: HessianExample.run),
+        Subcommand(name: "relu-kink", summary: "example 4: ReLU of an affine function, and gradcheck at the kink",
+                   run: ReluKink.run),
+        Subcommand(name: "softmax", summary: "example 5: softmax + NLL, the full Jacobian vs a diagonal-only derivation",
+                   run: SoftmaxExample.run),
+        Subcommand(name: "tape", summary: "a tiny expression: its tape, the chain rule step by step, a DOT graph (--dot PATH)",
+                   accepts: ["dot"], run: TapeExample.run),
+    ]
+
+    static func run(_ arguments: [String]) throws {
+        if arguments.first == "--help" || arguments.first == "-h" || arguments.first == "help" {
+            print(help)
+            return
+        }
+        let name = arguments.first.flatMap { $0.hasPrefix("-") ? nil : $0 } ?? "tour"
+        guard let command = all.first(where: { $0.name == name }) else {
+            throw UsageError(message: "unknown subcommand '\(name)'")
+        }
+        var options = try Options(arguments.first == name ? Array(arguments.dropFirst()) : arguments)
+        if options.flag("help") {
+            print("Examples \(command.name): \(command.summary)")
+            return
+        }
+        try options.rejectUnknown(accepted: command.accepts + ["help"])
+        try command.run(&options)
+        try options.rejectUnused()
+    }
+
+    static var help: String {
+        let width = all.map(\.name.count).max() ?? 0
+        let lines = all.map { "  " + $0.name.padding(toLength: width + 2, withPad: " ", startingAt: 0) + $0.summary }
+        return """
+        Worked examples and demos of the Autograd package.
+
+        Usage: swift run -c release Examples [subcommand] [options]
+
+        Subcommands (no subcommand runs the tour):
+        \(lines.joined(separator: "\n"))
+
+        Run 'Examples <subcommand> --help' for one line about it.
+        """
+    }
+}
+
+/// `--name value` and `--flag` options, each consumed by the subcommand that reads it; any
+/// option left unread is an error, so a typo never passes silently.
+struct Options {
+    private var values: [String: String] = [:]
+    private var flags: Set<String> = []
+    private var used: Set<String> = []
+
+    init(_ arguments: [String]) throws {
+        var i = 0
+        while i < arguments.count {
+            let arg = arguments[i]
+            guard arg.hasPrefix("--") else { throw UsageError(message: "unexpected argument '\(arg)'") }
+            let key = String(arg.dropFirst(2))
+            if let eq = key.firstIndex(of: "=") {
+                values[String(key[..<eq])] = String(key[key.index(after: eq)...])
+            } else if i + 1 < arguments.count && !arguments[i + 1].hasPrefix("--") {
+                values[key] = arguments[i + 1]
+                i += 1
+            } else {
+                flags.insert(key)
+            }
+            i += 1
+        }
+    }
+
+    mutating func flag(_ name: String) -> Bool {
+        used.insert(name)
+        return flags.contains(name)
+    }
+
+    mutating func string(_ name: String) -> String? {
+        used.insert(name)
+        return values[name]
+    }
+
+    mutating func int(_ name: String, default value: Int) throws -> Int {
+        guard let text = string(name) else { return value }
+        guard let n = Int(text) else { throw UsageError(message: "--\(name) expects a whole number, got '\(text)'") }
+        return n
+    }
+
+    func rejectUnknown(accepted: [String]) throws {
+        let unknown = Set(values.keys).union(flags).subtracting(accepted)
+        if let first = unknown.sorted().first { throw UsageError(message: "unknown option '--\(first)'") }
+    }
+
+    func rejectUnused() throws {
+        let unknown = Set(values.keys).union(flags).subtracting(used)
+        if let first = unknown.sorted().first { throw UsageError(message: "unknown option '--\(first)'") }
+    }
+}
