@@ -1,0 +1,139 @@
+import Autograd
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// `bench`: the speed workloads of the speed issue, each warmed up and repeated, reported as
+/// median and spread, GFLOP/s where it applies, and the peak resident memory.
+enum Bench {
+    struct Figure: Codable {
+        let workload: String
+        let medianMicroseconds: Double
+        let minMicroseconds: Double
+        let maxMicroseconds: Double
+        let gflops: Double?
+        let note: String
+    }
+
+    static func time(repeats: Int, warmup: Int, _ body: () -> Void) -> (median: Double, min: Double, max: Double) {
+        for _ in 0..<warmup { body() }
+        var samples: [Double] = []
+        for _ in 0..<repeats {
+            let start = DispatchTime.now().uptimeNanoseconds
+            body()
+            samples.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1000)
+        }
+        samples.sort()
+        return (samples[samples.count / 2], samples.first ?? 0, samples.last ?? 0)
+    }
+
+    /// Peak resident set size in MiB (getrusage reports KiB on Linux, bytes on macOS).
+    static func peakResidentMiB() -> Double {
+        var usage = rusage()
+        #if canImport(Darwin)
+        getrusage(RUSAGE_SELF, &usage)
+        return Double(usage.ru_maxrss) / 1_048_576
+        #else
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Double(usage.ru_maxrss) / 1024
+        #endif
+    }
+
+    /// One training step of a fully connected classifier (forward, backward, SGD), with ops only.
+    static func mlpStep(_ sizes: [Int], batch: Int, seed: UInt64) -> () -> Void {
+        var rng = SeededGenerator(seed: seed)
+        let weights = zip(sizes, sizes.dropFirst()).map { n, m in
+            Tensor<Float>.randomNormal([n, m], standardDeviation: (2 / Float(n)).squareRoot(), using: &rng).requiringGrad()
+        }
+        let biases = sizes.dropFirst().map { Tensor<Float>.zeros([$0]).requiringGrad() }
+        let x = Tensor<Float>.randomNormal([batch, sizes[0]], using: &rng)
+        let labels = Tensor<Float>((0..<batch).map { Float($0 % (sizes.last ?? 1)) }, shape: [batch, 1])
+        var params = weights + biases
+        return {
+            var h = x
+            for (i, (w, b)) in zip(params[..<weights.count], params[weights.count...]).enumerated() {
+                h = h.matmul(w) + b
+                if i < weights.count - 1 { h = h.relu() }
+            }
+            let loss = -h.logSoftmax(axis: 1).gather(axis: 1, indices: labels).mean()
+            loss.backward()
+            withoutGradients {
+                for i in params.indices {
+                    if let g = params[i].grad { params[i].assign(params[i] - g * 0.01) }
+                    params[i].zeroGrad()
+                }
+            }
+        }
+    }
+
+    /// One step of conv(1→8, 3×3, pad 1) → relu → maxpool 2 → dense(1568→10) on 28×28 images.
+    static func cnnStep(batch: Int, seed: UInt64) -> () -> Void {
+        var rng = SeededGenerator(seed: seed)
+        var params = [
+            Tensor<Float>.randomNormal([8, 1, 3, 3], standardDeviation: 0.3, using: &rng).requiringGrad(),
+            Tensor<Float>.zeros([8]).requiringGrad(),
+            Tensor<Float>.randomNormal([1568, 10], standardDeviation: 0.03, using: &rng).requiringGrad(),
+            Tensor<Float>.zeros([10]).requiringGrad(),
+        ]
+        let x = Tensor<Float>.randomNormal([batch, 1, 28, 28], using: &rng)
+        let labels = Tensor<Float>((0..<batch).map { Float($0 % 10) }, shape: [batch, 1])
+        return {
+            let features = x.conv2d(params[0], bias: params[1], padding: (1, 1)).relu().maxPool2D(kernel: (2, 2))
+            let logits = features.flattened(from: 1).matmul(params[2]) + params[3]
+            let loss = -logits.logSoftmax(axis: 1).gather(axis: 1, indices: labels).mean()
+            loss.backward()
+            withoutGradients {
+                for i in params.indices {
+                    if let g = params[i].grad { params[i].assign(params[i] - g * 0.01) }
+                    params[i].zeroGrad()
+                }
+            }
+        }
+    }
+
+    static func run(_ options: inout Options) throws {
+        let quick = options.flag("quick")
+        let jsonPath = options.string("json")
+        let repeats = try options.int("repeats", default: quick ? 5 : 50)
+        var figures: [Figure] = []
+        func report(_ name: String, _ t: (median: Double, min: Double, max: Double), gflops: Double? = nil, note: String = "") {
+            figures.append(Figure(workload: name, medianMicroseconds: t.median, minMicroseconds: t.min,
+                                  maxMicroseconds: t.max, gflops: gflops, note: note))
+            let g = gflops.map { String(format: "%8.1f GFLOP/s", $0) } ?? String(repeating: " ", count: 16)
+            let label = name.padding(toLength: 58, withPad: " ", startingAt: 0)
+            print("  " + label + String(format: "%12.1f µs  (min %.1f, max %.1f) ", t.median, t.min, t.max) + g
+                  + (note.isEmpty ? "" : "  " + note))
+        }
+        print("Benchmark (Float, median of \(repeats) runs after warm-up; \(ProcessInfo.processInfo.activeProcessorCount) cores)")
+        for n in quick ? [256] : [256, 512, 1024] {
+            var rng = SeededGenerator(seed: 1)
+            let a = Tensor<Float>.randomNormal([n, n], using: &rng), b = Tensor<Float>.randomNormal([n, n], using: &rng)
+            let t = time(repeats: n >= 1024 ? max(3, repeats / 10) : max(3, repeats / 5), warmup: 1) { _ = a.matmul(b) }
+            report("GEMM \(n)×\(n)×\(n)", t, gflops: 2 * pow(Double(n), 3) / (t.median * 1e3))
+        }
+        report("MLP 784-128-10, batch 128, one training step", time(repeats: repeats, warmup: 3, mlpStep([784, 128, 10], batch: 128, seed: 2)))
+        report("MLP 784-256-128-10, batch 32, one step", time(repeats: repeats, warmup: 3, mlpStep([784, 256, 128, 10], batch: 32, seed: 3)))
+        report("CNN conv(1→8,3×3,pad 1)→relu→maxpool 2→dense, batch 32", time(repeats: max(3, repeats / 5), warmup: 1, cnnStep(batch: 32, seed: 4)))
+        let chain = quick ? 100_000 : 1_000_000
+        let c = time(repeats: quick ? 1 : 3, warmup: 0) {
+            let x = Tensor<Double>(1).requiringGrad()
+            let b = Tensor<Double>(1.000_000_1), a = Tensor<Double>(0)
+            var y = x
+            for _ in 0..<(chain / 2) { y = y * b + a }
+            y.backward()
+        }
+        report("scalar chain x = x·b + a, forward + backward, per op", (c.median / Double(chain), c.min / Double(chain), c.max / Double(chain)),
+               note: "\(chain) ops")
+        print(String(format: "  peak resident memory: %.0f MiB", peakResidentMiB()))
+        if let jsonPath {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            let data = try encoder.encode(figures)
+            try Files.writeAtomically(String(decoding: data, as: UTF8.self), to: jsonPath)
+            print("Figures written to \(jsonPath)")
+        }
+    }
+}
