@@ -1,0 +1,164 @@
+import Foundation
+
+/// Marks an intermediate tensor of a derivation by name, so that a hand-derived gradient
+/// with respect to it can be checked. Passed to the function given to
+/// ``checkDerivation(at:names:atol:rtol:eps:function:hand:)``.
+public struct DerivationSteps {
+    final class Storage {
+        var marked: [(name: String, tensor: Tensor<Double>)] = []
+    }
+    let storage = Storage()
+
+    /// Names `tensor` as a step of the derivation and returns it unchanged.
+    public func callAsFunction(_ name: String, _ tensor: Tensor<Double>) -> Tensor<Double> {
+        storage.marked.append((name, tensor))
+        return tensor
+    }
+}
+
+/// How a hand-derived gradient compares with the tape (and, for inputs, with finite differences).
+public struct DerivationReport: CustomStringConvertible {
+    /// The verdict for one tensor.
+    public enum Verdict: String, Sendable {
+        /// Equal to the tape's gradient in every bit.
+        case exact
+        /// Within tolerance of the tape's gradient.
+        case close
+        /// Outside tolerance: this step of the derivation is wrong.
+        case wrong
+        /// No hand-derived gradient was given for this tensor.
+        case notGiven = "not given"
+    }
+
+    /// The comparison for one named tensor (an input or a marked step).
+    public struct Item: Sendable {
+        public let name: String
+        public let shape: [Int]
+        public let isInput: Bool
+        public let verdict: Verdict
+        /// The largest |hand − tape| over the elements.
+        public let maxDifference: Double
+        /// The element where hand and tape differ most, its coordinates and both values.
+        public let worstIndex: [Int]
+        public let hand: Double
+        public let tape: Double
+        /// For inputs: the central-difference value at the worst element.
+        public let numeric: Double?
+    }
+
+    /// Every item, walking backwards from the loss: the last marked step first, the inputs last.
+    public let items: [Item]
+
+    /// The first wrong item walking backwards from the loss: the step where the derivation went wrong.
+    public var firstWrong: Item? { items.first { $0.verdict == .wrong } }
+
+    /// True when no given gradient is wrong.
+    public var passed: Bool { firstWrong == nil }
+
+    public var description: String {
+        var lines: [String] = []
+        if let first = firstWrong {
+            lines.append("derivation WRONG: the first step that disagrees, walking back from the loss, is ∂L/∂\(first.name)")
+        } else {
+            lines.append("derivation OK: every given gradient agrees with the tape")
+        }
+        for item in items {
+            var line = "  ∂L/∂\(item.name) \(item.shape): \(item.verdict.rawValue)"
+            if item.verdict != .notGiven && item.verdict != .exact {
+                line += String(format: ", max |hand − tape| %.3g at %@%@: hand %.6g, tape %.6g", item.maxDifference,
+                               item.name, "\(item.worstIndex)", item.hand, item.tape)
+                if let n = item.numeric { line += String(format: ", finite differences %.6g", n) }
+            }
+            lines.append(line)
+        }
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// Checks a hand-derived gradient, step by step, against the tape and finite differences.
+///
+/// `function` computes a scalar loss from `inputs`, naming the intermediate tensors of the
+/// derivation with `step`. `hand` receives the inputs and the forward values of the named steps
+/// and returns the hand-derived gradients of the loss by name (inputs and steps; any subset).
+/// The report walks back from the loss and names the first step that disagrees, so a student
+/// learns *which* step of the derivation is wrong.
+///
+/// ```swift
+/// let x = Tensor<Double>(rows: [[0.5, -1.0]]), y = Tensor<Double>(rows: [[1.0]])
+/// let w = Tensor<Double>(rows: [[0.3], [0.8]])
+/// let report = checkDerivation(at: [w], names: ["w"]) { v, step in
+///     let z = step("z", x.matmul(v[0]))
+///     let a = step("a", z.sigmoid())
+///     return 0.5 * (a - y).squared().sum()
+/// } hand: { v, forward in
+///     guard let a = forward["a"] else { return [:] }
+///     let dA = a - y
+///     let dZ = dA * a * (1 - a)
+///     return ["a": dA, "z": dZ, "w": x.transposed().matmul(dZ)]
+/// }
+/// print(report)     // derivation OK: …
+/// ```
+public func checkDerivation(at inputs: [Tensor<Double>], names: [String], atol: Double = 1e-6, rtol: Double = 1e-4,
+                            eps: Double = 1e-6,
+                            function: ([Tensor<Double>], DerivationSteps) -> Tensor<Double>,
+                            hand: ([Tensor<Double>], [String: Tensor<Double>]) -> [String: Tensor<Double>])
+    -> DerivationReport {
+    precondition(names.count == inputs.count, "checkDerivation: \(names.count) names for \(inputs.count) inputs")
+    let leaves = inputs.enumerated().map { $1.detached().requiringGrad(named: names[$0]) }
+    let steps = DerivationSteps()
+    let loss = withRecording(true) { function(leaves, steps) }
+    precondition(loss.count == 1, "checkDerivation: the function must return a scalar loss, not shape \(loss.shape)")
+    let marked = steps.storage.marked
+    let tapeGradients: [Tensor<Double>]
+    if loss.requiresGrad, let g = try? gradients(of: loss, wrt: leaves + marked.map(\.tensor)) {
+        tapeGradients = g
+    } else {
+        tapeGradients = (leaves + marked.map(\.tensor)).map { .zeros($0.shape) }
+    }
+    var forward: [String: Tensor<Double>] = [:]
+    for (name, tensor) in marked { forward[name] = tensor.detached() }
+    let given = hand(inputs.map { $0.detached() }, forward)
+
+    func lossValue(at xs: [Tensor<Double>]) -> Double {
+        withoutGradients { function(xs, DerivationSteps()).scalar }
+    }
+
+    var items: [DerivationReport.Item] = []
+    let allNames = names + marked.map(\.name)
+    // Walk back from the loss: the last marked step first, then earlier steps, then inputs.
+    let order = Array((names.count..<allNames.count).reversed()) + Array(0..<names.count)
+    for k in order {
+        let name = allNames[k], tape = tapeGradients[k]
+        let isInput = k < names.count
+        guard let h = given[name] else {
+            items.append(.init(name: name, shape: tape.shape, isInput: isInput, verdict: .notGiven, maxDifference: 0,
+                               worstIndex: [], hand: .nan, tape: .nan, numeric: nil))
+            continue
+        }
+        guard h.shape == tape.shape else {
+            preconditionFailure("checkDerivation: the hand gradient for '\(name)' has shape \(h.shape), "
+                                + "but '\(name)' has shape \(tape.shape)")
+        }
+        var worst = 0, maxDifference = 0.0, withinTolerance = true
+        for i in 0..<h.count {
+            let d = Swift.abs(h.scalars[i] - tape.scalars[i])
+            if !(d <= atol + rtol * Swift.abs(tape.scalars[i])) { withinTolerance = false }
+            if d > maxDifference || d.isNaN { maxDifference = d.isNaN ? .infinity : d; worst = i }
+        }
+        let verdict: DerivationReport.Verdict = h.scalars == tape.scalars ? .exact : (withinTolerance ? .close : .wrong)
+        var numeric: Double? = nil
+        if isInput {
+            var plus = inputs.map { $0.detached() }, minus = plus
+            var p = plus[k].scalars, m = minus[k].scalars
+            p[worst] += eps
+            m[worst] -= eps
+            plus[k] = Tensor(p, shape: plus[k].shape)
+            minus[k] = Tensor(m, shape: minus[k].shape)
+            numeric = (lossValue(at: plus) - lossValue(at: minus)) / (2 * eps)
+        }
+        items.append(.init(name: name, shape: tape.shape, isInput: isInput, verdict: verdict, maxDifference: maxDifference,
+                           worstIndex: unflatten(worst, Shape.strides(tape.shape)), hand: h.scalars[worst],
+                           tape: tape.scalars[worst], numeric: numeric))
+    }
+    return DerivationReport(items: items)
+}
