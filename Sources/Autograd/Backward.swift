@@ -1,3 +1,5 @@
+import Foundation
+
 /// Misuse of the gradient machinery, reported with what to do about it.
 ///
 /// The throwing entry points (``Tensor/tryBackward(upstream:retainGraph:createGraph:trace:)``,
@@ -139,6 +141,22 @@ public func valueWithGradient<Scalar>(at xs: [Tensor<Scalar>], in body: ([Tensor
     }
 }
 
+/// Serialises additions to a leaf's `grad` when graphs on several threads share the leaf.
+let leafGradientLock = NSLock()
+
+/// Marks for graph walks, unique across threads, so that a walk never mistakes a node
+/// visited by another walk for one of its own.
+enum WalkMarks {
+    nonisolated(unsafe) private static var counter = 0
+    private static let lock = NSLock()
+    static func next() -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        counter += 1
+        return counter
+    }
+}
+
 /// The reverse walk over the tape. Iterative, so graphs of any depth work.
 enum Backpropagation {
     /// Runs backward from `root`. With `targets`, returns their gradients and leaves `grad`
@@ -157,42 +175,63 @@ enum Backpropagation {
             guard root.count == 1 else { throw AutogradError.nonScalarWithoutUpstream(shape: root.shape) }
             seed = Tensor<Scalar>.ones(root.shape)
         }
-        let mark = ThreadTape.current.nextID()
-        let order = topologicalOrder(from: rootNode, mark: mark)
+        let order = topologicalOrder(from: rootNode)
         let targetSet = targets.map { Set($0.map(ObjectIdentifier.init)) }
+        // Scratch state of this walk. Interior nodes belong to the thread that recorded them,
+        // so their state lives on the node (fast); leaves may be shared by graphs on several
+        // threads (one model, two threads), so theirs stays local to this call.
+        var relevantLeaves = Set<ObjectIdentifier>()
+        var leafPending: [ObjectIdentifier: Tensor<Scalar>] = [:]
+        func isRelevant(_ node: Node<Scalar>) -> Bool {
+            node.isLeaf ? relevantLeaves.contains(ObjectIdentifier(node)) : node.isRelevant
+        }
+        func pending(_ node: Node<Scalar>) -> Tensor<Scalar>? {
+            node.isLeaf ? leafPending[ObjectIdentifier(node)] : node.pendingGrad
+        }
+        func setPending(_ node: Node<Scalar>, _ value: Tensor<Scalar>?) {
+            if node.isLeaf { leafPending[ObjectIdentifier(node)] = value } else { node.pendingGrad = value }
+        }
 
         // Which nodes lead to something that wants a gradient. `order` lists inputs before users.
         for node in order {
             var relevant = targetSet.map { $0.contains(ObjectIdentifier(node)) } ?? node.isLeaf
             if !relevant {
-                for input in node.inputs where input.node?.isRelevant == true {
-                    relevant = true
-                    break
+                for input in node.inputs {
+                    if let inputNode = input.node, isRelevant(inputNode) {
+                        relevant = true
+                        break
+                    }
                 }
             }
-            node.isRelevant = relevant
-            node.pendingGrad = nil
+            if node.isLeaf {
+                if relevant { relevantLeaves.insert(ObjectIdentifier(node)) }
+            } else {
+                node.isRelevant = relevant
+                node.pendingGrad = nil
+            }
         }
-        rootNode.pendingGrad = seed
+        setPending(rootNode, seed)
         var results: [ObjectIdentifier: Tensor<Scalar>] = [:]
         let names = trace == nil ? [:] : tapeNames(order)
         func name(_ n: Node<Scalar>) -> String { names[ObjectIdentifier(n)] ?? n.tapeName }
-        defer { for node in order { node.pendingGrad = nil } }
+        defer { for node in order where !node.isLeaf { node.pendingGrad = nil } }
 
         try withRecording(createGraph) {
             for node in order.reversed() {
-                guard node.isRelevant, let g = node.pendingGrad else { continue }
-                node.pendingGrad = nil
+                guard isRelevant(node), let g = pending(node) else { continue }
+                setPending(node, nil)
                 if let targetSet {
                     let id = ObjectIdentifier(node)
                     if targetSet.contains(id) { results[id] = g }
                 } else if node.isLeaf {
+                    leafGradientLock.lock()
                     node.grad = node.grad.map { $0 + g } ?? g
+                    leafGradientLock.unlock()
                 }
                 if node.isLeaf { continue }
                 guard !node.isReleased, let rule = node.rule else { throw AutogradError.graphReleased(op: node.op) }
                 let output = Tensor(shape: node.shape, scalars: node.output, node: createGraph ? node : nil)
-                let needs = node.inputs.map { $0.node?.isRelevant ?? false }
+                let needs = node.inputs.map { $0.node.map(isRelevant) ?? false }
                 let inputs = createGraph ? node.inputs : node.inputs.map { $0.detached() }
                 let grads = rule(RuleContext(upstream: g, inputs: inputs, output: output, needsGradient: needs))
                 precondition(grads.count == node.inputs.count, "rule of \(node.op) returned \(grads.count) gradients")
@@ -201,7 +240,7 @@ enum Backpropagation {
                     guard let inputNode = input.node, let contribution = grads[i] else { continue }
                     precondition(contribution.shape == input.shape,
                                  "rule of \(node.op) gave gradient of shape \(contribution.shape) for input \(input.shape)")
-                    inputNode.pendingGrad = inputNode.pendingGrad.map { $0 + contribution } ?? contribution
+                    setPending(inputNode, pending(inputNode).map { $0 + contribution } ?? contribution)
                     if trace != nil { contributions.append((name(inputNode), contribution.compactDescription)) }
                 }
                 trace?(ChainRuleStep(op: name(node), upstream: g.compactDescription, contributions: contributions))
@@ -212,17 +251,24 @@ enum Backpropagation {
     }
 
     /// Every node reachable from `root`, each after all of its inputs (iterative post-order DFS).
-    static func topologicalOrder<Scalar>(from root: Node<Scalar>,
-                                         mark: Int = ThreadTape.current.nextID()) -> [Node<Scalar>] {
+    static func topologicalOrder<Scalar>(from root: Node<Scalar>) -> [Node<Scalar>] {
+        let mark = WalkMarks.next()
+        var visitedLeaves = Set<ObjectIdentifier>()
+        // Leaves may be shared across threads' graphs: their visits are recorded locally.
+        func firstVisit(_ node: Node<Scalar>) -> Bool {
+            if node.isLeaf { return visitedLeaves.insert(ObjectIdentifier(node)).inserted }
+            if node.visitMark == mark { return false }
+            node.visitMark = mark
+            return true
+        }
         var order: [Node<Scalar>] = []
-        root.visitMark = mark
+        _ = firstVisit(root)
         var stack: [(node: Node<Scalar>, nextInput: Int)] = [(root, 0)]
         while let top = stack.last {
             let inputs = top.node.inputs
             if top.nextInput < inputs.count {
                 stack[stack.count - 1].nextInput += 1
-                if let child = inputs[top.nextInput].node, child.visitMark != mark {
-                    child.visitMark = mark
+                if let child = inputs[top.nextInput].node, firstVisit(child) {
                     stack.append((child, 0))
                 }
             } else {
