@@ -1,14 +1,19 @@
 extension Tensor {
     /// The matrix product. 2-D: [m, k] · [k, n] → [m, n]. With more axes, the leading ones are
     /// batch axes and broadcast (NumPy `matmul` rules). A 1-D operand is treated as a row
-    /// (left) or column (right) vector and that axis is dropped from the result.
+    /// (left) or column (right) vector and that axis is dropped from the result; two 1-D
+    /// operands give their dot product as a scalar.
     ///
     /// ```swift
     /// let y = x.matmul(w) + b        // x: [batch, in], w: [in, out]
     /// ```
     public func matmul(_ other: Tensor) -> Tensor {
         precondition(rank >= 1 && other.rank >= 1, "matmul: \(shape) × \(other.shape): scalars cannot be multiplied as matrices")
-        if rank == 1 { return unsqueezed(at: 0).matmul(other).squeezed(at: -2) }
+        if rank == 1 {
+            // [k] · [k] is a scalar: the row axis is then the only one left to drop.
+            let product = unsqueezed(at: 0).matmul(other)
+            return other.rank == 1 ? product.squeezed(at: 0) : product.squeezed(at: -2)
+        }
         if other.rank == 1 { return matmul(other.unsqueezed(at: 1)).squeezed(at: -1) }
         let (m, k) = (shape[rank - 2], shape[rank - 1])
         let (k2, n) = (other.shape[other.rank - 2], other.shape[other.rank - 1])
