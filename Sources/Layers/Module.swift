@@ -13,6 +13,13 @@
 /// }
 /// Classifier().namedParameters.map(\.name)  // ["conv.weight", "conv.bias", "head.weight", "head.bias"]
 /// ```
+///
+/// How names are formed: a stored property contributes its name ("conv"), an element of an
+/// array its index ("blocks.0"), a dictionary entry its key (entries sorted by key), and an
+/// optional or an `any Layer` box is looked through. Property-wrapper and `lazy` storage are
+/// named after the property. A parameter reachable twice (a shared layer) is listed once, under
+/// the first name; reference cycles between classes are followed only once. Tensors stored
+/// directly (not in a ``Parameter``) are constants, not parameters.
 public protocol Module {
     associatedtype Scalar: TensorScalar
     /// Every parameter with its dotted path ("conv1.weight", "layers.2.bias"), in declaration order.
@@ -20,30 +27,74 @@ public protocol Module {
 }
 
 /// A module that maps one tensor to another.
+///
+/// ```swift
+/// struct TwoLayer: Layer {
+///     var hidden = Dense<Float>(inputs: 2, outputs: 3, activation: .tanh)
+///     var output = Dense<Float>(inputs: 3, outputs: 2)
+///     func callAsFunction(_ x: Tensor<Float>) -> Tensor<Float> { output(hidden(x)) }
+/// }
+/// ```
 public protocol Layer<Scalar>: Module {
     /// Runs the layer; recorded on the tape when its inputs or parameters require gradients.
     func callAsFunction(_ input: Tensor<Scalar>) -> Tensor<Scalar>
 }
 
 extension Module {
+    /// Every parameter with its dotted path, found by reflection (see ``Module``).
+    ///
+    /// ```swift
+    /// for (name, p) in model.namedParameters { print(name, p.shape) }
+    /// ```
     public var namedParameters: [(name: String, parameter: Parameter<Scalar>)] {
         ParameterDiscovery.collect(from: self, prefix: "")
     }
 
     /// The parameters, in the order of ``namedParameters``.
+    ///
+    /// ```swift
+    /// let count = model.parameters.count
+    /// ```
     public var parameters: [Parameter<Scalar>] { namedParameters.map(\.parameter) }
 
     /// The total number of trainable scalars.
+    ///
+    /// ```swift
+    /// Dense<Float>(inputs: 3, outputs: 2).parameterCount   // 8
+    /// ```
     public var parameterCount: Int { parameters.map(\.value.count).reduce(0, +) }
 
     /// Clears every parameter's gradient.
+    ///
+    /// ```swift
+    /// model.zeroGrad()
+    /// ```
     public func zeroGrad() { parameters.forEach { $0.zeroGrad() } }
 
     /// The parameter with this dotted name, if there is one.
+    ///
+    /// ```swift
+    /// let w = model.parameter(named: "layers.0.weight")
+    /// ```
     public func parameter(named name: String) -> Parameter<Scalar>? {
         namedParameters.first { $0.name == name }?.parameter
     }
 }
+
+/// Values reflection never needs to look inside: they hold no parameters, and a tensor or a
+/// large array would otherwise be walked element by element.
+protocol ParameterFreeValue {}
+extension Tensor: ParameterFreeValue {}
+extension Float: ParameterFreeValue {}
+extension Double: ParameterFreeValue {}
+extension Int: ParameterFreeValue {}
+extension UInt64: ParameterFreeValue {}
+extension Bool: ParameterFreeValue {}
+extension String: ParameterFreeValue {}
+extension SeededGenerator: ParameterFreeValue {}
+extension Activation: ParameterFreeValue {}
+extension Array: ParameterFreeValue where Element: ParameterFreeValue {}
+extension Optional: ParameterFreeValue where Wrapped: ParameterFreeValue {}
 
 enum ParameterDiscovery {
     static func collect<Scalar>(from value: Any, prefix: String) -> [(name: String, parameter: Parameter<Scalar>)] {
@@ -53,6 +104,19 @@ enum ParameterDiscovery {
         return found
     }
 
+    private static func join(_ prefix: String, _ label: String) -> String {
+        prefix.isEmpty ? label : "\(prefix).\(label)"
+    }
+
+    /// The property name behind a stored child's label: `_x` (property wrapper) and
+    /// `$__lazy_storage_$_x` (lazy) become `x`.
+    private static func propertyName(_ label: String) -> String {
+        let lazyPrefix = "$__lazy_storage_$_"
+        if label.hasPrefix(lazyPrefix) { return String(label.dropFirst(lazyPrefix.count)) }
+        if label.hasPrefix("_") { return String(label.dropFirst()) }
+        return label
+    }
+
     private static func visit<Scalar>(_ value: Any, prefix: String,
                                       into found: inout [(name: String, parameter: Parameter<Scalar>)],
                                       seen: inout Set<ObjectIdentifier>) {
@@ -60,20 +124,39 @@ enum ParameterDiscovery {
             if seen.insert(ObjectIdentifier(p)).inserted { found.append((prefix, p)) }
             return
         }
+        if value is ParameterFreeValue { return }
         let mirror = Mirror(reflecting: value)
-        // Optionals: look through them.
-        if mirror.displayStyle == .optional {
+        switch mirror.displayStyle {
+        case .optional:
             if let child = mirror.children.first { visit(child.value, prefix: prefix, into: &found, seen: &seen) }
             return
+        case .class:
+            // Follow each object once: this breaks reference cycles and lists a shared layer once.
+            let object = value as AnyObject
+            guard seen.insert(ObjectIdentifier(object)).inserted else { return }
+        case .dictionary:
+            // Entries are (key, value) pairs in hash order: name them by key, in key order.
+            let entries = mirror.children.compactMap { entry -> (String, Any)? in
+                let pair = Array(Mirror(reflecting: entry.value).children)
+                guard pair.count == 2 else { return nil }
+                return ("\(pair[0].value)", pair[1].value)
+            }
+            for (key, child) in entries.sorted(by: { $0.0 < $1.0 }) {
+                visit(child, prefix: join(prefix, key), into: &found, seen: &seen)
+            }
+            return
+        case .set:
+            return  // unordered: names would not be stable; sets of layers are not supported
+        default:
+            break
         }
         var index = 0
         var current: Mirror? = mirror
         while let m = current {
             for child in m.children {
-                let label = child.label.map { $0.hasPrefix("_") ? String($0.dropFirst()) : $0 } ?? "\(index)"
+                let label = child.label.map(propertyName) ?? "\(index)"
                 index += 1
-                let name = prefix.isEmpty ? label : "\(prefix).\(label)"
-                visit(child.value, prefix: name, into: &found, seen: &seen)
+                visit(child.value, prefix: join(prefix, label), into: &found, seen: &seen)
             }
             current = m.superclassMirror
         }

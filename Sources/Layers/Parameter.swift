@@ -12,9 +12,31 @@ public final class Parameter<Scalar: TensorScalar>: @unchecked Sendable {
     /// The current value, a leaf that requires gradients.
     public private(set) var value: Tensor<Scalar>
 
-    /// Wraps `initial` as a trainable leaf.
+    /// Wraps `initial` as a trainable leaf: a new leaf with its own gradient slot, whatever
+    /// `initial` was.
+    ///
+    /// ```swift
+    /// let b = Parameter(Tensor<Float>.zeros([10]))
+    /// ```
     public init(_ initial: Tensor<Scalar>) {
         value = initial.detached().requiringGrad()
+    }
+
+    /// Wraps `tensor` keeping its identity when it already is a leaf that requires gradients:
+    /// the parameter's gradient is then the leaf's own ``Tensor/grad``. Any other tensor becomes a
+    /// new leaf, as with ``init(_:)``.
+    ///
+    /// This is how a layer is built around tensors that `gradcheck` perturbs, so that the check
+    /// runs through the layer's own forward pass:
+    ///
+    /// ```swift
+    /// let w = Tensor<Double>.ones([2, 2]).requiringGrad()
+    /// let p = Parameter(sharing: w)
+    /// (p.value * 3).sum().backward()
+    /// w.grad                                  // [[3, 3], [3, 3]]: the same leaf
+    /// ```
+    public init(sharing tensor: Tensor<Scalar>) {
+        value = tensor.isLeaf ? tensor : tensor.detached().requiringGrad()
     }
 
     /// The gradient accumulated by the last `backward()` calls, if any.
@@ -30,4 +52,9 @@ public final class Parameter<Scalar: TensorScalar>: @unchecked Sendable {
     public func assign(_ newValue: Tensor<Scalar>) {
         value.assign(newValue.detached())
     }
+}
+
+extension Parameter: CustomStringConvertible {
+    /// "Parameter [3, 2]" followed by the values.
+    public var description: String { "Parameter \(shape)\n\(value.detached())" }
 }

@@ -1,0 +1,69 @@
+/// Max pooling over windows of NCHW images: each output cell is the largest input cell of
+/// its window. It has no parameters.
+///
+/// The gradient reaches only the cell that won each window (the first in row-major order on
+/// ties); with overlapping windows (stride < kernel) a cell that wins several windows gets
+/// their gradients summed. Padding cells never win. Output size:
+/// (H + 2·padding.height − kernel.height) / stride.height + 1 (rounded down), likewise for the width.
+///
+/// ```swift
+/// let pool = MaxPool2D<Float>(kernel: (2, 2))                  // stride defaults to the kernel
+/// let overlapping = MaxPool2D<Float>(kernel: 3, stride: 2, padding: 1)
+/// let y = pool(x)                                               // [N, C, 28, 28] → [N, C, 14, 14]
+/// ```
+public struct MaxPool2D<Scalar: TensorScalar>: Layer {
+    /// The window size, (height, width).
+    public let kernel: Size2D
+    /// The step between windows, (height, width).
+    public let stride: Size2D
+    /// Cells added on each side, which never win, (height, width).
+    public let padding: Size2D
+
+    /// A pooling layer; `stride` defaults to `kernel` (non-overlapping windows).
+    ///
+    /// ```swift
+    /// let pool = MaxPool2D<Double>(kernel: (2, 3), stride: (2, 1))
+    /// ```
+    /// - Precondition: kernel and stride are positive; padding is at most half the kernel.
+    public init(kernel: Size2D, stride: Size2D? = nil, padding: Size2D = (0, 0)) {
+        self.kernel = kernel
+        self.stride = stride ?? kernel
+        self.padding = padding
+        PoolingChecks.check("MaxPool2D", kernel: kernel, stride: self.stride, padding: padding)
+    }
+
+    /// A pooling layer with a square window and the same stride and padding on both axes;
+    /// `stride` defaults to `kernel`.
+    ///
+    /// ```swift
+    /// let pool = MaxPool2D<Float>(kernel: 3, stride: 2, padding: 1)
+    /// ```
+    public init(kernel: Int, stride: Int? = nil, padding: Int = 0) {
+        let s = stride ?? kernel
+        self.init(kernel: (kernel, kernel), stride: (s, s), padding: (padding, padding))
+    }
+
+    /// The largest cell of each window of `input` [batch, channels, H, W].
+    public func callAsFunction(_ input: Tensor<Scalar>) -> Tensor<Scalar> {
+        PoolingChecks.checkInput("MaxPool2D", input, kernel: kernel, padding: padding)
+        return input.maxPool2D(kernel: kernel, stride: stride, padding: padding)
+    }
+}
+
+/// The preconditions shared by the pooling layers, with messages that name the shapes.
+enum PoolingChecks {
+    static func check(_ layer: String, kernel: Size2D, stride: Size2D, padding: Size2D) {
+        precondition(kernel.height > 0 && kernel.width > 0, "\(layer): kernel \(kernel) must be positive")
+        precondition(stride.height > 0 && stride.width > 0, "\(layer): stride \(stride) must be positive")
+        precondition(padding.height >= 0 && padding.width >= 0 && 2 * padding.height <= kernel.height
+                     && 2 * padding.width <= kernel.width,
+                     "\(layer): padding \(padding) must be between 0 and half the kernel \(kernel)")
+    }
+
+    static func checkInput<Scalar>(_ layer: String, _ input: Tensor<Scalar>, kernel: Size2D, padding: Size2D) {
+        precondition(input.rank == 4, "\(layer): input of shape \(input.shape) is not [batch, channels, height, width]")
+        precondition(input.shape[2] + 2 * padding.height >= kernel.height
+                     && input.shape[3] + 2 * padding.width >= kernel.width,
+                     "\(layer): input of shape \(input.shape) with padding \(padding) is smaller than the kernel \(kernel)")
+    }
+}
