@@ -1,1 +1,2 @@
 @_exported import Autograd
+@_exported import Layers

@@ -1,0 +1,21 @@
+/// The same learning rate at every step (what a plain `Double` also gives).
+///
+/// ```swift
+/// let sgd = SGD(model, learningRate: ConstantLearningRate(0.1))
+/// ```
+public struct ConstantLearningRate: LearningRateSchedule, Hashable {
+    /// The learning rate.
+    public var value: Double
+
+    /// A constant schedule.
+    ///
+    /// ```swift
+    /// ConstantLearningRate(0.1).learningRate(at: 50)   // 0.1
+    /// ```
+    public init(_ value: Double) {
+        self.value = value
+    }
+
+    /// `value`, whatever the step.
+    public func learningRate(at step: Int) -> Double { value }
+}

@@ -1,0 +1,33 @@
+/// When ``fit(_:optimizer:loss:training:validation:epochs:batchSize:metric:shuffleSeed:dropLast:earlyStopping:output:onEpochEnd:)``
+/// stops before its last epoch: after `patience` epochs in a row without the monitored loss
+/// (the validation loss, or the training loss when there is no validation set) improving on
+/// its best by more than `minDelta`. With `restoreBestWeights`, the parameters of the best
+/// epoch are put back at the end.
+///
+/// ```swift
+/// let history = fit(model, optimizer: adam, loss: lossFunction, training: train, validation: validation,
+///                   epochs: 100, earlyStopping: EarlyStopping(patience: 5))
+/// history.bestEpoch   // the epoch whose weights the model now has
+/// ```
+public struct EarlyStopping: Sendable, Hashable {
+    /// How many epochs without improvement are tolerated before stopping.
+    public var patience: Int
+    /// The least decrease of the loss that counts as an improvement.
+    public var minDelta: Double
+    /// Whether the parameters of the best epoch are restored when training ends.
+    public var restoreBestWeights: Bool
+
+    /// Stops after `patience` epochs without an improvement larger than `minDelta`.
+    ///
+    /// ```swift
+    /// EarlyStopping(patience: 3, minDelta: 1e-4, restoreBestWeights: true)
+    /// ```
+    /// - Precondition: `patience` ≥ 0 and `minDelta` ≥ 0.
+    public init(patience: Int, minDelta: Double = 0, restoreBestWeights: Bool = true) {
+        precondition(patience >= 0, "EarlyStopping: patience \(patience) must not be negative")
+        precondition(minDelta >= 0, "EarlyStopping: minDelta \(minDelta) must not be negative")
+        self.patience = patience
+        self.minDelta = minDelta
+        self.restoreBestWeights = restoreBestWeights
+    }
+}

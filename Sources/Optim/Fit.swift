@@ -1,0 +1,157 @@
+import Foundation
+
+/// Trains `model` on `training` for `epochs` epochs of shuffled mini-batches and returns what
+/// it measured, like Keras's `fit`. Each batch runs the five-line loop (forward, loss,
+/// `zeroGrad`, `backward`, `optimizer.step()`); after each epoch the model is evaluated on
+/// `validation` without recording. Progress goes to `output`: a live bar on a terminal, plain
+/// lines otherwise. With `earlyStopping`, training stops when the validation loss (training
+/// loss without a validation set) stops improving, and the best epoch's weights are restored.
+/// Training batches run in the ``LearningPhase/training`` phase, evaluation in ``LearningPhase/inference``.
+///
+/// ```swift
+/// let history = fit(model, optimizer: Adam(model, learningRate: 1e-3),
+///                   loss: { logits, labels in crossEntropy(logits: logits, labels: labels) },
+///                   training: train, validation: validation, epochs: 20, batchSize: 64,
+///                   metric: .accuracy, earlyStopping: EarlyStopping(patience: 3))
+/// history.trainingLoss; history.validationMetric; history.bestEpoch
+/// ```
+/// - Parameters:
+///   - loss: the loss of a batch's predictions against its targets; epoch losses are averages
+///     of it weighted by batch size, so a mean over the batch gives the mean over the data.
+///   - shuffleSeed: the order of epoch e is shuffled with seed `shuffleSeed + e`; `nil` keeps
+///     the data in order.
+///   - onEpochEnd: called after each epoch with its index (from 0) and the history so far.
+/// - Returns: per-epoch training and validation losses and metrics, learning rates, elapsed
+///   time, the best epoch and whether training stopped early.
+@discardableResult
+public func fit<Model: Layer, Opt: Optimizer>(
+    _ model: Model, optimizer: Opt, loss: (Tensor<Model.Scalar>, Tensor<Model.Scalar>) -> Tensor<Model.Scalar>,
+    training: Dataset<Model.Scalar>, validation: Dataset<Model.Scalar>? = nil, epochs: Int, batchSize: Int = 32,
+    metric: Metric<Model.Scalar>? = nil, shuffleSeed: UInt64? = 0, dropLast: Bool = false,
+    earlyStopping: EarlyStopping? = nil, output: TrainingOutput = .automatic,
+    onEpochEnd: ((_ epoch: Int, _ history: TrainingHistory) -> Void)? = nil
+) -> TrainingHistory where Opt.Scalar == Model.Scalar {
+    precondition(epochs >= 0, "fit: epochs \(epochs) must not be negative")
+    precondition(batchSize > 0, "fit: batchSize \(batchSize) must be positive")
+    let reporter = ProgressReporter(output)
+    let clock = ContinuousClock()
+    let start = clock.now
+    func elapsed() -> Double {
+        let d = start.duration(to: clock.now).components
+        return Double(d.seconds) + Double(d.attoseconds) * 1e-18
+    }
+    var history = TrainingHistory()
+    history.metricName = metric?.name
+    var best = Double.infinity
+    var bestWeights: [Tensor<Model.Scalar>]?
+    var epochsWithoutImprovement = 0
+    let parameters = model.parameters
+
+    for epoch in 0..<epochs {
+        let seed = shuffleSeed.map { $0 &+ UInt64(epoch) }
+        let batches = training.batches(size: batchSize, shuffleSeed: seed, dropLast: dropLast)
+        var lossTotal = 0.0, samples = 0.0
+        var metricTotal = 0.0, metricCount = 0.0
+        for (index, (x, y)) in batches.enumerated() {
+            let prediction = withLearningPhase(.training) { model(x) }
+            let batchLoss = loss(prediction, y)
+            model.zeroGrad()
+            batchLoss.backward()
+            optimizer.step()
+            let n = Double(x.shape[0])
+            lossTotal += Double(batchLoss.scalar) * n
+            samples += n
+            if let metric {
+                let (total, count) = withoutGradients { metric.batchTotal(prediction.detached(), y) }
+                metricTotal += total
+                metricCount += count
+            }
+            reporter.batch(epoch: epoch, of: epochs, batch: index + 1, of: batches.count,
+                           loss: lossTotal / samples, seconds: elapsed())
+        }
+        history.trainingLoss.append(samples > 0 ? lossTotal / samples : .nan)
+        if let metric { history.trainingMetric.append(metric.finish(metricCount > 0 ? metricTotal / metricCount : 0)) }
+        if let validation {
+            let (validationLoss, validationMetric) = evaluate(model, on: validation, loss: loss, batchSize: batchSize,
+                                                              metric: metric)
+            history.validationLoss.append(validationLoss)
+            if let validationMetric { history.validationMetric.append(validationMetric) }
+        }
+        history.learningRate.append(optimizer.schedule.learningRate(at: max(optimizer.stepCount - 1, 0)))
+        history.elapsedSeconds.append(elapsed())
+
+        // Early stopping and the best weights follow the validation loss, else the training loss.
+        let monitored = validation == nil ? history.trainingLoss[epoch] : history.validationLoss[epoch]
+        var stop = false
+        if monitored < best - (earlyStopping?.minDelta ?? 0) || (history.bestEpoch == nil && !monitored.isNaN) {
+            best = monitored
+            history.bestEpoch = epoch
+            epochsWithoutImprovement = 0
+            if earlyStopping?.restoreBestWeights == true { bestWeights = parameters.map { $0.value.detached() } }
+        } else {
+            epochsWithoutImprovement += 1
+            if let earlyStopping, epochsWithoutImprovement > earlyStopping.patience { stop = true }
+        }
+        reporter.epochEnd(summaryLine(epoch: epoch, epochs: epochs, history: history))
+        onEpochEnd?(epoch, history)
+        if stop {
+            history.stoppedEarly = epoch + 1 < epochs
+            if history.stoppedEarly {
+                reporter.note("early stopping: no improvement for \(epochsWithoutImprovement) epochs; "
+                              + "best epoch \((history.bestEpoch ?? 0) + 1)")
+            }
+            break
+        }
+    }
+    if let bestWeights, let bestEpoch = history.bestEpoch, bestEpoch + 1 < history.epochs {
+        for (parameter, value) in zip(parameters, bestWeights) { parameter.assign(value) }
+        history.restoredBestWeights = true
+        reporter.note("restored the weights of epoch \(bestEpoch + 1)")
+    }
+    return history
+}
+
+/// The loss of `model` on `data` (mean over batches weighted by batch size) and the metric, if
+/// any, computed without recording and in the ``LearningPhase/inference`` phase (dropout off),
+/// in batches of `batchSize` in order.
+///
+/// ```swift
+/// let (testLoss, testAccuracy) = evaluate(model, on: test, loss: lossFunction, metric: .accuracy)
+/// ```
+public func evaluate<Model: Layer>(_ model: Model, on data: Dataset<Model.Scalar>,
+                                   loss: (Tensor<Model.Scalar>, Tensor<Model.Scalar>) -> Tensor<Model.Scalar>,
+                                   batchSize: Int = 256, metric: Metric<Model.Scalar>? = nil) -> (loss: Double, metric: Double?) {
+    withLearningPhase(.inference) { withoutGradients {
+        var lossTotal = 0.0, samples = 0.0, metricTotal = 0.0, metricCount = 0.0
+        for (x, y) in data.batches(size: batchSize) {
+            let prediction = model(x)
+            let n = Double(x.shape[0])
+            lossTotal += Double(loss(prediction, y).scalar) * n
+            samples += n
+            if let metric {
+                let (total, count) = metric.batchTotal(prediction, y)
+                metricTotal += total
+                metricCount += count
+            }
+        }
+        let meanLoss = samples > 0 ? lossTotal / samples : .nan
+        return (meanLoss, metric.map { $0.finish(metricCount > 0 ? metricTotal / metricCount : 0) })
+    } }
+}
+
+/// "epoch 3/10  loss 0.1234  accuracy 0.9100  val_loss 0.2000  val_accuracy 0.8800  lr 0.01  1.3s"
+func summaryLine(epoch: Int, epochs: Int, history: TrainingHistory) -> String {
+    var parts = ["epoch \(epoch + 1)/\(epochs)", "loss \(ProgressReporter.format(history.trainingLoss[epoch]))"]
+    if let name = history.metricName, epoch < history.trainingMetric.count {
+        parts.append("\(name) \(ProgressReporter.format(history.trainingMetric[epoch]))")
+    }
+    if epoch < history.validationLoss.count {
+        parts.append("val_loss \(ProgressReporter.format(history.validationLoss[epoch]))")
+    }
+    if let name = history.metricName, epoch < history.validationMetric.count {
+        parts.append("val_\(name) \(ProgressReporter.format(history.validationMetric[epoch]))")
+    }
+    parts.append("lr \(String(format: "%.4g", history.learningRate[epoch]))")
+    parts.append(ProgressReporter.formatSeconds(history.elapsedSeconds[epoch]))
+    return parts.joined(separator: "  ")
+}

@@ -1,0 +1,71 @@
+/// What ``fit(_:optimizer:loss:training:validation:epochs:batchSize:metric:shuffleSeed:dropLast:earlyStopping:output:onEpochEnd:)``
+/// measured, one entry per epoch run, ready to plot.
+///
+/// ```swift
+/// let history = fit(model, optimizer: sgd, loss: lossFunction, training: train, validation: validation,
+///                   epochs: 20, metric: .accuracy)
+/// history.validationLoss.last
+/// try history.csv.write(toFile: "history.csv", atomically: true, encoding: .utf8)
+/// ```
+public struct TrainingHistory: Sendable, Equatable, Codable {
+    /// The mean training loss of each epoch (over its batches, weighted by batch size).
+    public var trainingLoss: [Double] = []
+    /// The validation loss after each epoch; empty without a validation set.
+    public var validationLoss: [Double] = []
+    /// The metric's name, or `nil` when none was asked for.
+    public var metricName: String?
+    /// The metric over each epoch's training batches; empty without a metric.
+    public var trainingMetric: [Double] = []
+    /// The metric on the validation set after each epoch; empty without a metric or validation set.
+    public var validationMetric: [Double] = []
+    /// The learning rate of the last step of each epoch.
+    public var learningRate: [Double] = []
+    /// The seconds since training began, at the end of each epoch.
+    public var elapsedSeconds: [Double] = []
+    /// The epoch (0-based) with the lowest monitored loss (validation if given, else training).
+    public var bestEpoch: Int?
+    /// Whether early stopping ended training before the last epoch.
+    public var stoppedEarly = false
+    /// Whether the parameters of ``bestEpoch`` were restored at the end.
+    public var restoredBestWeights = false
+
+    /// An empty history.
+    ///
+    /// ```swift
+    /// var history = TrainingHistory()
+    /// ```
+    public init() {}
+
+    /// The number of epochs run.
+    ///
+    /// ```swift
+    /// history.epochs == history.trainingLoss.count   // true
+    /// ```
+    public var epochs: Int { trainingLoss.count }
+
+    /// The history as comma-separated values, one row per epoch, with a header
+    /// (epoch, train_loss, val_loss, train_⟨metric⟩, val_⟨metric⟩, lr, seconds; columns without
+    /// data are left out).
+    ///
+    /// ```swift
+    /// print(history.csv)
+    /// // epoch,train_loss,val_loss,lr,seconds
+    /// // 1,0.52,0.61,0.1,0.03
+    /// ```
+    public var csv: String {
+        var columns: [(String, [Double])] = [("train_loss", trainingLoss)]
+        if !validationLoss.isEmpty { columns.append(("val_loss", validationLoss)) }
+        if let name = metricName {
+            if !trainingMetric.isEmpty { columns.append(("train_\(name)", trainingMetric)) }
+            if !validationMetric.isEmpty { columns.append(("val_\(name)", validationMetric)) }
+        }
+        columns.append(("lr", learningRate))
+        columns.append(("seconds", elapsedSeconds))
+        var lines = [(["epoch"] + columns.map(\.0)).joined(separator: ",")]
+        for epoch in 0..<epochs {
+            let cells = columns.map { epoch < $0.1.count ? "\($0.1[epoch])" : "" }
+            lines.append((["\(epoch + 1)"] + cells).joined(separator: ","))
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}
