@@ -10,7 +10,10 @@ let package = Package(
         .executable(name: "Examples", targets: ["Examples"]),
     ],
     targets: [
-        .target(name: "Autograd"),
+        // Only the GEMM micro-kernels, in C for per-function instruction-set attributes and
+        // run-time CPU detection; everything around them is Swift.
+        .target(name: "CKernels"),
+        .target(name: "Autograd", dependencies: ["CKernels"]),
         .target(name: "Layers", dependencies: ["Autograd"]),
         .target(name: "Optim", dependencies: ["Autograd", "Layers"]),
         .executableTarget(name: "Examples", dependencies: ["Autograd", "Layers", "Optim"]),

@@ -316,16 +316,33 @@ enum Loops {
         forEachRow(batch + [1], [StridedView(offset: av.offset, strides: av.strides + [0]),
                                  StridedView(offset: bv.offset, strides: bv.strides + [0])]) { _, offsets, _, _ in
             let ap = aBase + offsets[0], bp = bBase + offsets[1], op = oBase + batchIndex * m * n
+            batchIndex += 1
+            // Large products go to the packed, blocked GEMM; small ones stay in a plain loop,
+            // where packing would cost more than it saves.
+            if m * n * k >= 16 * 16 * 16 {
+                if S.self == Float.self {
+                    Gemm.multiply(m: m, n: n, k: k,
+                                  a: .init(base: UnsafeRawPointer(ap).assumingMemoryBound(to: Float.self), rowStride: k, columnStride: 1),
+                                  b: .init(base: UnsafeRawPointer(bp).assumingMemoryBound(to: Float.self), rowStride: n, columnStride: 1),
+                                  c: UnsafeMutableRawPointer(op).assumingMemoryBound(to: Float.self), ldc: n)
+                    return
+                }
+                if S.self == Double.self {
+                    Gemm.multiply(m: m, n: n, k: k,
+                                  a: .init(base: UnsafeRawPointer(ap).assumingMemoryBound(to: Double.self), rowStride: k, columnStride: 1),
+                                  b: .init(base: UnsafeRawPointer(bp).assumingMemoryBound(to: Double.self), rowStride: n, columnStride: 1),
+                                  c: UnsafeMutableRawPointer(op).assumingMemoryBound(to: Double.self), ldc: n)
+                    return
+                }
+            }
             for i in 0..<m {
                 let row = op + i * n
                 for p in 0..<k {
                     let aip = ap[i * k + p]
-                    if aip == 0 { continue }
                     let brow = bp + p * n
                     for j in 0..<n { row[j] += aip * brow[j] }
                 }
             }
-            batchIndex += 1
         }
     }
 

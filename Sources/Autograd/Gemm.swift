@@ -1,0 +1,157 @@
+import CKernels
+import Dispatch
+
+/// A value handed to the threads of one product; each thread writes a disjoint part of C.
+struct Unchecked<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}
+
+/// An element type with register-blocked micro-kernels in the C target.
+protocol GemmScalar: TensorScalar {
+    static func tileRows(_ isa: Int32) -> Int
+    static func tileColumns(_ isa: Int32) -> Int
+    static func tile(_ isa: Int32, _ kc: Int, _ a: UnsafePointer<Self>, _ b: UnsafePointer<Self>,
+                     _ c: UnsafeMutablePointer<Self>, _ ldc: Int, _ mr: Int, _ nr: Int)
+}
+
+extension Float: GemmScalar {
+    static func tileRows(_ isa: Int32) -> Int { Int(ck_sgemm_mr(isa)) }
+    static func tileColumns(_ isa: Int32) -> Int { Int(ck_sgemm_nr(isa)) }
+    static func tile(_ isa: Int32, _ kc: Int, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
+                     _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ mr: Int, _ nr: Int) {
+        ck_sgemm_tile(isa, kc, a, b, c, ldc, Int32(mr), Int32(nr))
+    }
+}
+
+extension Double: GemmScalar {
+    static func tileRows(_ isa: Int32) -> Int { Int(ck_dgemm_mr(isa)) }
+    static func tileColumns(_ isa: Int32) -> Int { Int(ck_dgemm_nr(isa)) }
+    static func tile(_ isa: Int32, _ kc: Int, _ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>,
+                     _ c: UnsafeMutablePointer<Double>, _ ldc: Int, _ mr: Int, _ nr: Int) {
+        ck_dgemm_tile(isa, kc, a, b, c, ldc, Int32(mr), Int32(nr))
+    }
+}
+
+/// Blocked, packed matrix multiplication (the BLIS loop nest) around the C micro-kernels:
+/// C[m×n] += A[m×k] · B[k×n], where A and B are read through arbitrary row and column
+/// strides (so a transposed operand costs no copy) and C is row-major with leading dimension ldc.
+enum Gemm {
+    /// The instruction set chosen at run time: 2 AVX-512, 1 AVX2+FMA, 0 portable C.
+    static let isa = ck_isa()
+    /// Block sizes: a kc×nr panel of B stays in L1, an mc×kc block of A in L2.
+    static let kc = 256, mc = 96, nc = 3072
+    /// Below this many multiply-adds, one thread does the whole product.
+    static let parallelThreshold = 1 << 20
+
+    struct Operand<T> {
+        let base: UnsafePointer<T>
+        let rowStride: Int
+        let columnStride: Int
+    }
+
+    /// `isa` picks the micro-kernels (tests run every one this CPU supports).
+    static func multiply<T: GemmScalar>(m: Int, n: Int, k: Int, a: Operand<T>, b: Operand<T>,
+                                        c: UnsafeMutablePointer<T>, ldc: Int, isa: Int32 = Gemm.isa) {
+        guard m > 0, n > 0, k > 0 else { return }
+        let mr = T.tileRows(isa), nr = T.tileColumns(isa)
+        let threads = m * n * k >= parallelThreshold ? 2 : 1
+        let packedB = UnsafeMutablePointer<T>.allocate(capacity: kc * (nc + nr))
+        let packedA = UnsafeMutablePointer<T>.allocate(capacity: (mc + mr) * kc * threads)
+        defer {
+            packedB.deallocate()
+            packedA.deallocate()
+        }
+        for jc in stride(from: 0, to: n, by: nc) {
+            let ncBlock = Swift.min(nc, n - jc)
+            for pc in stride(from: 0, to: k, by: kc) {
+                let kcBlock = Swift.min(kc, k - pc)
+                packB(b, rows: pc, kcBlock, columns: jc, ncBlock, nr: nr, into: packedB)
+                let icBlocks = (m + mc - 1) / mc
+                let columnPanels = (ncBlock + nr - 1) / nr
+                // Two threads split the row blocks when there are several, else the column panels.
+                if threads > 1 && icBlocks >= threads {
+                    let shared = Unchecked((a, packedA, packedB, c))
+                    DispatchQueue.concurrentPerform(iterations: threads) { t in
+                        let (a, packedA, packedB, c) = shared.value
+                        let myA = packedA + t * (mc + mr) * kc
+                        for icIndex in stride(from: t, to: icBlocks, by: threads) {
+                            let ic = icIndex * mc, mcBlock = Swift.min(mc, m - ic)
+                            packA(a, rows: ic, mcBlock, columns: pc, kcBlock, mr: mr, into: myA)
+                            macroKernel(isa, mcBlock, ncBlock, kcBlock, myA, packedB, c + ic * ldc + jc, ldc, panels: 0..<columnPanels)
+                        }
+                    }
+                } else {
+                    for ic in stride(from: 0, to: m, by: mc) {
+                        let mcBlock = Swift.min(mc, m - ic)
+                        packA(a, rows: ic, mcBlock, columns: pc, kcBlock, mr: mr, into: packedA)
+                        let target = c + ic * ldc + jc
+                        if threads > 1 && columnPanels >= threads {
+                            let share = (columnPanels + threads - 1) / threads
+                            let shared = Unchecked((packedA, packedB, target))
+                            DispatchQueue.concurrentPerform(iterations: threads) { t in
+                                let (packedA, packedB, target) = shared.value
+                                let panels = (t * share)..<Swift.min(columnPanels, (t + 1) * share)
+                                macroKernel(isa, mcBlock, ncBlock, kcBlock, packedA, packedB, target, ldc, panels: panels)
+                            }
+                        } else {
+                            macroKernel(isa, mcBlock, ncBlock, kcBlock, packedA, packedB, target, ldc, panels: 0..<columnPanels)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// All micro-tiles of an mc×nc block, over the given panels of nr columns.
+    private static func macroKernel<T: GemmScalar>(_ isa: Int32, _ mcBlock: Int, _ ncBlock: Int, _ kcBlock: Int,
+                                                   _ packedA: UnsafeMutablePointer<T>, _ packedB: UnsafeMutablePointer<T>,
+                                                   _ c: UnsafeMutablePointer<T>, _ ldc: Int, panels: Range<Int>) {
+        let mr = T.tileRows(isa), nr = T.tileColumns(isa)
+        for panel in panels {
+            let jr = panel * nr
+            let nrValid = Swift.min(nr, ncBlock - jr)
+            let bPanel = packedB + panel * nr * kcBlock
+            for ir in stride(from: 0, to: mcBlock, by: mr) {
+                let mrValid = Swift.min(mr, mcBlock - ir)
+                T.tile(isa, kcBlock, packedA + (ir / mr) * mr * kcBlock, bPanel, c + ir * ldc + jr, ldc, mrValid, nrValid)
+            }
+        }
+    }
+
+    /// Packs B[rows, columns] into panels of nr columns: for each p, nr consecutive values
+    /// (zero beyond the matrix edge).
+    private static func packB<T: GemmScalar>(_ b: Operand<T>, rows p0: Int, _ kcBlock: Int, columns j0: Int, _ ncBlock: Int,
+                                             nr: Int, into out: UnsafeMutablePointer<T>) {
+        var o = out
+        for jr in stride(from: 0, to: ncBlock, by: nr) {
+            let valid = Swift.min(nr, ncBlock - jr)
+            for p in 0..<kcBlock {
+                let row = b.base + (p0 + p) * b.rowStride + (j0 + jr) * b.columnStride
+                if b.columnStride == 1 {
+                    o.update(from: row, count: valid)
+                } else {
+                    for j in 0..<valid { o[j] = row[j * b.columnStride] }
+                }
+                for j in valid..<nr { o[j] = 0 }
+                o += nr
+            }
+        }
+    }
+
+    /// Packs A[rows, columns] into panels of mr rows: for each p, mr consecutive values.
+    private static func packA<T: GemmScalar>(_ a: Operand<T>, rows i0: Int, _ mcBlock: Int, columns p0: Int, _ kcBlock: Int,
+                                             mr: Int, into out: UnsafeMutablePointer<T>) {
+        var o = out
+        for ir in stride(from: 0, to: mcBlock, by: mr) {
+            let valid = Swift.min(mr, mcBlock - ir)
+            let start = a.base + (i0 + ir) * a.rowStride + p0 * a.columnStride
+            for p in 0..<kcBlock {
+                let column = start + p * a.columnStride
+                for i in 0..<valid { o[i] = column[i * a.rowStride] }
+                for i in valid..<mr { o[i] = 0 }
+                o += mr
+            }
+        }
+    }
+}

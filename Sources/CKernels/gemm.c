@@ -1,0 +1,176 @@
+#include "CKernels.h"
+#include <string.h>
+
+#if defined(__x86_64__) || defined(_M_X64)
+#define CK_X86 1
+#include <immintrin.h>
+#endif
+
+enum { MR = 6 };
+
+int ck_isa(void) {
+#if CK_X86
+    static int cached = -1;
+    if (cached < 0) {
+        __builtin_cpu_init();
+        if (__builtin_cpu_supports("avx512f")) cached = 2;
+        else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) cached = 1;
+        else cached = 0;
+    }
+    return cached;
+#else
+    return 0;
+#endif
+}
+
+int ck_sgemm_mr(int isa) { (void)isa; return MR; }
+int ck_sgemm_nr(int isa) { return isa == 2 ? 32 : (isa == 1 ? 16 : 8); }
+int ck_dgemm_mr(int isa) { (void)isa; return MR; }
+int ck_dgemm_nr(int isa) { return isa == 2 ? 16 : (isa == 1 ? 8 : 4); }
+
+// Adds a computed tile to C, only its valid mr×nr part.
+#define CK_ADD_TILE(T, tile, NR, c, ldc, mr, nr)                 \
+    for (int i = 0; i < (mr); i++)                               \
+        for (int j = 0; j < (nr); j++) (c)[i * (ldc) + j] += (tile)[i * (NR) + j];
+
+// ---- portable C: the compiler vectorises what it can for the baseline target ----
+
+static void sgemm_portable(long kc, const float *a, const float *b, float *c, long ldc, int mr, int nr) {
+    enum { NR = 8 };
+    float tile[MR * NR];
+    memset(tile, 0, sizeof tile);
+    for (long p = 0; p < kc; p++) {
+        const float *ap = a + p * MR, *bp = b + p * NR;
+        for (int i = 0; i < MR; i++)
+            for (int j = 0; j < NR; j++) tile[i * NR + j] += ap[i] * bp[j];
+    }
+    CK_ADD_TILE(float, tile, NR, c, ldc, mr, nr)
+}
+
+static void dgemm_portable(long kc, const double *a, const double *b, double *c, long ldc, int mr, int nr) {
+    enum { NR = 4 };
+    double tile[MR * NR];
+    memset(tile, 0, sizeof tile);
+    for (long p = 0; p < kc; p++) {
+        const double *ap = a + p * MR, *bp = b + p * NR;
+        for (int i = 0; i < MR; i++)
+            for (int j = 0; j < NR; j++) tile[i * NR + j] += ap[i] * bp[j];
+    }
+    CK_ADD_TILE(double, tile, NR, c, ldc, mr, nr)
+}
+
+#if CK_X86
+// ---- AVX2 + FMA: 6×16 floats (12 ymm accumulators), 6×8 doubles ----
+
+__attribute__((target("avx2,fma")))
+static void sgemm_avx2(long kc, const float *a, const float *b, float *c, long ldc, int mr, int nr) {
+    enum { NR = 16 };
+    __m256 acc[MR][2];
+    for (int i = 0; i < MR; i++) { acc[i][0] = _mm256_setzero_ps(); acc[i][1] = _mm256_setzero_ps(); }
+    for (long p = 0; p < kc; p++) {
+        __m256 b0 = _mm256_loadu_ps(b + p * NR), b1 = _mm256_loadu_ps(b + p * NR + 8);
+        const float *ap = a + p * MR;
+        for (int i = 0; i < MR; i++) {
+            __m256 ai = _mm256_broadcast_ss(ap + i);
+            acc[i][0] = _mm256_fmadd_ps(ai, b0, acc[i][0]);
+            acc[i][1] = _mm256_fmadd_ps(ai, b1, acc[i][1]);
+        }
+    }
+    if (mr == MR && nr == NR) {
+        for (int i = 0; i < MR; i++) {
+            float *ci = c + i * ldc;
+            _mm256_storeu_ps(ci, _mm256_add_ps(_mm256_loadu_ps(ci), acc[i][0]));
+            _mm256_storeu_ps(ci + 8, _mm256_add_ps(_mm256_loadu_ps(ci + 8), acc[i][1]));
+        }
+        return;
+    }
+    float tile[MR * NR];
+    for (int i = 0; i < MR; i++) { _mm256_storeu_ps(tile + i * NR, acc[i][0]); _mm256_storeu_ps(tile + i * NR + 8, acc[i][1]); }
+    CK_ADD_TILE(float, tile, NR, c, ldc, mr, nr)
+}
+
+__attribute__((target("avx2,fma")))
+static void dgemm_avx2(long kc, const double *a, const double *b, double *c, long ldc, int mr, int nr) {
+    enum { NR = 8 };
+    __m256d acc[MR][2];
+    for (int i = 0; i < MR; i++) { acc[i][0] = _mm256_setzero_pd(); acc[i][1] = _mm256_setzero_pd(); }
+    for (long p = 0; p < kc; p++) {
+        __m256d b0 = _mm256_loadu_pd(b + p * NR), b1 = _mm256_loadu_pd(b + p * NR + 4);
+        const double *ap = a + p * MR;
+        for (int i = 0; i < MR; i++) {
+            __m256d ai = _mm256_broadcast_sd(ap + i);
+            acc[i][0] = _mm256_fmadd_pd(ai, b0, acc[i][0]);
+            acc[i][1] = _mm256_fmadd_pd(ai, b1, acc[i][1]);
+        }
+    }
+    double tile[MR * NR];
+    for (int i = 0; i < MR; i++) { _mm256_storeu_pd(tile + i * NR, acc[i][0]); _mm256_storeu_pd(tile + i * NR + 4, acc[i][1]); }
+    CK_ADD_TILE(double, tile, NR, c, ldc, mr, nr)
+}
+
+// ---- AVX-512: 6×32 floats (12 zmm accumulators), 6×16 doubles ----
+
+__attribute__((target("avx512f")))
+static void sgemm_avx512(long kc, const float *a, const float *b, float *c, long ldc, int mr, int nr) {
+    enum { NR = 32 };
+    __m512 acc[MR][2];
+    for (int i = 0; i < MR; i++) { acc[i][0] = _mm512_setzero_ps(); acc[i][1] = _mm512_setzero_ps(); }
+    for (long p = 0; p < kc; p++) {
+        __m512 b0 = _mm512_loadu_ps(b + p * NR), b1 = _mm512_loadu_ps(b + p * NR + 16);
+        const float *ap = a + p * MR;
+        for (int i = 0; i < MR; i++) {
+            __m512 ai = _mm512_set1_ps(ap[i]);
+            acc[i][0] = _mm512_fmadd_ps(ai, b0, acc[i][0]);
+            acc[i][1] = _mm512_fmadd_ps(ai, b1, acc[i][1]);
+        }
+    }
+    if (mr == MR && nr == NR) {
+        for (int i = 0; i < MR; i++) {
+            float *ci = c + i * ldc;
+            _mm512_storeu_ps(ci, _mm512_add_ps(_mm512_loadu_ps(ci), acc[i][0]));
+            _mm512_storeu_ps(ci + 16, _mm512_add_ps(_mm512_loadu_ps(ci + 16), acc[i][1]));
+        }
+        return;
+    }
+    float tile[MR * NR];
+    for (int i = 0; i < MR; i++) { _mm512_storeu_ps(tile + i * NR, acc[i][0]); _mm512_storeu_ps(tile + i * NR + 16, acc[i][1]); }
+    CK_ADD_TILE(float, tile, NR, c, ldc, mr, nr)
+}
+
+__attribute__((target("avx512f")))
+static void dgemm_avx512(long kc, const double *a, const double *b, double *c, long ldc, int mr, int nr) {
+    enum { NR = 16 };
+    __m512d acc[MR][2];
+    for (int i = 0; i < MR; i++) { acc[i][0] = _mm512_setzero_pd(); acc[i][1] = _mm512_setzero_pd(); }
+    for (long p = 0; p < kc; p++) {
+        __m512d b0 = _mm512_loadu_pd(b + p * NR), b1 = _mm512_loadu_pd(b + p * NR + 8);
+        const double *ap = a + p * MR;
+        for (int i = 0; i < MR; i++) {
+            __m512d ai = _mm512_set1_pd(ap[i]);
+            acc[i][0] = _mm512_fmadd_pd(ai, b0, acc[i][0]);
+            acc[i][1] = _mm512_fmadd_pd(ai, b1, acc[i][1]);
+        }
+    }
+    double tile[MR * NR];
+    for (int i = 0; i < MR; i++) { _mm512_storeu_pd(tile + i * NR, acc[i][0]); _mm512_storeu_pd(tile + i * NR + 8, acc[i][1]); }
+    CK_ADD_TILE(double, tile, NR, c, ldc, mr, nr)
+}
+#endif
+
+void ck_sgemm_tile(int isa, long kc, const float *a, const float *b, float *c, long ldc, int mr, int nr) {
+#if CK_X86
+    if (isa == 2) { sgemm_avx512(kc, a, b, c, ldc, mr, nr); return; }
+    if (isa == 1) { sgemm_avx2(kc, a, b, c, ldc, mr, nr); return; }
+#endif
+    (void)isa;
+    sgemm_portable(kc, a, b, c, ldc, mr, nr);
+}
+
+void ck_dgemm_tile(int isa, long kc, const double *a, const double *b, double *c, long ldc, int mr, int nr) {
+#if CK_X86
+    if (isa == 2) { dgemm_avx512(kc, a, b, c, ldc, mr, nr); return; }
+    if (isa == 1) { dgemm_avx2(kc, a, b, c, ldc, mr, nr); return; }
+#endif
+    (void)isa;
+    dgemm_portable(kc, a, b, c, ldc, mr, nr);
+}

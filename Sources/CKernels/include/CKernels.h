@@ -1,0 +1,32 @@
+#ifndef CKERNELS_H
+#define CKERNELS_H
+
+// Register-blocked GEMM micro-kernels. Each computes one MR×NR tile of
+//   C[0..<mr, 0..<nr] += Σ_p A[p] ⊗ B[p]   for p in 0..<kc
+// from packed panels: `a` holds kc groups of MR values (a column of the tile's rows each),
+// `b` holds kc groups of NR values. Tiles at the matrix edge (mr < MR or nr < NR) are
+// computed in full on zero-padded panels and only their valid part is added to C.
+// Blocking, packing and threading live in Swift (Sources/Autograd/Gemm.swift).
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// The instruction set the kernels will use on this CPU: 2 = AVX-512F, 1 = AVX2 with FMA,
+/// 0 = portable C.
+int ck_isa(void);
+
+/// Tile sizes for the instruction set `isa` (MR rows, NR columns).
+int ck_sgemm_mr(int isa);
+int ck_sgemm_nr(int isa);
+int ck_dgemm_mr(int isa);
+int ck_dgemm_nr(int isa);
+
+void ck_sgemm_tile(int isa, long kc, const float *a, const float *b, float *c, long ldc, int mr, int nr);
+void ck_dgemm_tile(int isa, long kc, const double *a, const double *b, double *c, long ldc, int mr, int nr);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
