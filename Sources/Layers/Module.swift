@@ -36,6 +36,9 @@ public protocol Module {
 /// }
 /// ```
 public protocol Layer<Scalar>: Module {
+    /// The element type, restated here so that a conforming type's `Scalar` is inferred from its
+    /// `callAsFunction` (without it, `struct M: Layer` would need `typealias Scalar = Float`).
+    associatedtype Scalar
     /// Runs the layer; recorded on the tape when its inputs or parameters require gradients.
     func callAsFunction(_ input: Tensor<Scalar>) -> Tensor<Scalar>
 }
