@@ -98,6 +98,9 @@ enum Bench {
         let quick = options.flag("quick")
         let jsonPath = options.string("json")
         let repeats = try options.int("repeats", default: quick ? 5 : 50)
+        let only = options.string("only")
+        let chainLength = try options.int("chain", default: quick ? 100_000 : 1_000_000)
+        func selected(_ key: String) -> Bool { only == nil || only == key }
         var figures: [Figure] = []
         func report(_ name: String, _ t: (median: Double, min: Double, max: Double), gflops: Double? = nil, note: String = "") {
             figures.append(Figure(workload: name, medianMicroseconds: t.median, minMicroseconds: t.min,
@@ -108,16 +111,21 @@ enum Bench {
                   + (note.isEmpty ? "" : "  " + note))
         }
         print("Benchmark (Float, median of \(repeats) runs after warm-up; \(ProcessInfo.processInfo.activeProcessorCount) cores)")
-        for n in quick ? [256] : [256, 512, 1024] {
+        for n in quick ? [256] : [256, 512, 1024] where selected("gemm") {
             var rng = SeededGenerator(seed: 1)
             let a = Tensor<Float>.randomNormal([n, n], using: &rng), b = Tensor<Float>.randomNormal([n, n], using: &rng)
             let t = time(repeats: n >= 1024 ? max(3, repeats / 10) : max(3, repeats / 5), warmup: 1) { _ = a.matmul(b) }
             report("GEMM \(n)×\(n)×\(n)", t, gflops: 2 * pow(Double(n), 3) / (t.median * 1e3))
         }
-        report("MLP 784-128-10, batch 128, one training step", time(repeats: repeats, warmup: 3, mlpStep([784, 128, 10], batch: 128, seed: 2)))
-        report("MLP 784-256-128-10, batch 32, one step", time(repeats: repeats, warmup: 3, mlpStep([784, 256, 128, 10], batch: 32, seed: 3)))
-        report("CNN conv(1→8,3×3,pad 1)→relu→maxpool 2→dense, batch 32", time(repeats: max(3, repeats / 5), warmup: 1, cnnStep(batch: 32, seed: 4)))
-        let chain = quick ? 100_000 : 1_000_000
+        if selected("mlp") {
+            report("MLP 784-128-10, batch 128, one training step", time(repeats: repeats, warmup: 3, mlpStep([784, 128, 10], batch: 128, seed: 2)))
+            report("MLP 784-256-128-10, batch 32, one step", time(repeats: repeats, warmup: 3, mlpStep([784, 256, 128, 10], batch: 32, seed: 3)))
+        }
+        if selected("cnn") {
+            report("CNN conv(1→8,3×3,pad 1)→relu→maxpool 2→dense, batch 32", time(repeats: max(3, repeats / 5), warmup: 1, cnnStep(batch: 32, seed: 4)))
+        }
+        let chain = chainLength
+        if selected("chain") {
         let c = time(repeats: quick ? 1 : 3, warmup: 0) {
             let x = Tensor<Double>(1).requiringGrad()
             let b = Tensor<Double>(1.000_000_1), a = Tensor<Double>(0)
@@ -127,6 +135,7 @@ enum Bench {
         }
         report("scalar chain x = x·b + a, forward + backward, per op", (c.median / Double(chain), c.min / Double(chain), c.max / Double(chain)),
                note: "\(chain) ops")
+        }
         print(String(format: "  peak resident memory: %.0f MiB", peakResidentMiB()))
         if let jsonPath {
             let encoder = JSONEncoder()

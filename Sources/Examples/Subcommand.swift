@@ -26,8 +26,8 @@ struct Subcommand: Sendable {
                    run: SoftmaxExample.run),
         Subcommand(name: "tape", summary: "a tiny expression: its tape, the chain rule step by step, a DOT graph (--dot PATH)",
                    accepts: ["dot"], run: TapeExample.run),
-        Subcommand(name: "bench", summary: "speed: GEMM, MLP and CNN training steps, scalar chain, peak memory (--quick, --json PATH)",
-                   accepts: ["quick", "json", "repeats"], run: Bench.run),
+        Subcommand(name: "bench", summary: "speed: GEMM, MLP and CNN training steps, scalar chain, peak memory (--quick, --only gemm|mlp|cnn|chain, --json PATH)",
+                   accepts: ["quick", "json", "repeats", "only", "chain"], run: Bench.run),
     ]
 
     static func run(_ arguments: [String]) throws {
