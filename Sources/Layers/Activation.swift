@@ -42,6 +42,10 @@ public enum Activation: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The name as written in code ("leakyRelu(slope: 0.2)").
+    ///
+    /// ```swift
+    /// print(Activation.leakyRelu(slope: 0.2))   // leakyRelu(slope: 0.2)
+    /// ```
     public var description: String {
         switch self {
         case .identity: return "identity"

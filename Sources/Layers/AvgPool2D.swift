@@ -11,10 +11,22 @@
 /// ```
 public struct AvgPool2D<Scalar: TensorScalar>: Layer {
     /// The window size, (height, width).
+    ///
+    /// ```swift
+    /// AvgPool2D<Float>(kernel: (2, 3)).kernel.width    // 3
+    /// ```
     public let kernel: Size2D
     /// The step between windows, (height, width).
+    ///
+    /// ```swift
+    /// AvgPool2D<Float>(kernel: 2).stride.height        // 2: defaults to the kernel
+    /// ```
     public let stride: Size2D
     /// Zero cells added on each side, (height, width).
+    ///
+    /// ```swift
+    /// AvgPool2D<Float>(kernel: 3, padding: 1).padding.height   // 1
+    /// ```
     public let padding: Size2D
 
     /// A pooling layer; `stride` defaults to `kernel` (non-overlapping windows).
@@ -42,6 +54,10 @@ public struct AvgPool2D<Scalar: TensorScalar>: Layer {
     }
 
     /// The mean of each window of `input` [batch, channels, H, W].
+    ///
+    /// ```swift
+    /// let y = AvgPool2D<Double>(kernel: 2)(Tensor.ones([1, 1, 4, 4]))   // [1, 1, 2, 2] of ones
+    /// ```
     public func callAsFunction(_ input: Tensor<Scalar>) -> Tensor<Scalar> {
         PoolingChecks.checkInput("AvgPool2D", input, kernel: kernel, padding: padding)
         return input.avgPool2D(kernel: kernel, stride: stride, padding: padding)

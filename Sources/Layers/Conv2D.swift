@@ -13,21 +13,53 @@
 /// ```
 public struct Conv2D<Scalar: TensorScalar>: Layer {
     /// The filter bank, [outChannels, inChannels/groups, kernel.height, kernel.width].
+    ///
+    /// ```swift
+    /// Conv2D<Float>(inChannels: 3, outChannels: 8, kernel: 5).weight.shape   // [8, 3, 5, 5]
+    /// ```
     public let weight: Parameter<Scalar>
     /// The bias, [outChannels]; `nil` when built with `useBias: false`.
+    ///
+    /// ```swift
+    /// Conv2D<Float>(inChannels: 3, outChannels: 8, kernel: 5).bias?.shape    // [8]
+    /// ```
     public let bias: Parameter<Scalar>?
     /// The step between windows, (height, width).
+    ///
+    /// ```swift
+    /// Conv2D<Float>(inChannels: 1, outChannels: 1, kernel: 3, stride: 2).stride.width   // 2
+    /// ```
     public let stride: Size2D
     /// Zero cells added on each side, (height, width).
+    ///
+    /// ```swift
+    /// Conv2D<Float>(inChannels: 1, outChannels: 1, kernel: 3, padding: 1).padding.height   // 1
+    /// ```
     public let padding: Size2D
     /// Channel groups: input and output channels are split into this many independent groups.
+    ///
+    /// ```swift
+    /// Conv2D<Float>(inChannels: 4, outChannels: 4, kernel: 3, groups: 2).weight.shape   // [4, 2, 3, 3]
+    /// ```
     public let groups: Int
 
     /// The number of input channels.
+    ///
+    /// ```swift
+    /// Conv2D<Float>(inChannels: 3, outChannels: 8, kernel: 3).inChannels     // 3
+    /// ```
     public var inChannels: Int { weight.shape[1] * groups }
     /// The number of output channels (filters).
+    ///
+    /// ```swift
+    /// Conv2D<Float>(inChannels: 3, outChannels: 8, kernel: 3).outChannels    // 8
+    /// ```
     public var outChannels: Int { weight.shape[0] }
     /// The kernel size, (height, width).
+    ///
+    /// ```swift
+    /// Conv2D<Float>(inChannels: 1, outChannels: 1, kernel: (3, 5)).kernel.width   // 5
+    /// ```
     public var kernel: Size2D { (weight.shape[2], weight.shape[3]) }
 
     /// A layer with freshly initialized filters drawn from `generator`.
@@ -120,6 +152,10 @@ public struct Conv2D<Scalar: TensorScalar>: Layer {
     }
 
     /// The convolution of `input` [batch, inChannels, H, W] with the filters, plus the bias.
+    ///
+    /// ```swift
+    /// let y = Conv2D<Float>(inChannels: 1, outChannels: 4, kernel: 3, padding: 1)(Tensor.zeros([2, 1, 8, 8]))   // [2, 4, 8, 8]
+    /// ```
     ///
     /// - Precondition: `input` is 4-D with ``inChannels`` channels and, once padded, at least
     ///   as large as the kernel.

@@ -13,15 +13,36 @@
 /// ```
 public struct Dense<Scalar: TensorScalar>: Layer {
     /// The weight matrix, [inputs, outputs].
+    ///
+    /// ```swift
+    /// Dense<Float>(inputs: 4, outputs: 3).weight.shape    // [4, 3]
+    /// ```
     public let weight: Parameter<Scalar>
     /// The bias, [outputs]; `nil` when built with `useBias: false`.
+    ///
+    /// ```swift
+    /// Dense<Float>(inputs: 4, outputs: 3).bias?.shape     // [3]
+    /// ```
     public let bias: Parameter<Scalar>?
     /// The function applied to x · weight + bias.
+    ///
+    /// ```swift
+    /// var layer = Dense<Float>(inputs: 4, outputs: 3)
+    /// layer.activation = .tanh
+    /// ```
     public var activation: Activation
 
     /// The number of input features.
+    ///
+    /// ```swift
+    /// Dense<Float>(inputs: 4, outputs: 3).inputCount     // 4
+    /// ```
     public var inputCount: Int { weight.shape[0] }
     /// The number of output features.
+    ///
+    /// ```swift
+    /// Dense<Float>(inputs: 4, outputs: 3).outputCount    // 3
+    /// ```
     public var outputCount: Int { weight.shape[1] }
 
     /// A layer with freshly initialized parameters drawn from `generator`.
@@ -80,6 +101,10 @@ public struct Dense<Scalar: TensorScalar>: Layer {
     }
 
     /// `activation(input · weight + bias)`.
+    ///
+    /// ```swift
+    /// let y = Dense<Float>(inputs: 4, outputs: 3)(Tensor.zeros([10, 4]))    // [10, 3]
+    /// ```
     ///
     /// - Precondition: the last axis of `input` has ``inputCount`` elements.
     public func callAsFunction(_ input: Tensor<Scalar>) -> Tensor<Scalar> {

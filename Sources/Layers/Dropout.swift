@@ -17,6 +17,10 @@ import Foundation
 /// ```
 public struct Dropout<Scalar: TensorScalar>: Layer {
     /// The probability of zeroing each element, in [0, 1).
+    ///
+    /// ```swift
+    /// Dropout<Float>(rate: 0.3).rate     // 0.3
+    /// ```
     public let rate: Double
     private let source: DropoutMaskSource
 
@@ -35,6 +39,10 @@ public struct Dropout<Scalar: TensorScalar>: Layer {
 
     /// In training, `input` with a fresh random mask applied (see ``callAsFunction(_:mask:)``);
     /// in inference (or with rate 0), `input` itself.
+    ///
+    /// ```swift
+    /// let h = Dropout<Float>(rate: 0.5, seed: 1)(Tensor.ones([4, 4]))   // entries 0 or 2
+    /// ```
     public func callAsFunction(_ input: Tensor<Scalar>) -> Tensor<Scalar> {
         guard LearningPhase.current == .training, rate > 0 else { return input }
         return self(input, mask: sampleMask(shape: input.shape))

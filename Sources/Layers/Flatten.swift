@@ -9,6 +9,10 @@
 /// ```
 public struct Flatten<Scalar: TensorScalar>: Layer {
     /// The first axis that is flattened (1: keep the batch axis).
+    ///
+    /// ```swift
+    /// Flatten<Float>().startAxis    // 1
+    /// ```
     public let startAxis: Int
 
     /// Makes the layer; by default it keeps axis 0 (the batch) and flattens the rest.
@@ -22,6 +26,10 @@ public struct Flatten<Scalar: TensorScalar>: Layer {
     }
 
     /// `input` with the axes from ``startAxis`` on merged into one.
+    ///
+    /// ```swift
+    /// Flatten<Double>()(Tensor.zeros([2, 3, 4])).shape    // [2, 12]
+    /// ```
     ///
     /// - Precondition: `input` has more than ``startAxis`` axes.
     public func callAsFunction(_ input: Tensor<Scalar>) -> Tensor<Scalar> {

@@ -15,6 +15,10 @@ public struct Identity<Scalar: TensorScalar>: Layer {
     public init() {}
 
     /// Applies the activation to every element of `input`.
+    ///
+    /// ```swift
+    /// Identity<Double>()(Tensor([1, -2]))    // [1, -2]
+    /// ```
     public func callAsFunction(_ input: Tensor<Scalar>) -> Tensor<Scalar> {
         Activation.identity(input)
     }

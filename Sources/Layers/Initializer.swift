@@ -9,8 +9,16 @@ import Foundation
 /// ```
 public struct Fans: Sendable, Hashable, CustomStringConvertible {
     /// Inputs feeding each output unit.
+    ///
+    /// ```swift
+    /// Fans(shape: [8, 3, 3, 3]).fanIn     // 27
+    /// ```
     public var fanIn: Int
     /// Outputs each input unit feeds.
+    ///
+    /// ```swift
+    /// Fans(shape: [8, 3, 3, 3]).fanOut    // 72
+    /// ```
     public var fanOut: Int
 
     /// Fans given explicitly.
@@ -43,6 +51,10 @@ public struct Fans: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// "fanIn: 4, fanOut: 3".
+    ///
+    /// ```swift
+    /// print(Fans(shape: [4, 3]))    // fanIn: 4, fanOut: 3
+    /// ```
     public var description: String { "fanIn: \(fanIn), fanOut: \(fanOut)" }
 }
 
@@ -59,6 +71,10 @@ public struct Fans: Sendable, Hashable, CustomStringConvertible {
 /// ```
 public struct Initializer<Scalar: TensorScalar>: Sendable, CustomStringConvertible {
     /// A short name for printing ("heNormal(gain: 1.41421)").
+    ///
+    /// ```swift
+    /// Initializer<Float>.heNormal().name    // "heNormal(negativeSlope: 0.0)"
+    /// ```
     public let name: String
     private let body: @Sendable ([Int], Fans, inout SeededGenerator) -> Tensor<Scalar>
 
@@ -97,6 +113,10 @@ public struct Initializer<Scalar: TensorScalar>: Sendable, CustomStringConvertib
     }
 
     /// The ``name``.
+    ///
+    /// ```swift
+    /// print(Initializer<Float>.zeros)    // constant(0.0)
+    /// ```
     public var description: String { name }
 
     // MARK: Constants

@@ -7,6 +7,10 @@
 /// ```
 public struct LeakyReLU<Scalar: TensorScalar>: Layer {
     /// The slope for negative inputs.
+    ///
+    /// ```swift
+    /// LeakyReLU<Float>().slope    // 0.01
+    /// ```
     public var slope: Scalar
 
     /// Makes the layer; the default slope is 0.01.
@@ -19,6 +23,10 @@ public struct LeakyReLU<Scalar: TensorScalar>: Layer {
     }
 
     /// Applies leaky ReLU to every element of `input`.
+    ///
+    /// ```swift
+    /// LeakyReLU<Double>(slope: 0.1)(Tensor([2, -2]))    // [2, -0.2]
+    /// ```
     public func callAsFunction(_ input: Tensor<Scalar>) -> Tensor<Scalar> {
         input.leakyRelu(slope: slope)
     }

@@ -34,6 +34,10 @@ public enum LearningPhase: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// "training" or "inference".
+    ///
+    /// ```swift
+    /// print(LearningPhase.current)    // training
+    /// ```
     public var description: String {
         switch self {
         case .training: return "training"

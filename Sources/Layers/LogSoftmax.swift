@@ -8,6 +8,10 @@
 /// ```
 public struct LogSoftmax<Scalar: TensorScalar>: Layer {
     /// The axis the softmax is taken along.
+    ///
+    /// ```swift
+    /// LogSoftmax<Float>().axis    // -1
+    /// ```
     public var axis: Int
 
     /// Makes the layer.
@@ -20,6 +24,10 @@ public struct LogSoftmax<Scalar: TensorScalar>: Layer {
     }
 
     /// log(softmax(input)) along ``axis``.
+    ///
+    /// ```swift
+    /// LogSoftmax<Double>()(Tensor([0, 0]))    // [-0.693, -0.693]
+    /// ```
     public func callAsFunction(_ input: Tensor<Scalar>) -> Tensor<Scalar> {
         input.logSoftmax(axis: axis)
     }

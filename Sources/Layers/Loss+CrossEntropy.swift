@@ -60,4 +60,11 @@ func checkClassLayout<Scalar>(_ loss: String, _ name: String, _ scores: Tensor<S
     precondition(labels.shape == expected,
                  "\(loss): labels of shape \(labels.shape) do not match \(name) of shape \(scores.shape) "
                  + "(expected labels of shape \(expected): one class index per sample)")
+    let classes = scores.shape[1]
+    for (position, label) in labels.scalars.enumerated() {
+        let index = Int(exactly: label) ?? -1
+        precondition(index >= 0 && index < classes,
+                     "\(loss): label \(label) at position \(position) of labels \(labels.shape) is not a class index "
+                     + "in 0..<\(classes) (\(name) of shape \(scores.shape))")
+    }
 }

@@ -13,10 +13,22 @@
 /// ```
 public struct MaxPool2D<Scalar: TensorScalar>: Layer {
     /// The window size, (height, width).
+    ///
+    /// ```swift
+    /// MaxPool2D<Float>(kernel: (2, 3)).kernel.width    // 3
+    /// ```
     public let kernel: Size2D
     /// The step between windows, (height, width).
+    ///
+    /// ```swift
+    /// MaxPool2D<Float>(kernel: 2).stride.height        // 2: defaults to the kernel
+    /// ```
     public let stride: Size2D
     /// Cells added on each side, which never win, (height, width).
+    ///
+    /// ```swift
+    /// MaxPool2D<Float>(kernel: 3, stride: 2, padding: 1).padding.width   // 1
+    /// ```
     public let padding: Size2D
 
     /// A pooling layer; `stride` defaults to `kernel` (non-overlapping windows).
@@ -44,6 +56,10 @@ public struct MaxPool2D<Scalar: TensorScalar>: Layer {
     }
 
     /// The largest cell of each window of `input` [batch, channels, H, W].
+    ///
+    /// ```swift
+    /// let y = MaxPool2D<Double>(kernel: 2)(Tensor.arange(0, 16).reshaped([1, 1, 4, 4]))   // [[5, 7], [13, 15]]
+    /// ```
     public func callAsFunction(_ input: Tensor<Scalar>) -> Tensor<Scalar> {
         PoolingChecks.checkInput("MaxPool2D", input, kernel: kernel, padding: padding)
         return input.maxPool2D(kernel: kernel, stride: stride, padding: padding)

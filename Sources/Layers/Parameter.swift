@@ -10,6 +10,10 @@
 /// ```
 public final class Parameter<Scalar: TensorScalar>: @unchecked Sendable {
     /// The current value, a leaf that requires gradients.
+    ///
+    /// ```swift
+    /// let y = x.matmul(dense.weight.value)
+    /// ```
     public private(set) var value: Tensor<Scalar>
 
     /// Wraps `initial` as a trainable leaf: a new leaf with its own gradient slot, whatever
@@ -40,15 +44,32 @@ public final class Parameter<Scalar: TensorScalar>: @unchecked Sendable {
     }
 
     /// The gradient accumulated by the last `backward()` calls, if any.
+    ///
+    /// ```swift
+    /// loss.backward()
+    /// let g = dense.weight.grad    // same shape as the weight
+    /// ```
     public var grad: Tensor<Scalar>? { value.grad }
 
     /// The shape of the value.
+    ///
+    /// ```swift
+    /// Parameter(Tensor<Float>.zeros([3, 2])).shape    // [3, 2]
+    /// ```
     public var shape: [Int] { value.shape }
 
     /// Clears the accumulated gradient.
+    ///
+    /// ```swift
+    /// dense.weight.zeroGrad()    // grad is nil again
+    /// ```
     public func zeroGrad() { value.zeroGrad() }
 
     /// Replaces the value (same shape), keeping the leaf's identity. Not recorded.
+    ///
+    /// ```swift
+    /// withoutGradients { if let g = p.grad { p.assign(p.value - g * 0.1) } }
+    /// ```
     public func assign(_ newValue: Tensor<Scalar>) {
         value.assign(newValue.detached())
     }
@@ -56,5 +77,9 @@ public final class Parameter<Scalar: TensorScalar>: @unchecked Sendable {
 
 extension Parameter: CustomStringConvertible {
     /// "Parameter [3, 2]" followed by the values.
+    ///
+    /// ```swift
+    /// print(Parameter(Tensor<Float>.zeros([2])))
+    /// ```
     public var description: String { "Parameter \(shape)\n\(value.detached())" }
 }

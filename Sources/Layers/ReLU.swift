@@ -15,6 +15,10 @@ public struct ReLU<Scalar: TensorScalar>: Layer {
     public init() {}
 
     /// Applies the activation to every element of `input`.
+    ///
+    /// ```swift
+    /// ReLU<Double>()(Tensor([1, -2]))    // [1, 0]
+    /// ```
     public func callAsFunction(_ input: Tensor<Scalar>) -> Tensor<Scalar> {
         Activation.relu(input)
     }

@@ -34,6 +34,10 @@ public enum Reduction: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// "none", "sum", "mean" or "batchMean".
+    ///
+    /// ```swift
+    /// print(Reduction.batchMean)    // batchMean
+    /// ```
     public var description: String {
         switch self {
         case .none: return "none"

@@ -15,6 +15,10 @@
 /// ```
 public struct Sequential<Scalar: TensorScalar>: Layer {
     /// The layers, in the order they run.
+    ///
+    /// ```swift
+    /// let first = model.layers[0] as? Dense<Float>
+    /// ```
     public var layers: [any Layer<Scalar>]
 
     /// The layers of an array, in order.
@@ -36,9 +40,17 @@ public struct Sequential<Scalar: TensorScalar>: Layer {
     }
 
     /// The number of layers.
+    ///
+    /// ```swift
+    /// Sequential<Float> { ReLU(); Tanh() }.count    // 2
+    /// ```
     public var count: Int { layers.count }
 
     /// Runs the layers in order on `input`. An empty `Sequential` returns `input`.
+    ///
+    /// ```swift
+    /// let y = Sequential<Double> { ReLU(); Tanh() }(Tensor([-1, 1]))    // [0, tanh 1]
+    /// ```
     public func callAsFunction(_ input: Tensor<Scalar>) -> Tensor<Scalar> {
         var x = input
         for layer in layers { x = layer(x) }
@@ -71,19 +83,52 @@ public struct Sequential<Scalar: TensorScalar>: Layer {
 @resultBuilder
 public enum LayerBuilder<Scalar: TensorScalar> {
     /// One layer.
+    ///
+    /// ```swift
+    /// Sequential<Float> { ReLU() }
+    /// ```
     public static func buildExpression(_ layer: some Layer<Scalar>) -> [any Layer<Scalar>] { [layer] }
     /// Several layers already gathered (for example another builder's output).
+    ///
+    /// ```swift
+    /// let stack: [any Layer<Float>] = [ReLU(), Tanh()]
+    /// let model = Sequential<Float> { stack; Sigmoid() }
+    /// ```
     public static func buildExpression(_ layers: [any Layer<Scalar>]) -> [any Layer<Scalar>] { layers }
     /// The lines of a block, in order.
+    ///
+    /// ```swift
+    /// Sequential<Float> { ReLU(); Tanh() }
+    /// ```
     public static func buildBlock(_ parts: [any Layer<Scalar>]...) -> [any Layer<Scalar>] { parts.flatMap { $0 } }
     /// An `if` without `else`.
+    ///
+    /// ```swift
+    /// Sequential<Float> { if useTanh { Tanh() } }
+    /// ```
     public static func buildOptional(_ part: [any Layer<Scalar>]?) -> [any Layer<Scalar>] { part ?? [] }
     /// The `if` branch of an `if`/`else`.
+    ///
+    /// ```swift
+    /// Sequential<Float> { if useTanh { Tanh() } else { ReLU() } }
+    /// ```
     public static func buildEither(first part: [any Layer<Scalar>]) -> [any Layer<Scalar>] { part }
     /// The `else` branch of an `if`/`else`.
+    ///
+    /// ```swift
+    /// Sequential<Float> { if useTanh { Tanh() } else { ReLU() } }
+    /// ```
     public static func buildEither(second part: [any Layer<Scalar>]) -> [any Layer<Scalar>] { part }
     /// A `for` loop.
+    ///
+    /// ```swift
+    /// Sequential<Float> { for _ in 0..<3 { Dense(inputs: 4, outputs: 4, activation: .relu) } }
+    /// ```
     public static func buildArray(_ parts: [[any Layer<Scalar>]]) -> [any Layer<Scalar>] { parts.flatMap { $0 } }
     /// An `if #available` block.
+    ///
+    /// ```swift
+    /// Sequential<Float> { if #available(macOS 14, *) { ReLU() } }
+    /// ```
     public static func buildLimitedAvailability(_ part: [any Layer<Scalar>]) -> [any Layer<Scalar>] { part }
 }

@@ -15,6 +15,10 @@ public struct Sigmoid<Scalar: TensorScalar>: Layer {
     public init() {}
 
     /// Applies the activation to every element of `input`.
+    ///
+    /// ```swift
+    /// Sigmoid<Double>()(Tensor([0]))    // [0.5]
+    /// ```
     public func callAsFunction(_ input: Tensor<Scalar>) -> Tensor<Scalar> {
         Activation.sigmoid(input)
     }

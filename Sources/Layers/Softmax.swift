@@ -9,6 +9,10 @@
 /// ```
 public struct Softmax<Scalar: TensorScalar>: Layer {
     /// The axis the probabilities sum to 1 along.
+    ///
+    /// ```swift
+    /// Softmax<Float>().axis    // -1
+    /// ```
     public var axis: Int
 
     /// Makes the layer.
@@ -21,6 +25,10 @@ public struct Softmax<Scalar: TensorScalar>: Layer {
     }
 
     /// The softmax of `input` along ``axis``.
+    ///
+    /// ```swift
+    /// Softmax<Double>()(Tensor([0, 0]))    // [0.5, 0.5]
+    /// ```
     public func callAsFunction(_ input: Tensor<Scalar>) -> Tensor<Scalar> {
         input.softmax(axis: axis)
     }

@@ -15,6 +15,10 @@ public struct Tanh<Scalar: TensorScalar>: Layer {
     public init() {}
 
     /// Applies the activation to every element of `input`.
+    ///
+    /// ```swift
+    /// Tanh<Double>()(Tensor([0]))    // [0]
+    /// ```
     public func callAsFunction(_ input: Tensor<Scalar>) -> Tensor<Scalar> {
         Activation.tanh(input)
     }

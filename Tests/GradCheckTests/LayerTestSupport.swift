@@ -37,7 +37,7 @@ func assertClose(_ actual: [Double], _ expected: [Double], tolerance: Double = 1
 /// the layer's forward values independently of the engine's im2col path.
 func referenceConv2D(_ x: Tensor<Double>, _ w: Tensor<Double>, bias: Tensor<Double>?, stride: Size2D,
                      padding: Size2D, groups: Int = 1) -> Tensor<Double> {
-    let (n, c, h, wd) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+    let (n, h, wd) = (x.shape[0], x.shape[2], x.shape[3])
     let (o, cg, kh, kw) = (w.shape[0], w.shape[1], w.shape[2], w.shape[3])
     let oh = (h + 2 * padding.height - kh) / stride.height + 1
     let ow = (wd + 2 * padding.width - kw) / stride.width + 1
