@@ -1,0 +1,301 @@
+import XCTest
+import Foundation
+import Autograd
+
+/// The tape and the backward pass: accumulation, the functional API, recording control,
+/// released graphs and the errors, double backward, very deep graphs, threads, the trace,
+/// the printed tape and the DOT export.
+final class TapeTests: XCTestCase {
+    typealias T = Tensor<Double>
+
+    // MARK: Accumulation
+
+    func testTensorUsedTwiceAccumulates() {
+        let a = T([1, -2, 3]).requiringGrad(named: "a")
+        (a * a).sum().backward()
+        XCTAssertEqual(a.grad, T([2, -4, 6]))
+        let b = T([1, -2, 3]).requiringGrad(named: "b")
+        (b + b).sum().backward()
+        XCTAssertEqual(b.grad, T([2, 2, 2]))
+        // Used along two paths of different lengths: d/dc (c·c + exp(c)) = 2c + exp(c).
+        let c = T([0.5, 1]).requiringGrad()
+        (c * c + c.exp()).sum().backward()
+        GradTest.assertClose(c.grad, T([1 + Foundation.exp(0.5), 2 + Foundation.exp(1)]))
+        // Copies of a leaf share its gradient slot.
+        let d = T([1, 2]).requiringGrad()
+        let alias = d
+        (alias * 3).sum().backward()
+        XCTAssertEqual(d.grad, T([3, 3]))
+    }
+
+    func testGradAccumulatesAcrossBackwardCallsUntilZeroed() {
+        let x = T([1, 2, 3]).requiringGrad(named: "x")
+        XCTAssertNil(x.grad)
+        (x * x).sum().backward()
+        (x * 10).sum().backward()
+        XCTAssertEqual(x.grad, T([12, 14, 16]))
+        x.zeroGrad()
+        XCTAssertNil(x.grad)
+        x.sum().backward()
+        XCTAssertEqual(x.grad, T([1, 1, 1]))
+    }
+
+    func testBackwardWithUpstreamAndFromALeaf() throws {
+        let x = T([1, 2]).requiringGrad()
+        (x * x).backward(upstream: T([3, -1]))
+        XCTAssertEqual(x.grad, T([6, -4]))
+        // backward on the leaf itself adds the upstream.
+        let y = T(2).requiringGrad()
+        y.backward()
+        XCTAssertEqual(y.grad, T(1))
+        XCTAssertTrue(y.isLeaf)
+        XCTAssertFalse((y * 2).isLeaf)
+        XCTAssertNil((y * 2).grad, "non-leaves keep no gradient")
+    }
+
+    // MARK: Functional API
+
+    func testGradientsOfWrtLeavesAndIntermediatesLeavesGradUntouched() throws {
+        let w = T([1, 2]).requiringGrad(named: "w"), b = T(0.5).requiringGrad(named: "b")
+        let h = w * w                       // an intermediate tensor
+        let loss = (h * 3).sum() + b
+        let g = try gradients(of: loss, wrt: [w, b, h], retainGraph: true)
+        XCTAssertEqual(g[0], T([6, 12]))
+        XCTAssertEqual(g[1], T(1))
+        XCTAssertEqual(g[2], T([3, 3]), "gradient with respect to an intermediate tensor")
+        XCTAssertNil(w.grad)
+        XCTAssertNil(b.grad)
+        // A leaf the output does not depend on, and a plain tensor, get zeros.
+        let unused = T([1, 2, 3]).requiringGrad()
+        let z = try gradients(of: loss, wrt: [unused, T([5])], retainGraph: true)
+        XCTAssertEqual(z, [T.zeros([3]), T.zeros([1])])
+        // The graph was retained: backward still works and fills .grad.
+        loss.backward()
+        XCTAssertEqual(w.grad, T([6, 12]))
+    }
+
+    func testValueWithGradient() {
+        let (value, gradient) = valueWithGradient(at: T([1, 2, 3])) { x in (x * x).sum() }
+        XCTAssertEqual(value, T(14))
+        XCTAssertEqual(gradient, T([2, 4, 6]))
+        XCTAssertFalse(value.requiresGrad)
+        let (v2, g2) = valueWithGradient(at: [T([1, 2]), T(3)]) { xs in (xs[0] * xs[1]).sum() }
+        XCTAssertEqual(v2, T(9))
+        XCTAssertEqual(g2, [T([3, 3]), T(3)])
+        // A function that ignores its input has a zero gradient.
+        XCTAssertEqual(valueWithGradient(at: T([1, 2])) { _ in T(7) }.gradient, T([0, 0]))
+        // Works inside withoutGradients too (it turns recording back on for the body).
+        let inside = withoutGradients { valueWithGradient(at: T(3)) { $0 * $0 } }
+        XCTAssertEqual(inside.gradient, T(6))
+    }
+
+    // MARK: Recording control
+
+    func testWithoutGradientsRecordsNothing() {
+        let x = T([1, 2]).requiringGrad(named: "x")
+        XCTAssertTrue(isRecordingGradients)
+        let y = withoutGradients { () -> T in
+            XCTAssertFalse(isRecordingGradients)
+            let nested = withoutGradients { x * 2 }
+            XCTAssertFalse(isRecordingGradients, "still off after a nested block")
+            return (x * x + nested).exp()
+        }
+        XCTAssertTrue(isRecordingGradients)
+        XCTAssertFalse(y.requiresGrad)
+        XCTAssertTrue(y.tape.entries.isEmpty)
+        XCTAssertEqual(y, (T([1, 2]) * T([1, 2]) + T([2, 4])).exp())
+        XCTAssertThrowsError(try y.tryBackward()) { error in
+            XCTAssertEqual(error as? AutogradError, .doesNotRequireGrad(shape: [2]))
+        }
+    }
+
+    func testDetachedStopsGradients() {
+        let x = T([1, 2, 3]).requiringGrad(named: "x")
+        let y = (x * x.detached()).sum()      // d/dx = x (the detached factor is a constant)
+        y.backward()
+        XCTAssertEqual(x.grad, T([1, 2, 3]))
+        XCTAssertFalse(x.detached().requiresGrad)
+        XCTAssertEqual(x.detached(), x)
+        XCTAssertFalse((x.detached() * 2).requiresGrad)
+    }
+
+    // MARK: Errors
+
+    func testSecondBackwardThroughReleasedGraphThrows() {
+        let x = T(3).requiringGrad(named: "x")
+        let y = x * x
+        y.backward()
+        XCTAssertThrowsError(try y.tryBackward()) { error in
+            XCTAssertEqual(error as? AutogradError, .graphReleased(op: "multiply"))
+            XCTAssertTrue("\(error)".contains("retainGraph"), "\(error)")
+            XCTAssertTrue("\(error)".contains("multiply"), "\(error)")
+        }
+        XCTAssertThrowsError(try gradients(of: y, wrt: [x])) { error in
+            XCTAssertEqual(error as? AutogradError, .graphReleased(op: "multiply"))
+        }
+        XCTAssertEqual(x.grad, T(6), "the failed passes added nothing")
+        XCTAssertTrue(y.tape.description.contains("(freed)"), y.tape.description)
+    }
+
+    func testRetainGraphAllowsSecondBackward() throws {
+        let x = T(3).requiringGrad(named: "x")
+        let y = x * x * x
+        y.backward(retainGraph: true)
+        try y.tryBackward()
+        XCTAssertEqual(x.grad, T(54))
+    }
+
+    func testMisuseErrors() {
+        let x = T([1, 2]).requiringGrad()
+        XCTAssertThrowsError(try (x * 2).tryBackward()) { error in
+            XCTAssertEqual(error as? AutogradError, .nonScalarWithoutUpstream(shape: [2]))
+            XCTAssertTrue("\(error)".contains("upstream"), "\(error)")
+            XCTAssertTrue("\(error)".contains(".sum()"), "\(error)")
+        }
+        XCTAssertThrowsError(try T([1, 2]).tryBackward(upstream: T([1, 1]))) { error in
+            XCTAssertEqual(error as? AutogradError, .doesNotRequireGrad(shape: [2]))
+            XCTAssertTrue("\(error)".contains("requiringGrad"), "\(error)")
+        }
+        XCTAssertThrowsError(try (x * 2).tryBackward(upstream: T([1, 1, 1]))) { error in
+            XCTAssertEqual(error as? AutogradError, .upstreamShapeMismatch(tensor: [2], upstream: [3]))
+            XCTAssertTrue("\(error)".contains("[3]") && "\(error)".contains("[2]"), "\(error)")
+        }
+        XCTAssertThrowsError(try gradients(of: T(1), wrt: [x])) { error in
+            XCTAssertEqual(error as? AutogradError, .doesNotRequireGrad(shape: []))
+        }
+        XCTAssertNil(x.grad, "nothing was accumulated")
+    }
+
+    // MARK: Higher order
+
+    func testDoubleBackwardOfCube() throws {
+        for v in [-1.5, 0.5, 2.0] {
+            let x = T(v).requiringGrad(named: "x")
+            let y = x * x * x
+            let dy = try gradients(of: y, wrt: [x], createGraph: true)[0]
+            XCTAssertEqual(dy.scalar, 3 * v * v, accuracy: 1e-12)
+            XCTAssertTrue(dy.requiresGrad, "createGraph records the backward pass")
+            let d2y = try gradients(of: dy, wrt: [x], createGraph: true)[0]
+            XCTAssertEqual(d2y.scalar, 6 * v, accuracy: 1e-12)
+            let d3y = try gradients(of: d2y, wrt: [x])[0]
+            XCTAssertEqual(d3y.scalar, 6, accuracy: 1e-12)
+        }
+        // The same through backward(createGraph:): x.grad is itself differentiable.
+        let x = T(2).requiringGrad(named: "x")
+        x.pow(3).backward(createGraph: true)
+        let grad = try XCTUnwrap(x.grad)
+        XCTAssertEqual(grad.scalar, 12)
+        XCTAssertEqual(try gradients(of: grad, wrt: [x])[0].scalar, 12, "d²/dx² x³ = 6x = 12")
+        // Without createGraph the gradient is a plain tensor.
+        let z = T(2).requiringGrad()
+        (z * z * z).backward()
+        XCTAssertEqual(z.grad?.requiresGrad, false)
+    }
+
+    // MARK: Deep graphs
+
+    func testMillionOpChainBackpropagatesAndIsFreedWithoutStackOverflow() throws {
+        let n = 1_000_000, b = 1.0000001
+        let factor = T(b)
+        let x0 = T(1).requiringGrad(named: "x0")
+        var x = x0
+        for _ in 0..<n { x = x * factor }
+        let expected = Foundation.pow(b, Double(n))
+        XCTAssertEqual(x.scalar, expected, accuracy: expected * 1e-9)
+        // Retaining the graph leaves it whole, so that dropping it below exercises the
+        // release of a million linked nodes that no backward pass has freed.
+        let g = try gradients(of: x, wrt: [x0], retainGraph: true)[0]
+        XCTAssertEqual(g.scalar, expected, accuracy: expected * 1e-9)
+        x = x0                              // drops the graph: the release must be iterative
+        XCTAssertEqual(x.scalar, 1)
+    }
+
+    // MARK: Threads
+
+    func testGraphsOnTwoThreadsMatchSequentialResults() {
+        @Sendable func run(_ seed: UInt64) -> [Double] {
+            let w = GradTest.normal([4, 3], seed: seed).requiringGrad(named: "w")
+            let x = GradTest.normal([5, 4], seed: seed + 100)
+            var loss = T(0)
+            for _ in 0..<20 { loss = loss + x.matmul(w).tanh().squared().mean() }
+            loss.backward()
+            return (w.grad?.scalars ?? []) + [loss.scalar]
+        }
+        let sequential = [run(1), run(2)]
+        final class Results: @unchecked Sendable {
+            var values: [[Double]] = [[], []]
+            let lock = NSLock()
+        }
+        let results = Results()
+        let group = DispatchGroup()
+        for i in 0..<2 {
+            let thread = Thread {
+                for _ in 0..<5 {
+                    let r = run(UInt64(i + 1))
+                    results.lock.lock()
+                    if results.values[i].isEmpty || results.values[i] == r { results.values[i] = r } else { results.values[i] = [.nan] }
+                    results.lock.unlock()
+                }
+                group.leave()
+            }
+            group.enter()
+            thread.start()
+        }
+        XCTAssertEqual(group.wait(timeout: .now() + 60), .success)
+        XCTAssertEqual(results.values[0], sequential[0])
+        XCTAssertEqual(results.values[1], sequential[1])
+        XCTAssertEqual(sequential[0].count, 13)
+    }
+
+    // MARK: Inspection
+
+    func testTraceReceivesChainRuleSteps() {
+        let a = T(2).requiringGrad(named: "a"), b = T(-3).requiringGrad(named: "b")
+        // L = t3 = t2·t2 with t2 = t1 + a, t1 = a·b: L = 16, dL/dt2 = 2·t2 = -8,
+        // dL/da = -8·b + -8 = 16, dL/db = -8·a = -16.
+        let loss = (a * b + a).squared()
+        var steps: [ChainRuleStep] = []
+        loss.backward { steps.append($0) }
+        XCTAssertEqual(a.grad, T(16))
+        XCTAssertEqual(b.grad, T(-16))
+        XCTAssertEqual(steps.map(\.op), ["t3", "t2", "t1"], "steps run from the loss back to the leaves")
+        XCTAssertEqual(steps[0].upstream, "1")
+        XCTAssertEqual(steps[0].contributions.map(\.input), ["t2", "t2"])
+        XCTAssertEqual(steps[0].contributions.map(\.gradient), ["-4", "-4"], "t2·t2 sends t2 to each side")
+        XCTAssertEqual(steps[1].upstream, "-8")
+        XCTAssertEqual(steps[1].contributions.map(\.gradient), ["-8", "-8"])
+        XCTAssertEqual(steps[1].contributions.map(\.input), ["t1", "a"])
+        XCTAssertEqual(steps[2].contributions.map(\.input), ["a", "b"])
+        XCTAssertEqual(steps[2].contributions.map(\.gradient), ["24", "-16"])
+        XCTAssertTrue(steps[2].description.contains("∂L/∂a += 24"), steps[2].description)
+    }
+
+    func testTapeListingAndGraphviz() {
+        let x = T([1, 2]).requiringGrad(named: "x"), w = T(3).requiringGrad(named: "w")
+        let y = (x * w).relu().sum()
+        let tape = y.tape
+        XCTAssertEqual(tape.entries.map(\.op), ["leaf", "leaf", "multiply", "relu", "sum"])
+        XCTAssertEqual(tape.entries.map(\.name), ["x", "w", "t1", "t2", "t3"])
+        XCTAssertEqual(tape.entries[2].inputs, ["x", "w"])
+        XCTAssertEqual(tape.entries[4].attributes, "axes: [0]")
+        XCTAssertEqual(tape.entries[4].shape, [])
+        XCTAssertEqual(tape.description, """
+            x = leaf  [2] [1, 2] [2]
+            w = leaf  [] 3
+            t1 = multiply(x, w)  [2] [3, 6] [2]
+            t2 = relu(t1)  [2] [3, 6] [2]
+            t3 = sum(t2) {axes: [0]}  [] 9
+            """)
+        // Constants appear as "const"; a custom op appears under its own name.
+        let c = T.customOp("twice", inputs: [x], value: withoutGradients { x * 2 }) { g, _, _ in [g * 2] } + T([1, 1])
+        XCTAssertEqual(c.tape.entries.last?.inputs, ["t1", "const"])
+        XCTAssertEqual(c.tape.entries.map(\.op), ["leaf", "twice", "add"])
+        let dot = y.graphviz()
+        XCTAssertTrue(dot.hasPrefix("digraph"), dot)
+        for name in ["multiply", "relu", "sum", "\"x\"", "\"w\"", "->"] { XCTAssertTrue(dot.contains(name), "\(name) in\n\(dot)") }
+        y.backward()
+        XCTAssertTrue(y.graphviz().contains("grad"), "leaves show their gradient after backward")
+        XCTAssertEqual(T(1).graphviz(), "digraph tape {\n}\n")
+        XCTAssertTrue(T(1).tape.entries.isEmpty)
+    }
+}
