@@ -18,5 +18,6 @@ let package = Package(
         .target(name: "Optim", dependencies: ["Autograd", "Layers"]),
         .executableTarget(name: "Examples", dependencies: ["Autograd", "Layers", "Optim"]),
         .testTarget(name: "GradCheckTests", dependencies: ["Autograd", "Layers", "Optim"]),
+        .testTarget(name: "IOTests", dependencies: ["Autograd", "Layers"]),
     ]
 )

@@ -24,6 +24,17 @@ public struct ParameterMismatchError: Error, CustomStringConvertible, Sendable, 
         public let modelShape: [Int]
         /// The tensor's shape in the file.
         public let fileShape: [Int]
+
+        /// Makes an entry (for comparing in tests).
+        ///
+        /// ```swift
+        /// let m = ParameterMismatchError.ShapeMismatch(name: "w", modelShape: [2], fileShape: [3])
+        /// ```
+        public init(name: String, modelShape: [Int], fileShape: [Int]) {
+            self.name = name
+            self.modelShape = modelShape
+            self.fileShape = fileShape
+        }
     }
 
     /// The file that was read.

@@ -1,0 +1,67 @@
+import XCTest
+import Foundation
+import Autograd
+
+/// The Swift half of `scripts/check_safetensors_interop.py`. Skipped unless `IO_INTEROP_DIR`
+/// names a folder:
+///
+///     python3 scripts/check_safetensors_interop.py write /tmp/interop     # Python writes reference files
+///     IO_INTEROP_DIR=/tmp/interop swift test --filter IOTests.InteropTests # we read them and write ours
+///     python3 scripts/check_safetensors_interop.py check /tmp/interop     # Python reads ours
+///
+/// The known values on both sides: `weight` = arange(12).reshape(3, 4) / 4 (float32),
+/// `bias` = [-1, 0, 1.5] (float64), `labels` = [0, 1, 2, 9, 3] (int64).
+final class InteropTests: XCTestCase {
+    private var folder: String {
+        get throws {
+            guard let folder = ProcessInfo.processInfo.environment["IO_INTEROP_DIR"], !folder.isEmpty else {
+                throw XCTSkip("set IO_INTEROP_DIR to run the Python interop round trip (see scripts/check_safetensors_interop.py)")
+            }
+            return folder
+        }
+    }
+
+    static let weight = Tensor<Float>((0..<12).map { Float($0) / 4 }, shape: [3, 4])
+    static let bias = Tensor<Double>([-1, 0, 1.5])
+    static let labels = Tensor<Float>([0, 1, 2, 9, 3])
+
+    func testReadPythonFiles() throws {
+        let folder = try folder
+        let reference = "\(folder)/python.safetensors"
+        guard FileManager.default.fileExists(atPath: reference) else {
+            throw XCTSkip("no \(reference): run `python3 scripts/check_safetensors_interop.py write \(folder)` first")
+        }
+        let file = try SafeTensors.read(from: reference, as: Float.self)
+        XCTAssertEqual(file["weight"], Self.weight)
+        XCTAssertEqual(file.dtypes["weight"], .F32)
+        XCTAssertEqual(try SafeTensors.read(from: reference, as: Double.self)["bias"], Self.bias)
+        XCTAssertEqual(file.dtypes["bias"], .F64)
+        XCTAssertEqual(file["labels"], Self.labels)
+        XCTAssertEqual(file.metadata["written_by"], "python")
+        XCTAssertEqual(try NPY.read(from: "\(folder)/python_weight.npy", as: Float.self), Self.weight)
+        XCTAssertEqual(try NPY.read(from: "\(folder)/python_bias.npy", as: Double.self), Self.bias)
+        XCTAssertEqual(try NPY.read(from: "\(folder)/python_labels.npy", as: Float.self), Self.labels)
+        let torch = "\(folder)/torch.safetensors"
+        if FileManager.default.fileExists(atPath: torch) {
+            let t = try SafeTensors.read(from: torch, as: Float.self)
+            XCTAssertEqual(t["weight"], Self.weight)
+            XCTAssertEqual(t["labels"], Self.labels)
+        }
+        let half = "\(folder)/python_half.safetensors"
+        if FileManager.default.fileExists(atPath: half) {
+            let h = try SafeTensors.read(from: half, as: Float.self)
+            XCTAssertEqual(h["weight_f16"], Self.weight)   // quarters are exact in half and bfloat16
+            XCTAssertEqual(h["weight_bf16"], Self.weight)
+        }
+    }
+
+    func testWriteFilesForPython() throws {
+        let folder = try folder
+        try SafeTensors.write(["weight": Self.weight, "labels": Self.labels], metadata: ["written_by": "swift"],
+                              to: "\(folder)/swift_f32.safetensors")
+        try SafeTensors.write(["bias": Self.bias], to: "\(folder)/swift_f64.safetensors")
+        try NPY.write(Self.weight, to: "\(folder)/swift_weight.npy")
+        try NPY.write(Self.bias, to: "\(folder)/swift_bias.npy")
+        try NPY.write(Self.labels, to: "\(folder)/swift_labels.npy", dtype: .int64)
+    }
+}
