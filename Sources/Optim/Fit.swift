@@ -90,7 +90,7 @@ public func fit<Model: Layer, Opt: Optimizer>(
             if earlyStopping?.restoreBestWeights == true { bestWeights = parameters.map { $0.value.detached() } }
         } else {
             epochsWithoutImprovement += 1
-            if let earlyStopping, epochsWithoutImprovement > earlyStopping.patience { stop = true }
+            if let earlyStopping, epochsWithoutImprovement >= max(earlyStopping.patience, 1) { stop = true }
         }
         reporter.epochEnd(summaryLine(epoch: epoch, epochs: epochs, history: history))
         onEpochEnd?(epoch, history)
