@@ -15,20 +15,52 @@
 /// ```
 public final class Adagrad<Scalar: TensorScalar>: Optimizer {
     /// The parameters being trained, with their names.
+    ///
+    /// ```swift
+    /// adagrad.namedParameters.map(\.name)   // ["0", "1"] for a ParameterList of two
+    /// ```
     public let namedParameters: [(name: String, parameter: Parameter<Scalar>)]
     /// The learning rate γ as a function of the step.
+    ///
+    /// ```swift
+    /// adagrad.schedule = CosineAnnealing(initial: 0.1, steps: 1000)
+    /// ```
     public var schedule: any LearningRateSchedule
     /// Steps taken so far.
+    ///
+    /// ```swift
+    /// adagrad.stepCount   // 0 before the first step
+    /// ```
     public var stepCount = 0
     /// Per parameter: "sum" and "step".
+    ///
+    /// ```swift
+    /// adagrad.parameterState[0].keys   // the slots of the first parameter
+    /// ```
     public var parameterState: [[String: Tensor<Scalar>]]
     /// η, Adagrad's own learning-rate decay per parameter step.
+    ///
+    /// ```swift
+    /// adagrad.learningRateDecay = 1e-4
+    /// ```
     public var learningRateDecay: Double
     /// λ, the L2 penalty added to the gradient as λθ.
+    ///
+    /// ```swift
+    /// adagrad.weightDecay = 1e-4
+    /// ```
     public var weightDecay: Double
     /// The starting value of the sum of squared gradients.
+    ///
+    /// ```swift
+    /// let adagrad = Adagrad(model, initialAccumulatorValue: 0.1)
+    /// ```
     public var initialAccumulatorValue: Double
     /// ε, added to the root of the sum for numerical stability.
+    ///
+    /// ```swift
+    /// adagrad.epsilon = 1e-6
+    /// ```
     public var epsilon: Double
 
     /// An Adagrad optimizer over the parameters of `module` (PyTorch's defaults).

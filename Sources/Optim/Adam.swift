@@ -23,22 +23,58 @@ import Foundation
 /// ```
 public final class Adam<Scalar: TensorScalar>: Optimizer {
     /// The parameters being trained, with their names.
+    ///
+    /// ```swift
+    /// adam.namedParameters.map(\.name)   // ["0", "1"] for a ParameterList of two
+    /// ```
     public let namedParameters: [(name: String, parameter: Parameter<Scalar>)]
     /// The learning rate γ as a function of the step.
+    ///
+    /// ```swift
+    /// adam.schedule = CosineAnnealing(initial: 0.1, steps: 1000)
+    /// ```
     public var schedule: any LearningRateSchedule
     /// Steps taken so far.
+    ///
+    /// ```swift
+    /// adam.stepCount   // 0 before the first step
+    /// ```
     public var stepCount = 0
     /// Per parameter: "expAvg", "expAvgSq", "step" (and "maxExpAvgSq" with AMSGrad).
+    ///
+    /// ```swift
+    /// adam.parameterState[0].keys   // the slots of the first parameter
+    /// ```
     public var parameterState: [[String: Tensor<Scalar>]]
     /// β₁, the decay of the first-moment estimate.
+    ///
+    /// ```swift
+    /// adam.beta1 = 0.95
+    /// ```
     public var beta1: Double
     /// β₂, the decay of the second-moment estimate.
+    ///
+    /// ```swift
+    /// adam.beta2 = 0.98
+    /// ```
     public var beta2: Double
     /// ε, added to √v̂ for numerical stability.
+    ///
+    /// ```swift
+    /// adam.epsilon = 1e-6
+    /// ```
     public var epsilon: Double
     /// λ, the L2 penalty added to the gradient as λθ.
+    ///
+    /// ```swift
+    /// adam.weightDecay = 1e-4
+    /// ```
     public var weightDecay: Double
     /// Whether to use the running maximum of the second moment (AMSGrad).
+    ///
+    /// ```swift
+    /// adam.amsgrad = true
+    /// ```
     public var amsgrad: Bool
 
     /// An Adam optimizer over the parameters of `module` (PyTorch's defaults).

@@ -16,22 +16,58 @@
 /// ```
 public final class AdamW<Scalar: TensorScalar>: Optimizer {
     /// The parameters being trained, with their names.
+    ///
+    /// ```swift
+    /// adamw.namedParameters.map(\.name)   // ["0", "1"] for a ParameterList of two
+    /// ```
     public let namedParameters: [(name: String, parameter: Parameter<Scalar>)]
     /// The learning rate γ as a function of the step.
+    ///
+    /// ```swift
+    /// adamw.schedule = CosineAnnealing(initial: 0.1, steps: 1000)
+    /// ```
     public var schedule: any LearningRateSchedule
     /// Steps taken so far.
+    ///
+    /// ```swift
+    /// adamw.stepCount   // 0 before the first step
+    /// ```
     public var stepCount = 0
     /// Per parameter: "expAvg", "expAvgSq", "step" (and "maxExpAvgSq" with AMSGrad).
+    ///
+    /// ```swift
+    /// adamw.parameterState[0].keys   // the slots of the first parameter
+    /// ```
     public var parameterState: [[String: Tensor<Scalar>]]
     /// β₁, the decay of the first-moment estimate.
+    ///
+    /// ```swift
+    /// adamw.beta1 = 0.95
+    /// ```
     public var beta1: Double
     /// β₂, the decay of the second-moment estimate.
+    ///
+    /// ```swift
+    /// adamw.beta2 = 0.98
+    /// ```
     public var beta2: Double
     /// ε, added to √v̂ for numerical stability.
+    ///
+    /// ```swift
+    /// adamw.epsilon = 1e-6
+    /// ```
     public var epsilon: Double
     /// λ, the decoupled decay: each step multiplies θ by (1 − γλ).
+    ///
+    /// ```swift
+    /// adamw.weightDecay = 1e-4
+    /// ```
     public var weightDecay: Double
     /// Whether to use the running maximum of the second moment (AMSGrad).
+    ///
+    /// ```swift
+    /// adamw.amsgrad = true
+    /// ```
     public var amsgrad: Bool
 
     /// An AdamW optimizer over the parameters of `module` (PyTorch's defaults, λ = 0.01).

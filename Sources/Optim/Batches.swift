@@ -17,14 +17,34 @@
 /// (except those of a dropped partial batch). Batches are copied rows, not recorded.
 public struct Batches<Scalar: TensorScalar>: Collection {
     /// All the inputs; axis 0 counts samples.
+    ///
+    /// ```swift
+    /// batches.inputs.shape   // [n, …]
+    /// ```
     public let inputs: Tensor<Scalar>
     /// All the targets; axis 0 counts samples.
+    ///
+    /// ```swift
+    /// batches.targets.shape   // [n, …]
+    /// ```
     public let targets: Tensor<Scalar>
     /// The number of samples per batch (the last one may have fewer unless `dropLast`).
+    ///
+    /// ```swift
+    /// Batches(inputs: x, targets: y, batchSize: 32).batchSize   // 32
+    /// ```
     public let batchSize: Int
     /// Whether a last batch of fewer than `batchSize` samples is left out.
+    ///
+    /// ```swift
+    /// Batches(inputs: x, targets: y, batchSize: 32, dropLast: true).dropLast   // true
+    /// ```
     public let dropLast: Bool
     /// The sample order of this pass: a permutation of 0..<n.
+    ///
+    /// ```swift
+    /// Batches(inputs: x, targets: y, batchSize: 2).order   // [0, 1, 2, …] without a seed
+    /// ```
     public let order: [Int]
 
     /// Batches of `batchSize` samples, shuffled with `shuffleSeed` (in order when `nil`).
@@ -49,14 +69,26 @@ public struct Batches<Scalar: TensorScalar>: Collection {
     }
 
     /// The index of the first batch (0).
+    ///
+    /// ```swift
+    /// batches.startIndex   // 0
+    /// ```
     public var startIndex: Int { 0 }
 
     /// The number of batches: ⌈n / batchSize⌉, or ⌊n / batchSize⌋ with `dropLast`.
+    ///
+    /// ```swift
+    /// Batches(inputs: x, targets: y, batchSize: 3).count   // 4 for 10 samples
+    /// ```
     public var endIndex: Int {
         dropLast ? order.count / batchSize : (order.count + batchSize - 1) / batchSize
     }
 
     /// The batch after `i`.
+    ///
+    /// ```swift
+    /// batches.index(after: 0)   // 1
+    /// ```
     public func index(after i: Int) -> Int { i + 1 }
 
     /// The sample indices of batch `i`.

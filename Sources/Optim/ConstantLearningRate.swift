@@ -5,6 +5,10 @@
 /// ```
 public struct ConstantLearningRate: LearningRateSchedule, Hashable {
     /// The learning rate.
+    ///
+    /// ```swift
+    /// ConstantLearningRate(0.1).value   // 0.1
+    /// ```
     public var value: Double
 
     /// A constant schedule.
@@ -17,5 +21,9 @@ public struct ConstantLearningRate: LearningRateSchedule, Hashable {
     }
 
     /// `value`, whatever the step.
+    ///
+    /// ```swift
+    /// ConstantLearningRate(0.1).learningRate(at: 9)   // 0.1
+    /// ```
     public func learningRate(at step: Int) -> Double { value }
 }

@@ -12,10 +12,22 @@ import Foundation
 /// ```
 public struct CosineAnnealing: LearningRateSchedule, Hashable {
     /// lr₀, the rate of the first step.
+    ///
+    /// ```swift
+    /// CosineAnnealing(initial: 0.1, steps: 10).initial   // 0.1
+    /// ```
     public var initial: Double
     /// The rate reached after `steps` steps and kept afterwards.
+    ///
+    /// ```swift
+    /// CosineAnnealing(initial: 0.1, minimum: 0.001, steps: 10).minimum   // 0.001
+    /// ```
     public var minimum: Double
     /// N, the length of the annealing.
+    ///
+    /// ```swift
+    /// CosineAnnealing(initial: 0.1, steps: 10).steps   // 10
+    /// ```
     public var steps: Int
 
     /// A schedule annealing from `initial` to `minimum` over `steps` steps.
@@ -32,6 +44,10 @@ public struct CosineAnnealing: LearningRateSchedule, Hashable {
     }
 
     /// min + (lr₀ − min)(1 + cos(π·t/N))/2, with t limited to [0, N].
+    ///
+    /// ```swift
+    /// CosineAnnealing(initial: 0.1, steps: 100).learningRate(at: 50)   // 0.05
+    /// ```
     public func learningRate(at step: Int) -> Double {
         let t = Double(min(max(step, 0), steps))
         return minimum + (initial - minimum) * (1 + Foundation.cos(Double.pi * t / Double(steps))) / 2

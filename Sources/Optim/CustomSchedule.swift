@@ -17,5 +17,9 @@ public struct CustomSchedule: LearningRateSchedule {
     }
 
     /// `rate(step)`.
+    ///
+    /// ```swift
+    /// CustomSchedule { 0.1 / Double($0 + 1) }.learningRate(at: 1)   // 0.05
+    /// ```
     public func learningRate(at step: Int) -> Double { rate(step) }
 }

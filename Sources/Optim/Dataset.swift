@@ -8,8 +8,16 @@
 /// ```
 public struct Dataset<Scalar: TensorScalar> {
     /// The inputs; axis 0 counts samples.
+    ///
+    /// ```swift
+    /// data.inputs.shape   // [n, features]
+    /// ```
     public let inputs: Tensor<Scalar>
     /// The targets; axis 0 counts samples.
+    ///
+    /// ```swift
+    /// data.targets.shape   // [n] or [n, …]
+    /// ```
     public let targets: Tensor<Scalar>
 
     /// Pairs `inputs` and `targets` sample by sample.

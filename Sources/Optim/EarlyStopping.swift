@@ -11,10 +11,22 @@
 /// ```
 public struct EarlyStopping: Sendable, Hashable {
     /// How many epochs without improvement are tolerated before stopping.
+    ///
+    /// ```swift
+    /// EarlyStopping(patience: 5).patience   // 5
+    /// ```
     public var patience: Int
     /// The least decrease of the loss that counts as an improvement.
+    ///
+    /// ```swift
+    /// EarlyStopping(patience: 5, minDelta: 1e-3).minDelta   // 0.001
+    /// ```
     public var minDelta: Double
     /// Whether the parameters of the best epoch are restored when training ends.
+    ///
+    /// ```swift
+    /// EarlyStopping(patience: 5, restoreBestWeights: false).restoreBestWeights   // false
+    /// ```
     public var restoreBestWeights: Bool
 
     /// Stops after `patience` epochs without an improvement larger than `minDelta`.

@@ -8,8 +8,16 @@ import Foundation
 /// ```
 public struct ExponentialDecay: LearningRateSchedule, Hashable {
     /// lr₀, the rate of the first step.
+    ///
+    /// ```swift
+    /// ExponentialDecay(initial: 0.1, rate: 0.9).initial   // 0.1
+    /// ```
     public var initial: Double
     /// γ, what the rate is multiplied by at every step.
+    ///
+    /// ```swift
+    /// ExponentialDecay(initial: 0.1, rate: 0.9).rate   // 0.9
+    /// ```
     public var rate: Double
 
     /// A schedule that multiplies the rate by `rate` at every step.
@@ -25,6 +33,10 @@ public struct ExponentialDecay: LearningRateSchedule, Hashable {
     }
 
     /// lr₀ · γᵗ.
+    ///
+    /// ```swift
+    /// ExponentialDecay(initial: 0.1, rate: 0.5).learningRate(at: 1)   // 0.05
+    /// ```
     public func learningRate(at step: Int) -> Double {
         initial * Foundation.pow(rate, Double(step))
     }

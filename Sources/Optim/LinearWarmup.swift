@@ -10,8 +10,16 @@
 /// ```
 public struct LinearWarmup: LearningRateSchedule {
     /// W, the number of warm-up steps.
+    ///
+    /// ```swift
+    /// LinearWarmup(steps: 100, wrapping: 0.1).steps   // 100
+    /// ```
     public var steps: Int
     /// The schedule that follows the warm-up.
+    ///
+    /// ```swift
+    /// LinearWarmup(steps: 100, wrapping: 0.1).base.learningRate(at: 0)   // 0.1
+    /// ```
     public var base: any LearningRateSchedule
 
     /// Warms up over `steps` steps towards `base`, then follows it.
@@ -27,6 +35,10 @@ public struct LinearWarmup: LearningRateSchedule {
     }
 
     /// base(0)·(t+1)/W during the warm-up, then base(t − W).
+    ///
+    /// ```swift
+    /// LinearWarmup(steps: 2, wrapping: 0.1).learningRate(at: 0)   // 0.05
+    /// ```
     public func learningRate(at step: Int) -> Double {
         if step < steps {
             return base.learningRate(at: 0) * Double(max(step, 0) + 1) / Double(steps)

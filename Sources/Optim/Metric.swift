@@ -8,8 +8,16 @@
 /// ```
 public struct Metric<Scalar: TensorScalar>: Sendable {
     /// The name shown in progress output and in the history ("accuracy", "rmse").
+    ///
+    /// ```swift
+    /// Metric<Float>.accuracy.name   // "accuracy"
+    /// ```
     public let name: String
     /// Whether larger values are better (accuracy) or smaller (RMSE).
+    ///
+    /// ```swift
+    /// Metric<Float>.rootMeanSquaredError.higherIsBetter   // false
+    /// ```
     public let higherIsBetter: Bool
     let batchTotal: @Sendable (_ predictions: Tensor<Scalar>, _ targets: Tensor<Scalar>) -> (total: Double, count: Double)
     let finish: @Sendable (Double) -> Double

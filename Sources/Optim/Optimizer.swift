@@ -29,7 +29,11 @@
 ///     var schedule: any LearningRateSchedule
 ///     var stepCount = 0
 ///     var parameterState: [[String: Tensor<Scalar>]]
-///     init(_ model: some Module<Scalar>, learningRate: any LearningRateSchedule) { … }
+///     init<M: Module>(_ model: M, learningRate: any LearningRateSchedule) where M.Scalar == Scalar {
+///         namedParameters = model.namedParameters
+///         schedule = learningRate
+///         parameterState = Array(repeating: [:], count: namedParameters.count)
+///     }
 ///     func update(_ value: Tensor<Scalar>, gradient: Tensor<Scalar>,
 ///                 state: inout [String: Tensor<Scalar>], learningRate: Tensor<Scalar>) -> Tensor<Scalar> {
 ///         value - learningRate * gradient.sign()
@@ -203,6 +207,10 @@ public enum OptimizerStateError: Error, Equatable, CustomStringConvertible {
     case shapeMismatch(key: String, expected: [Int], found: [Int])
 
     /// A sentence saying what is wrong.
+    ///
+    /// ```swift
+    /// print(OptimizerStateError.missingStepCount)
+    /// ```
     public var description: String {
         switch self {
         case .missingStepCount:

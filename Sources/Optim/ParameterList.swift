@@ -9,6 +9,10 @@
 /// ```
 public struct ParameterList<Scalar: TensorScalar>: Module {
     /// The parameters with their names.
+    ///
+    /// ```swift
+    /// ParameterList(named: [("w", w)]).namedParameters[0].name   // "w"
+    /// ```
     public let namedParameters: [(name: String, parameter: Parameter<Scalar>)]
 
     /// Parameters named by their position.

@@ -17,22 +17,58 @@
 /// ```
 public final class RMSProp<Scalar: TensorScalar>: Optimizer {
     /// The parameters being trained, with their names.
+    ///
+    /// ```swift
+    /// rmsprop.namedParameters.map(\.name)   // ["0", "1"] for a ParameterList of two
+    /// ```
     public let namedParameters: [(name: String, parameter: Parameter<Scalar>)]
     /// The learning rate γ as a function of the step.
+    ///
+    /// ```swift
+    /// rmsprop.schedule = CosineAnnealing(initial: 0.1, steps: 1000)
+    /// ```
     public var schedule: any LearningRateSchedule
     /// Steps taken so far.
+    ///
+    /// ```swift
+    /// rmsprop.stepCount   // 0 before the first step
+    /// ```
     public var stepCount = 0
     /// Per parameter: "squareAvg", and "gradAvg" / "momentumBuffer" when used.
+    ///
+    /// ```swift
+    /// rmsprop.parameterState[0].keys   // the slots of the first parameter
+    /// ```
     public var parameterState: [[String: Tensor<Scalar>]]
     /// α, the smoothing constant of the running average of g².
+    ///
+    /// ```swift
+    /// rmsprop.alpha = 0.9
+    /// ```
     public var alpha: Double
     /// ε, added to the root mean square for numerical stability.
+    ///
+    /// ```swift
+    /// rmsprop.epsilon = 1e-6
+    /// ```
     public var epsilon: Double
     /// λ, the L2 penalty added to the gradient as λθ.
+    ///
+    /// ```swift
+    /// rmsprop.weightDecay = 1e-4
+    /// ```
     public var weightDecay: Double
     /// μ, the momentum factor (0 for none).
+    ///
+    /// ```swift
+    /// rmsprop.momentum = 0.9
+    /// ```
     public var momentum: Double
     /// Whether the gradient is normalised by an estimate of its variance (v − ḡ²) instead of v.
+    ///
+    /// ```swift
+    /// rmsprop.centered = true
+    /// ```
     public var centered: Bool
 
     /// An RMSProp optimizer over the parameters of `module` (PyTorch's defaults).

@@ -17,20 +17,52 @@
 /// ```
 public final class SGD<Scalar: TensorScalar>: Optimizer {
     /// The parameters being trained, with their names.
+    ///
+    /// ```swift
+    /// sgd.namedParameters.map(\.name)   // ["0", "1"] for a ParameterList of two
+    /// ```
     public let namedParameters: [(name: String, parameter: Parameter<Scalar>)]
     /// The learning rate γ as a function of the step.
+    ///
+    /// ```swift
+    /// sgd.schedule = CosineAnnealing(initial: 0.1, steps: 1000)
+    /// ```
     public var schedule: any LearningRateSchedule
     /// Steps taken so far.
+    ///
+    /// ```swift
+    /// sgd.stepCount   // 0 before the first step
+    /// ```
     public var stepCount = 0
     /// Per parameter: "momentumBuffer" once it has been updated with μ ≠ 0.
+    ///
+    /// ```swift
+    /// sgd.parameterState[0].keys   // the slots of the first parameter
+    /// ```
     public var parameterState: [[String: Tensor<Scalar>]]
     /// μ, the momentum factor (0 for plain SGD).
+    ///
+    /// ```swift
+    /// sgd.momentum = 0.9
+    /// ```
     public var momentum: Double
     /// τ, the dampening of the gradient added to the momentum buffer.
+    ///
+    /// ```swift
+    /// sgd.dampening = 0.1
+    /// ```
     public var dampening: Double
     /// Whether the step uses Nesterov momentum, g + μb, instead of b.
+    ///
+    /// ```swift
+    /// sgd.nesterov = true
+    /// ```
     public var nesterov: Bool
     /// λ, the L2 penalty added to the gradient as λθ.
+    ///
+    /// ```swift
+    /// sgd.weightDecay = 1e-4
+    /// ```
     public var weightDecay: Double
 
     /// An SGD optimizer over the parameters of `module`.

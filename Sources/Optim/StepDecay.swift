@@ -9,10 +9,22 @@
 /// ```
 public struct StepDecay: LearningRateSchedule, Hashable {
     /// lr₀, the rate of the first `stepSize` steps.
+    ///
+    /// ```swift
+    /// StepDecay(initial: 0.1, stepSize: 10, factor: 0.5).initial   // 0.1
+    /// ```
     public var initial: Double
     /// How many steps each rate lasts.
+    ///
+    /// ```swift
+    /// StepDecay(initial: 0.1, stepSize: 10, factor: 0.5).stepSize   // 10
+    /// ```
     public var stepSize: Int
     /// What the rate is multiplied by at the end of each period.
+    ///
+    /// ```swift
+    /// StepDecay(initial: 0.1, stepSize: 10, factor: 0.5).factor   // 0.5
+    /// ```
     public var factor: Double
 
     /// A schedule that multiplies the rate by `factor` every `stepSize` steps.
@@ -29,6 +41,10 @@ public struct StepDecay: LearningRateSchedule, Hashable {
     }
 
     /// lr₀ · factor^⌊t / stepSize⌋.
+    ///
+    /// ```swift
+    /// StepDecay(initial: 0.1, stepSize: 10, factor: 0.5).learningRate(at: 10)   // 0.05
+    /// ```
     public func learningRate(at step: Int) -> Double {
         var rate = initial
         for _ in 0..<(max(step, 0) / stepSize) { rate *= factor }

@@ -6,8 +6,16 @@
 /// ```
 public struct TimeBasedDecay: LearningRateSchedule, Hashable {
     /// lr₀, the rate of the first step.
+    ///
+    /// ```swift
+    /// TimeBasedDecay(initial: 0.1, decay: 0.5).initial   // 0.1
+    /// ```
     public var initial: Double
     /// k, the decay per step.
+    ///
+    /// ```swift
+    /// TimeBasedDecay(initial: 0.1, decay: 0.5).decay   // 0.5
+    /// ```
     public var decay: Double
 
     /// A schedule that starts at `initial` and decays as 1/(1 + decay·t).
@@ -23,6 +31,10 @@ public struct TimeBasedDecay: LearningRateSchedule, Hashable {
     }
 
     /// lr₀ / (1 + k·t).
+    ///
+    /// ```swift
+    /// TimeBasedDecay(initial: 0.1, decay: 0.5).learningRate(at: 2)   // 0.05
+    /// ```
     public func learningRate(at step: Int) -> Double {
         initial / (1 + decay * Double(step))
     }

@@ -9,24 +9,64 @@
 /// ```
 public struct TrainingHistory: Sendable, Equatable, Codable {
     /// The mean training loss of each epoch (over its batches, weighted by batch size).
+    ///
+    /// ```swift
+    /// history.trainingLoss
+    /// ```
     public var trainingLoss: [Double] = []
     /// The validation loss after each epoch; empty without a validation set.
+    ///
+    /// ```swift
+    /// history.validationLoss
+    /// ```
     public var validationLoss: [Double] = []
     /// The metric's name, or `nil` when none was asked for.
+    ///
+    /// ```swift
+    /// history.metricName
+    /// ```
     public var metricName: String?
     /// The metric over each epoch's training batches; empty without a metric.
+    ///
+    /// ```swift
+    /// history.trainingMetric
+    /// ```
     public var trainingMetric: [Double] = []
     /// The metric on the validation set after each epoch; empty without a metric or validation set.
+    ///
+    /// ```swift
+    /// history.validationMetric
+    /// ```
     public var validationMetric: [Double] = []
     /// The learning rate of the last step of each epoch.
+    ///
+    /// ```swift
+    /// history.learningRate
+    /// ```
     public var learningRate: [Double] = []
     /// The seconds since training began, at the end of each epoch.
+    ///
+    /// ```swift
+    /// history.elapsedSeconds
+    /// ```
     public var elapsedSeconds: [Double] = []
     /// The epoch (0-based) with the lowest monitored loss (validation if given, else training).
+    ///
+    /// ```swift
+    /// history.bestEpoch
+    /// ```
     public var bestEpoch: Int?
     /// Whether early stopping ended training before the last epoch.
+    ///
+    /// ```swift
+    /// history.stoppedEarly
+    /// ```
     public var stoppedEarly = false
     /// Whether the parameters of ``bestEpoch`` were restored at the end.
+    ///
+    /// ```swift
+    /// history.restoredBestWeights
+    /// ```
     public var restoredBestWeights = false
 
     /// An empty history.

@@ -3,11 +3,12 @@
 ///
 /// ```swift
 /// let lr = Tensor<Double>(0.1).requiringGrad(named: "lr")
-/// let w0 = Tensor<Double>([1, -2])
-/// let g0 = try gradients(of: trainLoss(w0.requiringGrad()), wrt: …)
-/// let w1 = sgdStep(parameters: [w0], gradients: [g0], learningRate: lr)
+/// let w0 = Tensor<Double>([1, -2]).requiringGrad(named: "w0")
+/// let g0 = try gradients(of: trainLoss(w0), wrt: [w0], createGraph: true)
+/// let w1 = sgdStep(parameters: [w0], gradients: g0, learningRate: lr)
 /// validationLoss(w1[0]).backward()
 /// lr.grad   // d(validation loss after the step)/d(lr)
+/// w0.grad   // d(validation loss after the step)/d(w0), through the gradient
 /// ```
 /// - Precondition: as many gradients as parameters, each of its parameter's shape.
 public func sgdStep<Scalar>(parameters: [Tensor<Scalar>], gradients: [Tensor<Scalar>],

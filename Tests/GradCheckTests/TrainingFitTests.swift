@@ -136,3 +136,35 @@ final class TrainingFitTests: XCTestCase {
         XCTAssertEqual(Metric<Double>.accuracy.value(logits, Tensor([0, 0, 0])), 2.0 / 3, accuracy: 1e-15)
     }
 }
+
+/// `fit` with the library's own layers and loss, in Float: a three-class problem with a
+/// Sequential MLP (with dropout, so the training and inference phases differ), class-index labels.
+final class TrainingFitLayersTests: XCTestCase {
+    func testSequentialMLPInFloatWithCrossEntropyAndAccuracy() {
+        var rng = SeededGenerator(seed: 11)
+        var points: [Float] = [], labels: [Float] = []
+        let centres: [(Float, Float)] = [(2, 0), (-1, 1.7), (-1, -1.7)]
+        for i in 0..<90 {
+            let c = i % 3
+            points += [centres[c].0 + Float(rng.nextNormalDouble()) * 0.4, centres[c].1 + Float(rng.nextNormalDouble()) * 0.4]
+            labels.append(Float(c))
+        }
+        let data = Dataset(inputs: Tensor(points, shape: [90, 2]), targets: Tensor(labels))
+        let (train, validation, _) = data.split(training: 0.8, validation: 0.2, seed: 3)
+        let model = Sequential<Float> {
+            Dense(inputs: 2, outputs: 16, activation: .relu, seed: 1)
+            Dropout(rate: 0.1)
+            Dense(inputs: 16, outputs: 3, seed: 2)
+        }
+        let optimizer = AdamW(model, learningRate: LinearWarmup(steps: 3, wrapping: CosineAnnealing(initial: 0.05, steps: 60)))
+        let history = fit(model, optimizer: optimizer, loss: { crossEntropy(logits: $0, labels: $1) },
+                          training: train, validation: validation, epochs: 20, batchSize: 16, metric: .accuracy,
+                          output: .silent)
+        XCTAssertEqual(history.epochs, 20)
+        XCTAssertEqual(optimizer.stepCount, 20 * 5)   // 72 samples in batches of 16
+        XCTAssertGreaterThanOrEqual(history.validationMetric.last ?? 0, 0.95)
+        XCTAssertLessThan(history.validationLoss.last!, history.validationLoss[0])
+        XCTAssertEqual(history.learningRate[0], optimizer.schedule.learningRate(at: 4), accuracy: 1e-12)
+        XCTAssertEqual(Set(optimizer.state.keys).count, 1 + 4 * 3, "step + (expAvg, expAvgSq, step) per parameter")
+    }
+}
