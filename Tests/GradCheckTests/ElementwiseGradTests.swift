@@ -107,6 +107,26 @@ final class ElementwiseGradTests: XCTestCase {
         GradTest.assertClose(a.grad, T([-4, 0, 4]))
     }
 
+    func testPowWithExponentZeroHasZeroGradientAtZero() throws {
+        // x⁰ is constant: its derivative is 0 everywhere, not 0·0⁻¹ = NaN at x = 0.
+        let x = T([0, 2, -1]).requiringGrad(named: "x")
+        x.pow(0).sum().backward()
+        XCTAssertEqual(x.grad, T([0, 0, 0]))
+        let a = T([0, 2, -1]).requiringGrad(named: "a"), b = T(0).requiringGrad(named: "b")
+        T.pow(a, b).sum().backward()
+        XCTAssertEqual(a.grad, T([0, 0, 0]))
+        GradTest.assertClose(b.grad, T(Foundation.log(2)))
+        // x¹ = x: its second derivative is 0, also at 0 (the rule of x¹ differentiates x⁰).
+        let y = T([0, 3]).requiringGrad(named: "y")
+        let dy = try gradients(of: y.pow(1).sum(), wrt: [y], createGraph: true)[0]
+        XCTAssertEqual(dy, T([1, 1]))
+        XCTAssertEqual(try gradients(of: dy.sum(), wrt: [y])[0], T([0, 0]))
+        let z = T([0, 3]).requiringGrad(named: "z")
+        let dz = try gradients(of: T.pow(z, T(1)).sum(), wrt: [z], createGraph: true)[0]
+        XCTAssertEqual(dz, T([1, 1]))
+        XCTAssertEqual(try gradients(of: dz.sum(), wrt: [z])[0], T([0, 0]))
+    }
+
     // MARK: Elementary functions
 
     func testExpLogSqrt() {

@@ -86,25 +86,29 @@ extension Tensor {
     }
 
     /// `a` raised to `b`, elementwise, broadcasting. The derivative with respect to the exponent
-    /// uses log(a), taken as 0 where a ≤ 0 (where aᵇ is not differentiable in b).
+    /// uses log(a), taken as 0 where a ≤ 0 (where aᵇ is not differentiable in b). Where b = 0 the
+    /// derivative with respect to a is 0, also at a = 0 (where b·aᵇ⁻¹ would be 0·∞ = NaN).
     public static func pow(_ a: Tensor, _ b: Tensor) -> Tensor {
         let (shape, values) = binaryForward(.pow, a, b, name: "pow")
         return record("pow", inputs: [a, b], shape: shape, scalars: values) { c in
             let (a, b, g) = (c.inputs[0], c.inputs[1], c.upstream)
             let safeLog = select(a .> 0, a, Tensor(Scalar(1))).log()
-            return [c.needsGradient[0] ? (g * b * Tensor.pow(a, b - 1)).sum(toShape: a.shape) : nil,
+            let zeroToTheZero = (a.detached() .== 0) * (b.detached() .== 0)
+            return [c.needsGradient[0] ? (g * select(zeroToTheZero, Tensor(Scalar(0)), b * Tensor.pow(a, b - 1)))
+                        .sum(toShape: a.shape) : nil,
                     c.needsGradient[1] ? (g * c.output * safeLog).sum(toShape: b.shape) : nil]
         }
     }
 
-    /// Each element raised to a fixed power.
+    /// Each element raised to a fixed power. `x.pow(0)` is constant: its derivative is 0, also at x = 0.
     ///
     /// ```swift
     /// let squares = x.pow(2)
     /// ```
     public func pow(_ exponent: Scalar) -> Tensor {
         recordUnary("pow", .powScalar(exponent), "exponent: \(Tensor.format(exponent))") { c in
-            [c.upstream * c.inputs[0].pow(exponent - 1) * Tensor(exponent)]
+            if exponent == 0 { return [Tensor.zeros(like: c.upstream)] }
+            return [c.upstream * c.inputs[0].pow(exponent - 1) * Tensor(exponent)]
         }
     }
 
