@@ -19,10 +19,22 @@ public struct ParameterMismatchError: Error, CustomStringConvertible, Sendable, 
     /// ```
     public struct ShapeMismatch: Sendable, Equatable {
         /// The parameter's dotted name.
+        ///
+        /// ```swift
+        /// error.shapeMismatches.first?.name        // "conv.weight"
+        /// ```
         public let name: String
         /// Its shape in the model.
+        ///
+        /// ```swift
+        /// error.shapeMismatches.first?.modelShape  // [8, 1, 3, 3]
+        /// ```
         public let modelShape: [Int]
         /// The tensor's shape in the file.
+        ///
+        /// ```swift
+        /// error.shapeMismatches.first?.fileShape   // [8, 3, 3, 3]
+        /// ```
         public let fileShape: [Int]
 
         /// Makes an entry (for comparing in tests).
@@ -38,12 +50,28 @@ public struct ParameterMismatchError: Error, CustomStringConvertible, Sendable, 
     }
 
     /// The file that was read.
+    ///
+    /// ```swift
+    /// print(error.path)   // "model.safetensors"
+    /// ```
     public let path: String
     /// Parameters of the model with no tensor of that name in the file.
+    ///
+    /// ```swift
+    /// error.missing      // ["head.bias"]
+    /// ```
     public let missing: [String]
     /// Tensors in the file with no parameter of that name in the model.
+    ///
+    /// ```swift
+    /// error.unexpected   // ["head.b"]
+    /// ```
     public let unexpected: [String]
     /// Parameters present in both with different shapes.
+    ///
+    /// ```swift
+    /// for m in error.shapeMismatches { print(m.name, m.modelShape, m.fileShape) }
+    /// ```
     public let shapeMismatches: [ShapeMismatch]
 
     /// Every difference, one per line.

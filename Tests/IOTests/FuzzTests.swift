@@ -117,7 +117,7 @@ final class FuzzTests: XCTestCase {
         return outcome
     }
 
-    static let inputsPerReader = 4000
+    static let inputsPerReader = 5000
 
     func testFuzzCSV() throws {
         let seeds = [

@@ -46,13 +46,36 @@ final class InteropTests: XCTestCase {
             let t = try SafeTensors.read(from: torch, as: Float.self)
             XCTAssertEqual(t["weight"], Self.weight)
             XCTAssertEqual(t["labels"], Self.labels)
+            XCTAssertEqual(t["weight_bf16"], Self.weight)   // quarters are exact in bfloat16
+            XCTAssertEqual(t.dtypes["weight_bf16"], .BF16)
         }
-        let half = "\(folder)/python_half.safetensors"
-        if FileManager.default.fileExists(atPath: half) {
-            let h = try SafeTensors.read(from: half, as: Float.self)
-            XCTAssertEqual(h["weight_f16"], Self.weight)   // quarters are exact in half and bfloat16
-            XCTAssertEqual(h["weight_bf16"], Self.weight)
+        let half = try SafeTensors.read(from: "\(folder)/python_half.safetensors", as: Float.self)
+        XCTAssertEqual(half["weight_f16"], Self.weight)     // and in half precision
+        XCTAssertEqual(half.dtypes["weight_f16"], .F16)
+    }
+
+    /// Python's `safetensors` and this reader must agree on every mutated file: both accept it
+    /// or both refuse it. The only allowed differences are dtypes one side cannot represent
+    /// (complex or 8-bit floats, which we refuse as `.unsupported`; bfloat16, which NumPy refuses).
+    func testSameVerdictsAsPythonOnMutatedFiles() throws {
+        let folder = try folder + "/mutated"
+        guard let text = try? String(contentsOfFile: "\(folder)/verdicts.txt", encoding: .utf8) else {
+            throw XCTSkip("no \(folder)/verdicts.txt: run the script's write command first")
         }
+        let verdicts = text.split(separator: "\n").map(String.init)
+        var agreed = 0, representable = 0
+        for (i, verdict) in verdicts.enumerated() {
+            let file = "\(folder)/case_\(i).safetensors"
+            var ours: DataError? = nil
+            do { _ = try SafeTensors.read(from: file, as: Float.self) } catch let e as DataError { ours = e }
+            let pythonAccepts = verdict == "ok"
+            if pythonAccepts == (ours == nil) { agreed += 1; continue }
+            if let ours, ours.kind == .unsupported { representable += 1; continue }
+            if ours == nil && verdict.contains("BF16") { representable += 1; continue }
+            XCTFail("case \(i): Python says \(verdict), we say \(ours.map { "\($0)" } ?? "ok")")
+        }
+        print("interop verdicts: \(verdicts.count) mutated files, \(agreed) same verdict as Python, "
+              + "\(representable) differ only by a dtype one side cannot represent")
     }
 
     func testWriteFilesForPython() throws {

@@ -30,6 +30,10 @@ public enum AtomicFile {
         let destination: String
         var buffer: [UInt8] = []
         /// The number of bytes written so far.
+        ///
+        /// ```swift
+        /// try AtomicFile.write(to: "/tmp/x.bin") { out in try out.write([1, 2]); print(out.count) }   // 2
+        /// ```
         public private(set) var count = 0
 
         static let chunk = 1 << 20

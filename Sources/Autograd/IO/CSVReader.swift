@@ -35,13 +35,32 @@ public struct CSVReader: Sendable {
     }
 
     /// Whether the first record is a header of column names.
+    ///
+    /// ```swift
+    /// var reader = CSVReader()
+    /// reader.hasHeader = false          // the first line is data
+    /// ```
     public var hasHeader: Bool
     /// Which column holds the labels.
+    ///
+    /// ```swift
+    /// var reader = CSVReader()
+    /// reader.labelColumn = .name("species")
+    /// ```
     public var labelColumn: LabelColumn
     /// The field separator (one ASCII byte), `,` by default.
+    ///
+    /// ```swift
+    /// CSVReader(delimiter: ";").delimiter   // 59
+    /// ```
     public let delimiter: UInt8
     /// When true, labels are text categories: each distinct label (sorted) becomes a class
     /// index 0, 1, … and the names are in ``CSVTable/labelClasses``. When false, labels must be numbers.
+    ///
+    /// ```swift
+    /// var reader = CSVReader(labelColumn: .last)
+    /// reader.categoricalLabels = true   // "setosa", "virginica", … become 0, 1, …
+    /// ```
     public var categoricalLabels: Bool
 
     /// A reader for one CSV dialect.
@@ -236,14 +255,35 @@ public struct CSVReader: Sendable {
 /// ```
 public struct CSVTable<Scalar: TensorScalar> {
     /// The feature columns, shape [rows, features].
+    ///
+    /// ```swift
+    /// try CSVReader().parse("a,b\n1,2\n", as: Float.self).features   // [[1, 2]]
+    /// ```
     public let features: Tensor<Scalar>
     /// The label column, shape [rows], when a label column was chosen.
+    ///
+    /// ```swift
+    /// try CSVReader(labelColumn: .last).parse("a,y\n1,0\n", as: Float.self).labels   // [0]
+    /// ```
     public let labels: Tensor<Scalar>?
     /// The header's names of the feature columns (nil without a header).
+    ///
+    /// ```swift
+    /// try CSVReader(labelColumn: .last).parse("a,b,y\n1,2,0\n", as: Float.self).featureNames   // ["a", "b"]
+    /// ```
     public let featureNames: [String]?
     /// The header's name of the label column.
+    ///
+    /// ```swift
+    /// try CSVReader(labelColumn: .last).parse("a,y\n1,0\n", as: Float.self).labelName   // "y"
+    /// ```
     public let labelName: String?
     /// The class names of categorical labels, in the order of their indices.
+    ///
+    /// ```swift
+    /// let t = try CSVReader(labelColumn: .last, categoricalLabels: true).parse("x,k\n1,b\n2,a\n", as: Float.self)
+    /// t.labelClasses   // ["a", "b"]; t.labels is [1, 0]
+    /// ```
     public let labelClasses: [String]?
 }
 

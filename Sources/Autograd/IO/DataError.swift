@@ -52,16 +52,40 @@ public struct DataError: Error, CustomStringConvertible, Equatable, Sendable {
     }
 
     /// What kind of problem it is.
+    ///
+    /// ```swift
+    /// if error.kind == .tooLarge { print("refused") }
+    /// ```
     public let kind: Kind
     /// The file concerned, or `nil` for data that did not come from a file.
+    ///
+    /// ```swift
+    /// print(error.path ?? "in memory")
+    /// ```
     public let path: String?
     /// Where in the file.
+    ///
+    /// ```swift
+    /// if case .byteOffset(let offset) = error.location { print("at byte", offset) }
+    /// ```
     public let location: Location
     /// What the reader expected at that place.
+    ///
+    /// ```swift
+    /// print(error.expected)   // "a number"
+    /// ```
     public let expected: String
     /// What it found instead.
+    ///
+    /// ```swift
+    /// print(error.found)      // "\"abc\""
+    /// ```
     public let found: String
     /// Extra context, such as the column name of a CSV field or the system's error message.
+    ///
+    /// ```swift
+    /// print(error.note ?? "")  // "column \"sepal_width\""
+    /// ```
     public let note: String?
 
     /// Makes an error; the readers build these, user code rarely needs to.

@@ -52,10 +52,22 @@ public enum IDX {
     /// ```
     public struct Header: Sendable, Equatable {
         /// The element type.
+        ///
+        /// ```swift
+        /// try IDX.header(of: bytes).elementType   // .uint8
+        /// ```
         public let elementType: ElementType
         /// The size of each axis.
+        ///
+        /// ```swift
+        /// try IDX.header(of: bytes).shape         // [60000, 28, 28]
+        /// ```
         public let shape: [Int]
         /// The offset of the first element (4 + 4 × rank).
+        ///
+        /// ```swift
+        /// try IDX.header(of: bytes).dataOffset    // 16 for a rank-3 file
+        /// ```
         public let dataOffset: Int
     }
 

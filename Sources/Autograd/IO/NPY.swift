@@ -77,15 +77,35 @@ public enum NPY {
     /// ```
     public struct Header: Sendable, Equatable {
         /// The element type.
+        ///
+        /// ```swift
+        /// try NPY.header(of: bytes).dtype      // .float32
+        /// ```
         public let dtype: DType
         /// The size of each axis (`[]` for a 0-d array).
+        ///
+        /// ```swift
+        /// try NPY.header(of: bytes).shape      // [3, 4]
+        /// ```
         public let shape: [Int]
         /// The format version, (1, 0), (2, 0) or (3, 0).
+        ///
+        /// ```swift
+        /// try NPY.header(of: bytes).version    // (1, 0)
+        /// ```
         public let version: (major: Int, minor: Int)
         /// The offset of the first element.
+        ///
+        /// ```swift
+        /// try NPY.header(of: bytes).dataOffset // 128
+        /// ```
         public let dataOffset: Int
 
         /// Headers are equal when every field is.
+        ///
+        /// ```swift
+        /// try NPY.header(of: a) == NPY.header(of: b)
+        /// ```
         public static func == (a: Header, b: Header) -> Bool {
             a.dtype == b.dtype && a.shape == b.shape && a.version == b.version && a.dataOffset == b.dataOffset
         }

@@ -64,12 +64,28 @@ public enum SafeTensors {
     /// ```
     public struct TensorInfo: Sendable, Equatable {
         /// The tensor's name.
+        ///
+        /// ```swift
+        /// try SafeTensors.header(of: bytes).tensors[0].name          // "bias"
+        /// ```
         public let name: String
         /// The element type.
+        ///
+        /// ```swift
+        /// try SafeTensors.header(of: bytes).tensors[0].dtype         // .F32
+        /// ```
         public let dtype: DType
         /// The size of each axis.
+        ///
+        /// ```swift
+        /// try SafeTensors.header(of: bytes).tensors[0].shape         // [10]
+        /// ```
         public let shape: [Int]
         /// The byte range within the data section (after the header).
+        ///
+        /// ```swift
+        /// try SafeTensors.header(of: bytes).tensors[0].dataOffsets   // 0..<40
+        /// ```
         public let dataOffsets: Range<Int>
     }
 
@@ -81,10 +97,22 @@ public enum SafeTensors {
     /// ```
     public struct Header: Sendable, Equatable {
         /// The tensors in the order of their data.
+        ///
+        /// ```swift
+        /// try SafeTensors.header(of: bytes).tensors.map(\.name)      // ["bias", "weight"]
+        /// ```
         public let tensors: [TensorInfo]
         /// The `__metadata__` strings (empty when there are none).
+        ///
+        /// ```swift
+        /// try SafeTensors.header(of: bytes).metadata    // ["format": "pt"]
+        /// ```
         public let metadata: [String: String]
         /// The offset in the file where the data section starts (8 + header length).
+        ///
+        /// ```swift
+        /// try SafeTensors.header(of: bytes).dataStart   // 8 + the header length
+        /// ```
         public let dataStart: Int
     }
 
@@ -96,12 +124,28 @@ public enum SafeTensors {
     /// ```
     public struct Contents<Scalar: TensorScalar> {
         /// The tensors by name.
+        ///
+        /// ```swift
+        /// for (name, t) in file.tensors { print(name, t.shape) }
+        /// ```
         public var tensors: [String: Tensor<Scalar>]
         /// The names in the order of their data in the file.
+        ///
+        /// ```swift
+        /// file.names   // ["bias", "weight"]
+        /// ```
         public var names: [String]
         /// The `__metadata__` strings.
+        ///
+        /// ```swift
+        /// file.metadata["format"]   // "pt"
+        /// ```
         public var metadata: [String: String]
         /// The dtype each tensor had in the file.
+        ///
+        /// ```swift
+        /// file.dtypes["weight"]   // .F16 for a half-precision checkpoint
+        /// ```
         public var dtypes: [String: DType]
 
         /// The tensor with this name.
@@ -113,6 +157,10 @@ public enum SafeTensors {
     }
 
     /// The largest header accepted, as in Python's `safetensors` (100 MB).
+    ///
+    /// ```swift
+    /// SafeTensors.maximumHeaderLength   // 100_000_000
+    /// ```
     public static let maximumHeaderLength = 100_000_000
 
     /// Reads every tensor of the safetensors file at `path`, converted to `Scalar`.
@@ -205,7 +253,7 @@ public enum SafeTensors {
                 case "dtype": dtypeValue = v
                 case "shape": shapeValue = v
                 case "data_offsets": offsetsValue = v
-                default: throw fail("only the fields \"dtype\", \"shape\" and \"data_offsets\"", "the field \(quoteForMessage(key))")
+                default: continue   // ignored, as Python's safetensors does
                 }
             }
             guard let dtypeValue, let shapeValue, let offsetsValue else {

@@ -9,10 +9,22 @@
 /// ```
 public struct MinMaxScaler<Scalar: TensorScalar>: Sendable {
     /// The minimum of each column of the training data, shape [features].
+    ///
+    /// ```swift
+    /// MinMaxScaler(fitting: Tensor<Float>(rows: [[1], [3]])).minimum   // [1]
+    /// ```
     public let minimum: Tensor<Scalar>
     /// The maximum of each column of the training data, shape [features].
+    ///
+    /// ```swift
+    /// MinMaxScaler(fitting: Tensor<Float>(rows: [[1], [3]])).maximum   // [3]
+    /// ```
     public let maximum: Tensor<Scalar>
     /// The target range.
+    ///
+    /// ```swift
+    /// MinMaxScaler(fitting: x, range: -1...1).range   // -1...1
+    /// ```
     public let range: ClosedRange<Scalar>
 
     /// Fits the scaler to `data` of shape [samples, features].

@@ -9,6 +9,10 @@
 /// ```
 public struct OneHotEncoder<Scalar: TensorScalar>: Sendable {
     /// The category of each output column, sorted ascending.
+    ///
+    /// ```swift
+    /// OneHotEncoder<Float>(classCount: 3).categories   // [0, 1, 2]
+    /// ```
     public let categories: [Scalar]
 
     /// An encoder for the integer classes 0, 1, …, `classCount` − 1.

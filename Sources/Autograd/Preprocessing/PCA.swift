@@ -26,12 +26,28 @@ public struct PCA<Scalar: TensorScalar>: Sendable {
     }
 
     /// The mean of each feature of the training data, shape [features].
+    ///
+    /// ```swift
+    /// PCA(fitting: Tensor<Double>(rows: [[0, 0], [2, 4]]), components: 1).mean   // [1, 2]
+    /// ```
     public let mean: Tensor<Scalar>
     /// The principal axes, shape [components, features], orthonormal rows.
+    ///
+    /// ```swift
+    /// PCA(fitting: x, components: 2).components.shape   // [2, features]
+    /// ```
     public let components: Tensor<Scalar>
     /// The variance along each component (eigenvalues of the covariance, divisor n − 1), shape [components].
+    ///
+    /// ```swift
+    /// PCA(fitting: x, components: 2).explainedVariance   // e.g. [4.2, 0.24]
+    /// ```
     public let explainedVariance: Tensor<Scalar>
     /// Each component's share of the total variance, shape [components].
+    ///
+    /// ```swift
+    /// PCA(fitting: x, components: 2).explainedVarianceRatio   // e.g. [0.92, 0.05]
+    /// ```
     public let explainedVarianceRatio: Tensor<Scalar>
 
     /// Fits `k` components to `data` of shape [samples, features].

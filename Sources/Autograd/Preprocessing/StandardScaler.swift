@@ -12,8 +12,16 @@
 /// ```
 public struct StandardScaler<Scalar: TensorScalar>: Sendable {
     /// The mean of each column of the training data, shape [features].
+    ///
+    /// ```swift
+    /// StandardScaler(fitting: Tensor<Float>(rows: [[1], [3]])).mean    // [2]
+    /// ```
     public let mean: Tensor<Scalar>
     /// The divisor of each column: its standard deviation, or 1 for a constant column; shape [features].
+    ///
+    /// ```swift
+    /// StandardScaler(fitting: Tensor<Float>(rows: [[1], [3]])).scale   // [1]
+    /// ```
     public let scale: Tensor<Scalar>
 
     /// Fits the scaler to `data` of shape [samples, features].
