@@ -14,6 +14,7 @@ final class PoolingGradTests: XCTestCase {
         ((3, 3), (2, 2), (1, 1)),   // overlapping 3×3 stride 2 with padding
         ((3, 3), (1, 1), (1, 1)),   // "same" pooling
         ((2, 3), (1, 2), (1, 1)),   // non-square kernel, mixed strides
+        ((2, 2), (3, 3), (0, 0)),   // stride larger than the kernel: cells no window reads
     ]
 
     /// Direct pooling: padding cells read −∞ for max and count as 0 in the average.

@@ -106,6 +106,10 @@ final class ReductionGradTests: XCTestCase {
         lse.backward()
         GradTest.assertClose(big.grad, T([0.5, 0.5, 0]))
         GradTest.check([T([400, 401, -300])]) { $0[0].logSumExp() }
+        // Rows of −∞ (no shift possible) give −∞, not NaN; −∞ entries get no weight.
+        XCTAssertEqual(T([-.infinity, -.infinity]).logSumExp(), T(-.infinity))
+        GradTest.assertClose(T([0, -.infinity]).logSumExp(), T(0))
+        XCTAssertEqual(T([1, .infinity, -.infinity, .nan]).isFiniteMask(), T([1, 0, 0, 0]))
     }
 
     func testVariance() {

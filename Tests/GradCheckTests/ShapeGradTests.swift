@@ -93,6 +93,8 @@ final class ShapeGradTests: XCTestCase {
         // Transposed operands, and the same tensor twice.
         GradTest.check([GradTest.normal([3, 2], seed: 17), a]) { T.concatenate([$0[0].transposed(), $0[1]], axis: 1) }
         GradTest.check([a]) { T.concatenate([$0[0], $0[0] * $0[0]], axis: 0) }
+        // A constant among the parts gets no gradient; the leaf's part still does.
+        GradTest.check([a]) { T.concatenate([b, $0[0], c], axis: 0) }
         GradTest.check([a, a * 2]) { T.stack($0, axis: 0) }
         GradTest.check([a, a * 2, a + 1]) { T.stack($0, axis: 1) }
         GradTest.check([a, a * 2]) { T.stack($0, axis: -1) }

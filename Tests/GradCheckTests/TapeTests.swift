@@ -69,6 +69,8 @@ final class TapeTests: XCTestCase {
         let unused = T([1, 2, 3]).requiringGrad()
         let z = try gradients(of: loss, wrt: [unused, T([5])], retainGraph: true)
         XCTAssertEqual(z, [T.zeros([3]), T.zeros([1])])
+        // With respect to the output itself: the upstream.
+        XCTAssertEqual(try gradients(of: h, wrt: [h], upstream: T([5, 7]), retainGraph: true), [T([5, 7])])
         // The graph was retained: backward still works and fills .grad.
         loss.backward()
         XCTAssertEqual(w.grad, T([6, 12]))

@@ -129,6 +129,18 @@ final class TensorTests: XCTestCase {
         XCTAssertFalse(T.arange(0, 1000).description.contains("..."))
     }
 
+    func testFloatTensorsBackpropagateLikeDouble() {
+        func loss<S: TensorScalar>(_ w: Tensor<S>, _ x: Tensor<S>) -> Tensor<S> { x.matmul(w).tanh().squared().mean() }
+        let wd = T.randomNormal([3, 2], seed: 1).requiringGrad(), xd = T.randomNormal([4, 3], seed: 2)
+        let wf = wd.converted(to: Float.self).requiringGrad(), xf = xd.converted(to: Float.self)
+        loss(wd, xd).backward()
+        loss(wf, xf).backward()
+        let gd = wd.grad?.scalars ?? [], gf = wf.grad?.scalars ?? []
+        XCTAssertEqual(gd.count, 6)
+        XCTAssertEqual(gf.count, 6)
+        for (d, f) in zip(gd, gf) { XCTAssertEqual(Double(f), d, accuracy: 1e-5) }
+    }
+
     func testArgmaxFirstWinnerOnTies() {
         XCTAssertEqual(T([3, 7, 7, 1]).argmax(axis: 0), T(1))
         XCTAssertEqual(T([3, 1, 1, 3]).argmin(axis: 0), T(1))
