@@ -253,7 +253,7 @@ public struct CSVReader: Sendable {
 /// t.labels            // [0, 1]
 /// t.featureNames      // ["a", "b"]
 /// ```
-public struct CSVTable<Scalar: TensorScalar> {
+public struct CSVTable<Scalar: TensorScalar>: Sendable {
     /// The feature columns, shape [rows, features].
     ///
     /// ```swift

@@ -122,7 +122,7 @@ public enum SafeTensors {
     /// let file = try SafeTensors.read(from: "model.safetensors", as: Float.self)
     /// for name in file.names { print(name, file[name]?.shape ?? []) }
     /// ```
-    public struct Contents<Scalar: TensorScalar> {
+    public struct Contents<Scalar: TensorScalar>: Sendable {
         /// The tensors by name.
         ///
         /// ```swift
