@@ -185,8 +185,25 @@ extension Tensor {
     }
 
     /// The gradient accumulated in this leaf by `backward()`; `nil` before any, or for a non-leaf.
+    /// Setting it replaces the stored gradient (gradient clipping, custom updates).
+    ///
+    /// ```swift
+    /// if let g = w.grad { w.grad = g * 0.5 }
+    /// ```
+    /// - Precondition: when setting, this tensor is a leaf and the new gradient has its shape.
     public var grad: Tensor? {
-        node?.grad
+        get { node?.grad }
+        nonmutating set {
+            guard let node, node.isLeaf else {
+                preconditionFailure("grad: only a leaf (made with requiringGrad()) stores a gradient")
+            }
+            if let newValue {
+                precondition(newValue.shape == shape, "grad: gradient of shape \(newValue.shape) for a tensor of shape \(shape)")
+            }
+            leafGradientLock.lock()
+            node.grad = newValue
+            leafGradientLock.unlock()
+        }
     }
 
     /// Clears this leaf's accumulated gradient.

@@ -20,7 +20,7 @@ public func clipGradientNorm<Scalar>(_ parameters: [Parameter<Scalar>], maxNorm:
         withoutGradients {
             for parameter in parameters {
                 guard let gradient = parameter.grad else { continue }
-                parameter.replaceGradient(with: gradient.detached() * Scalar(factor))
+                parameter.value.grad = gradient.detached() * Scalar(factor)
             }
         }
     }
@@ -37,13 +37,4 @@ public func globalNorm<Scalar>(_ tensors: [Tensor<Scalar>]) -> Double {
         tensors.reduce(0.0) { sum, tensor in sum + Double((tensor.detached() * tensor.detached()).sum().scalar) }
     }
     return total.squareRoot()
-}
-
-extension Parameter {
-    /// Replaces the accumulated gradient with `gradient` (same shape). Backward from the leaf
-    /// itself with `gradient` as the upstream adds exactly `gradient` to the cleared slot.
-    func replaceGradient(with gradient: Tensor<Scalar>) {
-        zeroGrad()
-        value.backward(upstream: gradient.detached())
-    }
 }
