@@ -67,20 +67,19 @@ final class ElementwiseGradTests: XCTestCase {
         GradTest.check([x]) { 1 - $0[0] / 4 }
         GradTest.check([GradTest.awayFromZero([3, 5], seed: 2, margin: 0.5)]) { 3 / $0[0] }
         GradTest.check([x]) { $0[0].squared() }
-        var compound = GradTest.check([x, GradTest.normal([5], seed: 3)]) { v in
+        // The compound assignments record like the operators they stand for.
+        GradTest.check([x, GradTest.normal([5], seed: 3)]) { v in
             var y = v[0]
             y += v[1]
             y *= v[1]
             y -= v[0]
             return y
         }
-        XCTAssertEqual(compound.inputs.count, 2)
-        compound = GradTest.check([x, GradTest.awayFromZero([1, 5], seed: 4, margin: 0.5)]) { v in
+        GradTest.check([x, GradTest.awayFromZero([1, 5], seed: 4, margin: 0.5)]) { v in
             var y = v[0]
             y /= v[1]
             return y
         }
-        XCTAssertEqual(compound.outputShape, [3, 5])
     }
 
     func testNegate() {
@@ -177,10 +176,11 @@ final class ElementwiseGradTests: XCTestCase {
     }
 
     func testMaximumMinimumAwayFromTies() {
-        // b = a + an offset of at least 0.3 in either direction: no ties, both sides win somewhere.
-        let offsetPair: ([Int], UInt64) -> T = { shape, seed in GradTest.normal(shape, seed: seed) }
-        checkBinary({ T.maximum($0, $1) }, left: offsetPair, right: offsetPair)
-        checkBinary({ T.minimum($0, $1) }, left: offsetPair, right: offsetPair)
+        // Independent normal operands: no two within ±eps of each other (the helper asserts
+        // that no entry sat at a kink).
+        checkBinary({ T.maximum($0, $1) })
+        checkBinary({ T.minimum($0, $1) })
+        // b = a + an offset of at least 0.3 in either direction: both sides win somewhere.
         let a = GradTest.normal([3, 5], seed: 19)
         let b = a + GradTest.awayFromZero([3, 5], seed: 20, margin: 0.3)
         GradTest.check([a, b]) { T.maximum($0[0], $0[1]) }
