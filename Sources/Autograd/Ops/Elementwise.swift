@@ -2,7 +2,7 @@
 // derivative rule, written with tensor ops, next to it. Binary ops broadcast like NumPy;
 // their rules sum the gradient back to each input's shape.
 //
-// Non-differentiable points (documented choices, tested in ElementwiseTests):
+// Non-differentiable points (documented choices, tested in ElementwiseGradTests):
 //   relu'(0) = 0, leakyRelu'(0) = slope, |x|'(0) = 0, sign' = 0, step' = 0,
 //   maximum(a, b) at a == b sends the gradient to a (the first argument); minimum likewise,
 //   clamp passes the gradient at the bounds (lower ≤ x ≤ upper), like PyTorch.

@@ -2,7 +2,7 @@
 // count from the end; `keepDims` keeps reduced axes with size 1.
 //
 // max and min route the gradient to the first extreme element in row-major order when
-// several tie (the same rule as argmax and as max pooling). Tested in ReductionTests.
+// several tie (the same rule as argmax and as max pooling). Tested in ReductionGradTests and PoolingGradTests.
 
 extension Tensor {
     func reduceForward(_ op: ReduceKernel, axes: [Int], winners: Bool) -> (keepShape: [Int], values: [Scalar], winners: [Int]) {
