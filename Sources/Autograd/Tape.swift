@@ -87,7 +87,11 @@ final class Node<Scalar: TensorScalar> {
 final class ThreadTape {
     var disabledDepth = 0
     var counter = 0
-    var recordLog: [(id: Int, describe: () -> String)]? = nil
+    /// Depth of nested `checkingNumerics` scopes on this thread, and the first incident seen.
+    var numericsDepth = 0
+    var numericsIncident: NumericsError?
+    /// The op whose derivative rule is running, while backward runs one.
+    var backwardOf: String?
 
     var isRecording: Bool { disabledDepth == 0 }
 
@@ -149,6 +153,7 @@ extension Tensor {
     /// some input requires gradients; otherwise returns a plain tensor.
     static func record(_ op: String, _ attributes: String = "", inputs: [Tensor], shape: [Int], scalars: [Scalar],
                        rule: @escaping DerivativeRule<Scalar>) -> Tensor {
+        if NumericsCheck.anyScopeActive { NumericsCheck.inspect(op, attributes, inputs: inputs, shape: shape, scalars: scalars) }
         var anyRecorded = false
         for input in inputs where input.node != nil { anyRecorded = true; break }
         guard anyRecorded else { return Tensor(shape: shape, scalars: scalars, node: nil) }
