@@ -84,6 +84,20 @@ final class DropoutMaskSource: @unchecked Sendable, ParameterFreeValue {
         generator = SeededGenerator(seed: seed)
     }
 
+    /// The generator's current state (for checkpoints); setting it resumes that sequence.
+    var state: SeededGenerator {
+        get {
+            lock.lock()
+            defer { lock.unlock() }
+            return generator
+        }
+        set {
+            lock.lock()
+            generator = newValue
+            lock.unlock()
+        }
+    }
+
     func mask<Scalar: TensorScalar>(shape: [Int], rate: Double) -> Tensor<Scalar> {
         let n = shape.reduce(1, *)
         lock.lock()

@@ -101,7 +101,12 @@ extension Optional: ParameterFreeValue where Wrapped: ParameterFreeValue {}
 
 enum ParameterDiscovery {
     static func collect<Scalar>(from value: Any, prefix: String) -> [(name: String, parameter: Parameter<Scalar>)] {
-        var found: [(name: String, parameter: Parameter<Scalar>)] = []
+        collect(Parameter<Scalar>.self, from: value, prefix: prefix).map { ($0.name, $0.object) }
+    }
+
+    /// Every object of type `T` reachable through stored properties, with its dotted path.
+    static func collect<T: AnyObject>(_ type: T.Type, from value: Any, prefix: String) -> [(name: String, object: T)] {
+        var found: [(name: String, object: T)] = []
         var seen = Set<ObjectIdentifier>()
         visit(value, prefix: prefix, into: &found, seen: &seen)
         return found
@@ -120,10 +125,9 @@ enum ParameterDiscovery {
         return label
     }
 
-    private static func visit<Scalar>(_ value: Any, prefix: String,
-                                      into found: inout [(name: String, parameter: Parameter<Scalar>)],
-                                      seen: inout Set<ObjectIdentifier>) {
-        if let p = value as? Parameter<Scalar> {
+    private static func visit<T: AnyObject>(_ value: Any, prefix: String, into found: inout [(name: String, object: T)],
+                                            seen: inout Set<ObjectIdentifier>) {
+        if let p = value as? T {
             if seen.insert(ObjectIdentifier(p)).inserted { found.append((prefix, p)) }
             return
         }

@@ -18,6 +18,8 @@ import Foundation
 /// - Parameters:
 ///   - loss: the loss of a batch's predictions against its targets; epoch losses are averages
 ///     of it weighted by batch size, so a mean over the batch gives the mean over the data.
+///   - initialEpoch: the epoch to start from when resuming from a ``Checkpoint`` (the history
+///     then holds only the epochs run here).
 ///   - shuffleSeed: the order of epoch e is shuffled with seed `shuffleSeed + e`; `nil` keeps
 ///     the data in order.
 ///   - onEpochEnd: called after each epoch with its index (from 0) and the history so far.
@@ -26,12 +28,15 @@ import Foundation
 @discardableResult
 public func fit<Model: Layer, Opt: Optimizer>(
     _ model: Model, optimizer: Opt, loss: (Tensor<Model.Scalar>, Tensor<Model.Scalar>) -> Tensor<Model.Scalar>,
-    training: Dataset<Model.Scalar>, validation: Dataset<Model.Scalar>? = nil, epochs: Int, batchSize: Int = 32,
+    training: Dataset<Model.Scalar>, validation: Dataset<Model.Scalar>? = nil, epochs: Int, initialEpoch: Int = 0,
+    batchSize: Int = 32,
     metric: Metric<Model.Scalar>? = nil, shuffleSeed: UInt64? = 0, dropLast: Bool = false,
     earlyStopping: EarlyStopping? = nil, output: TrainingOutput = .automatic,
     onEpochEnd: ((_ epoch: Int, _ history: TrainingHistory) -> Void)? = nil
 ) -> TrainingHistory where Opt.Scalar == Model.Scalar {
     precondition(epochs >= 0, "fit: epochs \(epochs) must not be negative")
+    precondition(initialEpoch >= 0 && initialEpoch <= epochs,
+                 "fit: initialEpoch \(initialEpoch) must be between 0 and epochs (\(epochs))")
     precondition(batchSize > 0, "fit: batchSize \(batchSize) must be positive")
     let reporter = ProgressReporter(output)
     let clock = ContinuousClock()
@@ -47,7 +52,7 @@ public func fit<Model: Layer, Opt: Optimizer>(
     var epochsWithoutImprovement = 0
     let parameters = model.parameters
 
-    for epoch in 0..<epochs {
+    for epoch in initialEpoch..<epochs {
         let seed = shuffleSeed.map { $0 &+ UInt64(epoch) }
         let batches = training.batches(size: batchSize, shuffleSeed: seed, dropLast: dropLast)
         var lossTotal = 0.0, samples = 0.0
@@ -81,24 +86,26 @@ public func fit<Model: Layer, Opt: Optimizer>(
         history.elapsedSeconds.append(elapsed())
 
         // Early stopping and the best weights follow the validation loss, else the training loss.
-        let monitored = validation == nil ? history.trainingLoss[epoch] : history.validationLoss[epoch]
+        // History rows count from the first epoch run here (initialEpoch when resuming).
+        let row = epoch - initialEpoch
+        let monitored = validation == nil ? history.trainingLoss[row] : history.validationLoss[row]
         var stop = false
         if monitored < best - (earlyStopping?.minDelta ?? 0) || (history.bestEpoch == nil && !monitored.isNaN) {
             best = monitored
-            history.bestEpoch = epoch
+            history.bestEpoch = row
             epochsWithoutImprovement = 0
             if earlyStopping?.restoreBestWeights == true { bestWeights = parameters.map { $0.value.detached() } }
         } else {
             epochsWithoutImprovement += 1
             if let earlyStopping, epochsWithoutImprovement >= max(earlyStopping.patience, 1) { stop = true }
         }
-        reporter.epochEnd(summaryLine(epoch: epoch, epochs: epochs, history: history))
+        reporter.epochEnd(summaryLine(epoch: epoch, row: row, epochs: epochs, history: history))
         onEpochEnd?(epoch, history)
         if stop {
             history.stoppedEarly = epoch + 1 < epochs
             if history.stoppedEarly {
                 reporter.note("early stopping: no improvement for \(epochsWithoutImprovement) epochs; "
-                              + "best epoch \((history.bestEpoch ?? 0) + 1)")
+                              + "best epoch \((history.bestEpoch ?? 0) + initialEpoch + 1)")
             }
             break
         }
@@ -106,7 +113,7 @@ public func fit<Model: Layer, Opt: Optimizer>(
     if let bestWeights, let bestEpoch = history.bestEpoch, bestEpoch + 1 < history.epochs {
         for (parameter, value) in zip(parameters, bestWeights) { parameter.assign(value) }
         history.restoredBestWeights = true
-        reporter.note("restored the weights of epoch \(bestEpoch + 1)")
+        reporter.note("restored the weights of epoch \(bestEpoch + initialEpoch + 1)")
     }
     return history
 }
@@ -140,18 +147,19 @@ public func evaluate<Model: Layer>(_ model: Model, on data: Dataset<Model.Scalar
 }
 
 /// "epoch 3/10  loss 0.1234  accuracy 0.9100  val_loss 0.2000  val_accuracy 0.8800  lr 0.01  1.3s"
-func summaryLine(epoch: Int, epochs: Int, history: TrainingHistory) -> String {
-    var parts = ["epoch \(epoch + 1)/\(epochs)", "loss \(ProgressReporter.format(history.trainingLoss[epoch]))"]
-    if let name = history.metricName, epoch < history.trainingMetric.count {
-        parts.append("\(name) \(ProgressReporter.format(history.trainingMetric[epoch]))")
+func summaryLine(epoch: Int, row: Int? = nil, epochs: Int, history: TrainingHistory) -> String {
+    let row = row ?? epoch
+    var parts = ["epoch \(epoch + 1)/\(epochs)", "loss \(ProgressReporter.format(history.trainingLoss[row]))"]
+    if let name = history.metricName, row < history.trainingMetric.count {
+        parts.append("\(name) \(ProgressReporter.format(history.trainingMetric[row]))")
     }
-    if epoch < history.validationLoss.count {
-        parts.append("val_loss \(ProgressReporter.format(history.validationLoss[epoch]))")
+    if row < history.validationLoss.count {
+        parts.append("val_loss \(ProgressReporter.format(history.validationLoss[row]))")
     }
-    if let name = history.metricName, epoch < history.validationMetric.count {
-        parts.append("val_\(name) \(ProgressReporter.format(history.validationMetric[epoch]))")
+    if let name = history.metricName, row < history.validationMetric.count {
+        parts.append("val_\(name) \(ProgressReporter.format(history.validationMetric[row]))")
     }
-    parts.append("lr \(String(format: "%.4g", history.learningRate[epoch]))")
-    parts.append(ProgressReporter.formatSeconds(history.elapsedSeconds[epoch]))
+    parts.append("lr \(String(format: "%.4g", history.learningRate[row]))")
+    parts.append(ProgressReporter.formatSeconds(history.elapsedSeconds[row]))
     return parts.joined(separator: "  ")
 }

@@ -1,6 +1,7 @@
 import XCTest
 import Foundation
 import Autograd
+import Optim
 
 /// Each thread records on its own tape; graphs on several threads may share leaves.
 final class ConcurrencyTests: XCTestCase {
@@ -46,6 +47,40 @@ final class ConcurrencyTests: XCTestCase {
         release.signal()
         XCTAssertTrue(y.requiresGrad)
     }
+}
+
+/// Two models trained at the same time on two threads end with exactly the weights they get
+/// when trained one after the other.
+final class ConcurrentTrainingTests: XCTestCase {
+    static func train(seed: UInt64) -> [[Double]] {
+        let model = Sequential<Double> {
+            Dense<Double>(inputs: 3, outputs: 6, activation: .tanh, seed: seed)
+            Dropout<Double>(rate: 0.2, seed: seed &+ 1)
+            Dense<Double>(inputs: 6, outputs: 2, seed: seed &+ 2)
+        }
+        var rng = SeededGenerator(seed: seed &+ 3)
+        let x = Tensor<Double>.randomNormal([40, 3], using: &rng)
+        let y = Tensor<Double>((0..<40).map { x.scalars[$0 * 3] > 0 ? 1 : 0 }, shape: [40])
+        fit(model, optimizer: Adam(model, learningRate: 0.02), loss: { crossEntropy(logits: $0, labels: $1) },
+            training: Dataset(inputs: x, targets: y), epochs: 5, batchSize: 8, shuffleSeed: seed, output: .silent)
+        return model.parameters.map(\.value.scalars)
+    }
+
+    func testTwoModelsOnTwoThreadsMatchSequentialTraining() {
+        let sequential = [Self.train(seed: 10), Self.train(seed: 20)]
+        let results = ResultBox()
+        DispatchQueue.concurrentPerform(iterations: 2) { t in results.set(t, Self.train(seed: t == 0 ? 10 : 20)) }
+        XCTAssertEqual(results.get(0), sequential[0])
+        XCTAssertEqual(results.get(1), sequential[1])
+        XCTAssertNotEqual(sequential[0], sequential[1])
+    }
+}
+
+private final class ResultBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var values: [Int: [[Double]]] = [:]
+    func set(_ i: Int, _ v: [[Double]]) { lock.lock(); values[i] = v; lock.unlock() }
+    func get(_ i: Int) -> [[Double]]? { lock.lock(); defer { lock.unlock() }; return values[i] }
 }
 
 private final class Mismatches: @unchecked Sendable {

@@ -1,0 +1,119 @@
+/// Why a checkpoint could not be restored. Nothing is changed when it is thrown.
+public struct CheckpointError: Error, CustomStringConvertible, Sendable, Equatable {
+    /// The checkpoint file.
+    public let path: String
+    /// Every difference found, one per line.
+    public let problems: [String]
+
+    public var description: String {
+        "\(path): cannot resume from this checkpoint:\n" + problems.map { "  - \($0)" }.joined(separator: "\n")
+    }
+}
+
+/// A training checkpoint: the model's parameters, the optimizer's state (moments, step count,
+/// and so the position of its learning-rate schedule), the epoch, and the state of every random
+/// generator (the model's dropout generators and any you pass), in one safetensors file written
+/// atomically. Training resumed from it with ``fit(_:optimizer:loss:training:validation:epochs:initialEpoch:batchSize:metric:shuffleSeed:dropLast:earlyStopping:output:onEpochEnd:)``'s
+/// `initialEpoch` gives exactly the weights of training that was never interrupted.
+///
+/// ```swift
+/// try Checkpoint.save(model, optimizer: adam, epoch: 5, to: "run.ckpt.safetensors")
+/// // … later, in a new process:
+/// let resumed = try Checkpoint.load(into: model, optimizer: adam, from: "run.ckpt.safetensors")
+/// fit(model, optimizer: adam, loss: loss, training: data, epochs: 10, initialEpoch: resumed.epoch)
+/// ```
+public enum Checkpoint {
+    /// What a checkpoint holds besides the tensors it restored.
+    public struct Info: Sendable, Equatable {
+        /// The number of epochs completed when it was saved (the `initialEpoch` to resume with).
+        public let epoch: Int
+        /// The generators passed to ``save(_:optimizer:epoch:generators:to:)`` as `generators`, restored.
+        public let generators: [String: SeededGenerator]
+    }
+
+    static let format = "autograd-checkpoint-1"
+
+    /// Writes the checkpoint to `path` atomically (a failed save leaves any previous file intact).
+    public static func save<M: Module, O: Optimizer>(_ model: M, optimizer: O, epoch: Int,
+                                                     generators: [String: SeededGenerator] = [:],
+                                                     to path: String) throws where O.Scalar == M.Scalar {
+        precondition(epoch >= 0, "Checkpoint.save: epoch \(epoch) must not be negative")
+        var tensors: [String: Tensor<M.Scalar>] = [:]
+        for (name, parameter) in model.namedParameters { tensors["model/\(name)"] = parameter.value.detached() }
+        for (key, value) in optimizer.state { tensors["optimizer/\(key)"] = value.detached() }
+        var metadata = ["format": format, "epoch": String(epoch), "optimizer": String(describing: O.self)]
+        for (name, g) in model.randomStates { metadata["model-rng/\(name)"] = encode(g) }
+        for (name, g) in generators { metadata["rng/\(name)"] = encode(g) }
+        try SafeTensors.write(tensors, metadata: metadata, to: path)
+    }
+
+    /// Restores `model`, `optimizer` and the model's generators from `path`, after checking that
+    /// every name and shape matches; on any difference it throws a ``CheckpointError`` listing
+    /// them all and changes nothing.
+    @discardableResult
+    public static func load<M: Module, O: Optimizer>(into model: M, optimizer: O, from path: String) throws -> Info
+    where O.Scalar == M.Scalar {
+        let file = try SafeTensors.read(from: path, as: M.Scalar.self)
+        var problems: [String] = []
+        let metadata = file.metadata
+        if metadata["format"] != format {
+            problems.append("not a checkpoint of this library (format \(metadata["format"] ?? "missing"), expected \(format))")
+        }
+        if let saved = metadata["optimizer"], saved != String(describing: O.self) {
+            problems.append("saved with optimizer \(saved), restoring into \(O.self)")
+        }
+        let epoch = metadata["epoch"].flatMap(Int.init) ?? -1
+        if epoch < 0 { problems.append("epoch is missing or not a whole number") }
+
+        // Parameters: names and shapes, all compared before anything is assigned.
+        var saved: [String: Tensor<M.Scalar>] = [:], optimizerState: [String: Tensor<M.Scalar>] = [:]
+        for (key, tensor) in file.tensors {
+            if key.hasPrefix("model/") { saved[String(key.dropFirst(6))] = tensor }
+            else if key.hasPrefix("optimizer/") { optimizerState[String(key.dropFirst(10))] = tensor }
+            else { problems.append("unexpected tensor \(key)") }
+        }
+        let parameters = model.namedParameters
+        for (name, parameter) in parameters {
+            guard let tensor = saved[name] else { problems.append("no saved value for parameter \(name)"); continue }
+            if tensor.shape != parameter.shape {
+                problems.append("parameter \(name): saved shape \(tensor.shape), model shape \(parameter.shape)")
+            }
+        }
+        let names = Set(parameters.map(\.name))
+        for name in saved.keys.sorted() where !names.contains(name) { problems.append("saved parameter \(name) is not in the model") }
+
+        var modelGenerators: [String: SeededGenerator] = [:], generators: [String: SeededGenerator] = [:]
+        for (key, value) in metadata {
+            let isModel = key.hasPrefix("model-rng/")
+            guard isModel || key.hasPrefix("rng/") else { continue }
+            let name = String(key.dropFirst(isModel ? 10 : 4))
+            guard let g = decode(value) else { problems.append("generator \(name): unreadable state '\(value)'"); continue }
+            if isModel { modelGenerators[name] = g } else { generators[name] = g }
+        }
+        let modelNames = Set(model.randomStates.keys)
+        for name in modelNames.subtracting(modelGenerators.keys).sorted() { problems.append("no saved state for generator \(name)") }
+        for name in Set(modelGenerators.keys).subtracting(modelNames).sorted() { problems.append("saved generator \(name) is not in the model") }
+        guard problems.isEmpty else { throw CheckpointError(path: path, problems: problems) }
+
+        // The optimizer validates its own state and changes nothing when it throws; after it,
+        // nothing else can fail.
+        do {
+            try optimizer.loadState(optimizerState)
+        } catch {
+            throw CheckpointError(path: path, problems: ["optimizer state: \(error)"])
+        }
+        for (name, parameter) in parameters { if let tensor = saved[name] { parameter.assign(tensor) } }
+        try model.restoreRandomStates(modelGenerators)
+        return Info(epoch: epoch, generators: generators)
+    }
+
+    static func encode(_ g: SeededGenerator) -> String {
+        g.state.map { String($0, radix: 16) }.joined(separator: ",")
+    }
+
+    static func decode(_ text: String) -> SeededGenerator? {
+        let words = text.split(separator: ",").compactMap { UInt64($0, radix: 16) }
+        guard words.count == 4, words.contains(where: { $0 != 0 }) else { return nil }
+        return SeededGenerator(state: words)
+    }
+}
