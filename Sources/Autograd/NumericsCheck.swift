@@ -23,11 +23,13 @@ public struct NumericsError: Error, CustomStringConvertible, Sendable {
     public let infinityCount: Int
     public let firstIndex: [Int]
     public let inputs: [InputSummary]
-    /// Where the checked code was: the `checkingNumerics` call, and the innermost caller
-    /// outside this library found on the stack (best effort: a function name, as the
-    /// stack gives no line numbers for operators).
+    /// Where the checked code was: the `checkingNumerics` call.
     public let scope: String
-    public let caller: String?
+    /// The call stack when the value was produced, innermost first, without the frames of this
+    /// check itself. Where the binary exports its symbols (macOS) the frames are demangled
+    /// function names; on Linux they read `binary(+0x1a2b)`, which `addr2line -f -C -e binary 0x1a2b`
+    /// turns into the function, file and line where the op was called.
+    public let stack: [String]
 
     public var description: String {
         let phase = backwardOf.map { "in the backward pass (derivative rule of \($0))" } ?? "in the forward pass"
@@ -39,7 +41,10 @@ public struct NumericsError: Error, CustomStringConvertible, Sendable {
                                 input.minimum, input.maximum, input.mean))
         }
         lines.append("  checked scope: \(scope)")
-        if let caller { lines.append("  called from: \(caller)") }
+        if !stack.isEmpty {
+            lines.append("  call stack, innermost first (resolve a 'binary(+0x…)' frame with: addr2line -f -C -e binary 0x…):")
+            lines += stack.prefix(12).map { "    \($0)" }
+        }
         return lines.joined(separator: "\n")
     }
 }
@@ -128,19 +133,18 @@ enum NumericsCheck {
         tape.numericsIncident = NumericsError(
             op: op, attributes: attributes, backwardOf: tape.backwardOf, outputShape: shape, nanCount: nans,
             infinityCount: infinities, firstIndex: unflatten(first, Shape.strides(shape)), inputs: summaries,
-            scope: scope, caller: callerOutsideLibrary())
+            scope: scope, stack: callStack())
     }
 
-    /// The first stack frame that is not this library, the standard library or Foundation.
-    static func callerOutsideLibrary() -> String? {
-        for frame in Thread.callStackSymbols.dropFirst(2) {
-            guard let symbol = frame.split(separator: " ").first(where: { $0.hasPrefix("$s") }).map(String.init)
-                ?? frame.split(separator: " ").first(where: { $0.hasPrefix("_$s") }).map({ String($0.dropFirst()) })
-            else { continue }
-            if symbol.hasPrefix("$s8Autograd") || symbol.hasPrefix("$sSa") || symbol.hasPrefix("$ss") { continue }
-            return demangle(symbol) ?? symbol
+    /// The current call stack without the frames of the check itself, demangled where possible.
+    static func callStack() -> [String] {
+        Thread.callStackSymbols.dropFirst(3).map { frame in
+            // "module(symbol+0x12) [0x…]" or "module(+0x12) [0x…]": demangle a Swift symbol if present.
+            guard let open = frame.firstIndex(of: "("), let plus = frame[open...].firstIndex(of: "+") else { return frame }
+            let symbol = String(frame[frame.index(after: open)..<plus])
+            guard symbol.hasPrefix("$s") || symbol.hasPrefix("_$s"), let name = demangle(symbol) else { return frame }
+            return name + " " + frame[frame.index(after: plus)...].prefix { $0 != ")" }
         }
-        return nil
     }
 
     static func demangle(_ symbol: String) -> String? {

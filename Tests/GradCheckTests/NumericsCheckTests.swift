@@ -15,6 +15,8 @@ final class NumericsCheckTests: XCTestCase {
             XCTAssertEqual(e.inputs.first?.minimum, -2)
             XCTAssertTrue(e.scope.contains("NumericsCheckTests.swift"), e.scope)
             XCTAssertTrue(e.description.contains("log produced 1 NaN"), e.description)
+            XCTAssertFalse(e.stack.isEmpty)
+            XCTAssertTrue(e.description.contains("addr2line"), e.description)
         }
     }
 
