@@ -19,5 +19,7 @@ let package = Package(
         .executableTarget(name: "Examples", dependencies: ["Autograd", "Layers", "Optim"]),
         .testTarget(name: "GradCheckTests", dependencies: ["Autograd", "Layers", "Optim"]),
         .testTarget(name: "IOTests", dependencies: ["Autograd", "Layers"]),
+        // The examples' numbers, plots and command line (`@testable import Examples`), and the docs' code.
+        .testTarget(name: "ExamplesTests", dependencies: ["Examples", "Autograd", "Layers", "Optim"]),
     ]
 )

@@ -1,0 +1,98 @@
+import Foundation
+
+/// A line chart as SVG: axes with ticks at round numbers, axis labels, a title, and a legend
+/// naming each series in its own colour. Non-finite points are left out.
+///
+/// Each series is one `<polyline class="series" data-name="…" data-count="n">` (plus a dot per
+/// point when every series has at most 30), so a test can read the series back with an XML parser.
+struct LineChart {
+    struct Series {
+        var name: String
+        var points: [(x: Double, y: Double)]
+        var dashed = false
+
+        init(name: String, points: [(x: Double, y: Double)], dashed: Bool = false) {
+            self.name = name
+            self.points = points
+            self.dashed = dashed
+        }
+
+        /// y values at x = 1, 2, 3, … (epochs).
+        init(name: String, perEpoch values: [Double], dashed: Bool = false) {
+            self.init(name: name, points: values.enumerated().map { (Double($0.offset + 1), $0.element) }, dashed: dashed)
+        }
+    }
+
+    var title: String
+    var xLabel: String
+    var yLabel: String
+    var series: [Series]
+    /// Fixes the y range (for accuracies: 0...1); by default it fits the data.
+    var yRange: ClosedRange<Double>? = nil
+    /// Series colours by index into ``Palette/series``; by default series i gets colour i.
+    var colors: [String]? = nil
+    var width = 760.0
+    var height = 460.0
+
+    var svg: SVG {
+        let finite = series.flatMap { $0.points.filter { $0.x.isFinite && $0.y.isFinite } }
+        let xs = finite.map(\.x), ys = finite.map(\.y)
+        let xt = Ticks.ticks(low: xs.min() ?? 0, high: xs.max() ?? 1, count: 8)
+        let yt = yRange.map { Ticks.ticks(low: $0.lowerBound, high: $0.upperBound) }
+            ?? Ticks.ticks(low: ys.min() ?? 0, high: ys.max() ?? 1)
+        let legendWidth = Double(series.map(\.name.count).max() ?? 0) * 7.6 + 56
+        let left = 78.0, right = legendWidth + 20, top = 52.0, bottom = 62.0
+        let plotW = width - left - right, plotH = height - top - bottom
+        func px(_ x: Double) -> Double { left + (x - xt.low) / (xt.high - xt.low) * plotW }
+        func py(_ y: Double) -> Double { top + plotH - (y - yt.low) / (yt.high - yt.low) * plotH }
+
+        var s = SVG(width: width, height: height)
+        s.text(title, x: left + plotW / 2, y: 30, size: 17, anchor: "middle", weight: "bold", cssClass: "title")
+        // Grid and ticks.
+        for v in yt.values {
+            s.line(left, py(v), left + plotW, py(v), stroke: "#e3e3e3")
+            s.line(left - 5, py(v), left, py(v), stroke: "#444")
+            s.text(Ticks.label(v, step: yt.step), x: left - 8, y: py(v) + 4, size: 12, anchor: "end", cssClass: "ytick")
+        }
+        for v in xt.values {
+            s.line(px(v), top, px(v), top + plotH, stroke: "#eeeeee")
+            s.line(px(v), top + plotH, px(v), top + plotH + 5, stroke: "#444")
+            s.text(Ticks.label(v, step: xt.step), x: px(v), y: top + plotH + 20, size: 12, anchor: "middle", cssClass: "xtick")
+        }
+        s.rect(left, top, plotW, plotH, fill: "none", stroke: "#444")
+        s.text(xLabel, x: left + plotW / 2, y: height - 16, size: 14, anchor: "middle", cssClass: "xlabel")
+        s.text(yLabel, x: 20, y: top + plotH / 2, size: 14, anchor: "middle", rotate: -90, cssClass: "ylabel")
+
+        // Series; a dot on every point when no series has more than 30.
+        let dots = series.allSatisfy { $0.points.count <= 30 }
+        for (i, one) in series.enumerated() {
+            let color = colors.map { $0[i % $0.count] } ?? Palette.color(i)
+            let pts = one.points.filter { $0.x.isFinite && $0.y.isFinite }
+            let text = pts.map { "\(SVG.format(px($0.x))),\(SVG.format(py($0.y)))" }.joined(separator: " ")
+            var attrs = [("class", "series"), ("data-name", one.name), ("data-count", "\(pts.count)"),
+                         ("points", text), ("fill", "none"), ("stroke", color), ("stroke-width", "2.2"),
+                         ("stroke-linejoin", "round")]
+            if one.dashed { attrs.append(("stroke-dasharray", "7 4")) }
+            s.element("polyline", attrs)
+            if dots {
+                for p in pts {
+                    s.element("circle", [("cx", SVG.format(px(p.x))), ("cy", SVG.format(py(p.y))), ("r", "3"),
+                                         ("fill", color)])
+                }
+            }
+        }
+
+        // Legend, to the right of the plot.
+        let lx = left + plotW + 18, ly = top + 6
+        s.rect(lx - 8, ly - 4, legendWidth, Double(series.count) * 22 + 8, fill: "white", stroke: "#bbb")
+        for (i, one) in series.enumerated() {
+            let color = colors.map { $0[i % $0.count] } ?? Palette.color(i)
+            let y = ly + 12 + Double(i) * 22
+            s.line(lx, y, lx + 26, y, stroke: color, width: 3, dash: one.dashed ? "7 4" : nil)
+            s.text(one.name, x: lx + 34, y: y + 4, size: 12.5, cssClass: "legend")
+        }
+        return s
+    }
+
+    func write(to path: String) throws { try svg.write(to: path) }
+}
