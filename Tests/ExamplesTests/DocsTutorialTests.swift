@@ -1,0 +1,337 @@
+import Autograd
+import Foundation
+import Layers
+import Optim
+import XCTest
+@testable import Examples
+
+/// Every code block of docs/Backpropagation.md, docs/TrainYourFirstModel.md,
+/// docs/VerifyYourDerivation.md and the training half of docs/UserGuide.md, compiled here with
+/// the numbers the docs quote checked. Blocks appear in the order of the docs; keep them in step.
+final class DocsTutorialTests: XCTestCase {
+    /// DOCS_FULL=1 runs the tutorial's training with the docs' epoch counts (the numbers quoted there).
+    static let full = ProcessInfo.processInfo.environment["DOCS_FULL"] != nil
+
+    static func digitsPath() throws -> String { try ExampleData.locate("data/digits.csv") }
+
+    // MARK: docs/Backpropagation.md
+
+    func testBackpropExample1() throws {
+        let image = Tensor<Double>(rows: [[2, 1, 3, 3], [1, 6, 2, 5], [1, 4, 5, 2], [6, 6, 5, 3]])
+        let x = image.reshaped([1, 1, 4, 4]).requiringGrad(named: "image")
+        let filter = Tensor<Double>([0, 1, 2, 1, 0, 1, 2, 1, 0], shape: [1, 1, 3, 3]).requiringGrad(named: "filter")
+        let conv = Conv2D(weight: filter, padding: (1, 1))     // cross-correlation, no bias
+        let pool = MaxPool2D<Double>(kernel: 2)                  // 2×2 windows, stride 2
+        let convolved = conv(x)                                  // [1, 1, 4, 4]
+        let pooled = pool(convolved)                             // [1, 1, 2, 2]
+        let loss = pooled.sum()
+        let g = try gradients(of: loss, wrt: [convolved, x, filter])
+
+        XCTAssertEqual(convolved.detached().scalars, [2, 13, 18, 12, 11, 16, 33, 17, 23, 34, 35, 23, 15, 25, 18, 7])
+        XCTAssertEqual(pooled.detached().scalars, [16, 33, 34, 35])
+        XCTAssertEqual(g[0].scalars, [0, 0, 0, 0, 0, 1, 1, 0, 0, 1, 1, 0, 0, 0, 0, 0])
+        XCTAssertEqual(g[1].scalars, [0, 1, 3, 2, 1, 2, 4, 3, 3, 4, 2, 1, 2, 3, 1, 0])
+        XCTAssertEqual(g[2].scalars, [10, 12, 13, 12, 17, 14, 17, 20, 15])
+
+        let report = gradcheck(inputs: [image.reshaped([1, 1, 4, 4]), filter.detached()], names: ["image", "filter"]) { v in
+            MaxPool2D(kernel: 2)(Conv2D(weight: v[1], padding: (1, 1))(v[0])).sum()
+        }
+        XCTAssertTrue(report.passed, "\(report)")
+    }
+
+    struct TinyCNN: Layer {
+        let conv: Conv2D<Double>
+        let output: Dense<Double>
+        func callAsFunction(_ x: Tensor<Double>) -> Tensor<Double> {
+            output(conv(x).relu().flattened(from: 1))        // [1, 1, 4, 4] → [1, 1, 2, 2] → [1, 4] → [1, 1]
+        }
+    }
+
+    func testBackpropExample2() {
+        let x = Tensor<Double>([1.0, -0.5, 0.2, 0.7,
+                                0.3, 0.8, -2.1, -0.4,
+                                -0.6, 0.2, 0.9, -0.3,
+                                1.5, 0.9, 0.1, 1.4], shape: [1, 1, 4, 4])
+        let net = TinyCNN(conv: Conv2D(weight: Tensor([0.6, -0.4, 0.3, 0.9], shape: [1, 1, 2, 2]), stride: (2, 2)),
+                          output: Dense(weight: Tensor([0.7, -0.5, 0.8, 0.4], shape: [4, 1])))
+        let loss = l2Loss(predicted: net(x), target: Tensor([0.5], shape: [1, 1]))   // ½(out − t)²
+        loss.backward()
+        let dW = net.output.weight.grad     // [[3.32143], [0], [1.69166], [4.02285]]
+        let dK = net.conv.weight.grad       // [[[[1.19654, -0.63953], [2.99135, 3.79592]]]]
+
+        let expectedDense = [3.32143, 0, 1.69166, 4.02285], expectedKernel = [1.19654, -0.63953, 2.99135, 3.79592]
+        for (a, b) in zip(dW?.scalars ?? [], expectedDense) { XCTAssertEqual(a, b, accuracy: 1e-12) }
+        for (a, b) in zip(dK?.scalars ?? [], expectedKernel) { XCTAssertEqual(a, b, accuracy: 1e-12) }
+        XCTAssertEqual(loss.scalar, 0.5 * 2.063 * 2.063, accuracy: 1e-12)
+        // The same numbers as the example's tape column.
+        for (a, b) in zip(CNNGradients.tape(.relu), expectedDense + expectedKernel) { XCTAssertEqual(a, b, accuracy: 1e-12) }
+    }
+
+    func testBackpropExample3() {
+        let f: (Tensor<Double>) -> Tensor<Double> = { v in
+            let x = v[0], y = v[1]
+            return x * x * y + x * y * y - 6 * x * y
+        }
+        let g = gradient(of: f, at: Tensor([1, 3]))      // [-3, 1]
+        let h = hessian(of: f, at: Tensor([1, 3]))       // [[6, 2], [2, 2]]
+        let m = hessian(of: f, at: Tensor([2, 2]))       // [[4, 2], [2, 4]]
+        XCTAssertEqual(g, Tensor([-3, 1]))
+        XCTAssertEqual(h, Tensor(rows: [[6, 2], [2, 2]]))
+        XCTAssertEqual(m, Tensor(rows: [[4, 2], [2, 4]]))
+        XCTAssertEqual(f(Tensor([2, 2])).scalar, -8)
+
+        // Under the hood: a backward pass that records itself, then a backward pass through it.
+        let v = Tensor<Double>([1, 3]).requiringGrad(named: "v")
+        let grad = try? gradients(of: f(v), wrt: [v], createGraph: true)[0]   // [-3, 1], on the tape
+        let row0 = try? gradients(of: grad![0], wrt: [v])[0]                      // ∂(∂f/∂x)/∂v = [6, 2]
+        XCTAssertEqual(grad?.detached(), Tensor([-3, 1]))
+        XCTAssertEqual(row0, Tensor([6, 2]))
+
+        let points = HessianExample.criticalPoints()
+        XCTAssertEqual(points.map(\.point), [[0, 0], [0, 6], [2, 2], [6, 0]])
+        XCTAssertEqual(points.map(\.kind), ["saddle point", "saddle point", "local minimum", "saddle point"])
+        XCTAssertEqual(points.map(\.determinant), [-36, -36, 12, -36])
+    }
+
+    // MARK: docs/TrainYourFirstModel.md
+
+    struct DigitNet: Layer {
+        var conv1 = Conv2D<Float>(inChannels: 1, outChannels: 8, kernel: 3, padding: 1, seed: 1)
+        var conv2 = Conv2D<Float>(inChannels: 8, outChannels: 16, kernel: 3, padding: 1, seed: 2)
+        var pool = MaxPool2D<Float>(kernel: 2)
+        var head = Dense<Float>(inputs: 16 * 4 * 4, outputs: 10, seed: 3)
+
+        func callAsFunction(_ x: Tensor<Float>) -> Tensor<Float> {
+            let h = pool(conv1(x).relu())                         // [n, 8, 8, 8] → [n, 8, 4, 4]
+            return head(conv2(h).relu().flattened(from: 1))       // [n, 16, 4, 4] → [n, 256] → [n, 10]
+        }
+    }
+
+    func digitsSplit(path: String) throws -> (Dataset<Float>, Dataset<Float>, Dataset<Float>) {
+        let table = try CSVReader(labelColumn: .name("label")).read(from: path, as: Float.self)
+        let n = table.features.shape[0]                            // 1797 images, 64 pixels each, 0…16
+        let images = (table.features / 16).reshaped([n, 1, 8, 8])   // NCHW, scaled to [0, 1]
+        let data = Dataset(inputs: images, targets: table.labels!)  // labels 0…9, shape [1797]
+        let (train, validation, test) = data.split(training: 0.7, validation: 0.15, seed: 42)
+        return (train, validation, test)
+    }
+
+    func testTrainYourFirstModelWithFit() throws {
+        let (train, validation, test) = try digitsSplit(path: Self.digitsPath())
+        let epochs = Self.full ? 15 : 2
+
+        let model = DigitNet()
+        print(model.parameterCount)                                 // 3818
+        let lossFunction = { (logits: Tensor<Float>, labels: Tensor<Float>) in crossEntropy(logits: logits, labels: labels) }
+        let history = fit(model, optimizer: Adam(model, learningRate: 1e-3), loss: lossFunction,
+                          training: train, validation: validation, epochs: epochs, batchSize: 32,
+                          metric: .accuracy, output: Self.full ? .plain : .silent)
+        let (testLoss, testAccuracy) = evaluate(model, on: test, loss: lossFunction, metric: .accuracy)
+        print(history.validationMetric.last!, testLoss, testAccuracy!)
+
+        XCTAssertEqual(model.parameterCount, 3818)
+        XCTAssertEqual(model.namedParameters.map(\.name),
+                       ["conv1.weight", "conv1.bias", "conv2.weight", "conv2.bias", "head.weight", "head.bias"])
+        XCTAssertEqual(history.epochs, epochs)
+        XCTAssertGreaterThan(testAccuracy ?? 0, Self.full ? 0.95 : 0.5)
+
+        let folder = try temporaryFolder(self)
+        try model.save(to: folder + "/digitnet.safetensors")
+        let copy = DigitNet()
+        try copy.load(from: folder + "/digitnet.safetensors")
+        let again = evaluate(copy, on: test, loss: lossFunction, metric: .accuracy)
+        XCTAssertEqual(again.metric, testAccuracy)
+    }
+
+    func testTrainYourFirstModelByHand() throws {
+        let (train, _, test) = try digitsSplit(path: Self.digitsPath())
+        let epochs = Self.full ? 15 : 2
+
+        let model = DigitNet()
+        let optimizer = Adam(model, learningRate: 1e-3)
+        for epoch in 0..<epochs {
+            for (x, y) in train.batches(size: 32, shuffleSeed: UInt64(epoch)) {
+                let loss = crossEntropy(logits: model(x), labels: y)
+                model.zeroGrad()
+                loss.backward()
+                optimizer.step()
+            }
+            let logits = withoutGradients { model(test.inputs) }
+            print("epoch \(epoch + 1): test accuracy \(accuracy(logits: logits, labels: test.targets))")
+        }
+        let final = accuracy(logits: withoutGradients { model(test.inputs) }, labels: test.targets)
+        XCTAssertGreaterThan(final, Self.full ? 0.95 : 0.5)
+    }
+
+    // MARK: docs/VerifyYourDerivation.md
+
+    func testVerifyDerivation() {
+        let x = Tensor<Double>(rows: [[0.5, -1.0], [2.0, 0.25], [-0.3, 0.7]])   // 3 samples, 2 features
+        let y = Tensor<Double>(rows: [[1.0], [0.0], [1.0]])
+        let w = Tensor<Double>(rows: [[0.3], [0.8]])
+
+        func network(_ v: [Tensor<Double>], _ step: DerivationSteps) -> Tensor<Double> {
+            let z = step("z", x.matmul(v[0]))          // z = x·w
+            let a = step("a", z.sigmoid())             // a = σ(z)
+            return 0.5 * (a - y).squared().sum()       // L = ½ Σ (a − y)²
+        }
+
+        let right = checkDerivation(at: [w], names: ["w"], function: network) { _, forward in
+            let a = forward["a"]!
+            let dA = a - y                             // ∂L/∂a = a − y
+            let dZ = dA * a * (1 - a)                  // ∂L/∂z = ∂L/∂a · σ'(z), σ' = a(1 − a)
+            return ["a": dA, "z": dZ, "w": x.transposed().matmul(dZ)]     // ∂L/∂w = xᵀ · ∂L/∂z
+        }
+        print(right)
+
+        let wrong = checkDerivation(at: [w], names: ["w"], function: network) { _, forward in
+            let a = forward["a"]!
+            let dA = a - y
+            let dZ = dA                                // forgot σ'(z)
+            return ["a": dA, "z": dZ, "w": x.transposed().matmul(dZ)]
+        }
+        print(wrong)
+        print(wrong.firstWrong!.name)                  // z
+
+        XCTAssertTrue(right.passed)
+        XCTAssertFalse(wrong.passed)
+        XCTAssertEqual(wrong.firstWrong?.name, "z")
+        XCTAssertEqual(wrong.items.map(\.verdict), [.exact, .wrong, .wrong])
+
+        // Worked example 5: the diagonal-only softmax derivative.
+        let logits = Tensor<Double>([2.0, 1.0, 0.1])
+        let target = Tensor<Double>([0, 1, 0])
+        let softmaxCheck = checkDerivation(at: [logits], names: ["logits"], function: { v, step in
+            let p = step("p", v[0].softmax())
+            return -(target * p.log()).sum()                     // cross-entropy with a one-hot target
+        }, hand: { _, forward in
+            let p = forward["p"]!
+            let dP = -target / p                                  // ∂L/∂p
+            return ["p": dP, "logits": dP * p * (1 - p)]          // WRONG: keeps only the diagonal of ∂p/∂a
+        })
+        print(softmaxCheck)
+        XCTAssertEqual(softmaxCheck.firstWrong?.name, "logits")
+        let fixed = checkDerivation(at: [logits], names: ["logits"], function: { v, step in
+            -(target * step("p", v[0].softmax()).log()).sum()
+        }, hand: { _, forward in
+            ["logits": forward["p"]! - target]                    // right: p − y
+        })
+        XCTAssertTrue(fixed.passed, "\(fixed)")
+    }
+
+    // MARK: docs/UserGuide.md, the training half
+
+    func testUserGuideLayers() {
+        let mlp = Sequential<Float> {
+            Dense(inputs: 64, outputs: 32, activation: .relu, weightInitializer: .heNormal(), seed: 1)
+            Dropout(rate: 0.1)
+            Dense(inputs: 32, outputs: 10, seed: 2)
+        }
+        let names = mlp.namedParameters.map(\.name)   // ["layers.0.weight", "layers.0.bias", "layers.2.weight", "layers.2.bias"]
+        let count = mlp.parameterCount                 // 2410
+        let logits = mlp(Tensor<Float>.zeros([5, 64]))                 // [5, 10]
+        let evaluation = withLearningPhase(.inference) { mlp(Tensor<Float>.zeros([5, 64])) }   // dropout off
+        XCTAssertEqual(names, ["layers.0.weight", "layers.0.bias", "layers.2.weight", "layers.2.bias"])
+        XCTAssertEqual(count, 2410)
+        XCTAssertEqual(logits.shape, [5, 10])
+        XCTAssertEqual(evaluation.shape, [5, 10])
+
+        let conv = Conv2D(weight: Tensor<Double>([0, 1, 2, 1, 0, 1, 2, 1, 0], shape: [1, 1, 3, 3]), padding: (1, 1))
+        let dense = Dense(weight: Tensor<Double>(rows: [[1, 2], [3, 4]]), bias: Tensor([0.5, -0.5]), activation: .tanh)
+        XCTAssertEqual(MaxPool2D(kernel: 2)(conv(WorkedCNN.image.reshaped([1, 1, 4, 4]))).scalars, [16, 33, 34, 35])
+        XCTAssertEqual(dense(Tensor([1, 0])).scalars, [Foundation.tanh(1.5), Foundation.tanh(1.5)])
+    }
+
+    func testUserGuideLosses() {
+        let scores = Tensor<Float>(rows: [[2, 0.5, -1], [0, 3, 0.2]])
+        let labels = Tensor<Float>([0, 1])
+        let ce = crossEntropy(logits: scores, labels: labels)                          // 0.1731
+        let mse = meanSquaredError(predicted: Tensor<Float>([1, 2]), target: Tensor([0, 0]))   // 2.5
+        let l2 = l2Loss(predicted: Tensor<Float>([1, 2]), target: Tensor([0, 0]))              // 2.5
+        let acc = accuracy(logits: scores, labels: labels)                              // 1.0
+        XCTAssertEqual(ce.scalar, 0.1731, accuracy: 1e-4)
+        XCTAssertEqual(mse.scalar, 2.5)
+        XCTAssertEqual(l2.scalar, 2.5)
+        XCTAssertEqual(acc, 1.0)
+    }
+
+    func testUserGuideOptimizers() {
+        let model = Dense<Float>(inputs: 4, outputs: 3, seed: 1)
+        let sgd = SGD(model, learningRate: 0.1)
+        let momentum = SGD(model, learningRate: 0.1, momentum: 0.9, nesterov: true, weightDecay: 1e-4)
+        let rmsprop = RMSProp(model, learningRate: 1e-3)
+        let adagrad = Adagrad(model, learningRate: 0.05)
+        let adam = Adam(model, learningRate: 1e-3)
+        let adamw = AdamW(model, learningRate: 1e-3, weightDecay: 0.01)
+
+        let x = Tensor<Float>.ones([2, 4]), y = Tensor<Float>([0, 2])
+        let loss = crossEntropy(logits: model(x), labels: y)
+        model.zeroGrad()
+        loss.backward()
+        let norm = clipGradientNorm(model.parameters, maxNorm: 1.0)     // optional; returns the norm before clipping
+        adam.step()
+        XCTAssertEqual(adam.stepCount, 1)
+        let saved = adam.state                                           // for checkpoints: "step", "weight.expAvg", …
+        XCTAssertEqual(saved["step"]?.scalar, 1)
+        XCTAssertNotNil(saved["weight.expAvg"])
+        XCTAssertTrue(norm > 0)
+        XCTAssertEqual([sgd.stepCount, momentum.stepCount, rmsprop.stepCount, adagrad.stepCount, adamw.stepCount], [0, 0, 0, 0, 0])
+    }
+
+    func testUserGuideSchedules() {
+        let step = StepDecay(initial: 0.1, stepSize: 100, factor: 0.5)      // 0.1, halved every 100 steps
+        let exponential = ExponentialDecay(initial: 0.1, rate: 0.99)        // 0.1 · 0.99^step
+        let timeBased = TimeBasedDecay(initial: 0.1, decay: 0.01)           // 0.1 / (1 + 0.01 · step)
+        let cosine = CosineAnnealing(initial: 1e-3, minimum: 1e-5, steps: 1000)
+        let warm = LinearWarmup(steps: 100, wrapping: cosine)               // ramps up first, then cosine
+        let custom = CustomSchedule { step in step < 500 ? 0.1 : 0.01 }
+        let scheduled = Adam(Dense<Float>(inputs: 4, outputs: 3, seed: 1), learningRate: warm)
+        XCTAssertEqual(step.learningRate(at: 250), 0.025, accuracy: 1e-15)
+        XCTAssertEqual(exponential.learningRate(at: 2), 0.1 * 0.99 * 0.99, accuracy: 1e-15)
+        XCTAssertEqual(timeBased.learningRate(at: 100), 0.05, accuracy: 1e-15)
+        XCTAssertEqual(cosine.learningRate(at: 1000), 1e-5, accuracy: 1e-15)
+        XCTAssertLessThan(warm.learningRate(at: 10), warm.learningRate(at: 99))
+        XCTAssertEqual(custom.learningRate(at: 600), 0.01)
+        XCTAssertLessThan(scheduled.learningRate, 1e-3)
+    }
+
+    func testUserGuideTrainingAndSaving() throws {
+        var rng = SeededGenerator(seed: 3)
+        let inputs = Tensor<Float>.randomNormal([200, 2], using: &rng)
+        let targets = Tensor<Float>(inputs.rows.map { $0[0] * $0[1] > 0 ? 1 : 0 })     // XOR of the signs
+        let data = Dataset(inputs: inputs, targets: targets)
+        let (train, validation, test) = data.split(training: 0.7, validation: 0.15, seed: 1)
+
+        let net = Sequential<Float> {
+            Dense(inputs: 2, outputs: 16, activation: .tanh, seed: 4)
+            Dense(inputs: 16, outputs: 2, seed: 5)
+        }
+        let lossFunction = { (logits: Tensor<Float>, labels: Tensor<Float>) in crossEntropy(logits: logits, labels: labels) }
+        let history = fit(net, optimizer: Adam(net, learningRate: 0.01), loss: lossFunction,
+                          training: train, validation: validation, epochs: 60, batchSize: 16, metric: .accuracy,
+                          earlyStopping: EarlyStopping(patience: 10), output: .silent)
+        let last = history.validationMetric.last       // the validation accuracy after the last epoch run
+        let best = history.bestEpoch                   // the epoch with the lowest validation loss (0-based)
+        let csv = history.csv                          // epoch,train_loss,val_loss,train_accuracy,val_accuracy,lr,seconds
+        let (testLoss, testAccuracy) = evaluate(net, on: test, loss: lossFunction, metric: .accuracy)
+        XCTAssertNotNil(last)
+        XCTAssertNotNil(best)
+        XCTAssertTrue(csv.hasPrefix("epoch,train_loss,val_loss,train_accuracy,val_accuracy,lr,seconds\n"), csv)
+        XCTAssertTrue(testLoss.isFinite)
+        XCTAssertGreaterThan(testAccuracy ?? 0, 0.85, "\(history.validationMetric)")
+
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("net-\(UUID().uuidString).safetensors").path
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: path) }
+        try net.save(to: path, metadata: ["epochs": "\(history.epochs)"])
+        let restored = Sequential<Float> {
+            Dense(inputs: 2, outputs: 16, activation: .tanh)
+            Dense(inputs: 16, outputs: 2)
+        }
+        let metadata = try restored.load(from: path)       // ["epochs": "…"]; same predictions as net
+        XCTAssertEqual(metadata, ["epochs": "\(history.epochs)"])
+        XCTAssertEqual(withoutGradients { restored(test.inputs) }, withoutGradients { net(test.inputs) })
+
+        let adam = Adam(net, learningRate: 1e-3)
+        try SafeTensors.write(adam.state, metadata: [:], to: path)
+    }
+}
