@@ -212,7 +212,8 @@ enum Backpropagation {
         }
         setPending(rootNode, seed)
         var results: [ObjectIdentifier: Tensor<Scalar>] = [:]
-        let names = trace == nil && !NumericsCheck.anyScopeActive ? [:] : tapeNames(order)
+        let numericsActive = NumericsCheck.anyScopeActive
+        let names = trace == nil && !numericsActive ? [:] : tapeNames(order)
         func name(_ n: Node<Scalar>) -> String { names[ObjectIdentifier(n)] ?? n.tapeName }
         defer { for node in order where !node.isLeaf { node.pendingGrad = nil } }
 
@@ -233,10 +234,11 @@ enum Backpropagation {
                 let output = Tensor(shape: node.shape, scalars: node.output, node: createGraph ? node : nil)
                 let needs = node.inputs.map { $0.node.map(isRelevant) ?? false }
                 let inputs = createGraph ? node.inputs : node.inputs.map { $0.detached() }
-                let tape = ThreadTape.current
-                let enclosing = tape.backwardOf
-                tape.backwardOf = "\(node.op) (\(name(node)))"
-                defer { tape.backwardOf = enclosing }
+                // The op's name is only read by checkingNumerics: format it only inside such a scope.
+                let tape = NumericsCheck.anyScopeActive ? ThreadTape.current : nil
+                let enclosing = tape?.backwardOf
+                tape?.backwardOf = "\(node.op) (\(name(node)))"
+                defer { tape?.backwardOf = enclosing }
                 let grads = rule(RuleContext(upstream: g, inputs: inputs, output: output, needsGradient: needs))
                 precondition(grads.count == node.inputs.count, "rule of \(node.op) returned \(grads.count) gradients")
                 var contributions: [(String, String)] = []

@@ -56,8 +56,10 @@ enum Gemm {
         guard m > 0, n > 0, k > 0 else { return }
         let mr = T.tileRows(isa), nr = T.tileColumns(isa)
         let threads = m * n * k >= parallelThreshold ? 2 : 1
-        let packedB = UnsafeMutablePointer<T>.allocate(capacity: kc * (nc + nr))
-        let packedA = UnsafeMutablePointer<T>.allocate(capacity: (mc + mr) * kc * threads)
+        // Buffers sized for this product (a small product must not pay for a 3 MB block).
+        let kcMax = Swift.min(kc, k), ncMax = Swift.min(nc, n), mcMax = Swift.min(mc, m)
+        let packedB = UnsafeMutablePointer<T>.allocate(capacity: kcMax * (ncMax + nr))
+        let packedA = UnsafeMutablePointer<T>.allocate(capacity: (mcMax + mr) * kcMax * threads)
         defer {
             packedB.deallocate()
             packedA.deallocate()
@@ -74,7 +76,7 @@ enum Gemm {
                     let shared = Unchecked((a, packedA, packedB, c))
                     DispatchQueue.concurrentPerform(iterations: threads) { t in
                         let (a, packedA, packedB, c) = shared.value
-                        let myA = packedA + t * (mc + mr) * kc
+                        let myA = packedA + t * (mcMax + mr) * kcMax
                         for icIndex in stride(from: t, to: icBlocks, by: threads) {
                             let ic = icIndex * mc, mcBlock = Swift.min(mc, m - ic)
                             packA(a, rows: ic, mcBlock, columns: pc, kcBlock, mr: mr, into: myA)

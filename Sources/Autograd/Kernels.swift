@@ -51,10 +51,13 @@ public struct _Kernels<S: TensorScalar>: Sendable {
     let copy: @Sendable (UnsafeBufferPointer<S>, StridedView, [Int], UnsafeMutableBufferPointer<S>) -> Void
     let reduce: @Sendable (ReduceKernel, UnsafeBufferPointer<S>, [Int], Set<Int>, UnsafeMutableBufferPointer<S>,
                            UnsafeMutablePointer<Int>?) -> Void
-    let matmul: @Sendable (UnsafeBufferPointer<S>, StridedView, UnsafeBufferPointer<S>, StridedView,
+    let matmul: @Sendable (UnsafeBufferPointer<S>, StridedView, Bool, UnsafeBufferPointer<S>, StridedView, Bool,
                            [Int], Int, Int, Int, UnsafeMutableBufferPointer<S>) -> Void
     let unfold: @Sendable (UnsafeBufferPointer<S>, ConvGeometry, S, UnsafeMutableBufferPointer<S>) -> Void
     let fold: @Sendable (UnsafeBufferPointer<S>, ConvGeometry, UnsafeMutableBufferPointer<S>) -> Void
+    let maxPool: @Sendable (UnsafeBufferPointer<S>, ConvGeometry, UnsafeMutableBufferPointer<S>, UnsafeMutableBufferPointer<Int>) -> Void
+    let scatterByIndex: @Sendable (UnsafeBufferPointer<S>, UnsafeBufferPointer<Int>, UnsafeMutableBufferPointer<S>) -> Void
+    let gatherByIndex: @Sendable (UnsafeBufferPointer<S>, UnsafeBufferPointer<Int>, UnsafeMutableBufferPointer<S>) -> Void
 
     /// Builds the table; called once per concrete type, so the compiler specialises
     /// each kernel for it.
@@ -65,9 +68,12 @@ public struct _Kernels<S: TensorScalar>: Sendable {
             select: { c, cv, a, av, b, bv, shape, out in Loops.select(c, cv, a, av, b, bv, shape, out) },
             copy: { x, xv, shape, out in Loops.copy(x, xv, shape, out) },
             reduce: { op, x, shape, axes, out, winners in Loops.reduce(op, x, shape, axes, out, winners) },
-            matmul: { a, av, b, bv, batch, m, k, n, out in Loops.matmul(a, av, b, bv, batch, m, k, n, out) },
+            matmul: { a, av, ta, b, bv, tb, batch, m, k, n, out in Loops.matmul(a, av, ta, b, bv, tb, batch, m, k, n, out) },
             unfold: { x, g, pad, out in Loops.unfold(x, g, pad, out) },
-            fold: { x, g, out in Loops.fold(x, g, out) })
+            fold: { x, g, out in Loops.fold(x, g, out) },
+            maxPool: { x, g, out, winners in Loops.maxPool(x, g, out, winners) },
+            scatterByIndex: { x, index, out in Loops.scatterByIndex(x, index, out) },
+            gatherByIndex: { x, index, out in Loops.gatherByIndex(x, index, out) })
     }
 }
 
@@ -179,10 +185,22 @@ enum Loops {
         forEachRow(shape, [av, bv]) { start, offsets, inner, steps in
             var ia = offsets[0], ib = offsets[1]
             let sa = steps[0], sb = steps[1]
-            for j in 0..<inner {
-                out[start + j] = f(a[ia], b[ib])
-                ia += sa
-                ib += sb
+            // Contiguous or broadcast rows (a bias added to each row of a batch) as plain loops
+            // the compiler vectorises.
+            if sa == 1 && sb == 1 {
+                for j in 0..<inner { out[start + j] = f(a[ia + j], b[ib + j]) }
+            } else if sa == 1 && sb == 0 {
+                let y = b[ib]
+                for j in 0..<inner { out[start + j] = f(a[ia + j], y) }
+            } else if sa == 0 && sb == 1 {
+                let x = a[ia]
+                for j in 0..<inner { out[start + j] = f(x, b[ib + j]) }
+            } else {
+                for j in 0..<inner {
+                    out[start + j] = f(a[ia], b[ib])
+                    ia += sa
+                    ib += sb
+                }
             }
         }
     }
@@ -272,6 +290,8 @@ enum Loops {
                     var total: S = 0
                     for j in 0..<inner { total += x[inIndex + j] }
                     out[o] += total
+                } else if s == 1 {
+                    for j in 0..<inner { out[o + j] += x[inIndex + j] }
                 } else {
                     for j in 0..<inner {
                         out[o] += x[inIndex + j]
@@ -304,14 +324,20 @@ enum Loops {
         }
     }
 
-    /// Batched matrix product: for each batch index, out[m×n] = a[m×k] · b[k×n]. The views give
-    /// each operand's offset and batch strides (0 where broadcast); matrices are row-major.
-    static func matmul<S: TensorScalar>(_ a: UnsafeBufferPointer<S>, _ av: StridedView,
-                                        _ b: UnsafeBufferPointer<S>, _ bv: StridedView,
+    /// Batched matrix product: for each batch index, out[m×n] = op(a)[m×k] · op(b)[k×n], where
+    /// op transposes the stored matrix when its flag is set (a stored [k, m], b stored [n, k]):
+    /// the transposes are read through strides, never copied. The views give each operand's
+    /// offset and batch strides (0 where broadcast); matrices are row-major.
+    static func matmul<S: TensorScalar>(_ a: UnsafeBufferPointer<S>, _ av: StridedView, _ transposeA: Bool,
+                                        _ b: UnsafeBufferPointer<S>, _ bv: StridedView, _ transposeB: Bool,
                                         _ batch: [Int], _ m: Int, _ k: Int, _ n: Int,
                                         _ out: UnsafeMutableBufferPointer<S>) {
-        for i in 0..<out.count { out[i] = 0 }
-        guard let aBase = a.baseAddress, let bBase = b.baseAddress, let oBase = out.baseAddress else { return }
+        guard let oBase = out.baseAddress else { return }
+        oBase.initialize(repeating: 0, count: out.count)
+        guard let aBase = a.baseAddress, let bBase = b.baseAddress else { return }
+        // Element (i, p) of op(a) is at i·ars + p·acs; element (p, j) of op(b) at p·brs + j·bcs.
+        let (ars, acs) = transposeA ? (1, m) : (k, 1)
+        let (brs, bcs) = transposeB ? (1, k) : (n, 1)
         var batchIndex = 0
         forEachRow(batch + [1], [StridedView(offset: av.offset, strides: av.strides + [0]),
                                  StridedView(offset: bv.offset, strides: bv.strides + [0])]) { _, offsets, _, _ in
@@ -322,25 +348,36 @@ enum Loops {
             if m * n * k >= 16 * 16 * 16 {
                 if S.self == Float.self {
                     Gemm.multiply(m: m, n: n, k: k,
-                                  a: .init(base: UnsafeRawPointer(ap).assumingMemoryBound(to: Float.self), rowStride: k, columnStride: 1),
-                                  b: .init(base: UnsafeRawPointer(bp).assumingMemoryBound(to: Float.self), rowStride: n, columnStride: 1),
+                                  a: .init(base: UnsafeRawPointer(ap).assumingMemoryBound(to: Float.self), rowStride: ars, columnStride: acs),
+                                  b: .init(base: UnsafeRawPointer(bp).assumingMemoryBound(to: Float.self), rowStride: brs, columnStride: bcs),
                                   c: UnsafeMutableRawPointer(op).assumingMemoryBound(to: Float.self), ldc: n)
                     return
                 }
                 if S.self == Double.self {
                     Gemm.multiply(m: m, n: n, k: k,
-                                  a: .init(base: UnsafeRawPointer(ap).assumingMemoryBound(to: Double.self), rowStride: k, columnStride: 1),
-                                  b: .init(base: UnsafeRawPointer(bp).assumingMemoryBound(to: Double.self), rowStride: n, columnStride: 1),
+                                  a: .init(base: UnsafeRawPointer(ap).assumingMemoryBound(to: Double.self), rowStride: ars, columnStride: acs),
+                                  b: .init(base: UnsafeRawPointer(bp).assumingMemoryBound(to: Double.self), rowStride: brs, columnStride: bcs),
                                   c: UnsafeMutableRawPointer(op).assumingMemoryBound(to: Double.self), ldc: n)
                     return
                 }
             }
-            for i in 0..<m {
-                let row = op + i * n
-                for p in 0..<k {
-                    let aip = ap[i * k + p]
-                    let brow = bp + p * n
-                    for j in 0..<n { row[j] += aip * brow[j] }
+            if bcs == 1 {
+                for i in 0..<m {
+                    let row = op + i * n
+                    for p in 0..<k {
+                        let aip = ap[i * ars + p * acs]
+                        let brow = bp + p * brs
+                        for j in 0..<n { row[j] += aip * brow[j] }
+                    }
+                }
+            } else {
+                for i in 0..<m {
+                    let row = op + i * n
+                    for j in 0..<n {
+                        var total: S = 0
+                        for p in 0..<k { total += ap[i * ars + p * acs] * bp[p * brs + j * bcs] }
+                        row[j] = total
+                    }
                 }
             }
         }
@@ -400,5 +437,58 @@ enum Loops {
                 }
             }
         }
+    }
+
+    /// Max pooling of every plane of `x` (the geometry's batch counts planes, channels is 1):
+    /// for each window the largest cell, the first in row-major order on ties, a NaN winning
+    /// once — the same choice as `max` over unfolded windows. Padding cells read −∞; `winners`
+    /// receives the flat index of the winning cell in `x`, or −1 when a padding cell won.
+    static func maxPool<S: TensorScalar>(_ x: UnsafeBufferPointer<S>, _ g: ConvGeometry,
+                                         _ out: UnsafeMutableBufferPointer<S>, _ winners: UnsafeMutableBufferPointer<Int>) {
+        let oh = g.outHeight, ow = g.outWidth, h = g.height, w = g.width
+        let planeSize = h * w
+        var o = 0
+        for plane in 0..<(g.batch * g.channels) {
+            let base = plane * planeSize
+            for y in 0..<oh {
+                let y0 = y * g.strideY - g.padY
+                for xx in 0..<ow {
+                    let x0 = xx * g.strideX - g.padX
+                    var best: S = 0
+                    var bestIndex = -1
+                    var seen = false
+                    for ky in 0..<g.kernelHeight {
+                        let iy = y0 + ky
+                        let rowInside = iy >= 0 && iy < h
+                        for kx in 0..<g.kernelWidth {
+                            let ix = x0 + kx
+                            let inside = rowInside && ix >= 0 && ix < w
+                            let v: S = inside ? x[base + iy * w + ix] : -.infinity
+                            if !seen || (!best.isNaN && (v.isNaN || v > best)) {
+                                best = v
+                                bestIndex = inside ? base + iy * w + ix : -1
+                                seen = true
+                            }
+                        }
+                    }
+                    out[o] = best
+                    winners[o] = bestIndex
+                    o += 1
+                }
+            }
+        }
+    }
+
+    /// out (zeroed first) gets x[i] added at index[i], skipping negative indices.
+    static func scatterByIndex<S: TensorScalar>(_ x: UnsafeBufferPointer<S>, _ index: UnsafeBufferPointer<Int>,
+                                                _ out: UnsafeMutableBufferPointer<S>) {
+        for i in 0..<out.count { out[i] = 0 }
+        for i in 0..<x.count where index[i] >= 0 { out[index[i]] += x[i] }
+    }
+
+    /// out[i] = x[index[i]], or 0 where the index is negative.
+    static func gatherByIndex<S: TensorScalar>(_ x: UnsafeBufferPointer<S>, _ index: UnsafeBufferPointer<Int>,
+                                               _ out: UnsafeMutableBufferPointer<S>) {
+        for i in 0..<out.count { out[i] = index[i] >= 0 ? x[index[i]] : 0 }
     }
 }

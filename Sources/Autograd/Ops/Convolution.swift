@@ -122,8 +122,8 @@ extension Tensor {
         let outH = (h - 1) * stride.height - 2 * padding.height + kh + outputPadding.height
         let outW = (w - 1) * stride.width - 2 * padding.width + kw + outputPadding.width
         precondition(outH > 0 && outW > 0, "convTranspose2d: output size \(outH)×\(outW) is not positive")
-        let filters = weight.reshaped([groups, inChannels / groups, outPerGroup * kh * kw]).transposed()
-        let columns = filters.matmul(reshaped([n, groups, inChannels / groups, h * w]))
+        let filters = weight.reshaped([groups, inChannels / groups, outPerGroup * kh * kw])
+        let columns = filters.matmul(reshaped([n, groups, inChannels / groups, h * w]), transposeA: true, transposeB: false)
             .reshaped([n, groups * outPerGroup * kh * kw, h * w])
         var out = columns.folded(imageSize: (outH, outW), kernel: (kh, kw), stride: stride, padding: padding)
         if let bias {
@@ -140,9 +140,65 @@ extension Tensor {
     /// ```swift
     /// let pooled = x.maxPool2D(kernel: (2, 2))      // stride defaults to the kernel
     /// ```
+    ///
+    /// A primitive: the forward pass keeps the index of each window's winner, and the rule
+    /// scatters the upstream gradient to those cells (``scatteredByIndex``, whose own rule
+    /// gathers from them), so that second derivatives flow too.
     public func maxPool2D(kernel: Size2D, stride: Size2D? = nil, padding: Size2D = (0, 0)) -> Tensor {
-        pool(kernel: kernel, stride: stride ?? kernel, padding: padding, op: "maxPool2D") { windows in
-            windows.max(axes: [1])
+        let stride = stride ?? kernel
+        precondition(rank == 4, "maxPool2D: input of shape \(shape) is not NCHW (4 axes)")
+        precondition(padding.height * 2 <= kernel.height && padding.width * 2 <= kernel.width,
+                     "maxPool2D: padding \(padding) must be at most half the kernel \(kernel)")
+        let (n, c) = (shape[0], shape[1])
+        var g = geometry(kernel: kernel, stride: stride, padding: padding, op: "maxPool2D")
+        g.batch = n * c
+        g.channels = 1
+        let outShape = [n, c, g.outHeight, g.outWidth]
+        let total = outShape.reduce(1, *)
+        var winners = [Int](repeating: 0, count: total)
+        let values = [Scalar](unsafeUninitializedCapacity: total) { out, initialized in
+            scalars.withUnsafeBufferPointer { x in
+                winners.withUnsafeMutableBufferPointer { w in Scalar._kernels.maxPool(x, g, out, w) }
+            }
+            initialized = total
+        }
+        let inShape = shape
+        return Tensor.record("maxPool2D", Tensor.describe(g), inputs: [self], shape: outShape, scalars: values) { c in
+            [c.upstream.scatteredByIndex(winners, into: inShape)]
+        }
+    }
+
+    /// A tensor of `target` shape, zero except that element i of this tensor is added at flat
+    /// position `index[i]` (negative: dropped). The adjoint of ``gatheredByIndex(_:)``.
+    func scatteredByIndex(_ index: [Int], into target: [Int]) -> Tensor {
+        precondition(index.count == count, "scatteredByIndex: \(index.count) indices for \(count) elements")
+        let total = target.reduce(1, *)
+        let values = [Scalar](unsafeUninitializedCapacity: total) { out, initialized in
+            scalars.withUnsafeBufferPointer { x in
+                index.withUnsafeBufferPointer { Scalar._kernels.scatterByIndex(x, $0, out) }
+            }
+            initialized = total
+        }
+        let inShape = shape
+        return Tensor.record("scatterByIndex", inputs: [self], shape: target, scalars: values) { c in
+            [c.upstream.gatheredByIndex(index, shape: inShape)]
+        }
+    }
+
+    /// Element i is this tensor's element at flat position `index[i]` (0 where negative), in
+    /// the given shape. The adjoint of ``scatteredByIndex(_:into:)``.
+    func gatheredByIndex(_ index: [Int], shape target: [Int]) -> Tensor {
+        let total = target.reduce(1, *)
+        precondition(index.count == total, "gatheredByIndex: \(index.count) indices for \(total) elements")
+        let values = [Scalar](unsafeUninitializedCapacity: total) { out, initialized in
+            scalars.withUnsafeBufferPointer { x in
+                index.withUnsafeBufferPointer { Scalar._kernels.gatherByIndex(x, $0, out) }
+            }
+            initialized = total
+        }
+        let inShape = shape
+        return Tensor.record("gatherByIndex", inputs: [self], shape: target, scalars: values) { c in
+            [c.upstream.scatteredByIndex(index, into: inShape)]
         }
     }
 
