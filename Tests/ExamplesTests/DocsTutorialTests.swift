@@ -334,4 +334,27 @@ final class DocsTutorialTests: XCTestCase {
         let adam = Adam(net, learningRate: 1e-3)
         try SafeTensors.write(adam.state, metadata: [:], to: path)
     }
+
+    // MARK: README.md, the layers/optimizers/fit block
+
+    func testReadmeTraining() throws {
+        let epochs = Self.full ? 30 : 3
+        let model = Sequential<Float> {
+            Dense(inputs: 64, outputs: 128, activation: .relu, seed: 1)
+            Dense(inputs: 128, outputs: 10, seed: 2)
+        }
+        let table = try CSVReader(labelColumn: .name("label")).read(from: Self.digitsPath(), as: Float.self)
+        let data = Dataset(inputs: table.features / 16, targets: table.labels!)
+        let (train, validation, test) = data.split(training: 0.7, validation: 0.15, seed: 42)
+        let lossFunction = { (logits: Tensor<Float>, labels: Tensor<Float>) in crossEntropy(logits: logits, labels: labels) }
+        let history = fit(model, optimizer: Adam(model, learningRate: 1e-3), loss: lossFunction,
+                          training: train, validation: validation, epochs: epochs, metric: .accuracy, output: .silent)
+        let (testLoss, testAccuracy) = evaluate(model, on: test, loss: lossFunction, metric: .accuracy)  // about 0.97
+        let path = try temporaryFolder(self) + "/digits.safetensors"
+        try model.save(to: path)
+        if Self.full { print("README block: test accuracy \(testAccuracy ?? .nan), loss \(testLoss)") }
+        XCTAssertEqual(history.epochs, epochs)
+        XCTAssertGreaterThan(testAccuracy ?? 0, Self.full ? 0.96 : 0.8)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: path))
+    }
 }
