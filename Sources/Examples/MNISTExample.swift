@@ -122,6 +122,7 @@ enum MNISTExample {
         config.limit = limit > 0 ? limit : nil
         let out = Run.outputFolder(&options, default: "mnist")
 
+        _ = try locate(in: folder)                 // a clear message before anything else when files are missing
         print(Text.heading("MNIST from the IDX files in \(folder)"))
         let (training, test) = try load(from: folder, limit: config.limit, images: config.model == .cnn)
         print("\(training.count) training images\(config.limit == nil ? "" : " (--limit \(config.limit ?? 0))"), "
