@@ -118,6 +118,31 @@ public func fit<Model: Layer, Opt: Optimizer>(
     return history
 }
 
+/// ``fit(_:optimizer:loss:training:validation:epochs:initialEpoch:batchSize:metric:shuffleSeed:dropLast:earlyStopping:output:onEpochEnd:)``
+/// for an optimizer whose type is only known at run time (`any Optimizer<Scalar>`), so that a
+/// list of optimizers can be compared in a loop.
+///
+/// ```swift
+/// let optimizers: [any Optimizer<Float>] = [SGD(model, learningRate: 0.1), Adam(model)]
+/// for optimizer in optimizers { fit(model, optimizer: optimizer, loss: lossFunction, training: data, epochs: 5) }
+/// ```
+@discardableResult
+public func fit<Model: Layer>(
+    _ model: Model, optimizer: any Optimizer<Model.Scalar>,
+    loss: (Tensor<Model.Scalar>, Tensor<Model.Scalar>) -> Tensor<Model.Scalar>,
+    training: Dataset<Model.Scalar>, validation: Dataset<Model.Scalar>? = nil, epochs: Int, initialEpoch: Int = 0,
+    batchSize: Int = 32, metric: Metric<Model.Scalar>? = nil, shuffleSeed: UInt64? = 0, dropLast: Bool = false,
+    earlyStopping: EarlyStopping? = nil, output: TrainingOutput = .automatic,
+    onEpochEnd: ((_ epoch: Int, _ history: TrainingHistory) -> Void)? = nil
+) -> TrainingHistory {
+    func run<Opt: Optimizer<Model.Scalar>>(_ optimizer: Opt) -> TrainingHistory {
+        fit(model, optimizer: optimizer, loss: loss, training: training, validation: validation, epochs: epochs,
+            initialEpoch: initialEpoch, batchSize: batchSize, metric: metric, shuffleSeed: shuffleSeed,
+            dropLast: dropLast, earlyStopping: earlyStopping, output: output, onEpochEnd: onEpochEnd)
+    }
+    return run(optimizer)
+}
+
 /// The loss of `model` on `data` (mean over batches weighted by batch size) and the metric, if
 /// any, computed without recording and in the ``LearningPhase/inference`` phase (dropout off),
 /// in batches of `batchSize` in order.

@@ -37,13 +37,13 @@ final class ProgressReporter {
         switch output {
         case .automatic:
             bar = isatty(STDOUT_FILENO) != 0
-            sink = ProgressReporter.writeToStandardOutput
+            sink = bar ? ProgressReporter.writeToStandardOutput : ProgressReporter.printLine
         case .progressBar:
             bar = true
             sink = ProgressReporter.writeToStandardOutput
         case .plain:
             bar = false
-            sink = ProgressReporter.writeToStandardOutput
+            sink = ProgressReporter.printLine
         case .lines(let closure):
             bar = false
             sink = { closure($0.hasSuffix("\n") ? String($0.dropLast()) : $0) }
@@ -53,8 +53,16 @@ final class ProgressReporter {
         }
     }
 
+    /// The bar is redrawn in place, so it bypasses `print`'s buffer (a terminal flushes whole
+    /// lines, so the caller's own printed lines still come out in order).
     static func writeToStandardOutput(_ text: String) {
         FileHandle.standardOutput.write(Data(text.utf8))
+    }
+
+    /// Whole lines go through `print`, sharing its buffer with the caller's own output, so that
+    /// they stay in order when standard output is a pipe or a file.
+    static func printLine(_ text: String) {
+        print(text, terminator: "")
     }
 
     /// Redraws the bar during an epoch (at most ten times a second, and always at the end).

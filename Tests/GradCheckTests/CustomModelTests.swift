@@ -60,6 +60,18 @@ final class CustomModelTests: XCTestCase {
         }
     }
 
+    func testFitTakesAnOptimizerChosenAtRunTime() {
+        let data: Dataset<Float> = Self.images(16, seed: 4)
+        let model = TwoConvNet<Float>(classes: 2, seed: 8)
+        let optimizers: [any Optimizer<Float>] = [SGD(model, learningRate: 0.05, momentum: 0.9), Adam(model, learningRate: 0.01)]
+        for optimizer in optimizers {
+            let history = fit(model, optimizer: optimizer, loss: { crossEntropy(logits: $0, labels: $1) }, training: data,
+                              epochs: 3, batchSize: 8, output: .silent)
+            XCTAssertEqual(history.trainingLoss.count, 3)
+            XCTAssertGreaterThan(optimizer.stepCount, 0)
+        }
+    }
+
     /// The five-line loop, written out, through the existential optimizer.
     func trainEpochs(_ model: TwoConvNet<Float>, _ optimizer: any Optimizer<Float>, _ data: Dataset<Float>) {
         for epoch in 0..<8 {
