@@ -37,6 +37,23 @@ final class DocsTests: XCTestCase {
         XCTAssertTrue(loss.graphviz().hasPrefix("digraph"))
     }
 
+    func testReadmeCheckingSection() throws {
+        let x = Tensor<Double>(rows: [[0.5, -1.0], [2.0, 0.25]]), y = Tensor<Double>(rows: [[1.0], [0.0]])
+        let w = Tensor<Double>(rows: [[0.3], [0.8]])
+        let report = checkDerivation(at: [w], names: ["w"]) { v, step in
+            let z = step("z", x.matmul(v[0]))
+            let a = step("a", z.sigmoid())
+            return 0.5 * (a - y).squared().sum()
+        } hand: { v, forward in
+            guard let a = forward["a"] else { return [:] }
+            let dZ = (a - y) * a * (1 - a)
+            return ["a": a - y, "z": dZ, "w": x.transposed().matmul(dZ)]
+        }
+        XCTAssertTrue(report.passed, "\(report)")
+        let loss = (w.requiringGrad() * 2).sum()
+        XCTAssertNoThrow(try checkingNumerics { loss.backward() })
+    }
+
     func testUserGuideTensors() {
         XCTAssertEqual(Tensor<Double>.arange(0, 5), Tensor([0, 1, 2, 3, 4]))
         XCTAssertEqual(Tensor<Double>.identity(3).scalars, [1, 0, 0, 0, 1, 0, 0, 0, 1])
