@@ -128,6 +128,21 @@ enum Gemm {
         var o = out
         for jr in stride(from: 0, to: ncBlock, by: nr) {
             let valid = Swift.min(nr, ncBlock - jr)
+            if b.columnStride != 1 && b.rowStride < b.columnStride {
+                // A transposed B: read each column of the panel along memory, write it strided
+                // into the (L1-sized) panel.
+                if valid < nr { o.initialize(repeating: 0, count: kcBlock * nr) }
+                for j in 0..<valid {
+                    let column = b.base + p0 * b.rowStride + (j0 + jr + j) * b.columnStride
+                    if b.rowStride == 1 {
+                        for p in 0..<kcBlock { o[p * nr + j] = column[p] }
+                    } else {
+                        for p in 0..<kcBlock { o[p * nr + j] = column[p * b.rowStride] }
+                    }
+                }
+                o += kcBlock * nr
+                continue
+            }
             for p in 0..<kcBlock {
                 let row = b.base + (p0 + p) * b.rowStride + (j0 + jr) * b.columnStride
                 if b.columnStride == 1 {
@@ -148,6 +163,16 @@ enum Gemm {
         for ir in stride(from: 0, to: mcBlock, by: mr) {
             let valid = Swift.min(mr, mcBlock - ir)
             let start = a.base + (i0 + ir) * a.rowStride + p0 * a.columnStride
+            if a.columnStride == 1 {
+                // Row-major A: read each row along memory, write it strided into the panel.
+                if valid < mr { o.initialize(repeating: 0, count: kcBlock * mr) }
+                for i in 0..<valid {
+                    let row = start + i * a.rowStride
+                    for p in 0..<kcBlock { o[p * mr + i] = row[p] }
+                }
+                o += kcBlock * mr
+                continue
+            }
             for p in 0..<kcBlock {
                 let column = start + p * a.columnStride
                 for i in 0..<valid { o[i] = column[i * a.rowStride] }

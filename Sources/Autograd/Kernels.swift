@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 // The raw loops behind the ops. Nothing here knows about the tape: each kernel reads
@@ -62,7 +63,8 @@ public struct _Kernels<S: TensorScalar>: Sendable {
     /// Builds the table; called once per concrete type, so the compiler specialises
     /// each kernel for it.
     public static func specialized() -> _Kernels<S> {
-        _Kernels(
+        Allocator.tune()
+        return _Kernels(
             unary: { op, x, out in Loops.unary(op, x, out) },
             binary: { op, a, av, b, bv, shape, out in Loops.binary(op, a, av, b, bv, shape, out) },
             select: { c, cv, a, av, b, bv, shape, out in Loops.select(c, cv, a, av, b, bv, shape, out) },
@@ -394,17 +396,25 @@ enum Loops {
                 let plane = (n * g.channels + c) * g.height * g.width
                 for ky in 0..<g.kernelHeight {
                     for kx in 0..<g.kernelWidth {
+                        // Output columns xx whose cell lies inside the image: lo..<hi.
+                        let shift = kx - g.padX
+                        let lo = Swift.min(ow, shift >= 0 ? 0 : (-shift + g.strideX - 1) / g.strideX)
+                        let hi = Swift.max(lo, Swift.min(ow, g.width - shift <= 0 ? 0 : (g.width - shift - 1) / g.strideX + 1))
                         for y in 0..<oh {
                             let iy = y * g.strideY - g.padY + ky
-                            for xx in 0..<ow {
-                                let ix = xx * g.strideX - g.padX + kx
-                                if iy >= 0 && iy < g.height && ix >= 0 && ix < g.width {
-                                    out[o] = x[plane + iy * g.width + ix]
+                            if iy < 0 || iy >= g.height {
+                                for j in 0..<ow { out[o + j] = padValue }
+                            } else {
+                                let row = plane + iy * g.width + shift
+                                for j in 0..<lo { out[o + j] = padValue }
+                                if g.strideX == 1 {
+                                    for j in lo..<hi { out[o + j] = x[row + j] }
                                 } else {
-                                    out[o] = padValue
+                                    for j in lo..<hi { out[o + j] = x[row + j * g.strideX] }
                                 }
-                                o += 1
+                                for j in hi..<ow { out[o + j] = padValue }
                             }
+                            o += ow
                         }
                     }
                 }
@@ -423,15 +433,20 @@ enum Loops {
                 let plane = (n * g.channels + c) * g.height * g.width
                 for ky in 0..<g.kernelHeight {
                     for kx in 0..<g.kernelWidth {
+                        let shift = kx - g.padX
+                        let lo = Swift.min(ow, shift >= 0 ? 0 : (-shift + g.strideX - 1) / g.strideX)
+                        let hi = Swift.max(lo, Swift.min(ow, g.width - shift <= 0 ? 0 : (g.width - shift - 1) / g.strideX + 1))
                         for y in 0..<oh {
                             let iy = y * g.strideY - g.padY + ky
-                            for xx in 0..<ow {
-                                let ix = xx * g.strideX - g.padX + kx
-                                if iy >= 0 && iy < g.height && ix >= 0 && ix < g.width {
-                                    out[plane + iy * g.width + ix] += cols[o]
+                            if iy >= 0 && iy < g.height {
+                                let row = plane + iy * g.width + shift
+                                if g.strideX == 1 {
+                                    for j in lo..<hi { out[row + j] += cols[o + j] }
+                                } else {
+                                    for j in lo..<hi { out[row + j * g.strideX] += cols[o + j] }
                                 }
-                                o += 1
                             }
+                            o += ow
                         }
                     }
                 }
@@ -446,35 +461,77 @@ enum Loops {
     static func maxPool<S: TensorScalar>(_ x: UnsafeBufferPointer<S>, _ g: ConvGeometry,
                                          _ out: UnsafeMutableBufferPointer<S>, _ winners: UnsafeMutableBufferPointer<Int>) {
         let oh = g.outHeight, ow = g.outWidth, h = g.height, w = g.width
+        let kh = g.kernelHeight, kw = g.kernelWidth, sx = g.strideX
         let planeSize = h * w
+        guard let xBase = x.baseAddress, let oBase = out.baseAddress, let wBase = winners.baseAddress else { return }
+        // Output columns whose windows lie inside the image horizontally: lo..<hi.
+        let lo = Swift.min(ow, (g.padX + sx - 1) / sx)
+        let hi = Swift.max(lo, Swift.min(ow, w - kw + g.padX < 0 ? 0 : (w - kw + g.padX) / sx + 1))
+        // A window touching the padding: cells outside read −∞ and have no index.
+        func borderWindow(_ base: Int, _ y0: Int, _ xx: Int, _ o: Int) {
+            let x0 = xx * sx - g.padX
+            var best: S = 0
+            var bestIndex = -1
+            var seen = false
+            for ky in 0..<kh {
+                let iy = y0 + ky
+                let rowInside = iy >= 0 && iy < h
+                for kx in 0..<kw {
+                    let ix = x0 + kx
+                    let inside = rowInside && ix >= 0 && ix < w
+                    let v: S = inside ? x[base + iy * w + ix] : -.infinity
+                    if !seen || (!best.isNaN && (v.isNaN || v > best)) {
+                        best = v
+                        bestIndex = inside ? base + iy * w + ix : -1
+                        seen = true
+                    }
+                }
+            }
+            out[o] = best
+            winners[o] = bestIndex
+        }
         var o = 0
         for plane in 0..<(g.batch * g.channels) {
             let base = plane * planeSize
             for y in 0..<oh {
                 let y0 = y * g.strideY - g.padY
-                for xx in 0..<ow {
-                    let x0 = xx * g.strideX - g.padX
-                    var best: S = 0
-                    var bestIndex = -1
-                    var seen = false
-                    for ky in 0..<g.kernelHeight {
-                        let iy = y0 + ky
-                        let rowInside = iy >= 0 && iy < h
-                        for kx in 0..<g.kernelWidth {
-                            let ix = x0 + kx
-                            let inside = rowInside && ix >= 0 && ix < w
-                            let v: S = inside ? x[base + iy * w + ix] : -.infinity
-                            if !seen || (!best.isNaN && (v.isNaN || v > best)) {
-                                best = v
-                                bestIndex = inside ? base + iy * w + ix : -1
-                                seen = true
-                            }
-                        }
-                    }
-                    out[o] = best
-                    winners[o] = bestIndex
-                    o += 1
+                if y0 < 0 || y0 + kh > h {
+                    for xx in 0..<ow { borderWindow(base, y0, xx, o + xx) }
+                    o += ow
+                    continue
                 }
+                for xx in 0..<lo { borderWindow(base, y0, xx, o + xx) }
+                let corner = base + y0 * w + lo * sx - g.padX
+                windows(xBase, corner, w, kh, kw, sx, hi - lo, oBase + o + lo, wBase + o + lo)
+                for xx in hi..<ow { borderWindow(base, y0, xx, o + xx) }
+                o += ow
+            }
+        }
+    }
+
+    /// Interior windows of a row, by the C kernel for Float and Double.
+    @inline(__always)
+    static func windows<S: TensorScalar>(_ x: UnsafePointer<S>, _ corner: Int, _ w: Int, _ kh: Int, _ kw: Int, _ sx: Int,
+                                         _ count: Int, _ out: UnsafeMutablePointer<S>, _ winners: UnsafeMutablePointer<Int>) {
+        guard count > 0 else { return }
+        if S.self == Float.self {
+            ck_smaxpool_windows(UnsafeRawPointer(x).assumingMemoryBound(to: Float.self), corner, w, kh, kw, sx, count,
+                                UnsafeMutableRawPointer(out).assumingMemoryBound(to: Float.self), winners)
+        } else if S.self == Double.self {
+            ck_dmaxpool_windows(UnsafeRawPointer(x).assumingMemoryBound(to: Double.self), corner, w, kh, kw, sx, count,
+                                UnsafeMutableRawPointer(out).assumingMemoryBound(to: Double.self), winners)
+        } else {
+            for j in 0..<count {
+                let first = corner + j * sx
+                var best = x[first], bestIndex = first
+                for ky in 0..<kh {
+                    for kx in (ky == 0 ? 1 : 0)..<kw {
+                        let i = first + ky * w + kx
+                        if !best.isNaN && (x[i].isNaN || x[i] > best) { best = x[i]; bestIndex = i }
+                    }
+                }
+                out[j] = best
+                winners[j] = bestIndex
             }
         }
     }

@@ -124,6 +124,19 @@ enum Bench {
         if selected("cnn") {
             report("CNN conv(1→8,3×3,pad 1)→relu→maxpool 2→dense, batch 32", time(repeats: max(3, repeats / 5), warmup: 1, cnnStep(batch: 32, seed: 4)))
         }
+        if only == "ops" {
+            // The CNN step's ops one by one (not part of the default run).
+            var rng = SeededGenerator(seed: 4)
+            let x = Tensor<Float>.randomNormal([32, 1, 28, 28], using: &rng)
+            let w = Tensor<Float>.randomNormal([8, 1, 3, 3], using: &rng).requiringGrad()
+            let h = Tensor<Float>.randomNormal([32, 8, 28, 28], using: &rng)
+            let hg = h.requiringGrad()
+            report("ops: conv2d forward 32×1×28×28 ∗ 8×1×3×3", time(repeats: repeats, warmup: 3) { _ = x.conv2d(w, padding: (1, 1)) })
+            report("ops: relu forward 32×8×28×28", time(repeats: repeats, warmup: 3) { _ = h.relu() })
+            report("ops: maxPool2D forward 32×8×28×28", time(repeats: repeats, warmup: 3) { _ = h.maxPool2D(kernel: (2, 2)) })
+            report("ops: maxPool2D forward + backward", time(repeats: repeats, warmup: 3) { hg.maxPool2D(kernel: (2, 2)).sum().backward() })
+            report("ops: conv2d forward + backward", time(repeats: repeats, warmup: 3) { x.conv2d(w, padding: (1, 1)).sum().backward() })
+        }
         let chain = chainLength
         if selected("chain") {
         let c = time(repeats: quick ? 1 : 3, warmup: 0) {
