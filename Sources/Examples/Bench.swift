@@ -10,6 +10,8 @@ import Darwin
 /// median and spread, GFLOP/s where it applies, and the peak resident memory.
 enum Bench {
     struct Figure: Codable {
+        /// A short stable name for scripts (bench/compare.py): gemm256, mlp1, mlp2, cnn, chain, memory, …
+        let key: String
         let workload: String
         let medianMicroseconds: Double
         let minMicroseconds: Double
@@ -40,6 +42,19 @@ enum Bench {
         getrusage(RUSAGE_SELF.rawValue, &usage)
         return Double(usage.ru_maxrss) / 1024
         #endif
+    }
+
+    /// Current resident set size in MiB (/proc/self/statm on Linux; the peak elsewhere).
+    static func currentResidentMiB() -> Double {
+        #if os(Linux)
+        if let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) {
+            let fields = text.split(separator: " ")
+            if fields.count > 1, let pages = Double(fields[1]) {
+                return pages * Double(sysconf(Int32(_SC_PAGESIZE))) / 1_048_576
+            }
+        }
+        #endif
+        return peakResidentMiB()
     }
 
     /// One training step of a fully connected classifier (forward, backward, SGD), with ops only.
@@ -102,8 +117,8 @@ enum Bench {
         let chainLength = try options.int("chain", default: quick ? 100_000 : 1_000_000)
         func selected(_ key: String) -> Bool { only == nil || only == key }
         var figures: [Figure] = []
-        func report(_ name: String, _ t: (median: Double, min: Double, max: Double), gflops: Double? = nil, note: String = "") {
-            figures.append(Figure(workload: name, medianMicroseconds: t.median, minMicroseconds: t.min,
+        func report(_ name: String, key: String = "", _ t: (median: Double, min: Double, max: Double), gflops: Double? = nil, note: String = "") {
+            figures.append(Figure(key: key, workload: name, medianMicroseconds: t.median, minMicroseconds: t.min,
                                   maxMicroseconds: t.max, gflops: gflops, note: note))
             let g = gflops.map { String(format: "%8.1f GFLOP/s", $0) } ?? String(repeating: " ", count: 16)
             let label = name.padding(toLength: 58, withPad: " ", startingAt: 0)
@@ -115,14 +130,14 @@ enum Bench {
             var rng = SeededGenerator(seed: 1)
             let a = Tensor<Float>.randomNormal([n, n], using: &rng), b = Tensor<Float>.randomNormal([n, n], using: &rng)
             let t = time(repeats: n >= 1024 ? max(3, repeats / 10) : max(3, repeats / 5), warmup: 1) { _ = a.matmul(b) }
-            report("GEMM \(n)×\(n)×\(n)", t, gflops: 2 * pow(Double(n), 3) / (t.median * 1e3))
+            report("GEMM \(n)×\(n)×\(n)", key: "gemm\(n)", t, gflops: 2 * pow(Double(n), 3) / (t.median * 1e3))
         }
         if selected("mlp") {
-            report("MLP 784-128-10, batch 128, one training step", time(repeats: repeats, warmup: 3, mlpStep([784, 128, 10], batch: 128, seed: 2)))
-            report("MLP 784-256-128-10, batch 32, one step", time(repeats: repeats, warmup: 3, mlpStep([784, 256, 128, 10], batch: 32, seed: 3)))
+            report("MLP 784-128-10, batch 128, one training step", key: "mlp1", time(repeats: repeats, warmup: 3, mlpStep([784, 128, 10], batch: 128, seed: 2)))
+            report("MLP 784-256-128-10, batch 32, one step", key: "mlp2", time(repeats: repeats, warmup: 3, mlpStep([784, 256, 128, 10], batch: 32, seed: 3)))
         }
         if selected("cnn") {
-            report("CNN conv(1→8,3×3,pad 1)→relu→maxpool 2→dense, batch 32", time(repeats: max(3, repeats / 5), warmup: 1, cnnStep(batch: 32, seed: 4)))
+            report("CNN conv(1→8,3×3,pad 1)→relu→maxpool 2→dense, batch 32", key: "cnn", time(repeats: max(3, repeats / 5), warmup: 1, cnnStep(batch: 32, seed: 4)))
         }
         if only == "ops" {
             // The CNN step's ops one by one (not part of the default run).
@@ -146,8 +161,25 @@ enum Bench {
             for _ in 0..<(chain / 2) { y = y * b + a }
             y.backward()
         }
-        report("scalar chain x = x·b + a, forward + backward, per op", (c.median / Double(chain), c.min / Double(chain), c.max / Double(chain)),
+        report("scalar chain x = x·b + a, forward + backward, per op", key: "chain", (c.median / Double(chain), c.min / Double(chain), c.max / Double(chain)),
                note: "\(chain) ops")
+        }
+        if selected("memory") {
+            // Training the first MLP for 20 epochs must keep resident memory flat after epoch 1.
+            let samples = quick ? 1024 : 4096, batch = 128
+            let step = mlpStep([784, 128, 10], batch: batch, seed: 5)
+            var after: [Double] = []
+            let start = DispatchTime.now().uptimeNanoseconds
+            for _ in 0..<20 {
+                for _ in 0..<(samples / batch) { step() }
+                after.append(currentResidentMiB())
+            }
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            let note = String(format: "RSS after epoch 1: %.1f MiB, after epoch 20: %.1f MiB (%+.1f MiB)",
+                              after[0], after[19], after[19] - after[0])
+            report("MLP 784-128-10 for 20 epochs of \(samples) samples, per step", key: "memory",
+                   (seconds * 1e6 / Double(20 * samples / batch), seconds * 1e6 / Double(20 * samples / batch),
+                    seconds * 1e6 / Double(20 * samples / batch)), note: note)
         }
         print(String(format: "  peak resident memory: %.0f MiB", peakResidentMiB()))
         if let jsonPath {

@@ -1,0 +1,163 @@
+#!/usr/bin/env python3
+"""Runs the speed workloads of `swift run -c release Examples bench` in PyTorch (CPU, float32,
+the same shapes, warm-up and median of repeated runs) and prints both side by side.
+
+    python3 bench/compare.py                  # builds and runs our bench, then PyTorch's
+    python3 bench/compare.py --json ours.json # reads figures written by `Examples bench --json PATH`
+    python3 bench/compare.py --quick          # fewer repeats, shorter scalar chain
+
+Ratio = our time / PyTorch's time (below 1: we are faster); for GEMM it is our GFLOP/s over
+PyTorch's (above 1: we are faster). Not part of the tests. Without torch installed it says how
+to install it and exits 0.
+"""
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def timed(body, repeats, warmup):
+    for _ in range(warmup):
+        body()
+    samples = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        body()
+        samples.append((time.perf_counter() - start) * 1e6)
+    samples.sort()
+    return samples[len(samples) // 2], samples[0], samples[-1]
+
+
+def torch_figures(torch, quick, repeats, chain):
+    torch.set_num_threads(2)
+    torch.manual_seed(0)
+    figures = {}
+    for n in ([256] if quick else [256, 512, 1024]):
+        a, b = torch.randn(n, n), torch.randn(n, n)
+        reps = max(3, repeats // 10) if n >= 1024 else max(3, repeats // 5)
+        t = timed(lambda: torch.mm(a, b), reps, 1)
+        figures[f"gemm{n}"] = (t, 2 * n ** 3 / (t[0] * 1e3))
+
+    def mlp_step(sizes, batch):
+        weights = [(torch.randn(n, m) * (2 / n) ** 0.5).requires_grad_() for n, m in zip(sizes, sizes[1:])]
+        biases = [torch.zeros(m, requires_grad=True) for m in sizes[1:]]
+        x = torch.randn(batch, sizes[0])
+        labels = (torch.arange(batch) % sizes[-1]).view(batch, 1)
+        params = weights + biases
+
+        def step():
+            h = x
+            for i, (w, b) in enumerate(zip(weights, biases)):
+                h = h.matmul(w) + b
+                if i < len(weights) - 1:
+                    h = h.relu()
+            loss = -h.log_softmax(dim=1).gather(1, labels).mean()
+            loss.backward()
+            with torch.no_grad():
+                for p in params:
+                    p -= p.grad * 0.01
+                    p.grad = None
+        return step
+
+    figures["mlp1"] = (timed(mlp_step([784, 128, 10], 128), repeats, 3), None)
+    figures["mlp2"] = (timed(mlp_step([784, 256, 128, 10], 32), repeats, 3), None)
+
+    conv_w = (torch.randn(8, 1, 3, 3) * 0.3).requires_grad_()
+    conv_b = torch.zeros(8, requires_grad=True)
+    dense_w = (torch.randn(1568, 10) * 0.03).requires_grad_()
+    dense_b = torch.zeros(10, requires_grad=True)
+    images = torch.randn(32, 1, 28, 28)
+    labels = (torch.arange(32) % 10).view(32, 1)
+    F = torch.nn.functional
+
+    def cnn_step():
+        features = F.max_pool2d(F.conv2d(images, conv_w, conv_b, padding=1).relu(), 2)
+        logits = features.flatten(1).matmul(dense_w) + dense_b
+        loss = -logits.log_softmax(dim=1).gather(1, labels).mean()
+        loss.backward()
+        with torch.no_grad():
+            for p in (conv_w, conv_b, dense_w, dense_b):
+                p -= p.grad * 0.01
+                p.grad = None
+
+    figures["cnn"] = (timed(cnn_step, max(3, repeats // 5), 1), None)
+
+    def chain_run():
+        x = torch.tensor(1.0, dtype=torch.float64, requires_grad=True)
+        b, a = torch.tensor(1.0000001, dtype=torch.float64), torch.tensor(0.0, dtype=torch.float64)
+        y = x
+        for _ in range(chain // 2):
+            y = y * b + a
+        y.backward()
+
+    t = timed(chain_run, 1 if quick else 3, 0)
+    figures["chain"] = (tuple(v / chain for v in t), None)
+    return figures
+
+
+def our_figures(args):
+    if args.json:
+        with open(args.json) as f:
+            return json.load(f)
+    path = tempfile.mktemp(suffix=".json")
+    command = ["swift", "run", "-c", "release", "Examples", "bench", "--json", path]
+    if args.quick:
+        command.append("--quick")
+    if args.repeats:
+        command += ["--repeats", str(args.repeats)]
+    print("running:", " ".join(command), file=sys.stderr)
+    subprocess.run(command, cwd=ROOT, check=True)
+    with open(path) as f:
+        return json.load(f)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--json", help="our figures, from `Examples bench --json PATH` (else the bench is run)")
+    parser.add_argument("--quick", action="store_true", help="fewer repeats and a 100,000-op chain")
+    parser.add_argument("--repeats", type=int, default=0, help="repeats per workload (default 50, 5 with --quick)")
+    parser.add_argument("--chain", type=int, default=0,
+                        help="PyTorch's scalar chain length (default: 100,000; its time per op does not depend on it)")
+    args = parser.parse_args()
+    try:
+        import torch
+    except ImportError:
+        print("PyTorch is not installed, so there is nothing to compare with. Install it with\n"
+              "    pip install torch\n"
+              "(the CPU build is enough: pip install torch --index-url https://download.pytorch.org/whl/cpu)\n"
+              "and run this script again. Our own figures: swift run -c release Examples bench")
+        return 0
+    ours = {f.get("key") or f["workload"]: f for f in our_figures(args)}
+    repeats = args.repeats or (5 if args.quick else 50)
+    chain = args.chain or 100_000
+    theirs = torch_figures(torch, args.quick, repeats, chain)
+    print(f"PyTorch {torch.__version__} on {torch.get_num_threads()} threads, float32 (the chain in float64 as ours), "
+          f"medians of {repeats} runs after warm-up; chain of {chain} ops")
+    names = {"gemm256": "GEMM 256³", "gemm512": "GEMM 512³", "gemm1024": "GEMM 1024³",
+             "mlp1": "MLP 784-128-10, batch 128, step", "mlp2": "MLP 784-256-128-10, batch 32, step",
+             "cnn": "CNN conv→relu→maxpool→dense, batch 32, step", "chain": "scalar chain, per op (fwd+bwd)"}
+    print(f"{'workload':46} {'ours':>14} {'PyTorch':>14} {'ratio':>8}")
+    for key, label in names.items():
+        if key not in theirs or key not in ours:
+            continue
+        (t, gflops) = theirs[key]
+        mine = ours[key]
+        if gflops is not None and mine.get("gflops"):
+            ratio = mine["gflops"] / gflops
+            print(f"{label:46} {mine['gflops']:9.1f} GF/s {gflops:9.1f} GF/s {ratio:7.2f}×  (higher is better)")
+        else:
+            ratio = mine["medianMicroseconds"] / t[0]
+            print(f"{label:46} {mine['medianMicroseconds']:11.2f} µs {t[0]:11.2f} µs {ratio:7.2f}×  (time; lower is better)")
+    if "memory" in ours:
+        print(f"{'memory: ' + ours['memory']['note']}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
