@@ -55,7 +55,42 @@ enum Gemm {
                                         c: UnsafeMutablePointer<T>, ldc: Int, isa: Int32 = Gemm.isa) {
         guard m > 0, n > 0, k > 0 else { return }
         let mr = T.tileRows(isa), nr = T.tileColumns(isa)
-        let threads = m * n * k >= parallelThreshold ? 2 : 1
+        guard m * n * k >= parallelThreshold else {
+            multiply(m: m, n: n, k: k, a: a, b: b, c: c, ldc: ldc, isa: isa, threads: 1)
+            return
+        }
+        // Two threads, each the whole loop nest on one half of C (rows if there are enough,
+        // else columns): one fork per product instead of one per packed block, halves of equal
+        // size, and each thread packs its own panels. (Packing B twice costs 1/(m/2) of the work.)
+        let splitRows = m >= 4 * mr && (m >= n || n < 4 * nr)
+        let splitColumns = !splitRows && n >= 4 * nr
+        guard splitRows || splitColumns else {
+            multiply(m: m, n: n, k: k, a: a, b: b, c: c, ldc: ldc, isa: isa, threads: 2)
+            return
+        }
+        let shared = Unchecked((a, b, c))
+        DispatchQueue.concurrentPerform(iterations: 2) { t in
+            let (a, b, c) = shared.value
+            if splitRows {
+                let half = (m / 2 + mr - 1) / mr * mr
+                let i0 = t == 0 ? 0 : half, rows = t == 0 ? half : m - half
+                let part = Operand(base: a.base + i0 * a.rowStride, rowStride: a.rowStride, columnStride: a.columnStride)
+                multiply(m: rows, n: n, k: k, a: part, b: b, c: c + i0 * ldc, ldc: ldc, isa: isa, threads: 1)
+            } else {
+                let half = (n / 2 + nr - 1) / nr * nr
+                let j0 = t == 0 ? 0 : half, columns = t == 0 ? half : n - half
+                let part = Operand(base: b.base + j0 * b.columnStride, rowStride: b.rowStride, columnStride: b.columnStride)
+                multiply(m: m, n: columns, k: k, a: a, b: part, c: c + j0, ldc: ldc, isa: isa, threads: 1)
+            }
+        }
+    }
+
+    /// The loop nest on one thread, or with `threads` 2 splitting each packed block between two
+    /// (for products too narrow to split in halves).
+    private static func multiply<T: GemmScalar>(m: Int, n: Int, k: Int, a: Operand<T>, b: Operand<T>,
+                                                c: UnsafeMutablePointer<T>, ldc: Int, isa: Int32, threads: Int) {
+        guard m > 0, n > 0, k > 0 else { return }
+        let mr = T.tileRows(isa), nr = T.tileColumns(isa)
         // Buffers sized for this product (a small product must not pay for a 3 MB block).
         let kcMax = Swift.min(kc, k), ncMax = Swift.min(nc, n), mcMax = Swift.min(mc, m)
         let packedB = UnsafeMutablePointer<T>.allocate(capacity: kcMax * (ncMax + nr))

@@ -94,7 +94,8 @@ enum Loops {
     @inline(__always)
     static func unaryMap<S: TensorScalar>(_ x: UnsafeBufferPointer<S>, _ out: UnsafeMutableBufferPointer<S>,
                                           _ f: (S) -> S) {
-        for i in 0..<x.count { out[i] = f(x[i]) }
+        guard let xp = x.baseAddress, let op = out.baseAddress else { return }
+        for i in 0..<x.count { op[i] = f(xp[i]) }
     }
 
     static func unary<S: TensorScalar>(_ op: UnaryKernel<S>, _ x: UnsafeBufferPointer<S>,
@@ -167,20 +168,30 @@ enum Loops {
                                            _ shape: [Int], _ out: UnsafeMutableBufferPointer<S>,
                                            _ f: (S, S) -> S) {
         let count = out.count
+        guard count > 0, let aBase = a.baseAddress, let bBase = b.baseAddress, let o = out.baseAddress else { return }
+        // Loops over pointers offset once, so that no index addition needs an overflow check
+        // (a checked `offset + i` kept these loops from being vectorised).
+        @inline(__always) func both(_ x: UnsafePointer<S>, _ y: UnsafePointer<S>, _ o: UnsafeMutablePointer<S>, _ n: Int) {
+            for i in 0..<n { o[i] = f(x[i], y[i]) }
+        }
+        @inline(__always) func left(_ x: UnsafePointer<S>, _ y: S, _ o: UnsafeMutablePointer<S>, _ n: Int) {
+            for i in 0..<n { o[i] = f(x[i], y) }
+        }
+        @inline(__always) func right(_ x: S, _ y: UnsafePointer<S>, _ o: UnsafeMutablePointer<S>, _ n: Int) {
+            for i in 0..<n { o[i] = f(x, y[i]) }
+        }
         // Fast paths: both contiguous, or one side a single broadcast value.
         if av.strides.allSatisfy({ $0 == 0 }) && isContiguous(bv, shape) {
-            let x = a[av.offset]
-            for i in 0..<count { out[i] = f(x, b[bv.offset + i]) }
+            right(aBase[av.offset], bBase + bv.offset, o, count)
             return
         }
         if isContiguous(av, shape) {
             if isContiguous(bv, shape) {
-                for i in 0..<count { out[i] = f(a[av.offset + i], b[bv.offset + i]) }
+                both(aBase + av.offset, bBase + bv.offset, o, count)
                 return
             }
             if bv.strides.allSatisfy({ $0 == 0 }) {
-                let y = b[bv.offset]
-                for i in 0..<count { out[i] = f(a[av.offset + i], y) }
+                left(aBase + av.offset, bBase[bv.offset], o, count)
                 return
             }
         }
@@ -190,18 +201,16 @@ enum Loops {
             // Contiguous or broadcast rows (a bias added to each row of a batch) as plain loops
             // the compiler vectorises.
             if sa == 1 && sb == 1 {
-                for j in 0..<inner { out[start + j] = f(a[ia + j], b[ib + j]) }
+                both(aBase + ia, bBase + ib, o + start, inner)
             } else if sa == 1 && sb == 0 {
-                let y = b[ib]
-                for j in 0..<inner { out[start + j] = f(a[ia + j], y) }
+                left(aBase + ia, bBase[ib], o + start, inner)
             } else if sa == 0 && sb == 1 {
-                let x = a[ia]
-                for j in 0..<inner { out[start + j] = f(x, b[ib + j]) }
+                right(aBase[ia], bBase + ib, o + start, inner)
             } else {
                 for j in 0..<inner {
-                    out[start + j] = f(a[ia], b[ib])
-                    ia += sa
-                    ib += sb
+                    o[start &+ j] = f(aBase[ia], bBase[ib])
+                    ia &+= sa
+                    ib &+= sb
                 }
             }
         }
@@ -253,15 +262,19 @@ enum Loops {
 
     static func copy<S: TensorScalar>(_ x: UnsafeBufferPointer<S>, _ xv: StridedView, _ shape: [Int],
                                       _ out: UnsafeMutableBufferPointer<S>) {
+        guard let xp = x.baseAddress, let op = out.baseAddress else { return }
         forEachRow(shape, [xv]) { start, offsets, inner, steps in
             var i = offsets[0]
             let s = steps[0]
             if s == 1 {
-                for j in 0..<inner { out[start + j] = x[i + j] }
+                (op + start).update(from: xp + i, count: inner)
+            } else if s == 0 {
+                (op + start).update(repeating: xp[i], count: inner)
             } else {
+                let o = op + start
                 for j in 0..<inner {
-                    out[start + j] = x[i]
-                    i += s
+                    o[j] = xp[i]
+                    i &+= s
                 }
             }
         }
@@ -284,16 +297,19 @@ enum Loops {
         switch op {
         case .sum:
             for i in 0..<out.count { out[i] = 0 }
+            guard let xp = x.baseAddress, let op = out.baseAddress else { return }
             var inIndex = 0
             forEachRow(shape, [StridedView(offset: 0, strides: outStrides)]) { _, offsets, inner, steps in
                 var o = offsets[0]
                 let s = steps[0]
                 if s == 0 {
                     var total: S = 0
-                    for j in 0..<inner { total += x[inIndex + j] }
+                    let row = xp + inIndex
+                    for j in 0..<inner { total += row[j] }
                     out[o] += total
                 } else if s == 1 {
-                    for j in 0..<inner { out[o + j] += x[inIndex + j] }
+                    let row = xp + inIndex, target = op + o
+                    for j in 0..<inner { target[j] += row[j] }
                 } else {
                     for j in 0..<inner {
                         out[o] += x[inIndex + j]

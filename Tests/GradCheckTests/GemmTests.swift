@@ -16,10 +16,14 @@ func referenceProduct<S: TensorScalar>(_ a: Tensor<S>, _ b: Tensor<S>) -> [Doubl
 }
 
 /// The packed, blocked GEMM against a plain triple loop, on shapes that hit every edge:
-/// partial micro-tiles, partial cache blocks, k beyond one block, both threads, batches.
+/// partial micro-tiles, partial cache blocks, k beyond one block, batches, and the three ways
+/// two threads share a product: halves of C's columns (200×70×260), halves of its rows
+/// (130×257×65, 301×40×90 with an odd split), and each packed block shared (10×12000×9, too
+/// narrow to halve).
 final class GemmTests: XCTestCase {
     let shapes: [(Int, Int, Int)] = [(1, 1, 1), (7, 13, 5), (16, 16, 16), (6, 32, 17), (97, 33, 300),
-                                     (200, 70, 260), (13, 600, 41), (130, 257, 65)]
+                                     (200, 70, 260), (13, 600, 41), (130, 257, 65), (301, 40, 90),
+                                     (10, 12000, 9)]
 
     func testDoubleMatchesReference() {
         for (m, k, n) in shapes {
