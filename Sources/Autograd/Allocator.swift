@@ -1,4 +1,5 @@
 import CKernels
+import Foundation
 
 /// Keeps glibc's allocator from returning tensor-sized blocks to the kernel after every op.
 ///
@@ -8,7 +9,21 @@ import CKernels
 /// 32 MiB from the heap, up to 64 MiB of free top kept) lets freed buffers be reused, as PyTorch's
 /// caching allocator does; resident memory stays bounded by the largest step's working set.
 /// Elsewhere (macOS, musl) nothing changes.
+///
+/// The setting is process-wide, so a program that embeds the library and tunes glibc itself
+/// can keep its own settings: set `AUTOGRAD_KEEP_MALLOC_DEFAULTS=1` in the environment.
 enum Allocator {
-    /// Called when a scalar type's kernel table is built (once per type; repeating it is harmless).
-    static func tune() { _ = ck_tune_allocator() }
+    /// The environment variable that turns the tuning off.
+    static let optOutVariable = "AUTOGRAD_KEEP_MALLOC_DEFAULTS"
+
+    /// Whether the tuning was applied (false when opted out or on a platform without glibc).
+    static let isTuned: Bool = {
+        if let value = ProcessInfo.processInfo.environment[optOutVariable], !value.isEmpty, value != "0" {
+            return false
+        }
+        return ck_tune_allocator() != 0
+    }()
+
+    /// Called when a scalar type's kernel table is built; the tuning itself runs once.
+    static func tune() { _ = isTuned }
 }

@@ -233,7 +233,9 @@ enum Backpropagation {
                 guard !node.isReleased, let rule = node.rule else { throw AutogradError.graphReleased(op: node.op) }
                 let output = Tensor(shape: node.shape, scalars: node.output, node: createGraph ? node : nil)
                 let needs = node.inputs.map { $0.node.map(isRelevant) ?? false }
-                let inputs = createGraph ? node.inputs : node.inputs.map { $0.detached() }
+                // Without createGraph recording is off, so the rule's ops record nothing even on
+                // linked inputs: no detached copies needed.
+                let inputs = node.inputs
                 // The op's name is only read by checkingNumerics: format it only inside such a scope.
                 let tape = NumericsCheck.anyScopeActive ? ThreadTape.current : nil
                 let enclosing = tape?.backwardOf
