@@ -59,6 +59,10 @@ public struct _Kernels<S: TensorScalar>: Sendable {
     let maxPool: @Sendable (UnsafeBufferPointer<S>, ConvGeometry, UnsafeMutableBufferPointer<S>, UnsafeMutableBufferPointer<Int>) -> Void
     let scatterByIndex: @Sendable (UnsafeBufferPointer<S>, UnsafeBufferPointer<Int>, UnsafeMutableBufferPointer<S>) -> Void
     let gatherByIndex: @Sendable (UnsafeBufferPointer<S>, UnsafeBufferPointer<Int>, UnsafeMutableBufferPointer<S>) -> Void
+    let addByIndex: @Sendable (UnsafeBufferPointer<S>, UnsafeBufferPointer<Int>, UnsafeMutableBufferPointer<S>) -> Void
+    /// Converts index values to `Int`; returns the position of the first that is not a whole
+    /// number in `0..<bound`, or nil.
+    let wholeNumbers: @Sendable (UnsafeBufferPointer<S>, Int, UnsafeMutableBufferPointer<Int>) -> Int?
 
     /// Builds the table; called once per concrete type, so the compiler specialises
     /// each kernel for it.
@@ -75,7 +79,9 @@ public struct _Kernels<S: TensorScalar>: Sendable {
             fold: { x, g, out in Loops.fold(x, g, out) },
             maxPool: { x, g, out, winners in Loops.maxPool(x, g, out, winners) },
             scatterByIndex: { x, index, out in Loops.scatterByIndex(x, index, out) },
-            gatherByIndex: { x, index, out in Loops.gatherByIndex(x, index, out) })
+            gatherByIndex: { x, index, out in Loops.gatherByIndex(x, index, out) },
+            addByIndex: { x, index, out in Loops.addByIndex(x, index, out) },
+            wholeNumbers: { x, bound, out in Loops.wholeNumbers(x, bound, out) })
     }
 }
 
@@ -563,5 +569,23 @@ enum Loops {
     static func gatherByIndex<S: TensorScalar>(_ x: UnsafeBufferPointer<S>, _ index: UnsafeBufferPointer<Int>,
                                                _ out: UnsafeMutableBufferPointer<S>) {
         for i in 0..<out.count { out[i] = index[i] >= 0 ? x[index[i]] : 0 }
+    }
+
+    /// out[index[i]] += x[i] (every index valid), keeping what `out` holds.
+    static func addByIndex<S: TensorScalar>(_ x: UnsafeBufferPointer<S>, _ index: UnsafeBufferPointer<Int>,
+                                            _ out: UnsafeMutableBufferPointer<S>) {
+        for i in 0..<x.count { out[index[i]] += x[i] }
+    }
+
+    static func wholeNumbers<S: TensorScalar>(_ x: UnsafeBufferPointer<S>, _ bound: Int,
+                                              _ out: UnsafeMutableBufferPointer<Int>) -> Int? {
+        let limit = S(bound)
+        for i in 0..<x.count {
+            let v = x[i]
+            // Also false for NaN, so a NaN index is reported rather than converted.
+            guard v >= 0 && v < limit && v.rounded(.towardZero) == v else { return i }
+            out[i] = Int(v)
+        }
+        return nil
     }
 }

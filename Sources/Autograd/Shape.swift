@@ -53,4 +53,26 @@ enum Shape {
         precondition(Set(out).count == out.count, "\(op): axes \(axes) repeat an axis")
         return out.sorted()
     }
+
+    /// The flat positions in a row-major tensor of `shape` named by each position of a tensor of
+    /// `indexShape` with its coordinate on `axis` replaced by `index` (gather and scatter-add).
+    static func offsets(replacingAxis axis: Int, with index: [Int], indexShape: [Int], in shape: [Int]) -> [Int] {
+        let strides = strides(shape)
+        var offsets = [Int](repeating: 0, count: index.count)
+        guard !index.isEmpty else { return offsets }
+        var position = [Int](repeating: 0, count: indexShape.count)
+        for flat in 0..<index.count {
+            var offset = 0
+            for d in 0..<position.count { offset += (d == axis ? index[flat] : position[d]) * strides[d] }
+            offsets[flat] = offset
+            var d = indexShape.count - 1
+            while d >= 0 {
+                position[d] += 1
+                if position[d] < indexShape[d] { break }
+                position[d] = 0
+                d -= 1
+            }
+        }
+        return offsets
+    }
 }

@@ -258,12 +258,16 @@ extension Tensor {
     /// ```
     public func gather(axis: Int, indices: Tensor) -> Tensor {
         let a = Shape.normalize(axis: axis, rank: rank, op: "gather")
-        let index = Tensor.checkedIndices(indices, bound: shape[a], against: shape, axis: a, op: "gather")
-        let values = Tensor.gatherValues(scalars, shape: shape, axis: a, index: index, indexShape: indices.shape)
+        let offsets = Tensor.flatOffsets(indices, along: a, of: shape, op: "gather")
+        let values = [Scalar](unsafeUninitializedCapacity: offsets.count) { out, initialized in
+            scalars.withUnsafeBufferPointer { x in
+                offsets.withUnsafeBufferPointer { Scalar._kernels.gatherByIndex(x, $0, out) }
+            }
+            initialized = offsets.count
+        }
         let inShape = shape
-        let idx = indices.detached()
         return Tensor.record("gather", "axis: \(a)", inputs: [self], shape: indices.shape, scalars: values) { c in
-            [Tensor.zeros(inShape).scatterAdding(axis: a, indices: idx, values: c.upstream)]
+            [c.upstream.scatteredByIndex(offsets, into: inShape)]
         }
     }
 
@@ -273,58 +277,36 @@ extension Tensor {
         let a = Shape.normalize(axis: axis, rank: rank, op: "scatterAdding")
         precondition(values.shape == indices.shape,
                      "scatterAdding: values of shape \(values.shape) do not match indices of shape \(indices.shape)")
-        let index = Tensor.checkedIndices(indices, bound: shape[a], against: shape, axis: a, op: "scatterAdding")
+        let offsets = Tensor.flatOffsets(indices, along: a, of: shape, op: "scatterAdding")
         var out = scalars
-        let own = Shape.strides(shape)
-        Tensor.forEachIndexPosition(indices.shape) { position, flat in
-            var offset = 0
-            for (d, p) in position.enumerated() { offset += (d == a ? index[flat] : p) * own[d] }
-            out[offset] += values.scalars[flat]
+        values.scalars.withUnsafeBufferPointer { x in
+            offsets.withUnsafeBufferPointer { index in
+                out.withUnsafeMutableBufferPointer { Scalar._kernels.addByIndex(x, index, $0) }
+            }
         }
-        let idx = indices.detached()
+        let indexShape = indices.shape
         return Tensor.record("scatterAdd", "axis: \(a)", inputs: [self, values], shape: shape, scalars: out) { c in
-            [c.upstream, c.needsGradient[1] ? c.upstream.gather(axis: a, indices: idx) : nil]
+            [c.upstream, c.needsGradient[1] ? c.upstream.gatheredByIndex(offsets, shape: indexShape) : nil]
         }
     }
 
-    static func checkedIndices(_ indices: Tensor, bound: Int, against shape: [Int], axis: Int, op: String) -> [Int] {
+    /// For each element of `indices` (whole numbers in `0..<shape[axis]`), the flat position in
+    /// a tensor of `shape` that it names: its own position with the coordinate on `axis` replaced.
+    static func flatOffsets(_ indices: Tensor, along axis: Int, of shape: [Int], op: String) -> [Int] {
         precondition(indices.rank == shape.count, "\(op): indices of shape \(indices.shape) must have rank \(shape.count)")
         for d in 0..<shape.count where d != axis {
             precondition(indices.shape[d] <= shape[d],
                          "\(op): indices of shape \(indices.shape) exceed shape \(shape) on axis \(d)")
         }
-        return indices.scalars.enumerated().map { flat, v in
-            let i = Int(exactly: v) ?? -1
-            precondition(i >= 0 && i < bound,
-                         "\(op): index \(v) at position \(flat) is not a whole number in 0..<\(bound) (axis \(axis))")
-            return i
+        let bound = shape[axis]
+        var index = [Int](repeating: 0, count: indices.count)
+        let bad = indices.scalars.withUnsafeBufferPointer { x in
+            index.withUnsafeMutableBufferPointer { Scalar._kernels.wholeNumbers(x, bound, $0) }
         }
-    }
-
-    static func gatherValues(_ scalars: [Scalar], shape: [Int], axis: Int, index: [Int], indexShape: [Int]) -> [Scalar] {
-        var out = [Scalar](repeating: 0, count: index.count)
-        let own = Shape.strides(shape)
-        forEachIndexPosition(indexShape) { position, flat in
-            var offset = 0
-            for (d, p) in position.enumerated() { offset += (d == axis ? index[flat] : p) * own[d] }
-            out[flat] = scalars[offset]
+        if let bad {
+            preconditionFailure("\(op): index \(indices.scalars[bad]) at position \(bad) is not a whole number in "
+                                + "0..<\(bound) (axis \(axis))")
         }
-        return out
-    }
-
-    static func forEachIndexPosition(_ shape: [Int], _ body: ([Int], Int) -> Void) {
-        let n = shape.reduce(1, *)
-        guard n > 0 else { return }
-        var position = [Int](repeating: 0, count: shape.count)
-        for flat in 0..<n {
-            body(position, flat)
-            var d = shape.count - 1
-            while d >= 0 {
-                position[d] += 1
-                if position[d] < shape[d] { break }
-                position[d] = 0
-                d -= 1
-            }
-        }
+        return Shape.offsets(replacingAxis: axis, with: index, indexShape: indices.shape, in: shape)
     }
 }
