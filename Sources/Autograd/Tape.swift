@@ -74,7 +74,7 @@ final class Node<Scalar: TensorScalar> {
 
     /// Frees what the rule would have needed; a later backward through this node fails clearly.
     func release() {
-        inputs = inputs.map { Tensor(shape: $0.shape, scalars: [], node: $0.node) }
+        for i in inputs.indices { inputs[i].dropValues() }
         output = []
         rule = nil
         isReleased = true

@@ -107,6 +107,14 @@ public struct Tensor<Scalar: TensorScalar>: @unchecked Sendable {
     }
 }
 
+extension Tensor {
+    /// Drops the elements, keeping the shape and the graph link: what a freed tape node keeps
+    /// of its inputs.
+    mutating func dropValues() {
+        scalars = []
+    }
+}
+
 extension Tensor: Equatable {
     /// Tensors are equal when their shapes and elements are equal (gradient links are ignored).
     public static func == (lhs: Tensor, rhs: Tensor) -> Bool {
