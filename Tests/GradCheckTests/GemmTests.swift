@@ -60,6 +60,27 @@ final class GemmTests: XCTestCase {
     }
 }
 
+/// `Gemm.multiply` called directly on `a` (m×k, or k×m read transposed through strides when
+/// `transposedA`) and `b` (k×n), with the given instruction set.
+func packedProduct<T: GemmScalar>(_ a: Tensor<T>, _ b: Tensor<T>, transposedA: Bool = false,
+                                  isa: Int32 = Gemm.isa) -> [T] {
+    let (m, k) = transposedA ? (a.shape[1], a.shape[0]) : (a.shape[0], a.shape[1])
+    let n = b.shape[1]
+    var c = [T](repeating: 0, count: m * n)
+    a.scalars.withUnsafeBufferPointer { ap in
+        b.scalars.withUnsafeBufferPointer { bp in
+            c.withUnsafeMutableBufferPointer { cp in
+                guard let ab = ap.baseAddress, let bb = bp.baseAddress, let cb = cp.baseAddress else { return }
+                let aOperand = transposedA ? Gemm.Operand(base: ab, rowStride: 1, columnStride: m)
+                                           : Gemm.Operand(base: ab, rowStride: k, columnStride: 1)
+                Gemm.multiply(m: m, n: n, k: k, a: aOperand, b: .init(base: bb, rowStride: n, columnStride: 1),
+                              c: cb, ldc: n, isa: isa)
+            }
+        }
+    }
+    return c
+}
+
 /// Every micro-kernel this CPU can run (portable C, AVX2+FMA, AVX-512), not only the one
 /// the library picks, against the plain loop.
 final class GemmKernelTests: XCTestCase {
@@ -67,30 +88,11 @@ final class GemmKernelTests: XCTestCase {
         for isa in Int32(0)...Gemm.isa {
             for (m, k, n) in [(7, 13, 5), (97, 33, 300), (130, 600, 65)] {
                 let a = Tensor<Double>.randomNormal([m, k], seed: 3), b = Tensor<Double>.randomNormal([k, n], seed: 4)
-                var c = [Double](repeating: 0, count: m * n)
-                a.scalars.withUnsafeBufferPointer { ap in
-                    b.scalars.withUnsafeBufferPointer { bp in
-                        c.withUnsafeMutableBufferPointer { cp in
-                            guard let ab = ap.baseAddress, let bb = bp.baseAddress, let cb = cp.baseAddress else { return }
-                            Gemm.multiply(m: m, n: n, k: k, a: .init(base: ab, rowStride: k, columnStride: 1),
-                                          b: .init(base: bb, rowStride: n, columnStride: 1), c: cb, ldc: n, isa: isa)
-                        }
-                    }
-                }
+                let c = packedProduct(a, b, isa: isa)
                 let want = referenceProduct(a, b)
                 XCTAssertLessThan(zip(c, want).map { Swift.abs($0 - $1) }.max() ?? 1, 1e-9, "isa \(isa), \(m)×\(k)×\(n)")
                 // Float through the same kernels.
-                let af = a.converted(to: Float.self), bf = b.converted(to: Float.self)
-                var cf = [Float](repeating: 0, count: m * n)
-                af.scalars.withUnsafeBufferPointer { ap in
-                    bf.scalars.withUnsafeBufferPointer { bp in
-                        cf.withUnsafeMutableBufferPointer { cp in
-                            guard let ab = ap.baseAddress, let bb = bp.baseAddress, let cb = cp.baseAddress else { return }
-                            Gemm.multiply(m: m, n: n, k: k, a: .init(base: ab, rowStride: k, columnStride: 1),
-                                          b: .init(base: bb, rowStride: n, columnStride: 1), c: cb, ldc: n, isa: isa)
-                        }
-                    }
-                }
+                let cf = packedProduct(a.converted(to: Float.self), b.converted(to: Float.self), isa: isa)
                 XCTAssertLessThan(zip(cf, want).map { Swift.abs(Double($0) - $1) }.max() ?? 1, 1e-3, "Float isa \(isa)")
             }
         }
@@ -99,16 +101,7 @@ final class GemmKernelTests: XCTestCase {
     func testTransposedOperandThroughStrides() {
         let (m, k, n) = (37, 50, 29)
         let at = Tensor<Double>.randomNormal([k, m], seed: 5), b = Tensor<Double>.randomNormal([k, n], seed: 6)
-        var c = [Double](repeating: 0, count: m * n)
-        at.scalars.withUnsafeBufferPointer { ap in
-            b.scalars.withUnsafeBufferPointer { bp in
-                c.withUnsafeMutableBufferPointer { cp in
-                    guard let ab = ap.baseAddress, let bb = bp.baseAddress, let cb = cp.baseAddress else { return }
-                    Gemm.multiply(m: m, n: n, k: k, a: .init(base: ab, rowStride: 1, columnStride: m),
-                                  b: .init(base: bb, rowStride: n, columnStride: 1), c: cb, ldc: n)
-                }
-            }
-        }
+        let c = packedProduct(at, b, transposedA: true)
         let want = referenceProduct(at.transposed(), b)
         XCTAssertLessThan(zip(c, want).map { Swift.abs($0 - $1) }.max() ?? 1, 1e-10)
     }
