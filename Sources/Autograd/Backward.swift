@@ -80,8 +80,8 @@ extension Tensor {
     /// ``backward(upstream:retainGraph:createGraph:trace:)`` that throws an ``AutogradError`` on misuse.
     public func tryBackward(upstream: Tensor? = nil, retainGraph: Bool = false, createGraph: Bool = false,
                             trace: ((ChainRuleStep) -> Void)? = nil) throws {
-        _ = try Backpropagation.run(from: self, upstream: upstream, targets: nil, retainGraph: retainGraph || createGraph,
-                                    createGraph: createGraph, trace: trace)
+        _ = try Scalar._backpropagate(from: self, upstream: upstream, targets: nil, retainGraph: retainGraph || createGraph,
+                                      createGraph: createGraph, trace: trace)
     }
 }
 
@@ -99,13 +99,8 @@ extension Tensor {
 /// differentiated again (Hessians, double backward).
 public func gradients<Scalar>(of output: Tensor<Scalar>, wrt inputs: [Tensor<Scalar>], upstream: Tensor<Scalar>? = nil,
                               retainGraph: Bool = false, createGraph: Bool = false) throws -> [Tensor<Scalar>] {
-    let targets = inputs.map { $0.node }
-    let found = try Backpropagation.run(from: output, upstream: upstream, targets: targets.compactMap { $0 },
-                                        retainGraph: retainGraph || createGraph, createGraph: createGraph, trace: nil)
-    return zip(inputs, targets).map { input, node in
-        if let node, let g = found[ObjectIdentifier(node)] { return g }
-        return Tensor<Scalar>.zeros(input.shape)
-    }
+    try Scalar._backpropagate(from: output, upstream: upstream, targets: inputs, retainGraph: retainGraph || createGraph,
+                              createGraph: createGraph, trace: nil)
 }
 
 /// The value of `body` at `x` and its gradient with respect to `x`.
@@ -159,9 +154,22 @@ enum WalkMarks {
 
 /// The reverse walk over the tape. Iterative, so graphs of any depth work.
 enum Backpropagation {
-    /// Runs backward from `root`. With `targets`, returns their gradients and leaves `grad`
-    /// untouched; without, accumulates into every reached leaf's `grad`.
-    static func run<Scalar>(from root: Tensor<Scalar>, upstream: Tensor<Scalar>?, targets: [Node<Scalar>]?,
+    /// Runs backward from `root`. With `targets`, returns their gradients in order (zeros for
+    /// a target `root` does not depend on) and leaves `grad` untouched; without, accumulates into
+    /// every reached leaf's `grad` and returns no gradients.
+    static func run<Scalar>(from root: Tensor<Scalar>, upstream: Tensor<Scalar>?, targets: [Tensor<Scalar>]?,
+                            retainGraph: Bool, createGraph: Bool,
+                            trace: ((ChainRuleStep) -> Void)?) throws -> [Tensor<Scalar>] {
+        let targetNodes = targets.map { $0.compactMap(\.node) }
+        let found = try run(from: root, upstream: upstream, targetNodes: targetNodes, retainGraph: retainGraph,
+                            createGraph: createGraph, trace: trace)
+        return (targets ?? []).map { input in
+            if let node = input.node, let g = found[ObjectIdentifier(node)] { return g }
+            return Tensor<Scalar>.zeros(input.shape)
+        }
+    }
+
+    static func run<Scalar>(from root: Tensor<Scalar>, upstream: Tensor<Scalar>?, targetNodes targets: [Node<Scalar>]?,
                             retainGraph: Bool, createGraph: Bool,
                             trace: ((ChainRuleStep) -> Void)?) throws -> [ObjectIdentifier: Tensor<Scalar>] {
         guard let rootNode = root.node else { throw AutogradError.doesNotRequireGrad(shape: root.shape) }

@@ -31,6 +31,9 @@ extension Tensor {
     /// ```
     public func unfolded(kernel: Size2D, stride: Size2D = (1, 1), padding: Size2D = (0, 0),
                          padValue: Scalar = 0) -> Tensor {
+        Scalar._unfolded(self, kernel: kernel, stride: stride, padding: padding, padValue: padValue)
+    }
+    func _unfolded(kernel: Size2D, stride: Size2D, padding: Size2D, padValue: Scalar) -> Tensor {
         let g = geometry(kernel: kernel, stride: stride, padding: padding, op: "unfold")
         return unfolded(g, padValue: padValue)
     }
@@ -50,6 +53,9 @@ extension Tensor {
     /// col2im, the adjoint of ``unfolded(kernel:stride:padding:padValue:)``: columns summed back
     /// into an NCHW image of `imageSize`, overlapping windows adding up.
     public func folded(imageSize: Size2D, kernel: Size2D, stride: Size2D = (1, 1), padding: Size2D = (0, 0)) -> Tensor {
+        Scalar._folded(self, imageSize: imageSize, kernel: kernel, stride: stride, padding: padding)
+    }
+    func _folded(imageSize: Size2D, kernel: Size2D, stride: Size2D, padding: Size2D) -> Tensor {
         precondition(rank == 3, "fold: input of shape \(shape) is not [N, C·kh·kw, L]")
         let per = kernel.height * kernel.width
         precondition(per > 0 && shape[1] % per == 0, "fold: \(shape[1]) rows are not a multiple of kernel size \(per)")
@@ -85,6 +91,9 @@ extension Tensor {
     /// ```
     public func conv2d(_ weight: Tensor, bias: Tensor? = nil, stride: Size2D = (1, 1), padding: Size2D = (0, 0),
                        groups: Int = 1) -> Tensor {
+        Scalar._conv2d(self, weight, bias: bias, stride: stride, padding: padding, groups: groups)
+    }
+    func _conv2d(_ weight: Tensor, bias: Tensor?, stride: Size2D, padding: Size2D, groups: Int) -> Tensor {
         precondition(weight.rank == 4, "conv2d: filters of shape \(weight.shape) are not [out, in/groups, kh, kw]")
         precondition(rank == 4, "conv2d: input of shape \(shape) is not NCHW (4 axes)")
         let (outChannels, perGroup) = (weight.shape[0], weight.shape[1])
@@ -110,6 +119,11 @@ extension Tensor {
     /// the output is (H − 1)·stride − 2·padding + kh + outputPadding high (likewise wide).
     public func convTranspose2d(_ weight: Tensor, bias: Tensor? = nil, stride: Size2D = (1, 1),
                                 padding: Size2D = (0, 0), outputPadding: Size2D = (0, 0), groups: Int = 1) -> Tensor {
+        Scalar._convTranspose2d(self, weight, bias: bias, stride: stride, padding: padding,
+                                outputPadding: outputPadding, groups: groups)
+    }
+    func _convTranspose2d(_ weight: Tensor, bias: Tensor?, stride: Size2D, padding: Size2D, outputPadding: Size2D,
+                          groups: Int) -> Tensor {
         precondition(rank == 4, "convTranspose2d: input of shape \(shape) is not NCHW (4 axes)")
         precondition(weight.rank == 4 && weight.shape[0] == shape[1],
                      "convTranspose2d: filters \(weight.shape) do not start with the input's \(shape[1]) channels")
@@ -145,7 +159,9 @@ extension Tensor {
     /// scatters the upstream gradient to those cells (``scatteredByIndex``, whose own rule
     /// gathers from them), so that second derivatives flow too.
     public func maxPool2D(kernel: Size2D, stride: Size2D? = nil, padding: Size2D = (0, 0)) -> Tensor {
-        let stride = stride ?? kernel
+        Scalar._maxPool2D(self, kernel: kernel, stride: stride ?? kernel, padding: padding)
+    }
+    func _maxPool2D(kernel: Size2D, stride: Size2D, padding: Size2D) -> Tensor {
         precondition(rank == 4, "maxPool2D: input of shape \(shape) is not NCHW (4 axes)")
         precondition(padding.height * 2 <= kernel.height && padding.width * 2 <= kernel.width,
                      "maxPool2D: padding \(padding) must be at most half the kernel \(kernel)")
@@ -205,7 +221,10 @@ extension Tensor {
     /// Average pooling over windows of an NCHW tensor; padding cells count as zeros in the
     /// average (PyTorch's `count_include_pad=True`).
     public func avgPool2D(kernel: Size2D, stride: Size2D? = nil, padding: Size2D = (0, 0)) -> Tensor {
-        pool(kernel: kernel, stride: stride ?? kernel, padding: padding, op: "avgPool2D") { windows in
+        Scalar._avgPool2D(self, kernel: kernel, stride: stride ?? kernel, padding: padding)
+    }
+    func _avgPool2D(kernel: Size2D, stride: Size2D, padding: Size2D) -> Tensor {
+        pool(kernel: kernel, stride: stride, padding: padding, op: "avgPool2D") { windows in
             windows.mean(axes: [1])
         }
     }

@@ -45,7 +45,8 @@ extension Tensor {
     // MARK: Arithmetic
 
     /// Elementwise sum, broadcasting.
-    public static func + (a: Tensor, b: Tensor) -> Tensor {
+    public static func + (a: Tensor, b: Tensor) -> Tensor { Scalar._add(a, b) }
+    static func _add(_ a: Tensor, _ b: Tensor) -> Tensor {
         let (shape, values) = binaryForward(.add, a, b, name: "add")
         return record("add", inputs: [a, b], shape: shape, scalars: values) { c in
             [c.upstream.sum(toShape: c.inputs[0].shape), c.upstream.sum(toShape: c.inputs[1].shape)]
@@ -53,7 +54,8 @@ extension Tensor {
     }
 
     /// Elementwise difference, broadcasting.
-    public static func - (a: Tensor, b: Tensor) -> Tensor {
+    public static func - (a: Tensor, b: Tensor) -> Tensor { Scalar._subtract(a, b) }
+    static func _subtract(_ a: Tensor, _ b: Tensor) -> Tensor {
         let (shape, values) = binaryForward(.subtract, a, b, name: "subtract")
         return record("subtract", inputs: [a, b], shape: shape, scalars: values) { c in
             [c.upstream.sum(toShape: c.inputs[0].shape), (-c.upstream).sum(toShape: c.inputs[1].shape)]
@@ -61,7 +63,8 @@ extension Tensor {
     }
 
     /// Elementwise product, broadcasting.
-    public static func * (a: Tensor, b: Tensor) -> Tensor {
+    public static func * (a: Tensor, b: Tensor) -> Tensor { Scalar._multiply(a, b) }
+    static func _multiply(_ a: Tensor, _ b: Tensor) -> Tensor {
         let (shape, values) = binaryForward(.multiply, a, b, name: "multiply")
         return record("multiply", inputs: [a, b], shape: shape, scalars: values) { c in
             let (a, b, g) = (c.inputs[0], c.inputs[1], c.upstream)
@@ -71,7 +74,8 @@ extension Tensor {
     }
 
     /// Elementwise quotient, broadcasting.
-    public static func / (a: Tensor, b: Tensor) -> Tensor {
+    public static func / (a: Tensor, b: Tensor) -> Tensor { Scalar._divide(a, b) }
+    static func _divide(_ a: Tensor, _ b: Tensor) -> Tensor {
         let (shape, values) = binaryForward(.divide, a, b, name: "divide")
         return record("divide", inputs: [a, b], shape: shape, scalars: values) { c in
             let (a, b, g) = (c.inputs[0], c.inputs[1], c.upstream)
@@ -81,14 +85,16 @@ extension Tensor {
     }
 
     /// Elementwise negation.
-    public static prefix func - (x: Tensor) -> Tensor {
-        x.recordUnary("negate", .negate) { c in [-c.upstream] }
+    public static prefix func - (x: Tensor) -> Tensor { Scalar._negate(x) }
+    func _negate() -> Tensor {
+        recordUnary("negate", .negate) { c in [-c.upstream] }
     }
 
     /// `a` raised to `b`, elementwise, broadcasting. The derivative with respect to the exponent
     /// uses log(a), taken as 0 where a ≤ 0 (where aᵇ is not differentiable in b). Where b = 0 the
     /// derivative with respect to a is 0, also at a = 0 (where b·aᵇ⁻¹ would be 0·∞ = NaN).
-    public static func pow(_ a: Tensor, _ b: Tensor) -> Tensor {
+    public static func pow(_ a: Tensor, _ b: Tensor) -> Tensor { Scalar._pow(a, b) }
+    static func _pow(_ a: Tensor, _ b: Tensor) -> Tensor {
         let (shape, values) = binaryForward(.pow, a, b, name: "pow")
         return record("pow", inputs: [a, b], shape: shape, scalars: values) { c in
             let (a, b, g) = (c.inputs[0], c.inputs[1], c.upstream)
@@ -105,7 +111,8 @@ extension Tensor {
     /// ```swift
     /// let squares = x.pow(2)
     /// ```
-    public func pow(_ exponent: Scalar) -> Tensor {
+    public func pow(_ exponent: Scalar) -> Tensor { Scalar._pow(self, exponent) }
+    func _pow(_ exponent: Scalar) -> Tensor {
         recordUnary("pow", .powScalar(exponent), "exponent: \(Tensor.format(exponent))") { c in
             if exponent == 0 { return [Tensor.zeros(like: c.upstream)] }
             return [c.upstream * c.inputs[0].pow(exponent - 1) * Tensor(exponent)]
@@ -115,22 +122,26 @@ extension Tensor {
     // MARK: Elementary functions
 
     /// e raised to each element.
-    public func exp() -> Tensor {
+    public func exp() -> Tensor { Scalar._exp(self) }
+    func _exp() -> Tensor {
         recordUnary("exp", .exp) { c in [c.upstream * c.output] }
     }
 
     /// The natural logarithm of each element.
-    public func log() -> Tensor {
+    public func log() -> Tensor { Scalar._log(self) }
+    func _log() -> Tensor {
         recordUnary("log", .log) { c in [c.upstream / c.inputs[0]] }
     }
 
     /// The square root of each element.
-    public func sqrt() -> Tensor {
+    public func sqrt() -> Tensor { Scalar._sqrt(self) }
+    func _sqrt() -> Tensor {
         recordUnary("sqrt", .sqrt) { c in [c.upstream / (c.output * 2)] }
     }
 
     /// The absolute value of each element; its derivative at 0 is taken as 0.
-    public func abs() -> Tensor {
+    public func abs() -> Tensor { Scalar._abs(self) }
+    func _abs() -> Tensor {
         recordUnary("abs", .abs) { c in [c.upstream * c.inputs[0].sign()] }
     }
 
@@ -138,29 +149,34 @@ extension Tensor {
     public func sign() -> Tensor { detached().constant(.sign) }
 
     /// The hyperbolic tangent of each element.
-    public func tanh() -> Tensor {
+    public func tanh() -> Tensor { Scalar._tanh(self) }
+    func _tanh() -> Tensor {
         recordUnary("tanh", .tanh) { c in [c.upstream * (1 - c.output * c.output)] }
     }
 
     /// The logistic sigmoid 1 / (1 + e^-x) of each element, computed without overflow.
-    public func sigmoid() -> Tensor {
+    public func sigmoid() -> Tensor { Scalar._sigmoid(self) }
+    func _sigmoid() -> Tensor {
         recordUnary("sigmoid", .sigmoid) { c in [c.upstream * c.output * (1 - c.output)] }
     }
 
     /// max(x, 0) of each element; its derivative at 0 is taken as 0.
-    public func relu() -> Tensor {
+    public func relu() -> Tensor { Scalar._relu(self) }
+    func _relu() -> Tensor {
         recordUnary("relu", .relu) { c in [c.upstream * c.inputs[0].detached().constant(.step(otherwise: 0))] }
     }
 
     /// x for x > 0, else slope·x; its derivative at 0 is taken as `slope`.
-    public func leakyRelu(slope: Scalar = 0.01) -> Tensor {
+    public func leakyRelu(slope: Scalar = 0.01) -> Tensor { Scalar._leakyRelu(self, slope: slope) }
+    func _leakyRelu(slope: Scalar) -> Tensor {
         recordUnary("leakyRelu", .leakyRelu(slope: slope), "slope: \(Tensor.format(slope))") { c in
             [c.upstream * c.inputs[0].detached().constant(.step(otherwise: slope))]
         }
     }
 
     /// Each element limited to [lower, upper]; the gradient passes where lower ≤ x ≤ upper.
-    public func clamped(lower: Scalar, upper: Scalar) -> Tensor {
+    public func clamped(lower: Scalar, upper: Scalar) -> Tensor { Scalar._clamped(self, lower: lower, upper: upper) }
+    func _clamped(lower: Scalar, upper: Scalar) -> Tensor {
         precondition(lower <= upper, "clamped: lower bound \(lower) is above upper bound \(upper)")
         return recordUnary("clamp", .clamp(lower: lower, upper: upper),
                            "lower: \(Tensor.format(lower)), upper: \(Tensor.format(upper))") { c in
@@ -172,7 +188,8 @@ extension Tensor {
 
     /// The larger of `a` and `b` at each position, broadcasting. Where they are equal the
     /// gradient goes to `a`.
-    public static func maximum(_ a: Tensor, _ b: Tensor) -> Tensor {
+    public static func maximum(_ a: Tensor, _ b: Tensor) -> Tensor { Scalar._maximum(a, b) }
+    static func _maximum(_ a: Tensor, _ b: Tensor) -> Tensor {
         let (shape, values) = binaryForward(.maximum, a, b, name: "maximum")
         return record("maximum", inputs: [a, b], shape: shape, scalars: values) { c in
             let (a, b, g) = (c.inputs[0], c.inputs[1], c.upstream)
@@ -183,7 +200,8 @@ extension Tensor {
 
     /// The smaller of `a` and `b` at each position, broadcasting. Where they are equal the
     /// gradient goes to `a`.
-    public static func minimum(_ a: Tensor, _ b: Tensor) -> Tensor {
+    public static func minimum(_ a: Tensor, _ b: Tensor) -> Tensor { Scalar._minimum(a, b) }
+    static func _minimum(_ a: Tensor, _ b: Tensor) -> Tensor {
         let (shape, values) = binaryForward(.minimum, a, b, name: "minimum")
         return record("minimum", inputs: [a, b], shape: shape, scalars: values) { c in
             let (a, b, g) = (c.inputs[0], c.inputs[1], c.upstream)
@@ -225,25 +243,31 @@ extension Tensor {
 /// let safe = select(x .> 0, x, Tensor(0))
 /// ```
 public func select<Scalar>(_ condition: Tensor<Scalar>, _ a: Tensor<Scalar>, _ b: Tensor<Scalar>) -> Tensor<Scalar> {
-    let shape = Shape.broadcast(Shape.broadcast(condition.shape, a.shape, op: "where"), b.shape, op: "where")
-    let n = shape.reduce(1, *)
-    let cv = Shape.broadcastView(condition.shape, to: shape)
-    let av = Shape.broadcastView(a.shape, to: shape), bv = Shape.broadcastView(b.shape, to: shape)
-    let values = [Scalar](unsafeUninitializedCapacity: n) { out, initialized in
-        condition.scalars.withUnsafeBufferPointer { cp in
-            a.scalars.withUnsafeBufferPointer { ap in
-                b.scalars.withUnsafeBufferPointer { bp in
-                    Scalar._kernels.select(cp, cv, ap, av, bp, bv, shape, out)
+    Scalar._select(condition, a, b)
+}
+
+extension Tensor {
+    static func _select(_ condition: Tensor, _ a: Tensor, _ b: Tensor) -> Tensor {
+        let shape = Shape.broadcast(Shape.broadcast(condition.shape, a.shape, op: "where"), b.shape, op: "where")
+        let n = shape.reduce(1, *)
+        let cv = Shape.broadcastView(condition.shape, to: shape)
+        let av = Shape.broadcastView(a.shape, to: shape), bv = Shape.broadcastView(b.shape, to: shape)
+        let values = [Scalar](unsafeUninitializedCapacity: n) { out, initialized in
+            condition.scalars.withUnsafeBufferPointer { cp in
+                a.scalars.withUnsafeBufferPointer { ap in
+                    b.scalars.withUnsafeBufferPointer { bp in
+                        Scalar._kernels.select(cp, cv, ap, av, bp, bv, shape, out)
+                    }
                 }
             }
+            initialized = n
         }
-        initialized = n
-    }
-    let mask = condition.detached()
-    return Tensor.record("where", inputs: [a, b], shape: shape, scalars: values) { c in
-        let zero = Tensor<Scalar>(0)
-        return [c.needsGradient[0] ? select(mask, c.upstream, zero).sum(toShape: c.inputs[0].shape) : nil,
-                c.needsGradient[1] ? select(mask, zero, c.upstream).sum(toShape: c.inputs[1].shape) : nil]
+        let mask = condition.detached()
+        return Tensor.record("where", inputs: [a, b], shape: shape, scalars: values) { c in
+            let zero = Tensor<Scalar>(0)
+            return [c.needsGradient[0] ? select(mask, c.upstream, zero).sum(toShape: c.inputs[0].shape) : nil,
+                    c.needsGradient[1] ? select(mask, zero, c.upstream).sum(toShape: c.inputs[1].shape) : nil]
+        }
     }
 }
 

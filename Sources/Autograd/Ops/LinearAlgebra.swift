@@ -15,7 +15,7 @@ extension Tensor {
             return other.rank == 1 ? product.squeezed(at: 0) : product.squeezed(at: -2)
         }
         if other.rank == 1 { return matmul(other.unsqueezed(at: 1)).squeezed(at: -1) }
-        return matmul(other, transposeA: false, transposeB: false)
+        return Scalar._matmul(self, other, transposeA: false, transposeB: false)
     }
 
     /// The product of the last two axes of each operand, either of them transposed first —

@@ -33,7 +33,8 @@ extension Tensor {
     /// let columnTotals = m.sum(axes: [0])
     /// let total = m.sum()
     /// ```
-    public func sum(axes: [Int]? = nil, keepDims: Bool = false) -> Tensor {
+    public func sum(axes: [Int]? = nil, keepDims: Bool = false) -> Tensor { Scalar._sum(self, axes: axes, keepDims: keepDims) }
+    func _sum(axes: [Int]?, keepDims: Bool) -> Tensor {
         let axes = Shape.normalize(axes: axes, rank: rank, op: "sum")
         if axes.isEmpty { return self }
         let (keepShape, values, _) = reduceForward(.sum, axes: axes, winners: false)
@@ -59,12 +60,12 @@ extension Tensor {
 
     /// The largest element over `axes`; ties send the gradient to the first in row-major order.
     public func max(axes: [Int]? = nil, keepDims: Bool = false) -> Tensor {
-        extreme(.max, "max", axes: axes, keepDims: keepDims)
+        Scalar._max(self, axes: axes, keepDims: keepDims)
     }
 
     /// The smallest element over `axes`; ties send the gradient to the first in row-major order.
     public func min(axes: [Int]? = nil, keepDims: Bool = false) -> Tensor {
-        extreme(.min, "min", axes: axes, keepDims: keepDims)
+        Scalar._min(self, axes: axes, keepDims: keepDims)
     }
 
     /// The largest element over one axis.
@@ -72,7 +73,7 @@ extension Tensor {
     /// The smallest element over one axis.
     public func min(axis: Int, keepDims: Bool = false) -> Tensor { min(axes: [axis], keepDims: keepDims) }
 
-    private func extreme(_ op: ReduceKernel, _ name: String, axes: [Int]?, keepDims: Bool) -> Tensor {
+    func extreme(_ op: ReduceKernel, _ name: String, axes: [Int]?, keepDims: Bool) -> Tensor {
         let axes = Shape.normalize(axes: axes, rank: rank, op: name)
         if axes.isEmpty { return self }
         let (keepShape, values, winners) = reduceForward(op, axes: axes, winners: true)

@@ -17,7 +17,8 @@ extension Tensor {
     /// ```swift
     /// let m = Tensor<Float>.arange(0, 6).reshaped([2, -1])   // shape [2, 3]
     /// ```
-    public func reshaped(_ newShape: [Int]) -> Tensor {
+    public func reshaped(_ newShape: [Int]) -> Tensor { Scalar._reshaped(self, newShape) }
+    func _reshaped(_ newShape: [Int]) -> Tensor {
         var target = newShape
         if let hole = newShape.firstIndex(of: -1) {
             let known = newShape.enumerated().filter { $0.offset != hole }.map(\.element).reduce(1, *)
@@ -63,7 +64,8 @@ extension Tensor {
     /// ```swift
     /// let nhwc = images.permuted([0, 2, 3, 1])
     /// ```
-    public func permuted(_ axes: [Int]) -> Tensor {
+    public func permuted(_ axes: [Int]) -> Tensor { Scalar._permuted(self, axes) }
+    func _permuted(_ axes: [Int]) -> Tensor {
         precondition(axes.count == rank && Set(axes) == Set(0..<rank),
                      "permute: \(axes) is not a permutation of the \(rank) axes of shape \(shape)")
         if axes == Array(0..<rank) { return self }
@@ -88,7 +90,8 @@ extension Tensor {
     // MARK: Broadcast and its adjoint
 
     /// This tensor broadcast to `target` (NumPy rules); the gradient is summed back.
-    public func expanded(to target: [Int]) -> Tensor {
+    public func expanded(to target: [Int]) -> Tensor { Scalar._expanded(self, to: target) }
+    func _expanded(to target: [Int]) -> Tensor {
         if target == shape { return self }
         let check = Shape.broadcast(shape, target, op: "expand")
         precondition(check == target, "expand: shape \(shape) cannot be broadcast to \(target)")
@@ -126,7 +129,7 @@ extension Tensor {
         lower[a] = range.lowerBound
         upper[a] = range.upperBound
         steps[a] = step
-        return slice(lower: lower, upper: upper, steps: steps)
+        return Scalar._slice(self, lower: lower, upper: upper, steps: steps)
     }
 
     /// The sub-tensor at `lower..<upper` with `steps` on every axis.
@@ -184,7 +187,8 @@ extension Tensor {
         precondition(widths.count == rank, "pad: \(widths.count) widths given for a tensor of rank \(rank)")
         precondition(widths.allSatisfy { $0.before >= 0 && $0.after >= 0 }, "pad: widths must not be negative")
         let target = (0..<rank).map { shape[$0] + widths[$0].before + widths[$0].after }
-        return embedded(into: target, lower: widths.map(\.before), steps: [Int](repeating: 1, count: rank), fill: value)
+        return Scalar._embedded(self, into: target, lower: widths.map(\.before), steps: [Int](repeating: 1, count: rank),
+                                fill: value)
     }
 
     /// The sub-tensor at `index` along the first axis (that axis removed).
@@ -207,7 +211,8 @@ extension Tensor {
     /// ```swift
     /// let both = Tensor.concatenate([a, b], axis: 0)
     /// ```
-    public static func concatenate(_ tensors: [Tensor], axis: Int = 0) -> Tensor {
+    public static func concatenate(_ tensors: [Tensor], axis: Int = 0) -> Tensor { Scalar._concatenate(tensors, axis: axis) }
+    static func _concatenate(_ tensors: [Tensor], axis: Int) -> Tensor {
         precondition(!tensors.isEmpty, "concatenate: no tensors given")
         let first = tensors[0]
         let a = Shape.normalize(axis: axis, rank: first.rank, op: "concatenate")
@@ -256,7 +261,8 @@ extension Tensor {
     /// // log-probabilities of the true classes, labels of shape [batch, 1]:
     /// let picked = logProbabilities.gather(axis: 1, indices: labels)
     /// ```
-    public func gather(axis: Int, indices: Tensor) -> Tensor {
+    public func gather(axis: Int, indices: Tensor) -> Tensor { Scalar._gather(self, axis: axis, indices: indices) }
+    func _gather(axis: Int, indices: Tensor) -> Tensor {
         let a = Shape.normalize(axis: axis, rank: rank, op: "gather")
         let offsets = Tensor.flatOffsets(indices, along: a, of: shape, op: "gather")
         let values = [Scalar](unsafeUninitializedCapacity: offsets.count) { out, initialized in
@@ -274,6 +280,9 @@ extension Tensor {
     /// This tensor with `values` added at the positions `indices` name along `axis`
     /// (`self[i][indices[i][j][k]][k] += values[i][j][k]` for axis 1), as `torch.scatter_add`.
     public func scatterAdding(axis: Int, indices: Tensor, values: Tensor) -> Tensor {
+        Scalar._scatterAdding(self, axis: axis, indices: indices, values: values)
+    }
+    func _scatterAdding(axis: Int, indices: Tensor, values: Tensor) -> Tensor {
         let a = Shape.normalize(axis: axis, rank: rank, op: "scatterAdding")
         precondition(values.shape == indices.shape,
                      "scatterAdding: values of shape \(values.shape) do not match indices of shape \(indices.shape)")
