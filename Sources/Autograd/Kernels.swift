@@ -41,7 +41,8 @@ struct StridedView: Sendable {
     var strides: [Int]
 }
 
-/// A table of kernels compiled for one scalar type. Public only because
+/// A table of kernels compiled for one scalar type (and the tape's node release, which a
+/// generic class's deinit could not otherwise run specialised). Public only because
 /// ``TensorScalar`` must name it; its members are internal.
 public struct _Kernels<S: TensorScalar>: Sendable {
     let unary: @Sendable (UnaryKernel<S>, UnsafeBufferPointer<S>, UnsafeMutableBufferPointer<S>) -> Void
@@ -63,6 +64,8 @@ public struct _Kernels<S: TensorScalar>: Sendable {
     /// Converts index values to `Int`; returns the position of the first that is not a whole
     /// number in `0..<bound`, or nil.
     let wholeNumbers: @Sendable (UnsafeBufferPointer<S>, Int, UnsafeMutableBufferPointer<Int>) -> Int?
+    /// Frees the graph behind a node being deinitialised (see `Node.releaseGraph`).
+    let releaseGraph: @Sendable (Node<S>) -> Void
 
     /// Builds the table; called once per concrete type, so the compiler specialises
     /// each kernel for it.
@@ -81,7 +84,8 @@ public struct _Kernels<S: TensorScalar>: Sendable {
             scatterByIndex: { x, index, out in Loops.scatterByIndex(x, index, out) },
             gatherByIndex: { x, index, out in Loops.gatherByIndex(x, index, out) },
             addByIndex: { x, index, out in Loops.addByIndex(x, index, out) },
-            wholeNumbers: { x, bound, out in Loops.wholeNumbers(x, bound, out) })
+            wholeNumbers: { x, bound, out in Loops.wholeNumbers(x, bound, out) },
+            releaseGraph: { node in node.releaseGraph() })
     }
 }
 

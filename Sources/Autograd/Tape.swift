@@ -25,48 +25,76 @@ final class Node<Scalar: TensorScalar> {
     /// The op's name, as printed on the tape ("matmul", "relu", "leaf").
     let op: String
     /// The op's settings, as printed on the tape ("axes: [1]"); empty when it has none.
-    let attributes: String
+    /// Formatted only when printed: most tapes are never printed.
+    var attributes: String { describeAttributes() }
+    private let describeAttributes: () -> String
     /// The inputs as they were when the op ran (values and their own graph links).
     var inputs: [Tensor<Scalar>]
     /// The output's elements, kept for rules that read them (exp, tanh, softmax, …).
     var output: [Scalar]
     let shape: [Int]
     var rule: DerivativeRule<Scalar>?
-    /// For leaves: the gradient accumulated by `backward`.
-    var grad: Tensor<Scalar>?
-    let isLeaf: Bool
+    /// What only a leaf has (most nodes are not leaves: kept apart to keep nodes small).
+    private let leaf: LeafState<Scalar>?
+    var isLeaf: Bool { leaf != nil }
     var isReleased = false
     /// Position on this thread's tape: nodes recorded later have larger ids.
     let id: Int
-    /// A name for printing (leaves may be named by the user).
-    var label: String?
+    /// For leaves: the gradient accumulated by `backward`.
+    var grad: Tensor<Scalar>? {
+        get { leaf?.grad }
+        set { leaf?.grad = newValue }
+    }
+    /// For leaves: the name given by the user, for printing.
+    var label: String? {
+        get { leaf?.label }
+        set { leaf?.label = newValue }
+    }
     // Scratch space of the backward walk (a graph is walked by one thread at a time).
     var visitMark = 0
     var isRelevant = false
     var pendingGrad: Tensor<Scalar>?
 
-    init(op: String, attributes: String, inputs: [Tensor<Scalar>], output: [Scalar], shape: [Int],
-         rule: DerivativeRule<Scalar>?, isLeaf: Bool, id: Int = ThreadTape.current.nextID()) {
+    /// An op's node: its rule and what the rule reads.
+    init(op: String, attributes: @escaping () -> String, inputs: [Tensor<Scalar>], output: [Scalar], shape: [Int],
+         rule: @escaping DerivativeRule<Scalar>, id: Int) {
         self.op = op
-        self.attributes = attributes
+        self.describeAttributes = attributes
         self.inputs = inputs
         self.output = output
         self.shape = shape
         self.rule = rule
-        self.isLeaf = isLeaf
+        self.leaf = nil
         self.id = id
     }
 
+    /// A leaf: a tensor whose gradient `backward` stores.
+    init(leafOfShape shape: [Int], label: String?) {
+        self.op = "leaf"
+        self.describeAttributes = { "" }
+        self.inputs = []
+        self.output = []
+        self.shape = shape
+        self.rule = nil
+        self.leaf = LeafState(label: label)
+        self.id = ThreadTape.current.nextID()
+    }
+
     deinit {
-        // Release long chains iteratively: a recursive release of a graph of a million
-        // nodes would overflow the stack. (Closures, not key paths: a key path on this generic
-        // type is instantiated at run time on every call in unoptimised builds, 4× the cost.)
-        guard !inputs.isEmpty else { return }
-        var pending: [Node] = inputs.compactMap { $0.node }
+        // The deinit of a generic class runs unspecialised: hand the work to code compiled
+        // for the concrete scalar type.
+        if !inputs.isEmpty { Scalar._kernels.releaseGraph(self) }
+    }
+
+    /// Releases the nodes only this one keeps alive, iteratively: a recursive release of a
+    /// graph of a million nodes would overflow the stack.
+    func releaseGraph() {
+        var pending: [Node] = []
+        for input in inputs { if let node = input.node { pending.append(node) } }
         inputs = []
         while var next = pending.popLast() {
             if isKnownUniquelyReferenced(&next) {
-                pending.append(contentsOf: next.inputs.compactMap { $0.node })
+                for input in next.inputs { if let node = input.node { pending.append(node) } }
                 next.inputs = []
             }
         }
@@ -80,6 +108,13 @@ final class Node<Scalar: TensorScalar> {
         isReleased = true
     }
 
+}
+
+/// The state only a leaf node has.
+final class LeafState<Scalar: TensorScalar> {
+    var grad: Tensor<Scalar>?
+    var label: String?
+    init(label: String?) { self.label = label }
 }
 
 /// Per-thread recording state: whether recording is on, and the id counter of the tape.
@@ -151,16 +186,17 @@ func withRecording<T>(_ enabled: Bool, _ body: () throws -> T) rethrows -> T {
 extension Tensor {
     /// Records the op that produced `shape`/`scalars` from `inputs`, when recording is on and
     /// some input requires gradients; otherwise returns a plain tensor.
-    static func record(_ op: String, _ attributes: String = "", inputs: [Tensor], shape: [Int], scalars: [Scalar],
-                       rule: @escaping DerivativeRule<Scalar>) -> Tensor {
-        if NumericsCheck.anyScopeActive { NumericsCheck.inspect(op, attributes, inputs: inputs, shape: shape, scalars: scalars) }
+    /// (`attributes` is formatted only if the tape is printed.)
+    static func record(_ op: String, _ attributes: @autoclosure @escaping () -> String = "", inputs: [Tensor], shape: [Int],
+                       scalars: [Scalar], rule: @escaping DerivativeRule<Scalar>) -> Tensor {
+        if NumericsCheck.anyScopeActive { NumericsCheck.inspect(op, attributes(), inputs: inputs, shape: shape, scalars: scalars) }
         var anyRecorded = false
         for input in inputs where input.node != nil { anyRecorded = true; break }
         guard anyRecorded else { return Tensor(shape: shape, scalars: scalars, node: nil) }
         let tape = ThreadTape.current
         guard tape.isRecording else { return Tensor(shape: shape, scalars: scalars, node: nil) }
         let node = Node(op: op, attributes: attributes, inputs: inputs, output: scalars, shape: shape,
-                        rule: rule, isLeaf: false, id: tape.nextID())
+                        rule: rule, id: tape.nextID())
         return Tensor(shape: shape, scalars: scalars, node: node)
     }
 
@@ -178,10 +214,7 @@ extension Tensor {
     /// let x = Tensor<Double>(3).requiringGrad(named: "x")
     /// ```
     public func requiringGrad(named name: String? = nil) -> Tensor {
-        let leaf = Node<Scalar>(op: "leaf", attributes: "", inputs: [], output: [], shape: shape, rule: nil,
-                                isLeaf: true)
-        leaf.label = name
-        return Tensor(shape: shape, scalars: scalars, node: leaf)
+        Tensor(shape: shape, scalars: scalars, node: Node(leafOfShape: shape, label: name))
     }
 
     /// The same values cut off from the graph: no gradient flows through the result.
