@@ -156,61 +156,69 @@ enum Gemm {
         }
     }
 
+    // The packing loops below run once per element of each block: their index arithmetic is
+    // wrapping (`&+`, `&*`: the sizes are bounded by the buffers) and their pointers step
+    // instead of being recomputed, so that they compile to plain moves.
+
     /// Packs B[rows, columns] into panels of nr columns: for each p, nr consecutive values
     /// (zero beyond the matrix edge).
     private static func packB<T: GemmScalar>(_ b: Operand<T>, rows p0: Int, _ kcBlock: Int, columns j0: Int, _ ncBlock: Int,
                                              nr: Int, into out: UnsafeMutablePointer<T>) {
+        let rs = b.rowStride, cs = b.columnStride
         var o = out
         for jr in stride(from: 0, to: ncBlock, by: nr) {
             let valid = Swift.min(nr, ncBlock - jr)
-            if b.columnStride != 1 && b.rowStride < b.columnStride {
-                // A transposed B: read each column of the panel along memory, write it strided
-                // into the (L1-sized) panel.
-                if valid < nr { o.initialize(repeating: 0, count: kcBlock * nr) }
+            let corner = b.base + (p0 &* rs &+ (j0 &+ jr) &* cs)
+            if valid < nr { o.initialize(repeating: 0, count: kcBlock &* nr) }
+            if cs == 1 {
+                // Row-major B: each row of the panel is a run of memory.
+                var row = corner, dst = o
+                for _ in 0..<kcBlock {
+                    for j in 0..<valid { dst[j] = row[j] }
+                    row += rs
+                    dst += nr
+                }
+            } else {
+                // Transposed (or strided) B: read each column of the panel along memory, write it
+                // strided into the L1-sized panel.
                 for j in 0..<valid {
-                    let column = b.base + p0 * b.rowStride + (j0 + jr + j) * b.columnStride
-                    if b.rowStride == 1 {
-                        for p in 0..<kcBlock { o[p * nr + j] = column[p] }
-                    } else {
-                        for p in 0..<kcBlock { o[p * nr + j] = column[p * b.rowStride] }
+                    var column = corner + j &* cs, dst = o + j
+                    for _ in 0..<kcBlock {
+                        dst.pointee = column.pointee
+                        column += rs
+                        dst += nr
                     }
                 }
-                o += kcBlock * nr
-                continue
             }
-            for p in 0..<kcBlock {
-                let row = b.base + (p0 + p) * b.rowStride + (j0 + jr) * b.columnStride
-                if b.columnStride == 1 {
-                    o.update(from: row, count: valid)
-                } else {
-                    for j in 0..<valid { o[j] = row[j * b.columnStride] }
-                }
-                for j in valid..<nr { o[j] = 0 }
-                o += nr
-            }
+            o += kcBlock &* nr
         }
     }
 
-    /// Packs A[rows, columns] into panels of mr rows: for each p, mr consecutive values.
+    /// Packs A[rows, columns] into panels of mr rows: for each p, mr consecutive values
+    /// (zero beyond the matrix edge).
     private static func packA<T: GemmScalar>(_ a: Operand<T>, rows i0: Int, _ mcBlock: Int, columns p0: Int, _ kcBlock: Int,
                                              mr: Int, into out: UnsafeMutablePointer<T>) {
+        let rs = a.rowStride, cs = a.columnStride
         var o = out
         for ir in stride(from: 0, to: mcBlock, by: mr) {
             let valid = Swift.min(mr, mcBlock - ir)
-            let start = a.base + (i0 + ir) * a.rowStride + p0 * a.columnStride
-            if a.columnStride == 1 {
-                // Row-major A: read each row along memory, write it strided into the panel.
-                if valid < mr { o.initialize(repeating: 0, count: kcBlock * mr) }
-                for i in 0..<valid {
-                    let row = start + i * a.rowStride
-                    for p in 0..<kcBlock { o[p * mr + i] = row[p] }
+            let corner = a.base + ((i0 &+ ir) &* rs &+ p0 &* cs)
+            if valid == 6 && mr == 6 {
+                // A whole panel of the kernels' six rows: six streams read along p, whether A is
+                // row-major (each row a run of memory) or transposed (each column one).
+                let r0 = corner, r1 = corner + rs, r2 = corner + 2 &* rs
+                let r3 = corner + 3 &* rs, r4 = corner + 4 &* rs, r5 = corner + 5 &* rs
+                var q = 0
+                for _ in 0..<kcBlock {
+                    o[0] = r0[q]; o[1] = r1[q]; o[2] = r2[q]; o[3] = r3[q]; o[4] = r4[q]; o[5] = r5[q]
+                    q &+= cs
+                    o += 6
                 }
-                o += kcBlock * mr
                 continue
             }
             for p in 0..<kcBlock {
-                let column = start + p * a.columnStride
-                for i in 0..<valid { o[i] = column[i * a.rowStride] }
+                let column = corner + p &* cs
+                for i in 0..<valid { o[i] = column[i &* rs] }
                 for i in valid..<mr { o[i] = 0 }
                 o += mr
             }
