@@ -47,17 +47,25 @@ extension Tensor {
     /// ```
     public static func randomNormal(_ shape: [Int], mean: Scalar = 0, standardDeviation: Scalar = 1,
                                     using generator: inout SeededGenerator) -> Tensor {
-        let n = shape.reduce(1, *)
-        let values = (0..<n).map { _ in mean + standardDeviation * Scalar(generator.nextNormalDouble()) }
-        return Tensor(values, shape: shape)
+        let draws = (0..<shape.reduce(1, *)).map { _ in generator.nextNormalDouble() }
+        return Tensor(converting: draws, shape: shape) { mean + standardDeviation * $0 }
     }
 
     /// Samples uniformly from [lower, upper).
     public static func randomUniform(_ shape: [Int], lower: Scalar = 0, upper: Scalar = 1,
                                      using generator: inout SeededGenerator) -> Tensor {
-        let n = shape.reduce(1, *)
-        let values = (0..<n).map { _ in lower + (upper - lower) * Scalar(generator.nextUnitDouble()) }
-        return Tensor(values, shape: shape)
+        let draws = (0..<shape.reduce(1, *)).map { _ in generator.nextUnitDouble() }
+        return Tensor(converting: draws, shape: shape) { lower + (upper - lower) * $0 }
+    }
+
+    /// Draws (made as `Double`s in concrete code) converted and mapped by `transform` in one plain
+    /// loop: a generic `map` over a range would look up type metadata for every element.
+    init(converting draws: [Double], shape: [Int], _ transform: (Scalar) -> Scalar) {
+        let values = [Scalar](unsafeUninitializedCapacity: draws.count) { out, initialized in
+            for i in draws.indices { out[i] = transform(Scalar(draws[i])) }
+            initialized = draws.count
+        }
+        self.init(values, shape: shape)
     }
 
     /// ``randomNormal(_:mean:standardDeviation:using:)`` with a fresh generator from `seed`.
