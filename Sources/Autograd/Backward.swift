@@ -204,8 +204,8 @@ enum Backpropagation {
         for node in order {
             var relevant = targetSet.map { $0.contains(ObjectIdentifier(node)) } ?? node.isLeaf
             if !relevant {
-                for input in node.inputs {
-                    if let inputNode = input.node, isRelevant(inputNode) {
+                for i in 0..<node.inputs.count {
+                    if let inputNode = node.inputs[i].node, isRelevant(inputNode) {
                         relevant = true
                         break
                     }
@@ -240,7 +240,10 @@ enum Backpropagation {
                 if node.isLeaf { continue }
                 guard !node.isReleased, let rule = node.rule else { throw AutogradError.graphReleased(op: node.op) }
                 let output = Tensor(shape: node.shape, scalars: node.output, node: createGraph ? node : nil)
-                let needs = node.inputs.map { $0.node.map(isRelevant) ?? false }
+                var needs = InputFlags(count: node.inputs.count)
+                for i in 0..<node.inputs.count {
+                    if let inputNode = node.inputs[i].node, isRelevant(inputNode) { needs[i] = true }
+                }
                 // Without createGraph recording is off, so the rule's ops record nothing even on
                 // linked inputs: no detached copies needed.
                 let inputs = node.inputs
@@ -252,7 +255,8 @@ enum Backpropagation {
                 let grads = rule(RuleContext(upstream: g, inputs: inputs, output: output, needsGradient: needs))
                 precondition(grads.count == node.inputs.count, "rule of \(node.op) returned \(grads.count) gradients")
                 var contributions: [(String, String)] = []
-                for (i, input) in node.inputs.enumerated() where needs[i] {
+                for i in 0..<node.inputs.count where needs[i] {
+                    let input = node.inputs[i]
                     guard let inputNode = input.node, let contribution = grads[i] else { continue }
                     precondition(contribution.shape == input.shape,
                                  "rule of \(node.op) gave gradient of shape \(contribution.shape) for input \(input.shape)")
@@ -281,10 +285,9 @@ enum Backpropagation {
         _ = firstVisit(root)
         var stack: [(node: Node<Scalar>, nextInput: Int)] = [(root, 0)]
         while let top = stack.last {
-            let inputs = top.node.inputs
-            if top.nextInput < inputs.count {
+            if top.nextInput < top.node.inputs.count {
                 stack[stack.count - 1].nextInput += 1
-                if let child = inputs[top.nextInput].node, firstVisit(child) {
+                if let child = top.node.inputs[top.nextInput].node, firstVisit(child) {
                     stack.append((child, 0))
                 }
             } else {

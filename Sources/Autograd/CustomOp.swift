@@ -17,8 +17,8 @@ extension Tensor {
     public static func customOp(_ name: String, inputs: [Tensor], value: Tensor,
                                 rule: @escaping (_ upstream: Tensor, _ inputs: [Tensor], _ output: Tensor) -> [Tensor?])
         -> Tensor {
-        record(name, inputs: inputs, shape: value.shape, scalars: value.scalars) { c in
-            rule(c.upstream, c.inputs, c.output)
+        record(name, inputs: NodeInputs(inputs), shape: value.shape, scalars: value.scalars) { c in
+            rule(c.upstream, Array(c.inputs), c.output)
         }
     }
 }

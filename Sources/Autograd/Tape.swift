@@ -11,9 +11,29 @@ import Darwin
 /// `createGraph`), and which inputs need a gradient at all.
 struct RuleContext<Scalar: TensorScalar> {
     let upstream: Tensor<Scalar>
-    let inputs: [Tensor<Scalar>]
+    let inputs: NodeInputs<Scalar>
     let output: Tensor<Scalar>
-    let needsGradient: [Bool]
+    let needsGradient: InputFlags
+}
+
+/// A flag per input of an op (which inputs need a gradient): bits, not an array, for the
+/// usual one or two inputs.
+struct InputFlags {
+    private var bits: UInt64 = 0
+    /// Flags of inputs beyond the 64th (concatenating many tensors).
+    private var beyond: [Bool]
+
+    init(count: Int) {
+        beyond = count > 64 ? [Bool](repeating: false, count: count - 64) : []
+    }
+
+    subscript(index: Int) -> Bool {
+        get { index < 64 ? bits & (1 << UInt64(index)) != 0 : beyond[index - 64] }
+        set {
+            if index >= 64 { beyond[index - 64] = newValue; return }
+            if newValue { bits |= 1 << UInt64(index) } else { bits &= ~(1 << UInt64(index)) }
+        }
+    }
 }
 
 /// A vector-Jacobian product: given the upstream gradient, the gradient for each input
@@ -29,7 +49,7 @@ final class Node<Scalar: TensorScalar> {
     var attributes: String { describeAttributes() }
     private let describeAttributes: () -> String
     /// The inputs as they were when the op ran (values and their own graph links).
-    var inputs: [Tensor<Scalar>]
+    var inputs: NodeInputs<Scalar>
     /// The output's elements, kept for rules that read them (exp, tanh, softmax, …).
     var output: [Scalar]
     let shape: [Int]
@@ -56,7 +76,7 @@ final class Node<Scalar: TensorScalar> {
     var pendingGrad: Tensor<Scalar>?
 
     /// An op's node: its rule and what the rule reads.
-    init(op: String, attributes: @escaping () -> String, inputs: [Tensor<Scalar>], output: [Scalar], shape: [Int],
+    init(op: String, attributes: @escaping () -> String, inputs: NodeInputs<Scalar>, output: [Scalar], shape: [Int],
          rule: @escaping DerivativeRule<Scalar>, id: Int) {
         self.op = op
         self.describeAttributes = attributes
@@ -72,7 +92,7 @@ final class Node<Scalar: TensorScalar> {
     init(leafOfShape shape: [Int], label: String?) {
         self.op = "leaf"
         self.describeAttributes = { "" }
-        self.inputs = []
+        self.inputs = NodeInputs()
         self.output = []
         self.shape = shape
         self.rule = nil
@@ -91,11 +111,11 @@ final class Node<Scalar: TensorScalar> {
     func releaseGraph() {
         var pending: [Node] = []
         for input in inputs { if let node = input.node { pending.append(node) } }
-        inputs = []
+        inputs = NodeInputs()
         while var next = pending.popLast() {
             if isKnownUniquelyReferenced(&next) {
                 for input in next.inputs { if let node = input.node { pending.append(node) } }
-                next.inputs = []
+                next.inputs = NodeInputs()
             }
         }
     }
@@ -187,9 +207,11 @@ extension Tensor {
     /// Records the op that produced `shape`/`scalars` from `inputs`, when recording is on and
     /// some input requires gradients; otherwise returns a plain tensor.
     /// (`attributes` is formatted only if the tape is printed.)
-    static func record(_ op: String, _ attributes: @autoclosure @escaping () -> String = "", inputs: [Tensor], shape: [Int],
-                       scalars: [Scalar], rule: @escaping DerivativeRule<Scalar>) -> Tensor {
-        if NumericsCheck.anyScopeActive { NumericsCheck.inspect(op, attributes(), inputs: inputs, shape: shape, scalars: scalars) }
+    static func record(_ op: String, _ attributes: @autoclosure @escaping () -> String = "", inputs: NodeInputs<Scalar>,
+                       shape: [Int], scalars: [Scalar], rule: @escaping DerivativeRule<Scalar>) -> Tensor {
+        if NumericsCheck.anyScopeActive {
+            NumericsCheck.inspect(op, attributes(), inputs: Array(inputs), shape: shape, scalars: scalars)
+        }
         var anyRecorded = false
         for input in inputs where input.node != nil { anyRecorded = true; break }
         guard anyRecorded else { return Tensor(shape: shape, scalars: scalars, node: nil) }

@@ -84,6 +84,23 @@ final class ShapeGradTests: XCTestCase {
         XCTAssertEqual(p, T(rows: [[-1, -1, -1], [1, 2, -1], [3, 4, -1]]))
     }
 
+    /// Past the inputs a node keeps inline (two) and past the 64 flags kept as bits: every part
+    /// of a concatenation of 70 still gets its own gradient, and a constant part none.
+    func testConcatenateOfManyParts() {
+        let parts = (0..<70).map { GradTest.normal([1, 2], seed: UInt64(100 + $0)) }
+        GradTest.check(parts) { T.concatenate($0, axis: 0) }
+        let leaves = parts.map { $0.requiringGrad() }
+        let weights = T.arange(0, 140).reshaped([70, 2])
+        var withConstant = leaves
+        withConstant[66] = parts[66]   // not a leaf: the rule must not be asked for its gradient
+        let loss = (T.concatenate(withConstant, axis: 0) * weights).sum()
+        let grads = try? gradients(of: loss, wrt: leaves)
+        XCTAssertEqual(grads?[3], weights[3..<4])
+        XCTAssertEqual(grads?[65], weights[65..<66])
+        XCTAssertEqual(grads?[66], T.zeros([1, 2]))
+        XCTAssertEqual(grads?[69], weights[69..<70])
+    }
+
     func testConcatenateAndStack() {
         let a = GradTest.normal([2, 3], seed: 11), b = GradTest.normal([1, 3], seed: 12), c = GradTest.normal([3, 3], seed: 13)
         GradTest.check([a, b, c]) { T.concatenate($0, axis: 0) }

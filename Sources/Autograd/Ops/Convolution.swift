@@ -45,7 +45,7 @@ extension Tensor {
             scalars.withUnsafeBufferPointer { Scalar._kernels.unfold($0, g, padValue, out) }
             initialized = n
         }
-        return Tensor.record("unfold", Tensor.describe(g), inputs: [self], shape: outShape, scalars: values) { c in
+        return Tensor.record("unfold", Tensor.describe(g), inputs: NodeInputs(self), shape: outShape, scalars: values) { c in
             [c.upstream.folded(g)]
         }
     }
@@ -74,7 +74,7 @@ extension Tensor {
             scalars.withUnsafeBufferPointer { Scalar._kernels.fold($0, g, out) }
             initialized = n
         }
-        return Tensor.record("fold", Tensor.describe(g), inputs: [self], shape: outShape, scalars: values) { c in
+        return Tensor.record("fold", Tensor.describe(g), inputs: NodeInputs(self), shape: outShape, scalars: values) { c in
             [c.upstream.unfolded(g, padValue: 0)]
         }
     }
@@ -179,7 +179,7 @@ extension Tensor {
             initialized = total
         }
         let inShape = shape
-        return Tensor.record("maxPool2D", Tensor.describe(g), inputs: [self], shape: outShape, scalars: values) { c in
+        return Tensor.record("maxPool2D", Tensor.describe(g), inputs: NodeInputs(self), shape: outShape, scalars: values) { c in
             [c.upstream.scatteredByIndex(winners, into: inShape)]
         }
     }
@@ -196,7 +196,7 @@ extension Tensor {
             initialized = total
         }
         let inShape = shape
-        return Tensor.record("scatterByIndex", inputs: [self], shape: target, scalars: values) { c in
+        return Tensor.record("scatterByIndex", inputs: NodeInputs(self), shape: target, scalars: values) { c in
             [c.upstream.gatheredByIndex(index, shape: inShape)]
         }
     }
@@ -213,7 +213,7 @@ extension Tensor {
             initialized = total
         }
         let inShape = shape
-        return Tensor.record("gatherByIndex", inputs: [self], shape: target, scalars: values) { c in
+        return Tensor.record("gatherByIndex", inputs: NodeInputs(self), shape: target, scalars: values) { c in
             [c.upstream.scatteredByIndex(index, into: inShape)]
         }
     }

@@ -39,7 +39,7 @@ extension Tensor {
 
     func recordUnary(_ name: String, _ op: UnaryKernel<Scalar>, _ attributes: String = "",
                      rule: @escaping DerivativeRule<Scalar>) -> Tensor {
-        Tensor.record(name, attributes, inputs: [self], shape: shape, scalars: unaryForward(op), rule: rule)
+        Tensor.record(name, attributes, inputs: NodeInputs(self), shape: shape, scalars: unaryForward(op), rule: rule)
     }
 
     // MARK: Arithmetic
@@ -48,7 +48,7 @@ extension Tensor {
     public static func + (a: Tensor, b: Tensor) -> Tensor { Scalar._add(a, b) }
     static func _add(_ a: Tensor, _ b: Tensor) -> Tensor {
         let (shape, values) = binaryForward(.add, a, b, name: "add")
-        return record("add", inputs: [a, b], shape: shape, scalars: values) { c in
+        return record("add", inputs: NodeInputs(a, b), shape: shape, scalars: values) { c in
             [c.upstream.sum(toShape: c.inputs[0].shape), c.upstream.sum(toShape: c.inputs[1].shape)]
         }
     }
@@ -57,7 +57,7 @@ extension Tensor {
     public static func - (a: Tensor, b: Tensor) -> Tensor { Scalar._subtract(a, b) }
     static func _subtract(_ a: Tensor, _ b: Tensor) -> Tensor {
         let (shape, values) = binaryForward(.subtract, a, b, name: "subtract")
-        return record("subtract", inputs: [a, b], shape: shape, scalars: values) { c in
+        return record("subtract", inputs: NodeInputs(a, b), shape: shape, scalars: values) { c in
             [c.upstream.sum(toShape: c.inputs[0].shape), (-c.upstream).sum(toShape: c.inputs[1].shape)]
         }
     }
@@ -66,7 +66,7 @@ extension Tensor {
     public static func * (a: Tensor, b: Tensor) -> Tensor { Scalar._multiply(a, b) }
     static func _multiply(_ a: Tensor, _ b: Tensor) -> Tensor {
         let (shape, values) = binaryForward(.multiply, a, b, name: "multiply")
-        return record("multiply", inputs: [a, b], shape: shape, scalars: values) { c in
+        return record("multiply", inputs: NodeInputs(a, b), shape: shape, scalars: values) { c in
             let (a, b, g) = (c.inputs[0], c.inputs[1], c.upstream)
             return [c.needsGradient[0] ? (g * b).sum(toShape: a.shape) : nil,
                     c.needsGradient[1] ? (g * a).sum(toShape: b.shape) : nil]
@@ -77,7 +77,7 @@ extension Tensor {
     public static func / (a: Tensor, b: Tensor) -> Tensor { Scalar._divide(a, b) }
     static func _divide(_ a: Tensor, _ b: Tensor) -> Tensor {
         let (shape, values) = binaryForward(.divide, a, b, name: "divide")
-        return record("divide", inputs: [a, b], shape: shape, scalars: values) { c in
+        return record("divide", inputs: NodeInputs(a, b), shape: shape, scalars: values) { c in
             let (a, b, g) = (c.inputs[0], c.inputs[1], c.upstream)
             return [c.needsGradient[0] ? (g / b).sum(toShape: a.shape) : nil,
                     c.needsGradient[1] ? (-(g * a) / (b * b)).sum(toShape: b.shape) : nil]
@@ -96,7 +96,7 @@ extension Tensor {
     public static func pow(_ a: Tensor, _ b: Tensor) -> Tensor { Scalar._pow(a, b) }
     static func _pow(_ a: Tensor, _ b: Tensor) -> Tensor {
         let (shape, values) = binaryForward(.pow, a, b, name: "pow")
-        return record("pow", inputs: [a, b], shape: shape, scalars: values) { c in
+        return record("pow", inputs: NodeInputs(a, b), shape: shape, scalars: values) { c in
             let (a, b, g) = (c.inputs[0], c.inputs[1], c.upstream)
             let safeLog = select(a .> 0, a, Tensor(Scalar(1))).log()
             let zeroToTheZero = (a.detached() .== 0) * (b.detached() .== 0)
@@ -191,7 +191,7 @@ extension Tensor {
     public static func maximum(_ a: Tensor, _ b: Tensor) -> Tensor { Scalar._maximum(a, b) }
     static func _maximum(_ a: Tensor, _ b: Tensor) -> Tensor {
         let (shape, values) = binaryForward(.maximum, a, b, name: "maximum")
-        return record("maximum", inputs: [a, b], shape: shape, scalars: values) { c in
+        return record("maximum", inputs: NodeInputs(a, b), shape: shape, scalars: values) { c in
             let (a, b, g) = (c.inputs[0], c.inputs[1], c.upstream)
             let takeA = a.detached() .>= b.detached()
             return [(g * takeA).sum(toShape: a.shape), (g * (1 - takeA)).sum(toShape: b.shape)]
@@ -203,7 +203,7 @@ extension Tensor {
     public static func minimum(_ a: Tensor, _ b: Tensor) -> Tensor { Scalar._minimum(a, b) }
     static func _minimum(_ a: Tensor, _ b: Tensor) -> Tensor {
         let (shape, values) = binaryForward(.minimum, a, b, name: "minimum")
-        return record("minimum", inputs: [a, b], shape: shape, scalars: values) { c in
+        return record("minimum", inputs: NodeInputs(a, b), shape: shape, scalars: values) { c in
             let (a, b, g) = (c.inputs[0], c.inputs[1], c.upstream)
             let takeA = a.detached() .<= b.detached()
             return [(g * takeA).sum(toShape: a.shape), (g * (1 - takeA)).sum(toShape: b.shape)]
@@ -263,7 +263,7 @@ extension Tensor {
             initialized = n
         }
         let mask = condition.detached()
-        return Tensor.record("where", inputs: [a, b], shape: shape, scalars: values) { c in
+        return Tensor.record("where", inputs: NodeInputs(a, b), shape: shape, scalars: values) { c in
             let zero = Tensor<Scalar>(0)
             return [c.needsGradient[0] ? select(mask, c.upstream, zero).sum(toShape: c.inputs[0].shape) : nil,
                     c.needsGradient[1] ? select(mask, zero, c.upstream).sum(toShape: c.inputs[1].shape) : nil]

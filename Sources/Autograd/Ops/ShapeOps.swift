@@ -29,7 +29,7 @@ extension Tensor {
         precondition(target.allSatisfy { $0 >= 0 } && target.reduce(1, *) == count,
                      "reshape: shape \(shape) (\(count) elements) cannot be viewed as \(newShape)")
         if target == shape { return self }
-        return Tensor.record("reshape", "shape: \(target)", inputs: [self], shape: target, scalars: scalars) { c in
+        return Tensor.record("reshape", "shape: \(target)", inputs: NodeInputs(self), shape: target, scalars: scalars) { c in
             [c.upstream.reshaped(c.inputs[0].shape)]
         }
     }
@@ -74,7 +74,7 @@ extension Tensor {
         let values = strided(StridedView(offset: 0, strides: axes.map { own[$0] }), shape: outShape)
         var inverse = [Int](repeating: 0, count: rank)
         for (i, a) in axes.enumerated() { inverse[a] = i }
-        return Tensor.record("permute", "axes: \(axes)", inputs: [self], shape: outShape, scalars: values) { c in
+        return Tensor.record("permute", "axes: \(axes)", inputs: NodeInputs(self), shape: outShape, scalars: values) { c in
             [c.upstream.permuted(inverse)]
         }
     }
@@ -96,7 +96,7 @@ extension Tensor {
         let check = Shape.broadcast(shape, target, op: "expand")
         precondition(check == target, "expand: shape \(shape) cannot be broadcast to \(target)")
         let values = strided(Shape.broadcastView(shape, to: target), shape: target)
-        return Tensor.record("expand", "shape: \(target)", inputs: [self], shape: target, scalars: values) { c in
+        return Tensor.record("expand", "shape: \(target)", inputs: NodeInputs(self), shape: target, scalars: values) { c in
             [c.upstream.sum(toShape: c.inputs[0].shape)]
         }
     }
@@ -144,7 +144,7 @@ extension Tensor {
         let view = StridedView(offset: offset, strides: zip(own, steps).map(*))
         let values = strided(view, shape: outShape)
         let inShape = shape
-        return Tensor.record("slice", "lower: \(lower), upper: \(upper), steps: \(steps)", inputs: [self],
+        return Tensor.record("slice", "lower: \(lower), upper: \(upper), steps: \(steps)", inputs: NodeInputs(self),
                              shape: outShape, scalars: values) { c in
             [c.upstream.embedded(into: inShape, lower: lower, steps: steps, fill: 0)]
         }
@@ -172,7 +172,7 @@ extension Tensor {
         }
         var upper = [Int](repeating: 0, count: rank)
         for axis in 0..<rank { upper[axis] = lower[axis] + (shape[axis] - 1) * steps[axis] + 1 }
-        return Tensor.record("embed", "shape: \(target), lower: \(lower), steps: \(steps)", inputs: [self],
+        return Tensor.record("embed", "shape: \(target), lower: \(lower), steps: \(steps)", inputs: NodeInputs(self),
                              shape: target, scalars: values) { c in
             [c.upstream.slice(lower: lower, upper: upper, steps: steps)]
         }
@@ -235,7 +235,7 @@ extension Tensor {
             }
         }
         let sizes = tensors.map { $0.shape[a] }
-        return record("concatenate", "axis: \(a)", inputs: tensors, shape: outShape, scalars: values) { c in
+        return record("concatenate", "axis: \(a)", inputs: NodeInputs(tensors), shape: outShape, scalars: values) { c in
             var start = 0
             return sizes.enumerated().map { i, size in
                 defer { start += size }
@@ -272,7 +272,7 @@ extension Tensor {
             initialized = offsets.count
         }
         let inShape = shape
-        return Tensor.record("gather", "axis: \(a)", inputs: [self], shape: indices.shape, scalars: values) { c in
+        return Tensor.record("gather", "axis: \(a)", inputs: NodeInputs(self), shape: indices.shape, scalars: values) { c in
             [c.upstream.scatteredByIndex(offsets, into: inShape)]
         }
     }
@@ -294,7 +294,7 @@ extension Tensor {
             }
         }
         let indexShape = indices.shape
-        return Tensor.record("scatterAdd", "axis: \(a)", inputs: [self, values], shape: shape, scalars: out) { c in
+        return Tensor.record("scatterAdd", "axis: \(a)", inputs: NodeInputs(self, values), shape: shape, scalars: out) { c in
             [c.upstream, c.needsGradient[1] ? c.upstream.gatheredByIndex(offsets, shape: indexShape) : nil]
         }
     }

@@ -11,7 +11,7 @@ extension Tensor {
             let e = shifted.exp()
             return (e / e.sum(axes: [a], keepDims: true)).scalars
         }
-        return Tensor.record("softmax", "axis: \(a)", inputs: [self], shape: shape, scalars: values) { c in
+        return Tensor.record("softmax", "axis: \(a)", inputs: NodeInputs(self), shape: shape, scalars: values) { c in
             let p = c.output
             return [p * (c.upstream - (c.upstream * p).sum(axes: [a], keepDims: true))]
         }
@@ -25,7 +25,7 @@ extension Tensor {
     func _logSoftmax(axis: Int) -> Tensor {
         let a = Shape.normalize(axis: axis, rank: rank, op: "logSoftmax")
         let values = withoutGradients { (detached() - detached().logSumExp(axes: [a], keepDims: true)).scalars }
-        return Tensor.record("logSoftmax", "axis: \(a)", inputs: [self], shape: shape, scalars: values) { c in
+        return Tensor.record("logSoftmax", "axis: \(a)", inputs: NodeInputs(self), shape: shape, scalars: values) { c in
             [c.upstream - c.output.exp() * c.upstream.sum(axes: [a], keepDims: true)]
         }
     }

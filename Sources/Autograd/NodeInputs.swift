@@ -1,0 +1,57 @@
+/// The inputs of a tape node, as they were when the op ran. Nearly every op has one or two:
+/// those are stored inline, so that recording an op allocates no array for them.
+struct NodeInputs<Scalar: TensorScalar>: RandomAccessCollection, MutableCollection {
+    /// Fills unused inline slots (empty arrays share one empty buffer: nothing is allocated).
+    private static var none: Tensor<Scalar> { Tensor(shape: [], scalars: [], node: nil) }
+
+    private var first: Tensor<Scalar>
+    private var second: Tensor<Scalar>
+    /// The inputs after the first two (concatenate, custom ops).
+    private var rest: [Tensor<Scalar>]
+    let count: Int
+
+    /// No inputs (a leaf, or a node whose graph was released).
+    init() {
+        (first, second, rest, count) = (Self.none, Self.none, [], 0)
+    }
+
+    /// One input.
+    init(_ a: Tensor<Scalar>) {
+        (first, second, rest, count) = (a, Self.none, [], 1)
+    }
+
+    /// Two inputs.
+    init(_ a: Tensor<Scalar>, _ b: Tensor<Scalar>) {
+        (first, second, rest, count) = (a, b, [], 2)
+    }
+
+    /// Any number of inputs.
+    init(_ tensors: [Tensor<Scalar>]) {
+        first = tensors.count > 0 ? tensors[0] : Self.none
+        second = tensors.count > 1 ? tensors[1] : Self.none
+        rest = tensors.count > 2 ? Array(tensors[2...]) : []
+        count = tensors.count
+    }
+
+    var startIndex: Int { 0 }
+    var endIndex: Int { count }
+
+    subscript(position: Int) -> Tensor<Scalar> {
+        get {
+            precondition(position >= 0 && position < count, "NodeInputs: input \(position) of \(count)")
+            switch position {
+            case 0: return first
+            case 1: return second
+            default: return rest[position - 2]
+            }
+        }
+        set {
+            precondition(position >= 0 && position < count, "NodeInputs: input \(position) of \(count)")
+            switch position {
+            case 0: first = newValue
+            case 1: second = newValue
+            default: rest[position - 2] = newValue
+            }
+        }
+    }
+}
