@@ -415,32 +415,35 @@ enum Loops {
     /// the image read `padValue`.
     static func unfold<S: TensorScalar>(_ x: UnsafeBufferPointer<S>, _ g: ConvGeometry, _ padValue: S,
                                         _ out: UnsafeMutableBufferPointer<S>) {
-        let oh = g.outHeight, ow = g.outWidth
-        var o = 0
+        guard let xBase = x.baseAddress, let outBase = out.baseAddress else { return }
+        let oh = g.outHeight, ow = g.outWidth, sx = g.strideX
+        // Each output row is a run of at most a few dozen cells: pointer loops with wrapping
+        // arithmetic (no overflow checks), which the compiler vectorises, not memmove calls.
+        var dst = outBase
         for n in 0..<g.batch {
             for c in 0..<g.channels {
-                let plane = (n * g.channels + c) * g.height * g.width
+                let plane = xBase + (n &* g.channels &+ c) &* g.height &* g.width
                 for ky in 0..<g.kernelHeight {
                     for kx in 0..<g.kernelWidth {
                         // Output columns xx whose cell lies inside the image: lo..<hi.
                         let shift = kx - g.padX
-                        let lo = Swift.min(ow, shift >= 0 ? 0 : (-shift + g.strideX - 1) / g.strideX)
-                        let hi = Swift.max(lo, Swift.min(ow, g.width - shift <= 0 ? 0 : (g.width - shift - 1) / g.strideX + 1))
+                        let lo = Swift.min(ow, shift >= 0 ? 0 : (-shift + sx - 1) / sx)
+                        let hi = Swift.max(lo, Swift.min(ow, g.width - shift <= 0 ? 0 : (g.width - shift - 1) / sx + 1))
                         for y in 0..<oh {
-                            let iy = y * g.strideY - g.padY + ky
+                            let iy = y &* g.strideY &- g.padY &+ ky
                             if iy < 0 || iy >= g.height {
-                                for j in 0..<ow { out[o + j] = padValue }
+                                for j in 0..<ow { dst[j] = padValue }
                             } else {
-                                let row = plane + iy * g.width + shift
-                                for j in 0..<lo { out[o + j] = padValue }
-                                if g.strideX == 1 {
-                                    for j in lo..<hi { out[o + j] = x[row + j] }
+                                let row = plane + (iy &* g.width &+ shift)
+                                for j in 0..<lo { dst[j] = padValue }
+                                if sx == 1 {
+                                    for j in lo..<hi { dst[j] = row[j] }
                                 } else {
-                                    for j in lo..<hi { out[o + j] = x[row + j * g.strideX] }
+                                    for j in lo..<hi { dst[j] = row[j &* sx] }
                                 }
-                                for j in hi..<ow { out[o + j] = padValue }
+                                for j in hi..<ow { dst[j] = padValue }
                             }
-                            o += ow
+                            dst += ow
                         }
                     }
                 }
