@@ -172,15 +172,15 @@ enum Bench {
         }
         let chain = chainLength
         if selected("chain") {
-        let c = time(repeats: quick ? 1 : 3, warmup: 0) {
-            let x = Tensor<Double>(1).requiringGrad()
-            let b = Tensor<Double>(1.000_000_1), a = Tensor<Double>(0)
-            var y = x
-            for _ in 0..<(chain / 2) { y = y * b + a }
-            y.backward()
-        }
-        report("scalar chain x = x·b + a, forward + backward, per op", key: "chain", (c.median / Double(chain), c.min / Double(chain), c.max / Double(chain)),
-               note: String(format: "%d ops; peak RSS of the process after it: %.0f MiB", chain, peakResidentMiB()))
+            let c = time(repeats: quick ? 1 : 3, warmup: 0) {
+                let x = Tensor<Double>(1).requiringGrad()
+                let b = Tensor<Double>(1.000_000_1), a = Tensor<Double>(0)
+                var y = x
+                for _ in 0..<(chain / 2) { y = y * b + a }
+                y.backward()
+            }
+            report("scalar chain x = x·b + a, forward + backward, per op", key: "chain", (c.median / Double(chain), c.min / Double(chain), c.max / Double(chain)),
+                   note: String(format: "%d ops; peak RSS of the process after it: %.0f MiB", chain, peakResidentMiB()))
         }
         print(String(format: "  peak resident memory: %.0f MiB", peakResidentMiB()))
         if let jsonPath {
