@@ -104,6 +104,31 @@ final class PoolingGradTests: XCTestCase {
         XCTAssertEqual(flat.grad?[0][0], T(rows: [[1, 0, 0, 1, 0, 0], [0, 0, 0, 0, 0, 0], [1, 0, 0, 1, 0, 0], [0, 0, 0, 0, 0, 0]]))
     }
 
+    /// Float 2×2 stride-2 pooling runs a vector kernel where the CPU has AVX-512; Double runs the
+    /// scalar loop. Both give the same maxima and send the gradient to the same cells — ties (small
+    /// whole numbers) and NaN included — for rows of 1 to 20 windows (short of, at and past the
+    /// kernel's 16 lanes), with and without padding.
+    func testFloatMaxPoolMatchesTheScalarLoop() {
+        for width in [2, 3, 5, 28, 31, 33, 34, 40] {
+            for padding in [(0, 0), (1, 1)] {
+                var rng = SeededGenerator(seed: UInt64(width))
+                var values = (0..<(2 * 3 * 4 * width)).map { _ in Double(rng.next() % 5) }
+                values[7] = .nan
+                values[width + 2] = .nan
+                let xd = T(values, shape: [2, 3, 4, width]).requiringGrad()
+                let xf = Tensor<Float>(values.map { Float($0) }, shape: [2, 3, 4, width]).requiringGrad()
+                let yd = xd.maxPool2D(kernel: (2, 2), padding: padding)
+                let yf = xf.maxPool2D(kernel: (2, 2), padding: padding)
+                let context = "width \(width), padding \(padding)"
+                XCTAssertEqual(yd.scalars.map { $0.isNaN ? -1 : $0 }, yf.scalars.map { $0.isNaN ? -1 : Double($0) }, context)
+                let upstream = T.arange(1, Double(yd.count + 1)).reshaped(yd.shape)
+                yd.backward(upstream: upstream)
+                yf.backward(upstream: upstream.converted(to: Float.self))
+                XCTAssertEqual(xd.grad?.scalars, xf.grad?.scalars.map { Double($0) }, context)
+            }
+        }
+    }
+
     func testMaxPoolPaddingNeverWins() {
         // All-negative input: zero padding would win if padding read 0 instead of −∞.
         let x = (GradTest.distinct([1, 2, 3, 4], seed: 6) - 10).requiringGrad()
