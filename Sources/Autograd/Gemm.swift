@@ -12,15 +12,15 @@ protocol GemmScalar: TensorScalar {
     static func tileRows(_ isa: Int32) -> Int
     static func tileColumns(_ isa: Int32) -> Int
     static func tile(_ isa: Int32, _ kc: Int, _ a: UnsafePointer<Self>, _ b: UnsafePointer<Self>,
-                     _ c: UnsafeMutablePointer<Self>, _ ldc: Int, _ mr: Int, _ nr: Int)
+                     _ c: UnsafeMutablePointer<Self>, _ ldc: Int, _ mr: Int, _ nr: Int, accumulate: Bool)
 }
 
 extension Float: GemmScalar {
     static func tileRows(_ isa: Int32) -> Int { Int(ck_sgemm_mr(isa)) }
     static func tileColumns(_ isa: Int32) -> Int { Int(ck_sgemm_nr(isa)) }
     static func tile(_ isa: Int32, _ kc: Int, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
-                     _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ mr: Int, _ nr: Int) {
-        ck_sgemm_tile(isa, kc, a, b, c, ldc, Int32(mr), Int32(nr))
+                     _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ mr: Int, _ nr: Int, accumulate: Bool) {
+        ck_sgemm_tile(isa, kc, a, b, c, ldc, Int32(mr), Int32(nr), accumulate ? 1 : 0)
     }
 }
 
@@ -28,14 +28,15 @@ extension Double: GemmScalar {
     static func tileRows(_ isa: Int32) -> Int { Int(ck_dgemm_mr(isa)) }
     static func tileColumns(_ isa: Int32) -> Int { Int(ck_dgemm_nr(isa)) }
     static func tile(_ isa: Int32, _ kc: Int, _ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>,
-                     _ c: UnsafeMutablePointer<Double>, _ ldc: Int, _ mr: Int, _ nr: Int) {
-        ck_dgemm_tile(isa, kc, a, b, c, ldc, Int32(mr), Int32(nr))
+                     _ c: UnsafeMutablePointer<Double>, _ ldc: Int, _ mr: Int, _ nr: Int, accumulate: Bool) {
+        ck_dgemm_tile(isa, kc, a, b, c, ldc, Int32(mr), Int32(nr), accumulate ? 1 : 0)
     }
 }
 
 /// Blocked, packed matrix multiplication (the BLIS loop nest) around the C micro-kernels:
-/// C[m×n] += A[m×k] · B[k×n], where A and B are read through arbitrary row and column
+/// C[m×n] = A[m×k] · B[k×n], where A and B are read through arbitrary row and column
 /// strides (so a transposed operand costs no copy) and C is row-major with leading dimension ldc.
+/// C is overwritten (the first block of k stores, later ones add): it needs no zeroing.
 enum Gemm {
     /// The instruction set chosen at run time: 2 AVX-512, 1 AVX2+FMA, 0 portable C.
     static let isa = ck_isa()
@@ -53,7 +54,11 @@ enum Gemm {
     /// `isa` picks the micro-kernels (tests run every one this CPU supports).
     static func multiply<T: GemmScalar>(m: Int, n: Int, k: Int, a: Operand<T>, b: Operand<T>,
                                         c: UnsafeMutablePointer<T>, ldc: Int, isa: Int32 = Gemm.isa) {
-        guard m > 0, n > 0, k > 0 else { return }
+        guard m > 0, n > 0 else { return }
+        guard k > 0 else {
+            for i in 0..<m { (c + i * ldc).update(repeating: 0, count: n) }
+            return
+        }
         let mr = T.tileRows(isa), nr = T.tileColumns(isa)
         guard m * n * k >= parallelThreshold else {
             multiply(m: m, n: n, k: k, a: a, b: b, c: c, ldc: ldc, isa: isa, threads: 1)
@@ -115,7 +120,8 @@ enum Gemm {
                         for icIndex in stride(from: t, to: icBlocks, by: threads) {
                             let ic = icIndex * mc, mcBlock = Swift.min(mc, m - ic)
                             packA(a, rows: ic, mcBlock, columns: pc, kcBlock, mr: mr, into: myA)
-                            macroKernel(isa, mcBlock, ncBlock, kcBlock, myA, packedB, c + ic * ldc + jc, ldc, panels: 0..<columnPanels)
+                            macroKernel(isa, mcBlock, ncBlock, kcBlock, myA, packedB, c + ic * ldc + jc, ldc,
+                                        panels: 0..<columnPanels, accumulate: pc > 0)
                         }
                     }
                 } else {
@@ -129,10 +135,12 @@ enum Gemm {
                             DispatchQueue.concurrentPerform(iterations: threads) { t in
                                 let (packedA, packedB, target) = shared.value
                                 let panels = (t * share)..<Swift.min(columnPanels, (t + 1) * share)
-                                macroKernel(isa, mcBlock, ncBlock, kcBlock, packedA, packedB, target, ldc, panels: panels)
+                                macroKernel(isa, mcBlock, ncBlock, kcBlock, packedA, packedB, target, ldc, panels: panels,
+                                            accumulate: pc > 0)
                             }
                         } else {
-                            macroKernel(isa, mcBlock, ncBlock, kcBlock, packedA, packedB, target, ldc, panels: 0..<columnPanels)
+                            macroKernel(isa, mcBlock, ncBlock, kcBlock, packedA, packedB, target, ldc,
+                                        panels: 0..<columnPanels, accumulate: pc > 0)
                         }
                     }
                 }
@@ -143,7 +151,8 @@ enum Gemm {
     /// All micro-tiles of an mc×nc block, over the given panels of nr columns.
     private static func macroKernel<T: GemmScalar>(_ isa: Int32, _ mcBlock: Int, _ ncBlock: Int, _ kcBlock: Int,
                                                    _ packedA: UnsafeMutablePointer<T>, _ packedB: UnsafeMutablePointer<T>,
-                                                   _ c: UnsafeMutablePointer<T>, _ ldc: Int, panels: Range<Int>) {
+                                                   _ c: UnsafeMutablePointer<T>, _ ldc: Int, panels: Range<Int>,
+                                                   accumulate: Bool) {
         let mr = T.tileRows(isa), nr = T.tileColumns(isa)
         for panel in panels {
             let jr = panel * nr
@@ -151,7 +160,8 @@ enum Gemm {
             let bPanel = packedB + panel * nr * kcBlock
             for ir in stride(from: 0, to: mcBlock, by: mr) {
                 let mrValid = Swift.min(mr, mcBlock - ir)
-                T.tile(isa, kcBlock, packedA + (ir / mr) * mr * kcBlock, bPanel, c + ir * ldc + jr, ldc, mrValid, nrValid)
+                T.tile(isa, kcBlock, packedA + (ir / mr) * mr * kcBlock, bPanel, c + ir * ldc + jr, ldc, mrValid, nrValid,
+                       accumulate: accumulate)
             }
         }
     }

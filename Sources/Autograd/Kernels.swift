@@ -361,8 +361,10 @@ enum Loops {
                                         _ batch: [Int], _ m: Int, _ k: Int, _ n: Int,
                                         _ out: UnsafeMutableBufferPointer<S>) {
         guard let oBase = out.baseAddress else { return }
-        oBase.initialize(repeating: 0, count: out.count)
-        guard let aBase = a.baseAddress, let bBase = b.baseAddress else { return }
+        guard let aBase = a.baseAddress, let bBase = b.baseAddress else {
+            oBase.initialize(repeating: 0, count: out.count)   // k = 0: every product is an empty sum
+            return
+        }
         // Element (i, p) of op(a) is at i·ars + p·acs; element (p, j) of op(b) at p·brs + j·bcs.
         let (ars, acs) = transposeA ? (1, m) : (k, 1)
         let (brs, bcs) = transposeB ? (1, k) : (n, 1)
@@ -371,8 +373,8 @@ enum Loops {
                                  StridedView(offset: bv.offset, strides: bv.strides + [0])]) { _, offsets, _, _ in
             let ap = aBase + offsets[0], bp = bBase + offsets[1], op = oBase + batchIndex * m * n
             batchIndex += 1
-            // Large products go to the packed, blocked GEMM; small ones stay in a plain loop,
-            // where packing would cost more than it saves.
+            // Large products go to the packed, blocked GEMM (which overwrites its output); small ones
+            // stay in a plain loop, where packing would cost more than it saves.
             if m * n * k >= 16 * 16 * 16 {
                 if S.self == Float.self {
                     Gemm.multiply(m: m, n: n, k: k,
@@ -389,6 +391,7 @@ enum Loops {
                     return
                 }
             }
+            op.initialize(repeating: 0, count: m * n)
             if bcs == 1 {
                 for i in 0..<m {
                     let row = op + i * n

@@ -28,14 +28,15 @@ int ck_sgemm_nr(int isa) { return isa == 2 ? 32 : (isa == 1 ? 16 : 8); }
 int ck_dgemm_mr(int isa) { (void)isa; return MR; }
 int ck_dgemm_nr(int isa) { return isa == 2 ? 16 : (isa == 1 ? 8 : 4); }
 
-// Adds a computed tile to C, only its valid mr×nr part.
-#define CK_ADD_TILE(T, tile, NR, c, ldc, mr, nr)                 \
-    for (int i = 0; i < (mr); i++)                               \
-        for (int j = 0; j < (nr); j++) (c)[i * (ldc) + j] += (tile)[i * (NR) + j];
+// Adds a computed tile to C (or stores it, when not accumulating), only its valid mr×nr part.
+#define CK_ADD_TILE(T, tile, NR, c, ldc, mr, nr, accumulate)                                    \
+    for (int i = 0; i < (mr); i++)                                                              \
+        for (int j = 0; j < (nr); j++)                                                          \
+            (c)[i * (ldc) + j] = ((accumulate) ? (c)[i * (ldc) + j] : 0) + (tile)[i * (NR) + j];
 
 // ---- portable C: the compiler vectorises what it can for the baseline target ----
 
-static void sgemm_portable(long kc, const float *a, const float *b, float *c, long ldc, int mr, int nr) {
+static void sgemm_portable(long kc, const float *a, const float *b, float *c, long ldc, int mr, int nr, int accumulate) {
     enum { NR = 8 };
     float tile[MR * NR];
     memset(tile, 0, sizeof tile);
@@ -44,10 +45,10 @@ static void sgemm_portable(long kc, const float *a, const float *b, float *c, lo
         for (int i = 0; i < MR; i++)
             for (int j = 0; j < NR; j++) tile[i * NR + j] += ap[i] * bp[j];
     }
-    CK_ADD_TILE(float, tile, NR, c, ldc, mr, nr)
+    CK_ADD_TILE(float, tile, NR, c, ldc, mr, nr, accumulate)
 }
 
-static void dgemm_portable(long kc, const double *a, const double *b, double *c, long ldc, int mr, int nr) {
+static void dgemm_portable(long kc, const double *a, const double *b, double *c, long ldc, int mr, int nr, int accumulate) {
     enum { NR = 4 };
     double tile[MR * NR];
     memset(tile, 0, sizeof tile);
@@ -56,14 +57,14 @@ static void dgemm_portable(long kc, const double *a, const double *b, double *c,
         for (int i = 0; i < MR; i++)
             for (int j = 0; j < NR; j++) tile[i * NR + j] += ap[i] * bp[j];
     }
-    CK_ADD_TILE(double, tile, NR, c, ldc, mr, nr)
+    CK_ADD_TILE(double, tile, NR, c, ldc, mr, nr, accumulate)
 }
 
 #if CK_X86
 // ---- AVX2 + FMA: 6×16 floats (12 ymm accumulators), 6×8 doubles ----
 
 __attribute__((target("avx2,fma")))
-static void sgemm_avx2(long kc, const float *a, const float *b, float *c, long ldc, int mr, int nr) {
+static void sgemm_avx2(long kc, const float *a, const float *b, float *c, long ldc, int mr, int nr, int accumulate) {
     enum { NR = 16 };
     __m256 acc[MR][2];
     for (int i = 0; i < MR; i++) { acc[i][0] = _mm256_setzero_ps(); acc[i][1] = _mm256_setzero_ps(); }
@@ -79,18 +80,22 @@ static void sgemm_avx2(long kc, const float *a, const float *b, float *c, long l
     if (mr == MR && nr == NR) {
         for (int i = 0; i < MR; i++) {
             float *ci = c + i * ldc;
-            _mm256_storeu_ps(ci, _mm256_add_ps(_mm256_loadu_ps(ci), acc[i][0]));
-            _mm256_storeu_ps(ci + 8, _mm256_add_ps(_mm256_loadu_ps(ci + 8), acc[i][1]));
+            if (accumulate) {
+                acc[i][0] = _mm256_add_ps(_mm256_loadu_ps(ci), acc[i][0]);
+                acc[i][1] = _mm256_add_ps(_mm256_loadu_ps(ci + 8), acc[i][1]);
+            }
+            _mm256_storeu_ps(ci, acc[i][0]);
+            _mm256_storeu_ps(ci + 8, acc[i][1]);
         }
         return;
     }
     float tile[MR * NR];
     for (int i = 0; i < MR; i++) { _mm256_storeu_ps(tile + i * NR, acc[i][0]); _mm256_storeu_ps(tile + i * NR + 8, acc[i][1]); }
-    CK_ADD_TILE(float, tile, NR, c, ldc, mr, nr)
+    CK_ADD_TILE(float, tile, NR, c, ldc, mr, nr, accumulate)
 }
 
 __attribute__((target("avx2,fma")))
-static void dgemm_avx2(long kc, const double *a, const double *b, double *c, long ldc, int mr, int nr) {
+static void dgemm_avx2(long kc, const double *a, const double *b, double *c, long ldc, int mr, int nr, int accumulate) {
     enum { NR = 8 };
     __m256d acc[MR][2];
     for (int i = 0; i < MR; i++) { acc[i][0] = _mm256_setzero_pd(); acc[i][1] = _mm256_setzero_pd(); }
@@ -105,13 +110,13 @@ static void dgemm_avx2(long kc, const double *a, const double *b, double *c, lon
     }
     double tile[MR * NR];
     for (int i = 0; i < MR; i++) { _mm256_storeu_pd(tile + i * NR, acc[i][0]); _mm256_storeu_pd(tile + i * NR + 4, acc[i][1]); }
-    CK_ADD_TILE(double, tile, NR, c, ldc, mr, nr)
+    CK_ADD_TILE(double, tile, NR, c, ldc, mr, nr, accumulate)
 }
 
 // ---- AVX-512: 6×32 floats (12 zmm accumulators), 6×16 doubles ----
 
 __attribute__((target("avx512f")))
-static void sgemm_avx512(long kc, const float *a, const float *b, float *c, long ldc, int mr, int nr) {
+static void sgemm_avx512(long kc, const float *a, const float *b, float *c, long ldc, int mr, int nr, int accumulate) {
     enum { NR = 32 };
     __m512 acc[MR][2];
     for (int i = 0; i < MR; i++) { acc[i][0] = _mm512_setzero_ps(); acc[i][1] = _mm512_setzero_ps(); }
@@ -127,18 +132,22 @@ static void sgemm_avx512(long kc, const float *a, const float *b, float *c, long
     if (mr == MR && nr == NR) {
         for (int i = 0; i < MR; i++) {
             float *ci = c + i * ldc;
-            _mm512_storeu_ps(ci, _mm512_add_ps(_mm512_loadu_ps(ci), acc[i][0]));
-            _mm512_storeu_ps(ci + 16, _mm512_add_ps(_mm512_loadu_ps(ci + 16), acc[i][1]));
+            if (accumulate) {
+                acc[i][0] = _mm512_add_ps(_mm512_loadu_ps(ci), acc[i][0]);
+                acc[i][1] = _mm512_add_ps(_mm512_loadu_ps(ci + 16), acc[i][1]);
+            }
+            _mm512_storeu_ps(ci, acc[i][0]);
+            _mm512_storeu_ps(ci + 16, acc[i][1]);
         }
         return;
     }
     float tile[MR * NR];
     for (int i = 0; i < MR; i++) { _mm512_storeu_ps(tile + i * NR, acc[i][0]); _mm512_storeu_ps(tile + i * NR + 16, acc[i][1]); }
-    CK_ADD_TILE(float, tile, NR, c, ldc, mr, nr)
+    CK_ADD_TILE(float, tile, NR, c, ldc, mr, nr, accumulate)
 }
 
 __attribute__((target("avx512f")))
-static void dgemm_avx512(long kc, const double *a, const double *b, double *c, long ldc, int mr, int nr) {
+static void dgemm_avx512(long kc, const double *a, const double *b, double *c, long ldc, int mr, int nr, int accumulate) {
     enum { NR = 16 };
     __m512d acc[MR][2];
     for (int i = 0; i < MR; i++) { acc[i][0] = _mm512_setzero_pd(); acc[i][1] = _mm512_setzero_pd(); }
@@ -153,24 +162,24 @@ static void dgemm_avx512(long kc, const double *a, const double *b, double *c, l
     }
     double tile[MR * NR];
     for (int i = 0; i < MR; i++) { _mm512_storeu_pd(tile + i * NR, acc[i][0]); _mm512_storeu_pd(tile + i * NR + 8, acc[i][1]); }
-    CK_ADD_TILE(double, tile, NR, c, ldc, mr, nr)
+    CK_ADD_TILE(double, tile, NR, c, ldc, mr, nr, accumulate)
 }
 #endif
 
-void ck_sgemm_tile(int isa, long kc, const float *a, const float *b, float *c, long ldc, int mr, int nr) {
+void ck_sgemm_tile(int isa, long kc, const float *a, const float *b, float *c, long ldc, int mr, int nr, int accumulate) {
 #if CK_X86
-    if (isa == 2) { sgemm_avx512(kc, a, b, c, ldc, mr, nr); return; }
-    if (isa == 1) { sgemm_avx2(kc, a, b, c, ldc, mr, nr); return; }
+    if (isa == 2) { sgemm_avx512(kc, a, b, c, ldc, mr, nr, accumulate); return; }
+    if (isa == 1) { sgemm_avx2(kc, a, b, c, ldc, mr, nr, accumulate); return; }
 #endif
     (void)isa;
-    sgemm_portable(kc, a, b, c, ldc, mr, nr);
+    sgemm_portable(kc, a, b, c, ldc, mr, nr, accumulate);
 }
 
-void ck_dgemm_tile(int isa, long kc, const double *a, const double *b, double *c, long ldc, int mr, int nr) {
+void ck_dgemm_tile(int isa, long kc, const double *a, const double *b, double *c, long ldc, int mr, int nr, int accumulate) {
 #if CK_X86
-    if (isa == 2) { dgemm_avx512(kc, a, b, c, ldc, mr, nr); return; }
-    if (isa == 1) { dgemm_avx2(kc, a, b, c, ldc, mr, nr); return; }
+    if (isa == 2) { dgemm_avx512(kc, a, b, c, ldc, mr, nr, accumulate); return; }
+    if (isa == 1) { dgemm_avx2(kc, a, b, c, ldc, mr, nr, accumulate); return; }
 #endif
     (void)isa;
-    dgemm_portable(kc, a, b, c, ldc, mr, nr);
+    dgemm_portable(kc, a, b, c, ldc, mr, nr, accumulate);
 }

@@ -66,7 +66,8 @@ func packedProduct<T: GemmScalar>(_ a: Tensor<T>, _ b: Tensor<T>, transposedA: B
                                   isa: Int32 = Gemm.isa) -> [T] {
     let (m, k) = transposedA ? (a.shape[1], a.shape[0]) : (a.shape[0], a.shape[1])
     let n = b.shape[1]
-    var c = [T](repeating: 0, count: m * n)
+    // NaN where nothing was written: the product must overwrite every element of C.
+    var c = [T](repeating: .nan, count: m * n)
     a.scalars.withUnsafeBufferPointer { ap in
         b.scalars.withUnsafeBufferPointer { bp in
             c.withUnsafeMutableBufferPointer { cp in

@@ -171,12 +171,14 @@ extension Tensor {
         g.channels = 1
         let outShape = [n, c, g.outHeight, g.outWidth]
         let total = outShape.reduce(1, *)
-        var winners = [Int](repeating: 0, count: total)
-        let values = [Scalar](unsafeUninitializedCapacity: total) { out, initialized in
-            scalars.withUnsafeBufferPointer { x in
-                winners.withUnsafeMutableBufferPointer { w in Scalar._kernels.maxPool(x, g, out, w) }
+        // The kernel writes every window's value and winner: neither buffer needs zeroing.
+        var values: [Scalar] = []
+        let winners = [Int](unsafeUninitializedCapacity: total) { w, writtenWinners in
+            values = [Scalar](unsafeUninitializedCapacity: total) { out, initialized in
+                scalars.withUnsafeBufferPointer { x in Scalar._kernels.maxPool(x, g, out, w) }
+                initialized = total
             }
-            initialized = total
+            writtenWinners = total
         }
         let inShape = shape
         return Tensor.record("maxPool2D", Tensor.describe(g), inputs: NodeInputs(self), shape: outShape, scalars: values) { c in

@@ -2,7 +2,9 @@
 #define CKERNELS_H
 
 // Register-blocked GEMM micro-kernels. Each computes one MR×NR tile of
-//   C[0..<mr, 0..<nr] += Σ_p A[p] ⊗ B[p]   for p in 0..<kc
+//   C[0..<mr, 0..<nr] (+)= Σ_p A[p] ⊗ B[p]   for p in 0..<kc
+// adding to C when `accumulate` is non-zero, else overwriting it (the first block of k: C needs
+// no zeroing beforehand).
 // from packed panels: `a` holds kc groups of MR values (a column of the tile's rows each),
 // `b` holds kc groups of NR values. Tiles at the matrix edge (mr < MR or nr < NR) are
 // computed in full on zero-padded panels and only their valid part is added to C.
@@ -22,8 +24,8 @@ int ck_sgemm_nr(int isa);
 int ck_dgemm_mr(int isa);
 int ck_dgemm_nr(int isa);
 
-void ck_sgemm_tile(int isa, long kc, const float *a, const float *b, float *c, long ldc, int mr, int nr);
-void ck_dgemm_tile(int isa, long kc, const double *a, const double *b, double *c, long ldc, int mr, int nr);
+void ck_sgemm_tile(int isa, long kc, const float *a, const float *b, float *c, long ldc, int mr, int nr, int accumulate);
+void ck_dgemm_tile(int isa, long kc, const double *a, const double *b, double *c, long ldc, int mr, int nr, int accumulate);
 
 /// Max pooling of `count` windows (kh×kw, rows `w` apart) lying inside one plane, the j-th with
 /// its top-left cell at x[corner + j*sx]: each window's largest value (first in row-major order on
