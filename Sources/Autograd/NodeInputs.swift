@@ -8,21 +8,24 @@ struct NodeInputs<Scalar: TensorScalar>: RandomAccessCollection, MutableCollecti
     private var second: Tensor<Scalar>
     /// The inputs after the first two (concatenate, custom ops).
     private var rest: [Tensor<Scalar>]
-    let count: Int
+    /// How many of the two inline slots hold an input (one byte: a node's flags fit after it).
+    private let inlineCount: UInt8
+
+    var count: Int { inlineCount == 2 ? 2 + rest.count : Int(inlineCount) }
 
     /// No inputs (a leaf, or a node whose graph was released).
     init() {
-        (first, second, rest, count) = (Self.none, Self.none, [], 0)
+        (first, second, rest, inlineCount) = (Self.none, Self.none, [], 0)
     }
 
     /// One input.
     init(_ a: Tensor<Scalar>) {
-        (first, second, rest, count) = (a, Self.none, [], 1)
+        (first, second, rest, inlineCount) = (a, Self.none, [], 1)
     }
 
     /// Two inputs.
     init(_ a: Tensor<Scalar>, _ b: Tensor<Scalar>) {
-        (first, second, rest, count) = (a, b, [], 2)
+        (first, second, rest, inlineCount) = (a, b, [], 2)
     }
 
     /// Any number of inputs.
@@ -30,7 +33,7 @@ struct NodeInputs<Scalar: TensorScalar>: RandomAccessCollection, MutableCollecti
         first = tensors.count > 0 ? tensors[0] : Self.none
         second = tensors.count > 1 ? tensors[1] : Self.none
         rest = tensors.count > 2 ? Array(tensors[2...]) : []
-        count = tensors.count
+        inlineCount = UInt8(Swift.min(tensors.count, 2))
     }
 
     var startIndex: Int { 0 }

