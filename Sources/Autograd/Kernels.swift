@@ -368,11 +368,15 @@ enum Loops {
         // Element (i, p) of op(a) is at i·ars + p·acs; element (p, j) of op(b) at p·brs + j·bcs.
         let (ars, acs) = transposeA ? (1, m) : (k, 1)
         let (brs, bcs) = transposeB ? (1, k) : (n, 1)
-        var batchIndex = 0
+        // Where each product of the batch reads its operands.
+        var batchOffsets: [(a: Int, b: Int)] = []
         forEachRow(batch + [1], [StridedView(offset: av.offset, strides: av.strides + [0]),
                                  StridedView(offset: bv.offset, strides: bv.strides + [0])]) { _, offsets, _, _ in
-            let ap = aBase + offsets[0], bp = bBase + offsets[1], op = oBase + batchIndex * m * n
-            batchIndex += 1
+            batchOffsets.append((offsets[0], offsets[1]))
+        }
+        let operandOffsets = batchOffsets
+        func product(_ index: Int) {
+            let ap = aBase + operandOffsets[index].a, bp = bBase + operandOffsets[index].b, op = oBase + index * m * n
             // Large products go to the packed, blocked GEMM (which overwrites its output); small ones
             // stay in a plain loop, where packing would cost more than it saves.
             if m * n * k >= 16 * 16 * 16 {
@@ -411,6 +415,17 @@ enum Loops {
                     }
                 }
             }
+        }
+        // A batch of products each too small to split across threads (a convolution's per-image
+        // products): the two threads take half of the batch each.
+        let count = operandOffsets.count
+        if count >= 2 && m * n * k < Gemm.parallelThreshold && count * m * n * k >= Gemm.parallelThreshold {
+            let shared = Unchecked(product)
+            DispatchQueue.concurrentPerform(iterations: 2) { t in
+                for index in stride(from: t * count / 2, to: (t + 1) * count / 2, by: 1) { shared.value(index) }
+            }
+        } else {
+            for index in 0..<count { product(index) }
         }
     }
 

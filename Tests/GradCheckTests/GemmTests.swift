@@ -25,6 +25,27 @@ final class GemmTests: XCTestCase {
                                      (200, 70, 260), (13, 600, 41), (130, 257, 65), (301, 40, 90),
                                      (10, 12000, 9)]
 
+    /// A batch of products each below the threshold for two threads but above it together is
+    /// split across the threads by image (half of the batch each): every product must equal the
+    /// same product computed on its own — odd batch counts, a broadcast operand and a transposed
+    /// one (read through strides, as the rule does) included.
+    func testBatchSplitAcrossThreadsMatchesEachProductAlone() {
+        for (count, m, k, n) in [(4, 64, 64, 64), (3, 40, 90, 130), (32, 8, 9, 784)] {
+            let a = Tensor<Float>.randomNormal([count, m, k], seed: UInt64(count + m))
+            let b = Tensor<Float>.randomNormal([count, k, n], seed: UInt64(count + n))
+            XCTAssertLessThan(m * n * k, Gemm.parallelThreshold)
+            XCTAssertGreaterThanOrEqual(count * m * n * k, Gemm.parallelThreshold)
+            let batched = a.matmul(b), shared = a[0].matmul(b)
+            for i in 0..<count {
+                XCTAssertEqual(batched[i], a[i].matmul(b[i]), "batch \(count)×\(m)×\(k)×\(n), product \(i)")
+                XCTAssertEqual(shared[i], a[0].matmul(b[i]), "broadcast left operand, product \(i)")
+            }
+            let bt = b.transposed()   // [count, n, k]: the rule's transposed reads
+            let viaRule = a.matmul(bt, transposeA: false, transposeB: true)
+            for i in 0..<count { XCTAssertEqual(viaRule[i], a[i].matmul(bt[i], transposeA: false, transposeB: true)) }
+        }
+    }
+
     func testDoubleMatchesReference() {
         for (m, k, n) in shapes {
             let a = Tensor<Double>.randomNormal([m, k], seed: UInt64(m * 31 + k))
