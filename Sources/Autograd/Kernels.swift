@@ -379,21 +379,16 @@ enum Loops {
             let ap = aBase + operandOffsets[index].a, bp = bBase + operandOffsets[index].b, op = oBase + index * m * n
             // Large products go to the packed, blocked GEMM (which overwrites its output); small ones
             // stay in a plain loop, where packing would cost more than it saves.
-            if m * n * k >= 16 * 16 * 16 {
-                if S.self == Float.self {
+            // (S is Float or Double, both GemmScalar; the cast opens it as one, once per type.)
+            if m * n * k >= 16 * 16 * 16, let gemmType = S.self as? any GemmScalar.Type {
+                func packed<G: GemmScalar>(_: G.Type) {
                     Gemm.multiply(m: m, n: n, k: k,
-                                  a: .init(base: UnsafeRawPointer(ap).assumingMemoryBound(to: Float.self), rowStride: ars, columnStride: acs),
-                                  b: .init(base: UnsafeRawPointer(bp).assumingMemoryBound(to: Float.self), rowStride: brs, columnStride: bcs),
-                                  c: UnsafeMutableRawPointer(op).assumingMemoryBound(to: Float.self), ldc: n)
-                    return
+                                  a: .init(base: UnsafeRawPointer(ap).assumingMemoryBound(to: G.self), rowStride: ars, columnStride: acs),
+                                  b: .init(base: UnsafeRawPointer(bp).assumingMemoryBound(to: G.self), rowStride: brs, columnStride: bcs),
+                                  c: UnsafeMutableRawPointer(op).assumingMemoryBound(to: G.self), ldc: n)
                 }
-                if S.self == Double.self {
-                    Gemm.multiply(m: m, n: n, k: k,
-                                  a: .init(base: UnsafeRawPointer(ap).assumingMemoryBound(to: Double.self), rowStride: ars, columnStride: acs),
-                                  b: .init(base: UnsafeRawPointer(bp).assumingMemoryBound(to: Double.self), rowStride: brs, columnStride: bcs),
-                                  c: UnsafeMutableRawPointer(op).assumingMemoryBound(to: Double.self), ldc: n)
-                    return
-                }
+                packed(gemmType)
+                return
             }
             op.initialize(repeating: 0, count: m * n)
             if bcs == 1 {
