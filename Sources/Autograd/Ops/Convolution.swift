@@ -226,20 +226,13 @@ extension Tensor {
         Scalar._avgPool2D(self, kernel: kernel, stride: stride ?? kernel, padding: padding)
     }
     func _avgPool2D(kernel: Size2D, stride: Size2D, padding: Size2D) -> Tensor {
-        pool(kernel: kernel, stride: stride, padding: padding, op: "avgPool2D") { windows in
-            windows.mean(axes: [1])
-        }
-    }
-
-    private func pool(kernel: Size2D, stride: Size2D, padding: Size2D, op: String,
-                      reduce: (Tensor) -> Tensor) -> Tensor {
-        precondition(rank == 4, "\(op): input of shape \(shape) is not NCHW (4 axes)")
+        precondition(rank == 4, "avgPool2D: input of shape \(shape) is not NCHW (4 axes)")
         precondition(padding.height * 2 <= kernel.height && padding.width * 2 <= kernel.width,
-                     "\(op): padding \(padding) must be at most half the kernel \(kernel)")
+                     "avgPool2D: padding \(padding) must be at most half the kernel \(kernel)")
+        // Each plane's windows as columns (padding reads 0), averaged over each window's cells.
         let (n, c) = (shape[0], shape[1])
         let planes = reshaped([n * c, 1, shape[2], shape[3]])
-        let g = planes.geometry(kernel: kernel, stride: stride, padding: padding, op: op)
-        let padValue: Scalar = op == "maxPool2D" ? -.infinity : 0
-        return reduce(planes.unfolded(g, padValue: padValue)).reshaped([n, c, g.outHeight, g.outWidth])
+        let g = planes.geometry(kernel: kernel, stride: stride, padding: padding, op: "avgPool2D")
+        return planes.unfolded(g, padValue: 0).mean(axes: [1]).reshaped([n, c, g.outHeight, g.outWidth])
     }
 }
