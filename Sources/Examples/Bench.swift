@@ -57,6 +57,16 @@ enum Bench {
         return peakResidentMiB()
     }
 
+    /// p ← p − 0.01·∂L/∂p with plain tensor ops (what bench/compare.py does in PyTorch), then zeroes the gradients.
+    static func plainSGDStep(_ params: inout [Tensor<Float>]) {
+        withoutGradients {
+            for i in params.indices {
+                if let g = params[i].grad { params[i].assign(params[i] - g * 0.01) }
+                params[i].zeroGrad()
+            }
+        }
+    }
+
     /// One training step of a fully connected classifier (forward, backward, SGD), with ops only.
     static func mlpStep(_ sizes: [Int], batch: Int, seed: UInt64) -> () -> Void {
         var rng = SeededGenerator(seed: seed)
@@ -75,12 +85,7 @@ enum Bench {
             }
             let loss = -h.logSoftmax(axis: 1).gather(axis: 1, indices: labels).mean()
             loss.backward()
-            withoutGradients {
-                for i in params.indices {
-                    if let g = params[i].grad { params[i].assign(params[i] - g * 0.01) }
-                    params[i].zeroGrad()
-                }
-            }
+            plainSGDStep(&params)
         }
     }
 
@@ -100,12 +105,7 @@ enum Bench {
             let logits = features.flattened(from: 1).matmul(params[2]) + params[3]
             let loss = -logits.logSoftmax(axis: 1).gather(axis: 1, indices: labels).mean()
             loss.backward()
-            withoutGradients {
-                for i in params.indices {
-                    if let g = params[i].grad { params[i].assign(params[i] - g * 0.01) }
-                    params[i].zeroGrad()
-                }
-            }
+            plainSGDStep(&params)
         }
     }
 
