@@ -73,15 +73,14 @@ extension Tensor {
         do {
             try tryBackward(upstream: upstream, retainGraph: retainGraph, createGraph: createGraph, trace: trace)
         } catch {
-            fatalError("\(error)")
+            trap("\(error)")
         }
     }
 
     /// ``backward(upstream:retainGraph:createGraph:trace:)`` that throws an ``AutogradError`` on misuse.
     public func tryBackward(upstream: Tensor? = nil, retainGraph: Bool = false, createGraph: Bool = false,
                             trace: ((ChainRuleStep) -> Void)? = nil) throws {
-        _ = try Scalar._backpropagate(from: self, upstream: upstream, targets: nil, retainGraph: retainGraph || createGraph,
-                                      createGraph: createGraph, trace: trace)
+        _ = try Scalar.kernels.backpropagate(self, upstream, nil, retainGraph || createGraph, createGraph, trace)
     }
 }
 
@@ -99,8 +98,7 @@ extension Tensor {
 /// differentiated again (Hessians, double backward).
 public func gradients<Scalar>(of output: Tensor<Scalar>, wrt inputs: [Tensor<Scalar>], upstream: Tensor<Scalar>? = nil,
                               retainGraph: Bool = false, createGraph: Bool = false) throws -> [Tensor<Scalar>] {
-    try Scalar._backpropagate(from: output, upstream: upstream, targets: inputs, retainGraph: retainGraph || createGraph,
-                              createGraph: createGraph, trace: nil)
+    try Scalar.kernels.backpropagate(output, upstream, inputs, retainGraph || createGraph, createGraph, nil)
 }
 
 /// The value of `body` at `x` and its gradient with respect to `x`.
@@ -119,7 +117,7 @@ public func valueWithGradient<Scalar>(at x: Tensor<Scalar>, in body: (Tensor<Sca
         let g = try gradients(of: value, wrt: [leaf])
         return (value.detached(), g[0])
     } catch {
-        fatalError("valueWithGradient: \(error)")
+        trap("valueWithGradient: \(error)")
     }
 }
 
@@ -132,7 +130,7 @@ public func valueWithGradient<Scalar>(at xs: [Tensor<Scalar>], in body: ([Tensor
     do {
         return (value.detached(), try gradients(of: value, wrt: leaves))
     } catch {
-        fatalError("valueWithGradient: \(error)")
+        trap("valueWithGradient: \(error)")
     }
 }
 
@@ -253,12 +251,12 @@ enum Backpropagation {
                 tape?.backwardOf = "\(node.op) (\(name(node)))"
                 defer { tape?.backwardOf = enclosing }
                 let grads = rule(RuleContext(upstream: g, inputs: inputs, output: output, needsGradient: needs))
-                precondition(grads.count == node.inputs.count, "rule of \(node.op) returned \(grads.count) gradients")
+                require(grads.count == node.inputs.count, "rule of \(node.op) returned \(grads.count) gradients")
                 var contributions: [(String, String)] = []
                 for i in 0..<node.inputs.count where needs[i] {
                     let input = node.inputs[i]
                     guard let inputNode = input.node, let contribution = grads[i] else { continue }
-                    precondition(contribution.shape == input.shape,
+                    require(contribution.shape == input.shape,
                                  "rule of \(node.op) gave gradient of shape \(contribution.shape) for input \(input.shape)")
                     setPending(inputNode, pending(inputNode).map { $0 + contribution } ?? contribution)
                     if trace != nil { contributions.append((name(inputNode), contribution.compactDescription)) }

@@ -37,67 +37,116 @@ enum ReduceKernel: Sendable { case sum, max, min }
 /// (0 on broadcast axes).
 @usableFromInline
 struct StridedView: Sendable {
-    var offset: Int
-    var strides: [Int]
+    @usableFromInline var offset: Int
+    @usableFromInline var strides: [Int]
+
+    @inlinable init(offset: Int, strides: [Int]) {
+        self.offset = offset
+        self.strides = strides
+    }
 }
 
-/// A table of kernels compiled for one scalar type (and the tape's node release, which a
-/// generic class's deinit could not otherwise run specialised). Public only because
-/// ``TensorScalar`` must name it; its members are internal.
-public struct _Kernels<S: TensorScalar>: Sendable {
-    let unary: @Sendable (UnaryKernel<S>, UnsafeBufferPointer<S>, UnsafeMutableBufferPointer<S>) -> Void
-    let binary: @Sendable (BinaryKernel, UnsafeBufferPointer<S>, StridedView, UnsafeBufferPointer<S>, StridedView,
-                           [Int], UnsafeMutableBufferPointer<S>) -> Void
-    let select: @Sendable (UnsafeBufferPointer<S>, StridedView, UnsafeBufferPointer<S>, StridedView,
-                           UnsafeBufferPointer<S>, StridedView, [Int], UnsafeMutableBufferPointer<S>) -> Void
-    let copy: @Sendable (UnsafeBufferPointer<S>, StridedView, [Int], UnsafeMutableBufferPointer<S>) -> Void
-    let reduce: @Sendable (ReduceKernel, UnsafeBufferPointer<S>, [Int], Set<Int>, UnsafeMutableBufferPointer<S>,
-                           UnsafeMutablePointer<Int>?) -> Void
-    let matmul: @Sendable (UnsafeBufferPointer<S>, StridedView, Bool, UnsafeBufferPointer<S>, StridedView, Bool,
-                           [Int], Int, Int, Int, UnsafeMutableBufferPointer<S>) -> Void
-    let unfold: @Sendable (UnsafeBufferPointer<S>, ConvGeometry, S, UnsafeMutableBufferPointer<S>) -> Void
-    let fold: @Sendable (UnsafeBufferPointer<S>, ConvGeometry, UnsafeMutableBufferPointer<S>) -> Void
-    let maxPool: @Sendable (UnsafeBufferPointer<S>, ConvGeometry, UnsafeMutableBufferPointer<S>, UnsafeMutableBufferPointer<Int>) -> Void
-    let scatterByIndex: @Sendable (UnsafeBufferPointer<S>, UnsafeBufferPointer<Int>, UnsafeMutableBufferPointer<S>) -> Void
-    let gatherByIndex: @Sendable (UnsafeBufferPointer<S>, UnsafeBufferPointer<Int>, UnsafeMutableBufferPointer<S>) -> Void
-    let addByIndex: @Sendable (UnsafeBufferPointer<S>, UnsafeBufferPointer<Int>, UnsafeMutableBufferPointer<S>) -> Void
+/// The kernels and tape entry points compiled for one scalar type.
+///
+/// Ops are `@inlinable`, so that a model written with concrete types runs them specialised; but
+/// generic code in another module (a layer's `callAsFunction`, `fit`) runs them unspecialised.
+/// Everything heavy an op does — its loops, recording it on the tape, the backward walk — goes
+/// through this table, which is built once per scalar type inside this module, so that part always
+/// runs compiled for `Float` or `Double` whoever calls the op.
+@usableFromInline
+final class Kernels<S: TensorScalar>: Sendable {
+    @usableFromInline let unary: @Sendable (UnaryKernel<S>, UnsafeBufferPointer<S>, UnsafeMutableBufferPointer<S>) -> Void
+    @usableFromInline let binary: @Sendable (BinaryKernel, UnsafeBufferPointer<S>, StridedView, UnsafeBufferPointer<S>,
+                                             StridedView, [Int], UnsafeMutableBufferPointer<S>) -> Void
+    @usableFromInline let select: @Sendable (UnsafeBufferPointer<S>, StridedView, UnsafeBufferPointer<S>, StridedView,
+                                             UnsafeBufferPointer<S>, StridedView, [Int], UnsafeMutableBufferPointer<S>) -> Void
+    @usableFromInline let copy: @Sendable (UnsafeBufferPointer<S>, StridedView, [Int], UnsafeMutableBufferPointer<S>) -> Void
+    /// Writes a contiguous buffer of `shape` through a strided view of the output (the adjoint of `copy`).
+    @usableFromInline let embed: @Sendable (UnsafeBufferPointer<S>, [Int], StridedView, UnsafeMutableBufferPointer<S>) -> Void
+    @usableFromInline let reduce: @Sendable (ReduceKernel, UnsafeBufferPointer<S>, [Int], Set<Int>,
+                                             UnsafeMutableBufferPointer<S>, UnsafeMutablePointer<Int>?) -> Void
+    @usableFromInline let matmul: @Sendable (UnsafeBufferPointer<S>, StridedView, Bool, UnsafeBufferPointer<S>, StridedView,
+                                             Bool, [Int], Int, Int, Int, UnsafeMutableBufferPointer<S>) -> Void
+    @usableFromInline let unfold: @Sendable (UnsafeBufferPointer<S>, ConvGeometry, S, UnsafeMutableBufferPointer<S>) -> Void
+    @usableFromInline let fold: @Sendable (UnsafeBufferPointer<S>, ConvGeometry, UnsafeMutableBufferPointer<S>) -> Void
+    @usableFromInline let maxPool: @Sendable (UnsafeBufferPointer<S>, ConvGeometry, UnsafeMutableBufferPointer<S>,
+                                              UnsafeMutableBufferPointer<Int>) -> Void
+    @usableFromInline let scatterByIndex: @Sendable (UnsafeBufferPointer<S>, UnsafeBufferPointer<Int>,
+                                                     UnsafeMutableBufferPointer<S>) -> Void
+    @usableFromInline let gatherByIndex: @Sendable (UnsafeBufferPointer<S>, UnsafeBufferPointer<Int>,
+                                                    UnsafeMutableBufferPointer<S>) -> Void
+    @usableFromInline let addByIndex: @Sendable (UnsafeBufferPointer<S>, UnsafeBufferPointer<Int>,
+                                                 UnsafeMutableBufferPointer<S>) -> Void
     /// Converts index values to `Int`; returns the position of the first that is not a whole
     /// number in `0..<bound`, or nil.
-    let wholeNumbers: @Sendable (UnsafeBufferPointer<S>, Int, UnsafeMutableBufferPointer<Int>) -> Int?
-    /// Frees the graph behind a node being deinitialised (see `Node.releaseGraph`).
+    @usableFromInline let wholeNumbers: @Sendable (UnsafeBufferPointer<S>, Int, UnsafeMutableBufferPointer<Int>) -> Int?
+    /// Records an op on this thread's tape (see `Tensor.record`).
+    @usableFromInline let record: @Sendable (String, @escaping () -> String, NodeInputs<S>, [Int], [S],
+                                             @escaping DerivativeRule<S>) -> Tensor<S>
+    /// The backward walk (see `Backpropagation.run`).
+    @usableFromInline let backpropagate: @Sendable (Tensor<S>, Tensor<S>?, [Tensor<S>]?, Bool, Bool,
+                                                    ((ChainRuleStep) -> Void)?) throws -> [Tensor<S>]
+    /// Frees the graph behind a node being deinitialised (see `Node.releaseGraph`): the deinit
+    /// of a generic class always runs unspecialised.
     let releaseGraph: @Sendable (Node<S>) -> Void
 
-    /// Builds the table; called once per concrete type, so the compiler specialises
-    /// each kernel for it.
-    public static func specialized() -> _Kernels<S> {
+    /// Builds the table; called once per concrete type, so the compiler specialises each entry for it.
+    init() {
         Allocator.tune()
-        return _Kernels(
-            unary: { op, x, out in Loops.unary(op, x, out) },
-            binary: { op, a, av, b, bv, shape, out in Loops.binary(op, a, av, b, bv, shape, out) },
-            select: { c, cv, a, av, b, bv, shape, out in Loops.select(c, cv, a, av, b, bv, shape, out) },
-            copy: { x, xv, shape, out in Loops.copy(x, xv, shape, out) },
-            reduce: { op, x, shape, axes, out, winners in Loops.reduce(op, x, shape, axes, out, winners) },
-            matmul: { a, av, ta, b, bv, tb, batch, m, k, n, out in Loops.matmul(a, av, ta, b, bv, tb, batch, m, k, n, out) },
-            unfold: { x, g, pad, out in Loops.unfold(x, g, pad, out) },
-            fold: { x, g, out in Loops.fold(x, g, out) },
-            maxPool: { x, g, out, winners in Loops.maxPool(x, g, out, winners) },
-            scatterByIndex: { x, index, out in Loops.scatterByIndex(x, index, out) },
-            gatherByIndex: { x, index, out in Loops.gatherByIndex(x, index, out) },
-            addByIndex: { x, index, out in Loops.addByIndex(x, index, out) },
-            wholeNumbers: { x, bound, out in Loops.wholeNumbers(x, bound, out) },
-            releaseGraph: { node in node.releaseGraph() })
+        unary = { op, x, out in Loops.unary(op, x, out) }
+        binary = { op, a, av, b, bv, shape, out in Loops.binary(op, a, av, b, bv, shape, out) }
+        select = { c, cv, a, av, b, bv, shape, out in Loops.select(c, cv, a, av, b, bv, shape, out) }
+        copy = { x, xv, shape, out in Loops.copy(x, xv, shape, out) }
+        embed = { x, shape, outView, out in Loops.embed(x, shape, outView, out) }
+        reduce = { op, x, shape, axes, out, winners in Loops.reduce(op, x, shape, axes, out, winners) }
+        matmul = { a, av, ta, b, bv, tb, batch, m, k, n, out in Loops.matmul(a, av, ta, b, bv, tb, batch, m, k, n, out) }
+        unfold = { x, g, pad, out in Loops.unfold(x, g, pad, out) }
+        fold = { x, g, out in Loops.fold(x, g, out) }
+        maxPool = { x, g, out, winners in Loops.maxPool(x, g, out, winners) }
+        scatterByIndex = { x, index, out in Loops.scatterByIndex(x, index, out) }
+        gatherByIndex = { x, index, out in Loops.gatherByIndex(x, index, out) }
+        addByIndex = { x, index, out in Loops.addByIndex(x, index, out) }
+        wholeNumbers = { x, bound, out in Loops.wholeNumbers(x, bound, out) }
+        record = { op, attributes, inputs, shape, scalars, rule in
+            Tensor.recordNode(op, attributes, inputs: inputs, shape: shape, scalars: scalars, rule: rule)
+        }
+        backpropagate = { root, upstream, targets, retainGraph, createGraph, trace in
+            try Backpropagation.run(from: root, upstream: upstream, targets: targets, retainGraph: retainGraph,
+                                    createGraph: createGraph, trace: trace)
+        }
+        releaseGraph = { node in node.releaseGraph() }
+    }
+}
+
+/// The tables for the two scalar types (built on first use).
+@usableFromInline let floatKernels = Kernels<Float>()
+@usableFromInline let doubleKernels = Kernels<Double>()
+
+extension TensorScalar {
+    /// The table compiled for this scalar type. In specialised code the test folds away.
+    @inlinable static var kernels: Kernels<Self> {
+        if Self.self == Float.self { return unsafeBitCast(floatKernels, to: Kernels<Self>.self) }
+        if Self.self == Double.self { return unsafeBitCast(doubleKernels, to: Kernels<Self>.self) }
+        trap("Tensor: \(Self.self) is not a supported scalar type (Float or Double)")
     }
 }
 
 /// Geometry of a 2-D sliding window over NCHW images (shared by unfold and fold).
 @usableFromInline
 struct ConvGeometry: Sendable, Hashable {
-    var batch: Int, channels: Int, height: Int, width: Int
-    var kernelHeight: Int, kernelWidth: Int
-    var strideY: Int, strideX: Int
-    var padY: Int, padX: Int
-    var outHeight: Int { (height + 2 * padY - kernelHeight) / strideY + 1 }
-    var outWidth: Int { (width + 2 * padX - kernelWidth) / strideX + 1 }
+    @usableFromInline var batch: Int, channels: Int, height: Int, width: Int
+    @usableFromInline var kernelHeight: Int, kernelWidth: Int
+    @usableFromInline var strideY: Int, strideX: Int
+    @usableFromInline var padY: Int, padX: Int
+    @inlinable var outHeight: Int { (height + 2 * padY - kernelHeight) / strideY + 1 }
+    @inlinable var outWidth: Int { (width + 2 * padX - kernelWidth) / strideX + 1 }
+
+    @inlinable init(batch: Int, channels: Int, height: Int, width: Int, kernelHeight: Int, kernelWidth: Int,
+                    strideY: Int, strideX: Int, padY: Int, padX: Int) {
+        (self.batch, self.channels, self.height, self.width) = (batch, channels, height, width)
+        (self.kernelHeight, self.kernelWidth) = (kernelHeight, kernelWidth)
+        (self.strideY, self.strideX, self.padY, self.padX) = (strideY, strideX, padY, padX)
+    }
 }
 
 enum Loops {
@@ -287,6 +336,20 @@ enum Loops {
                     i &+= s
                 }
             }
+        }
+    }
+
+    /// Writes `x` (contiguous, of `shape`) row by row through the strided view `outView` of `out`.
+    static func embed<S: TensorScalar>(_ x: UnsafeBufferPointer<S>, _ shape: [Int], _ outView: StridedView,
+                                       _ out: UnsafeMutableBufferPointer<S>) {
+        var source = 0
+        forEachRow(shape, [outView]) { _, offsets, inner, steps in
+            var o = offsets[0]
+            for j in 0..<inner {
+                out[o] = x[source + j]
+                o += steps[0]
+            }
+            source += inner
         }
     }
 

@@ -1,7 +1,8 @@
 /// Shape arithmetic shared by the ops: strides, broadcasting, axis normalisation.
+@usableFromInline
 enum Shape {
     /// Row-major strides of a contiguous tensor.
-    static func strides(_ shape: [Int]) -> [Int] {
+    @usableFromInline static func strides(_ shape: [Int]) -> [Int] {
         var strides = [Int](repeating: 1, count: shape.count)
         var acc = 1
         for axis in stride(from: shape.count - 1, through: 0, by: -1) {
@@ -12,7 +13,7 @@ enum Shape {
     }
 
     /// The NumPy broadcast of two shapes, or a trap naming the op and both shapes.
-    static func broadcast(_ a: [Int], _ b: [Int], op: String) -> [Int] {
+    @usableFromInline static func broadcast(_ a: [Int], _ b: [Int], op: String) -> [Int] {
         if a == b { return a }
         let rank = max(a.count, b.count)
         var out = [Int](repeating: 1, count: rank)
@@ -20,7 +21,7 @@ enum Shape {
             let x = i < rank - a.count ? 1 : a[i - (rank - a.count)]
             let y = i < rank - b.count ? 1 : b[i - (rank - b.count)]
             guard x == y || x == 1 || y == 1 else {
-                preconditionFailure("\(op): shapes \(a) and \(b) cannot be broadcast together "
+                trap("\(op): shapes \(a) and \(b) cannot be broadcast together "
                                     + "(axis \(i) of the result: sizes \(x) and \(y) differ and neither is 1)")
             }
             out[i] = x == 1 ? y : x
@@ -30,7 +31,7 @@ enum Shape {
 
     /// The view of a contiguous tensor of `shape` broadcast to `target` (stride 0 on
     /// broadcast axes).
-    static func broadcastView(_ shape: [Int], to target: [Int]) -> StridedView {
+    @usableFromInline static func broadcastView(_ shape: [Int], to target: [Int]) -> StridedView {
         let own = strides(shape)
         let lead = target.count - shape.count
         var out = [Int](repeating: 0, count: target.count)
@@ -41,22 +42,22 @@ enum Shape {
     }
 
     /// An axis counted from the end when negative, checked against `rank`.
-    static func normalize(axis: Int, rank: Int, op: String) -> Int {
+    @usableFromInline static func normalize(axis: Int, rank: Int, op: String) -> Int {
         let a = axis < 0 ? axis + rank : axis
-        precondition(a >= 0 && a < rank, "\(op): axis \(axis) is out of range for a tensor of rank \(rank)")
+        require(a >= 0 && a < rank, "\(op): axis \(axis) is out of range for a tensor of rank \(rank)")
         return a
     }
 
-    static func normalize(axes: [Int]?, rank: Int, op: String) -> [Int] {
+    @usableFromInline static func normalize(axes: [Int]?, rank: Int, op: String) -> [Int] {
         guard let axes else { return Array(0..<rank) }
         let out = axes.map { normalize(axis: $0, rank: rank, op: op) }
-        precondition(Set(out).count == out.count, "\(op): axes \(axes) repeat an axis")
+        require(Set(out).count == out.count, "\(op): axes \(axes) repeat an axis")
         return out.sorted()
     }
 
     /// The flat positions in a row-major tensor of `shape` named by each position of a tensor of
     /// `indexShape` with its coordinate on `axis` replaced by `index` (gather and scatter-add).
-    static func offsets(replacingAxis axis: Int, with index: [Int], indexShape: [Int], in shape: [Int]) -> [Int] {
+    @usableFromInline static func offsets(replacingAxis axis: Int, with index: [Int], indexShape: [Int], in shape: [Int]) -> [Int] {
         let strides = strides(shape)
         var offsets = [Int](repeating: 0, count: index.count)
         guard !index.isEmpty else { return offsets }

@@ -9,24 +9,31 @@ import Darwin
 /// What a derivative rule is given: the gradient flowing into the op's output, the op's
 /// inputs and output (linked to the graph, so that the rule's own ops are recorded under
 /// `createGraph`), and which inputs need a gradient at all.
+@usableFromInline
 struct RuleContext<Scalar: TensorScalar> {
-    let upstream: Tensor<Scalar>
-    let inputs: NodeInputs<Scalar>
-    let output: Tensor<Scalar>
-    let needsGradient: InputFlags
+    @usableFromInline let upstream: Tensor<Scalar>
+    @usableFromInline let inputs: NodeInputs<Scalar>
+    @usableFromInline let output: Tensor<Scalar>
+    @usableFromInline let needsGradient: InputFlags
+
+    init(upstream: Tensor<Scalar>, inputs: NodeInputs<Scalar>, output: Tensor<Scalar>, needsGradient: InputFlags) {
+        (self.upstream, self.inputs, self.output, self.needsGradient) = (upstream, inputs, output, needsGradient)
+    }
 }
 
 /// A flag per input of an op (which inputs need a gradient): bits, not an array, for the
 /// usual one or two inputs.
+@usableFromInline
 struct InputFlags {
-    private var bits: UInt64 = 0
+    @usableFromInline var bits: UInt64 = 0
     /// Flags of inputs beyond the 64th (concatenating many tensors).
-    private var beyond: [Bool]
+    @usableFromInline var beyond: [Bool]
 
     init(count: Int) {
         beyond = count > 64 ? [Bool](repeating: false, count: count - 64) : []
     }
 
+    @inlinable
     subscript(index: Int) -> Bool {
         get { index < 64 ? bits & (1 << UInt64(index)) != 0 : beyond[index - 64] }
         set {
@@ -38,9 +45,11 @@ struct InputFlags {
 
 /// A vector-Jacobian product: given the upstream gradient, the gradient for each input
 /// (`nil` where the input needs none). Written with differentiable tensor ops only.
+@usableFromInline
 typealias DerivativeRule<Scalar: TensorScalar> = (RuleContext<Scalar>) -> [Tensor<Scalar>?]
 
 /// One entry of the tape: an op that ran while recording, with what its rule needs.
+@usableFromInline
 final class Node<Scalar: TensorScalar> {
     /// The op's name, as printed on the tape ("matmul", "relu", "leaf").
     let op: String
@@ -106,7 +115,7 @@ final class Node<Scalar: TensorScalar> {
     deinit {
         // The deinit of a generic class runs unspecialised: hand the work to code compiled
         // for the concrete scalar type.
-        if !inputs.isEmpty { Scalar._kernels.releaseGraph(self) }
+        if !inputs.isEmpty { Scalar.kernels.releaseGraph(self) }
     }
 
     /// Releases the nodes only this one keeps alive, iteratively: a recursive release of a
@@ -158,7 +167,7 @@ final class ThreadTape {
         return counter
     }
 
-    nonisolated(unsafe) private static let key: pthread_key_t = {
+    private static let key: pthread_key_t = {
         var key = pthread_key_t()
         let status = pthread_key_create(&key) { pointer in
             #if canImport(Darwin)
@@ -167,7 +176,7 @@ final class ThreadTape {
             if let pointer { Unmanaged<ThreadTape>.fromOpaque(pointer).release() }
             #endif
         }
-        precondition(status == 0, "could not create the thread-local tape key")
+        require(status == 0, "could not create the thread-local tape key")
         return key
     }()
 
@@ -208,10 +217,17 @@ func withRecording<T>(_ enabled: Bool, _ body: () throws -> T) rethrows -> T {
 
 extension Tensor {
     /// Records the op that produced `shape`/`scalars` from `inputs`, when recording is on and
-    /// some input requires gradients; otherwise returns a plain tensor.
-    /// (`attributes` is formatted only if the tape is printed.)
+    /// some input requires gradients; otherwise returns a plain tensor. Every op calls this once,
+    /// with its derivative rule. (`attributes` is formatted only if the tape is printed.)
+    @inlinable
     static func record(_ op: String, _ attributes: @autoclosure @escaping () -> String = "", inputs: NodeInputs<Scalar>,
                        shape: [Int], scalars: [Scalar], rule: @escaping DerivativeRule<Scalar>) -> Tensor {
+        Scalar.kernels.record(op, attributes, inputs, shape, scalars, rule)
+    }
+
+    /// `record`, compiled for the concrete scalar type (reached through ``Kernels``).
+    static func recordNode(_ op: String, _ attributes: @escaping () -> String, inputs: NodeInputs<Scalar>,
+                           shape: [Int], scalars: [Scalar], rule: @escaping DerivativeRule<Scalar>) -> Tensor {
         if NumericsCheck.anyScopeActive {
             NumericsCheck.inspect(op, attributes(), inputs: Array(inputs), shape: shape, scalars: scalars)
         }
@@ -258,10 +274,10 @@ extension Tensor {
         get { node?.grad }
         nonmutating set {
             guard let node, node.isLeaf else {
-                preconditionFailure("grad: only a leaf (made with requiringGrad()) stores a gradient")
+                trap("grad: only a leaf (made with requiringGrad()) stores a gradient")
             }
             if let newValue {
-                precondition(newValue.shape == shape, "grad: gradient of shape \(newValue.shape) for a tensor of shape \(shape)")
+                require(newValue.shape == shape, "grad: gradient of shape \(newValue.shape) for a tensor of shape \(shape)")
             }
             leafGradientLock.lock()
             node.grad = newValue

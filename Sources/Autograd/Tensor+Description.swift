@@ -56,7 +56,7 @@ extension Tensor: CustomStringConvertible, CustomDebugStringConvertible {
         return "shape \(shape), min \(lo), max \(hi)"
     }
 
-    static func format(_ x: Scalar) -> String {
+    @usableFromInline static func format(_ x: Scalar) -> String {
         if x.isNaN { return "nan" }
         if x.isInfinite { return x < 0 ? "-inf" : "inf" }
         if x == x.rounded() && Swift.abs(x) < 1e15 { return String(Int64(x)) }

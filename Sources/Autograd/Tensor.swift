@@ -16,11 +16,15 @@
 /// references to one parameter do in PyTorch; use ``detached()`` to make an independent one.
 public struct Tensor<Scalar: TensorScalar>: @unchecked Sendable {
     /// The size of each axis; `[]` for a scalar.
-    public private(set) var shape: [Int]
+    @inlinable public var shape: [Int] { _shape }
     /// The elements in row-major order.
-    public private(set) var scalars: [Scalar]
+    @inlinable public var scalars: [Scalar] { _scalars }
+    // Stored under other names so that the library's inlinable ops can create tensors directly
+    // while users read them only.
+    @usableFromInline var _shape: [Int]
+    @usableFromInline var _scalars: [Scalar]
     /// The tape node that produced this tensor, or the leaf node of a tensor that requires gradients.
-    var node: Node<Scalar>?
+    @usableFromInline var node: Node<Scalar>?
 
     /// Makes a tensor from its elements in row-major order and a shape.
     ///
@@ -28,23 +32,24 @@ public struct Tensor<Scalar: TensorScalar>: @unchecked Sendable {
     /// let m = Tensor<Float>([1, 2, 3, 4, 5, 6], shape: [2, 3])
     /// ```
     /// - Precondition: the element count equals the product of `shape`, and no size is negative.
+    @inlinable
     public init(_ scalars: [Scalar], shape: [Int]) {
-        precondition(shape.allSatisfy { $0 >= 0 }, "Tensor: negative size in shape \(shape)")
-        precondition(scalars.count == shape.reduce(1, *),
-                      "Tensor: \(scalars.count) elements do not fill shape \(shape) (\(shape.reduce(1, *)) needed)")
-        self.shape = shape
-        self.scalars = scalars
-        self.node = nil
+        require(shape.allSatisfy { $0 >= 0 }, "Tensor: negative size in shape \(shape)")
+        require(scalars.count == shape.reduce(1, *),
+                "Tensor: \(scalars.count) elements do not fill shape \(shape) (\(shape.reduce(1, *)) needed)")
+        self.init(shape: shape, scalars: scalars)
     }
 
     /// Makes a 1-D tensor from an array.
+    @inlinable
     public init(_ scalars: [Scalar]) {
         self.init(scalars, shape: [scalars.count])
     }
 
     /// Makes a 0-D (scalar) tensor.
+    @inlinable
     public init(_ value: Scalar) {
-        self.init([value], shape: [])
+        self.init(shape: [], scalars: [value])
     }
 
     /// Makes a 2-D tensor from rows of equal length.
@@ -54,24 +59,33 @@ public struct Tensor<Scalar: TensorScalar>: @unchecked Sendable {
     /// ```
     public init(rows: [[Scalar]]) {
         let width = rows.first?.count ?? 0
-        precondition(rows.allSatisfy { $0.count == width }, "Tensor(rows:): rows have different lengths")
+        require(rows.allSatisfy { $0.count == width }, "Tensor(rows:): rows have different lengths")
         self.init(rows.flatMap { $0 }, shape: [rows.count, width])
     }
 
+    @usableFromInline
     init(shape: [Int], scalars: [Scalar], node: Node<Scalar>?) {
-        self.shape = shape
-        self.scalars = scalars
+        self._shape = shape
+        self._scalars = scalars
         self.node = node
     }
 
+    /// A plain tensor (no graph link) from elements that fill `shape`, unchecked: for ops' results.
+    @inlinable
+    init(shape: [Int], scalars: [Scalar]) {
+        self._shape = shape
+        self._scalars = scalars
+        self.node = nil
+    }
+
     /// The number of axes.
-    public var rank: Int { shape.count }
+    @inlinable public var rank: Int { shape.count }
     /// The number of elements.
-    public var count: Int { scalars.count }
+    @inlinable public var count: Int { scalars.count }
 
     /// The single element of a tensor with one element.
     public var scalar: Scalar {
-        precondition(scalars.count == 1, "scalar: tensor of shape \(shape) has \(scalars.count) elements, not 1")
+        require(scalars.count == 1, "scalar: tensor of shape \(shape) has \(scalars.count) elements, not 1")
         return scalars[0]
     }
 
@@ -81,10 +95,10 @@ public struct Tensor<Scalar: TensorScalar>: @unchecked Sendable {
     }
 
     func flatIndex(_ indices: [Int]) -> Int {
-        precondition(indices.count == rank, "index \(indices) does not match shape \(shape)")
+        require(indices.count == rank, "index \(indices) does not match shape \(shape)")
         var flat = 0
         for (axis, i) in indices.enumerated() {
-            precondition(i >= 0 && i < shape[axis], "index \(indices) is out of bounds for shape \(shape)")
+            require(i >= 0 && i < shape[axis], "index \(indices) is out of bounds for shape \(shape)")
             flat = flat * shape[axis] + i
         }
         return flat
@@ -92,7 +106,7 @@ public struct Tensor<Scalar: TensorScalar>: @unchecked Sendable {
 
     /// The elements as a nested Swift array of rows (2-D tensors only).
     public var rows: [[Scalar]] {
-        precondition(rank == 2, "rows: tensor of shape \(shape) is not 2-D")
+        require(rank == 2, "rows: tensor of shape \(shape) is not 2-D")
         return (0..<shape[0]).map { Array(scalars[$0 * shape[1]..<($0 + 1) * shape[1]]) }
     }
 
@@ -101,8 +115,8 @@ public struct Tensor<Scalar: TensorScalar>: @unchecked Sendable {
     ///
     /// - Precondition: `newValue` has the same shape.
     public mutating func assign(_ newValue: Tensor) {
-        precondition(newValue.shape == shape, "assign: shape \(newValue.shape) differs from \(shape)")
-        scalars = newValue.scalars
+        require(newValue.shape == shape, "assign: shape \(newValue.shape) differs from \(shape)")
+        _scalars = newValue.scalars
         if let node, !node.isLeaf { self.node = nil }
     }
 }
@@ -111,7 +125,7 @@ extension Tensor {
     /// Drops the elements, keeping the shape and the graph link: what a freed tape node keeps
     /// of its inputs.
     mutating func dropValues() {
-        scalars = []
+        _scalars = []
     }
 }
 

@@ -9,15 +9,16 @@
 public typealias Size2D = (height: Int, width: Int)
 
 extension Tensor {
+    @inlinable
     func geometry(kernel: Size2D, stride: Size2D, padding: Size2D, op: String) -> ConvGeometry {
-        precondition(rank == 4, "\(op): input of shape \(shape) is not NCHW (4 axes)")
-        precondition(kernel.height > 0 && kernel.width > 0, "\(op): kernel \(kernel) must be positive")
-        precondition(stride.height > 0 && stride.width > 0, "\(op): stride \(stride) must be positive")
-        precondition(padding.height >= 0 && padding.width >= 0, "\(op): padding \(padding) must not be negative")
+        require(rank == 4, "\(op): input of shape \(shape) is not NCHW (4 axes)")
+        require(kernel.height > 0 && kernel.width > 0, "\(op): kernel \(kernel) must be positive")
+        require(stride.height > 0 && stride.width > 0, "\(op): stride \(stride) must be positive")
+        require(padding.height >= 0 && padding.width >= 0, "\(op): padding \(padding) must not be negative")
         let g = ConvGeometry(batch: shape[0], channels: shape[1], height: shape[2], width: shape[3],
                              kernelHeight: kernel.height, kernelWidth: kernel.width,
                              strideY: stride.height, strideX: stride.width, padY: padding.height, padX: padding.width)
-        precondition(shape[2] + 2 * padding.height >= kernel.height && shape[3] + 2 * padding.width >= kernel.width,
+        require(shape[2] + 2 * padding.height >= kernel.height && shape[3] + 2 * padding.width >= kernel.width,
                      "\(op): kernel \(kernel.height)×\(kernel.width) is larger than the padded input "
                      + "\(shape[2] + 2 * padding.height)×\(shape[3] + 2 * padding.width) (input \(shape), padding \(padding))")
         return g
@@ -29,20 +30,19 @@ extension Tensor {
     /// ```swift
     /// let columns = images.unfolded(kernel: (3, 3), stride: (1, 1), padding: (1, 1))
     /// ```
+    @inlinable
     public func unfolded(kernel: Size2D, stride: Size2D = (1, 1), padding: Size2D = (0, 0),
                          padValue: Scalar = 0) -> Tensor {
-        Scalar._unfolded(self, kernel: kernel, stride: stride, padding: padding, padValue: padValue)
-    }
-    func _unfolded(kernel: Size2D, stride: Size2D, padding: Size2D, padValue: Scalar) -> Tensor {
         let g = geometry(kernel: kernel, stride: stride, padding: padding, op: "unfold")
         return unfolded(g, padValue: padValue)
     }
 
+    @inlinable
     func unfolded(_ g: ConvGeometry, padValue: Scalar) -> Tensor {
         let outShape = [g.batch, g.channels * g.kernelHeight * g.kernelWidth, g.outHeight * g.outWidth]
         let n = outShape.reduce(1, *)
         let values = [Scalar](unsafeUninitializedCapacity: n) { out, initialized in
-            scalars.withUnsafeBufferPointer { Scalar._kernels.unfold($0, g, padValue, out) }
+            scalars.withUnsafeBufferPointer { Scalar.kernels.unfold($0, g, padValue, out) }
             initialized = n
         }
         return Tensor.record("unfold", Tensor.describe(g), inputs: NodeInputs(self), shape: outShape, scalars: values) { c in
@@ -52,26 +52,25 @@ extension Tensor {
 
     /// col2im, the adjoint of ``unfolded(kernel:stride:padding:padValue:)``: columns summed back
     /// into an NCHW image of `imageSize`, overlapping windows adding up.
+    @inlinable
     public func folded(imageSize: Size2D, kernel: Size2D, stride: Size2D = (1, 1), padding: Size2D = (0, 0)) -> Tensor {
-        Scalar._folded(self, imageSize: imageSize, kernel: kernel, stride: stride, padding: padding)
-    }
-    func _folded(imageSize: Size2D, kernel: Size2D, stride: Size2D, padding: Size2D) -> Tensor {
-        precondition(rank == 3, "fold: input of shape \(shape) is not [N, C·kh·kw, L]")
+        require(rank == 3, "fold: input of shape \(shape) is not [N, C·kh·kw, L]")
         let per = kernel.height * kernel.width
-        precondition(per > 0 && shape[1] % per == 0, "fold: \(shape[1]) rows are not a multiple of kernel size \(per)")
+        require(per > 0 && shape[1] % per == 0, "fold: \(shape[1]) rows are not a multiple of kernel size \(per)")
         let image = Tensor.zeros([shape[0], shape[1] / per, imageSize.height, imageSize.width])
         let g = image.geometry(kernel: kernel, stride: stride, padding: padding, op: "fold")
-        precondition(g.outHeight * g.outWidth == shape[2],
+        require(g.outHeight * g.outWidth == shape[2],
                      "fold: \(shape[2]) columns do not match the \(g.outHeight)×\(g.outWidth) windows of a "
                      + "\(imageSize.height)×\(imageSize.width) image")
         return folded(g)
     }
 
+    @inlinable
     func folded(_ g: ConvGeometry) -> Tensor {
         let outShape = [g.batch, g.channels, g.height, g.width]
         let n = outShape.reduce(1, *)
         let values = [Scalar](unsafeUninitializedCapacity: n) { out, initialized in
-            scalars.withUnsafeBufferPointer { Scalar._kernels.fold($0, g, out) }
+            scalars.withUnsafeBufferPointer { Scalar.kernels.fold($0, g, out) }
             initialized = n
         }
         return Tensor.record("fold", Tensor.describe(g), inputs: NodeInputs(self), shape: outShape, scalars: values) { c in
@@ -79,6 +78,7 @@ extension Tensor {
         }
     }
 
+    @inlinable
     static func describe(_ g: ConvGeometry) -> String {
         "kernel: \(g.kernelHeight)×\(g.kernelWidth), stride: \(g.strideY)×\(g.strideX), padding: \(g.padY)×\(g.padX)"
     }
@@ -89,17 +89,15 @@ extension Tensor {
     /// ```swift
     /// let y = x.conv2d(filters, bias: b, stride: (1, 1), padding: (1, 1))
     /// ```
+    @inlinable
     public func conv2d(_ weight: Tensor, bias: Tensor? = nil, stride: Size2D = (1, 1), padding: Size2D = (0, 0),
                        groups: Int = 1) -> Tensor {
-        Scalar._conv2d(self, weight, bias: bias, stride: stride, padding: padding, groups: groups)
-    }
-    func _conv2d(_ weight: Tensor, bias: Tensor?, stride: Size2D, padding: Size2D, groups: Int) -> Tensor {
-        precondition(weight.rank == 4, "conv2d: filters of shape \(weight.shape) are not [out, in/groups, kh, kw]")
-        precondition(rank == 4, "conv2d: input of shape \(shape) is not NCHW (4 axes)")
+        require(weight.rank == 4, "conv2d: filters of shape \(weight.shape) are not [out, in/groups, kh, kw]")
+        require(rank == 4, "conv2d: input of shape \(shape) is not NCHW (4 axes)")
         let (outChannels, perGroup) = (weight.shape[0], weight.shape[1])
-        precondition(groups > 0 && shape[1] % groups == 0 && outChannels % groups == 0,
+        require(groups > 0 && shape[1] % groups == 0 && outChannels % groups == 0,
                      "conv2d: \(shape[1]) input and \(outChannels) output channels are not divisible by \(groups) groups")
-        precondition(perGroup * groups == shape[1],
+        require(perGroup * groups == shape[1],
                      "conv2d: input \(shape) has \(shape[1]) channels but filters \(weight.shape) expect "
                      + "\(perGroup * groups) (\(perGroup) per group × \(groups) groups)")
         let g = geometry(kernel: (weight.shape[2], weight.shape[3]), stride: stride, padding: padding, op: "conv2d")
@@ -108,7 +106,7 @@ extension Tensor {
         let filters = weight.reshaped([groups, outChannels / groups, perGroup * g.kernelHeight * g.kernelWidth])
         var out = filters.matmul(columns).reshaped([g.batch, outChannels, g.outHeight, g.outWidth])
         if let bias {
-            precondition(bias.shape == [outChannels], "conv2d: bias of shape \(bias.shape) is not [\(outChannels)]")
+            require(bias.shape == [outChannels], "conv2d: bias of shape \(bias.shape) is not [\(outChannels)]")
             out = out + bias.reshaped([1, outChannels, 1, 1])
         }
         return out
@@ -117,31 +115,27 @@ extension Tensor {
     /// The transposed convolution (the gradient of conv2d with respect to its input, used for
     /// upsampling). Input [N, inChannels, H, W], filters [inChannels, outChannels/groups, kh, kw];
     /// the output is (H − 1)·stride − 2·padding + kh + outputPadding high (likewise wide).
+    @inlinable
     public func convTranspose2d(_ weight: Tensor, bias: Tensor? = nil, stride: Size2D = (1, 1),
                                 padding: Size2D = (0, 0), outputPadding: Size2D = (0, 0), groups: Int = 1) -> Tensor {
-        Scalar._convTranspose2d(self, weight, bias: bias, stride: stride, padding: padding,
-                                outputPadding: outputPadding, groups: groups)
-    }
-    func _convTranspose2d(_ weight: Tensor, bias: Tensor?, stride: Size2D, padding: Size2D, outputPadding: Size2D,
-                          groups: Int) -> Tensor {
-        precondition(rank == 4, "convTranspose2d: input of shape \(shape) is not NCHW (4 axes)")
-        precondition(weight.rank == 4 && weight.shape[0] == shape[1],
+        require(rank == 4, "convTranspose2d: input of shape \(shape) is not NCHW (4 axes)")
+        require(weight.rank == 4 && weight.shape[0] == shape[1],
                      "convTranspose2d: filters \(weight.shape) do not start with the input's \(shape[1]) channels")
-        precondition(groups > 0 && shape[1] % groups == 0, "convTranspose2d: \(shape[1]) channels not divisible by \(groups) groups")
-        precondition(outputPadding.height < Swift.max(stride.height, 1) && outputPadding.width < Swift.max(stride.width, 1),
+        require(groups > 0 && shape[1] % groups == 0, "convTranspose2d: \(shape[1]) channels not divisible by \(groups) groups")
+        require(outputPadding.height < Swift.max(stride.height, 1) && outputPadding.width < Swift.max(stride.width, 1),
                      "convTranspose2d: output padding \(outputPadding) must be smaller than the stride \(stride)")
         let (n, inChannels, h, w) = (shape[0], shape[1], shape[2], shape[3])
         let (kh, kw) = (weight.shape[2], weight.shape[3])
         let outPerGroup = weight.shape[1]
         let outH = (h - 1) * stride.height - 2 * padding.height + kh + outputPadding.height
         let outW = (w - 1) * stride.width - 2 * padding.width + kw + outputPadding.width
-        precondition(outH > 0 && outW > 0, "convTranspose2d: output size \(outH)×\(outW) is not positive")
+        require(outH > 0 && outW > 0, "convTranspose2d: output size \(outH)×\(outW) is not positive")
         let filters = weight.reshaped([groups, inChannels / groups, outPerGroup * kh * kw])
         let columns = filters.matmul(reshaped([n, groups, inChannels / groups, h * w]), transposeA: true, transposeB: false)
             .reshaped([n, groups * outPerGroup * kh * kw, h * w])
         var out = columns.folded(imageSize: (outH, outW), kernel: (kh, kw), stride: stride, padding: padding)
         if let bias {
-            precondition(bias.shape == [groups * outPerGroup], "convTranspose2d: bias of shape \(bias.shape) is not [\(groups * outPerGroup)]")
+            require(bias.shape == [groups * outPerGroup], "convTranspose2d: bias of shape \(bias.shape) is not [\(groups * outPerGroup)]")
             out = out + bias.reshaped([1, groups * outPerGroup, 1, 1])
         }
         return out
@@ -158,12 +152,11 @@ extension Tensor {
     /// A primitive: the forward pass keeps the index of each window's winner, and the rule
     /// scatters the upstream gradient to those cells (``scatteredByIndex``, whose own rule
     /// gathers from them), so that second derivatives flow too.
+    @inlinable
     public func maxPool2D(kernel: Size2D, stride: Size2D? = nil, padding: Size2D = (0, 0)) -> Tensor {
-        Scalar._maxPool2D(self, kernel: kernel, stride: stride ?? kernel, padding: padding)
-    }
-    func _maxPool2D(kernel: Size2D, stride: Size2D, padding: Size2D) -> Tensor {
-        precondition(rank == 4, "maxPool2D: input of shape \(shape) is not NCHW (4 axes)")
-        precondition(padding.height * 2 <= kernel.height && padding.width * 2 <= kernel.width,
+        let stride = stride ?? kernel
+        require(rank == 4, "maxPool2D: input of shape \(shape) is not NCHW (4 axes)")
+        require(padding.height * 2 <= kernel.height && padding.width * 2 <= kernel.width,
                      "maxPool2D: padding \(padding) must be at most half the kernel \(kernel)")
         let (n, c) = (shape[0], shape[1])
         var g = geometry(kernel: kernel, stride: stride, padding: padding, op: "maxPool2D")
@@ -175,7 +168,7 @@ extension Tensor {
         var values: [Scalar] = []
         let winners = [Int](unsafeUninitializedCapacity: total) { w, writtenWinners in
             values = [Scalar](unsafeUninitializedCapacity: total) { out, initialized in
-                scalars.withUnsafeBufferPointer { x in Scalar._kernels.maxPool(x, g, out, w) }
+                scalars.withUnsafeBufferPointer { x in Scalar.kernels.maxPool(x, g, out, w) }
                 initialized = total
             }
             writtenWinners = total
@@ -188,12 +181,13 @@ extension Tensor {
 
     /// A tensor of `target` shape, zero except that element i of this tensor is added at flat
     /// position `index[i]` (negative: dropped). The adjoint of ``gatheredByIndex(_:)``.
+    @inlinable
     func scatteredByIndex(_ index: [Int], into target: [Int]) -> Tensor {
-        precondition(index.count == count, "scatteredByIndex: \(index.count) indices for \(count) elements")
+        require(index.count == count, "scatteredByIndex: \(index.count) indices for \(count) elements")
         let total = target.reduce(1, *)
         let values = [Scalar](unsafeUninitializedCapacity: total) { out, initialized in
             scalars.withUnsafeBufferPointer { x in
-                index.withUnsafeBufferPointer { Scalar._kernels.scatterByIndex(x, $0, out) }
+                index.withUnsafeBufferPointer { Scalar.kernels.scatterByIndex(x, $0, out) }
             }
             initialized = total
         }
@@ -205,12 +199,13 @@ extension Tensor {
 
     /// Element i is this tensor's element at flat position `index[i]` (0 where negative), in
     /// the given shape. The adjoint of ``scatteredByIndex(_:into:)``.
+    @inlinable
     func gatheredByIndex(_ index: [Int], shape target: [Int]) -> Tensor {
         let total = target.reduce(1, *)
-        precondition(index.count == total, "gatheredByIndex: \(index.count) indices for \(total) elements")
+        require(index.count == total, "gatheredByIndex: \(index.count) indices for \(total) elements")
         let values = [Scalar](unsafeUninitializedCapacity: total) { out, initialized in
             scalars.withUnsafeBufferPointer { x in
-                index.withUnsafeBufferPointer { Scalar._kernels.gatherByIndex(x, $0, out) }
+                index.withUnsafeBufferPointer { Scalar.kernels.gatherByIndex(x, $0, out) }
             }
             initialized = total
         }
@@ -222,12 +217,11 @@ extension Tensor {
 
     /// Average pooling over windows of an NCHW tensor; padding cells count as zeros in the
     /// average (PyTorch's `count_include_pad=True`).
+    @inlinable
     public func avgPool2D(kernel: Size2D, stride: Size2D? = nil, padding: Size2D = (0, 0)) -> Tensor {
-        Scalar._avgPool2D(self, kernel: kernel, stride: stride ?? kernel, padding: padding)
-    }
-    func _avgPool2D(kernel: Size2D, stride: Size2D, padding: Size2D) -> Tensor {
-        precondition(rank == 4, "avgPool2D: input of shape \(shape) is not NCHW (4 axes)")
-        precondition(padding.height * 2 <= kernel.height && padding.width * 2 <= kernel.width,
+        let stride = stride ?? kernel
+        require(rank == 4, "avgPool2D: input of shape \(shape) is not NCHW (4 axes)")
+        require(padding.height * 2 <= kernel.height && padding.width * 2 <= kernel.width,
                      "avgPool2D: padding \(padding) must be at most half the kernel \(kernel)")
         // Each plane's windows as columns (padding reads 0), averaged over each window's cells.
         let (n, c) = (shape[0], shape[1])

@@ -7,27 +7,29 @@ extension Tensor {
     /// ```swift
     /// let y = x.matmul(w) + b        // x: [batch, in], w: [in, out]
     /// ```
+    @inlinable
     public func matmul(_ other: Tensor) -> Tensor {
-        precondition(rank >= 1 && other.rank >= 1, "matmul: \(shape) × \(other.shape): scalars cannot be multiplied as matrices")
+        require(rank >= 1 && other.rank >= 1, "matmul: \(shape) × \(other.shape): scalars cannot be multiplied as matrices")
         if rank == 1 {
             // [k] · [k] is a scalar: the row axis is then the only one left to drop.
             let product = unsqueezed(at: 0).matmul(other)
             return other.rank == 1 ? product.squeezed(at: 0) : product.squeezed(at: -2)
         }
         if other.rank == 1 { return matmul(other.unsqueezed(at: 1)).squeezed(at: -1) }
-        return Scalar._matmul(self, other, transposeA: false, transposeB: false)
+        return matmul(other, transposeA: false, transposeB: false)
     }
 
     /// The product of the last two axes of each operand, either of them transposed first —
     /// read through strides, without copying the transpose. Its rule is again such products,
     /// so gradients of any order need no copies either.
+    @inlinable
     func matmul(_ other: Tensor, transposeA: Bool, transposeB: Bool) -> Tensor {
-        precondition(rank >= 2 && other.rank >= 2, "matmul: \(shape) × \(other.shape): operands need 2 axes")
+        require(rank >= 2 && other.rank >= 2, "matmul: \(shape) × \(other.shape): operands need 2 axes")
         let (ra, ca) = (shape[rank - 2], shape[rank - 1])
         let (rb, cb) = (other.shape[other.rank - 2], other.shape[other.rank - 1])
         let (m, k) = transposeA ? (ca, ra) : (ra, ca)
         let (k2, n) = transposeB ? (cb, rb) : (rb, cb)
-        precondition(k == k2, "matmul: \(shape) × \(other.shape): inner dimensions \(k) and \(k2) differ")
+        require(k == k2, "matmul: \(shape) × \(other.shape): inner dimensions \(k) and \(k2) differ")
         let batchA = Array(shape.dropLast(2)), batchB = Array(other.shape.dropLast(2))
         let batch = batchA == batchB ? batchA : Shape.broadcast(batchA, batchB, op: "matmul (batch axes)")
         var av = Shape.broadcastView(batchA, to: batch), bv = Shape.broadcastView(batchB, to: batch)
@@ -38,7 +40,7 @@ extension Tensor {
         let values = [Scalar](unsafeUninitializedCapacity: total) { out, initialized in
             scalars.withUnsafeBufferPointer { ap in
                 other.scalars.withUnsafeBufferPointer { bp in
-                    Scalar._kernels.matmul(ap, av, transposeA, bp, bv, transposeB, batch, m, k, n, out)
+                    Scalar.kernels.matmul(ap, av, transposeA, bp, bv, transposeB, batch, m, k, n, out)
                 }
             }
             initialized = total

@@ -5,17 +5,18 @@
 // several tie (the same rule as argmax and as max pooling). Tested in ReductionGradTests and PoolingGradTests.
 
 extension Tensor {
+    @inlinable
     func reduceForward(_ op: ReduceKernel, axes: [Int], winners: Bool) -> (keepShape: [Int], values: [Scalar], winners: [Int]) {
         var keepShape = shape
         for a in axes { keepShape[a] = 1 }
         let n = keepShape.reduce(1, *)
-        precondition(op == .sum || count > 0 || n == 0, "\(op): cannot reduce an empty axis of shape \(shape)")
+        require(op == .sum || count > 0 || n == 0, "\(op): cannot reduce an empty axis of shape \(shape)")
         var winnerIndices = [Int](repeating: 0, count: winners ? n : 0)
         let axisSet = Set(axes)
         let values = [Scalar](unsafeUninitializedCapacity: n) { out, initialized in
             scalars.withUnsafeBufferPointer { x in
                 winnerIndices.withUnsafeMutableBufferPointer { w in
-                    Scalar._kernels.reduce(op, x, shape, axisSet, out, winners ? w.baseAddress : nil)
+                    Scalar.kernels.reduce(op, x, shape, axisSet, out, winners ? w.baseAddress : nil)
                 }
             }
             initialized = n
@@ -23,6 +24,7 @@ extension Tensor {
         return (keepShape, values, winnerIndices)
     }
 
+    @inlinable
     static func finalShape(_ keepShape: [Int], axes: [Int], keepDims: Bool) -> [Int] {
         keepDims ? keepShape : keepShape.enumerated().filter { !axes.contains($0.offset) }.map(\.element)
     }
@@ -33,8 +35,8 @@ extension Tensor {
     /// let columnTotals = m.sum(axes: [0])
     /// let total = m.sum()
     /// ```
-    public func sum(axes: [Int]? = nil, keepDims: Bool = false) -> Tensor { Scalar._sum(self, axes: axes, keepDims: keepDims) }
-    func _sum(axes: [Int]?, keepDims: Bool) -> Tensor {
+    @inlinable
+    public func sum(axes: [Int]? = nil, keepDims: Bool = false) -> Tensor {
         let axes = Shape.normalize(axes: axes, rank: rank, op: "sum")
         if axes.isEmpty { return self }
         let (keepShape, values, _) = reduceForward(.sum, axes: axes, winners: false)
@@ -46,9 +48,10 @@ extension Tensor {
     }
 
     /// The sum over one axis.
-    public func sum(axis: Int, keepDims: Bool = false) -> Tensor { sum(axes: [axis], keepDims: keepDims) }
+    @inlinable public func sum(axis: Int, keepDims: Bool = false) -> Tensor { sum(axes: [axis], keepDims: keepDims) }
 
     /// The mean over `axes` (all axes when `nil`).
+    @inlinable
     public func mean(axes: [Int]? = nil, keepDims: Bool = false) -> Tensor {
         let normalized = Shape.normalize(axes: axes, rank: rank, op: "mean")
         let n = normalized.map { shape[$0] }.reduce(1, *)
@@ -56,23 +59,26 @@ extension Tensor {
     }
 
     /// The mean over one axis.
-    public func mean(axis: Int, keepDims: Bool = false) -> Tensor { mean(axes: [axis], keepDims: keepDims) }
+    @inlinable public func mean(axis: Int, keepDims: Bool = false) -> Tensor { mean(axes: [axis], keepDims: keepDims) }
 
     /// The largest element over `axes`; ties send the gradient to the first in row-major order.
+    @inlinable
     public func max(axes: [Int]? = nil, keepDims: Bool = false) -> Tensor {
-        Scalar._max(self, axes: axes, keepDims: keepDims)
+        extreme(.max, "max", axes: axes, keepDims: keepDims)
     }
 
     /// The smallest element over `axes`; ties send the gradient to the first in row-major order.
+    @inlinable
     public func min(axes: [Int]? = nil, keepDims: Bool = false) -> Tensor {
-        Scalar._min(self, axes: axes, keepDims: keepDims)
+        extreme(.min, "min", axes: axes, keepDims: keepDims)
     }
 
     /// The largest element over one axis.
-    public func max(axis: Int, keepDims: Bool = false) -> Tensor { max(axes: [axis], keepDims: keepDims) }
+    @inlinable public func max(axis: Int, keepDims: Bool = false) -> Tensor { max(axes: [axis], keepDims: keepDims) }
     /// The smallest element over one axis.
-    public func min(axis: Int, keepDims: Bool = false) -> Tensor { min(axes: [axis], keepDims: keepDims) }
+    @inlinable public func min(axis: Int, keepDims: Bool = false) -> Tensor { min(axes: [axis], keepDims: keepDims) }
 
+    @inlinable
     func extreme(_ op: ReduceKernel, _ name: String, axes: [Int]?, keepDims: Bool) -> Tensor {
         let axes = Shape.normalize(axes: axes, rank: rank, op: name)
         if axes.isEmpty { return self }
@@ -89,6 +95,7 @@ extension Tensor {
 
     /// log Σ exp over `axes`, computed stably (the maximum is subtracted first). Composed
     /// from other ops: its gradient is the softmax over the same axes.
+    @inlinable
     public func logSumExp(axes: [Int]? = nil, keepDims: Bool = false) -> Tensor {
         let normalized = Shape.normalize(axes: axes, rank: rank, op: "logSumExp")
         // The shift cancels exactly in value and gradient, so it can be a constant.
@@ -100,16 +107,19 @@ extension Tensor {
 
     /// The index of the largest element along `axis` (the first one on ties), as whole
     /// numbers in a tensor of this scalar type. Not differentiable.
+    @inlinable
     public func argmax(axis: Int, keepDims: Bool = false) -> Tensor {
         argExtreme(.max, axis: axis, keepDims: keepDims)
     }
 
     /// The index of the smallest element along `axis` (the first one on ties). Not differentiable.
+    @inlinable
     public func argmin(axis: Int, keepDims: Bool = false) -> Tensor {
         argExtreme(.min, axis: axis, keepDims: keepDims)
     }
 
-    private func argExtreme(_ op: ReduceKernel, axis: Int, keepDims: Bool) -> Tensor {
+    @inlinable
+    func argExtreme(_ op: ReduceKernel, axis: Int, keepDims: Bool) -> Tensor {
         let a = Shape.normalize(axis: axis, rank: rank, op: "argmax")
         let (keepShape, _, winners) = reduceForward(op, axes: [a], winners: true)
         let stride = shape[(a + 1)...].reduce(1, *)
@@ -118,11 +128,13 @@ extension Tensor {
     }
 
     /// 1 where the element is finite, else 0. Not differentiable.
+    @inlinable
     public func isFiniteMask() -> Tensor {
         Tensor(shape: shape, scalars: scalars.map { $0.isFinite ? 1 : 0 }, node: nil)
     }
 
     /// The variance over `axes` (population variance unless `unbiased`).
+    @inlinable
     public func variance(axes: [Int]? = nil, keepDims: Bool = false, unbiased: Bool = false) -> Tensor {
         let normalized = Shape.normalize(axes: axes, rank: rank, op: "variance")
         let n = normalized.map { shape[$0] }.reduce(1, *)

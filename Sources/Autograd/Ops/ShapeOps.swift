@@ -2,10 +2,11 @@
 // (slice ↔ embed, expand ↔ sum, gather ↔ scatterAdd) uses the other as its rule.
 
 extension Tensor {
+    @inlinable
     func strided(_ view: StridedView, shape: [Int]) -> [Scalar] {
         let n = shape.reduce(1, *)
         return [Scalar](unsafeUninitializedCapacity: n) { out, initialized in
-            scalars.withUnsafeBufferPointer { Scalar._kernels.copy($0, view, shape, out) }
+            scalars.withUnsafeBufferPointer { Scalar.kernels.copy($0, view, shape, out) }
             initialized = n
         }
     }
@@ -17,16 +18,16 @@ extension Tensor {
     /// ```swift
     /// let m = Tensor<Float>.arange(0, 6).reshaped([2, -1])   // shape [2, 3]
     /// ```
-    public func reshaped(_ newShape: [Int]) -> Tensor { Scalar._reshaped(self, newShape) }
-    func _reshaped(_ newShape: [Int]) -> Tensor {
+    @inlinable
+    public func reshaped(_ newShape: [Int]) -> Tensor {
         var target = newShape
         if let hole = newShape.firstIndex(of: -1) {
             let known = newShape.enumerated().filter { $0.offset != hole }.map(\.element).reduce(1, *)
-            precondition(known > 0 && count % known == 0,
+            require(known > 0 && count % known == 0,
                          "reshape: cannot infer -1 in \(newShape) for \(count) elements (shape \(shape))")
             target[hole] = count / known
         }
-        precondition(target.allSatisfy { $0 >= 0 } && target.reduce(1, *) == count,
+        require(target.allSatisfy { $0 >= 0 } && target.reduce(1, *) == count,
                      "reshape: shape \(shape) (\(count) elements) cannot be viewed as \(newShape)")
         if target == shape { return self }
         return Tensor.record("reshape", "shape: \(target)", inputs: NodeInputs(self), shape: target, scalars: scalars) { c in
@@ -35,12 +36,14 @@ extension Tensor {
     }
 
     /// Flattens the axes from `startAxis` on into one.
+    @inlinable
     public func flattened(from startAxis: Int = 0) -> Tensor {
         let start = Shape.normalize(axis: startAxis, rank: Swift.max(rank, 1), op: "flattened")
         return reshaped(Array(shape[..<start]) + [shape[start...].reduce(1, *)])
     }
 
     /// Inserts an axis of size 1 at `axis`.
+    @inlinable
     public func unsqueezed(at axis: Int) -> Tensor {
         let a = Shape.normalize(axis: axis, rank: rank + 1, op: "unsqueezed")
         var s = shape
@@ -49,9 +52,10 @@ extension Tensor {
     }
 
     /// Removes the axis `axis`, which must have size 1.
+    @inlinable
     public func squeezed(at axis: Int) -> Tensor {
         let a = Shape.normalize(axis: axis, rank: rank, op: "squeezed")
-        precondition(shape[a] == 1, "squeezed: axis \(axis) of shape \(shape) has size \(shape[a]), not 1")
+        require(shape[a] == 1, "squeezed: axis \(axis) of shape \(shape) has size \(shape[a]), not 1")
         var s = shape
         s.remove(at: a)
         return reshaped(s)
@@ -64,9 +68,9 @@ extension Tensor {
     /// ```swift
     /// let nhwc = images.permuted([0, 2, 3, 1])
     /// ```
-    public func permuted(_ axes: [Int]) -> Tensor { Scalar._permuted(self, axes) }
-    func _permuted(_ axes: [Int]) -> Tensor {
-        precondition(axes.count == rank && Set(axes) == Set(0..<rank),
+    @inlinable
+    public func permuted(_ axes: [Int]) -> Tensor {
+        require(axes.count == rank && Set(axes) == Set(0..<rank),
                      "permute: \(axes) is not a permutation of the \(rank) axes of shape \(shape)")
         if axes == Array(0..<rank) { return self }
         let own = Shape.strides(shape)
@@ -80,8 +84,9 @@ extension Tensor {
     }
 
     /// The last two axes swapped (the matrix transpose for 2-D tensors).
+    @inlinable
     public func transposed() -> Tensor {
-        precondition(rank >= 2, "transposed: tensor of shape \(shape) has fewer than 2 axes")
+        require(rank >= 2, "transposed: tensor of shape \(shape) has fewer than 2 axes")
         var axes = Array(0..<rank)
         axes.swapAt(rank - 1, rank - 2)
         return permuted(axes)
@@ -90,11 +95,11 @@ extension Tensor {
     // MARK: Broadcast and its adjoint
 
     /// This tensor broadcast to `target` (NumPy rules); the gradient is summed back.
-    public func expanded(to target: [Int]) -> Tensor { Scalar._expanded(self, to: target) }
-    func _expanded(to target: [Int]) -> Tensor {
+    @inlinable
+    public func expanded(to target: [Int]) -> Tensor {
         if target == shape { return self }
         let check = Shape.broadcast(shape, target, op: "expand")
-        precondition(check == target, "expand: shape \(shape) cannot be broadcast to \(target)")
+        require(check == target, "expand: shape \(shape) cannot be broadcast to \(target)")
         let values = strided(Shape.broadcastView(shape, to: target), shape: target)
         return Tensor.record("expand", "shape: \(target)", inputs: NodeInputs(self), shape: target, scalars: values) { c in
             [c.upstream.sum(toShape: c.inputs[0].shape)]
@@ -103,10 +108,11 @@ extension Tensor {
 
     /// Sums over the axes that broadcasting from `target` would have expanded, giving a
     /// tensor of shape `target`. This is how a broadcast op's gradient returns to its input.
+    @inlinable
     public func sum(toShape target: [Int]) -> Tensor {
         if target == shape { return self }
         let lead = rank - target.count
-        precondition(lead >= 0, "sum(toShape:): \(shape) has fewer axes than \(target)")
+        require(lead >= 0, "sum(toShape:): \(shape) has fewer axes than \(target)")
         var axes = Array(0..<lead)
         for (i, size) in target.enumerated() where size == 1 && shape[i + lead] != 1 { axes.append(i + lead) }
         let reduced = axes.isEmpty ? self : sum(axes: axes, keepDims: true)
@@ -120,19 +126,21 @@ extension Tensor {
     /// ```swift
     /// let firstTwoColumns = m.slice(axis: 1, 0..<2)
     /// ```
+    @inlinable
     public func slice(axis: Int, _ range: Range<Int>, step: Int = 1) -> Tensor {
         let a = Shape.normalize(axis: axis, rank: rank, op: "slice")
-        precondition(step > 0, "slice: step \(step) must be positive")
-        precondition(range.lowerBound >= 0 && range.upperBound <= shape[a],
+        require(step > 0, "slice: step \(step) must be positive")
+        require(range.lowerBound >= 0 && range.upperBound <= shape[a],
                      "slice: range \(range) is out of bounds for axis \(a) of shape \(shape)")
         var lower = [Int](repeating: 0, count: rank), upper = shape, steps = [Int](repeating: 1, count: rank)
         lower[a] = range.lowerBound
         upper[a] = range.upperBound
         steps[a] = step
-        return Scalar._slice(self, lower: lower, upper: upper, steps: steps)
+        return slice(lower: lower, upper: upper, steps: steps)
     }
 
     /// The sub-tensor at `lower..<upper` with `steps` on every axis.
+    @inlinable
     func slice(lower: [Int], upper: [Int], steps: [Int]) -> Tensor {
         var outShape = [Int](repeating: 0, count: rank)
         for axis in 0..<rank {
@@ -152,23 +160,13 @@ extension Tensor {
 
     /// This tensor placed into a tensor of `target` shape filled with `fill`, at `lower` with
     /// `steps` (the adjoint of slicing).
+    @inlinable
     func embedded(into target: [Int], lower: [Int], steps: [Int], fill: Scalar) -> Tensor {
         var values = [Scalar](repeating: fill, count: target.reduce(1, *))
         let own = Shape.strides(target)
         let outView = StridedView(offset: zip(lower, own).map(*).reduce(0, +), strides: zip(own, steps).map(*))
-        // Scatter row by row through the strided destination.
-        var source = 0
         values.withUnsafeMutableBufferPointer { dst in
-            scalars.withUnsafeBufferPointer { src in
-                Loops.forEachRow(shape, [outView]) { _, offsets, inner, innerSteps in
-                    var o = offsets[0]
-                    for j in 0..<inner {
-                        dst[o] = src[source + j]
-                        o += innerSteps[0]
-                    }
-                    source += inner
-                }
-            }
+            scalars.withUnsafeBufferPointer { Scalar.kernels.embed($0, shape, outView, dst) }
         }
         var upper = [Int](repeating: 0, count: rank)
         for axis in 0..<rank { upper[axis] = lower[axis] + (shape[axis] - 1) * steps[axis] + 1 }
@@ -183,23 +181,26 @@ extension Tensor {
     /// ```swift
     /// let padded = image.padded([(0, 0), (0, 0), (1, 1), (1, 1)])   // NCHW, one pixel of zeros
     /// ```
+    @inlinable
     public func padded(_ widths: [(before: Int, after: Int)], value: Scalar = 0) -> Tensor {
-        precondition(widths.count == rank, "pad: \(widths.count) widths given for a tensor of rank \(rank)")
-        precondition(widths.allSatisfy { $0.before >= 0 && $0.after >= 0 }, "pad: widths must not be negative")
+        require(widths.count == rank, "pad: \(widths.count) widths given for a tensor of rank \(rank)")
+        require(widths.allSatisfy { $0.before >= 0 && $0.after >= 0 }, "pad: widths must not be negative")
         let target = (0..<rank).map { shape[$0] + widths[$0].before + widths[$0].after }
-        return Scalar._embedded(self, into: target, lower: widths.map(\.before), steps: [Int](repeating: 1, count: rank),
+        return embedded(into: target, lower: widths.map(\.before), steps: [Int](repeating: 1, count: rank),
                                 fill: value)
     }
 
     /// The sub-tensor at `index` along the first axis (that axis removed).
+    @inlinable
     public subscript(_ index: Int) -> Tensor {
-        precondition(rank >= 1, "subscript: a scalar tensor has no axis to index")
+        require(rank >= 1, "subscript: a scalar tensor has no axis to index")
         let i = index < 0 ? index + shape[0] : index
-        precondition(i >= 0 && i < shape[0], "subscript: index \(index) is out of bounds for axis 0 of shape \(shape)")
+        require(i >= 0 && i < shape[0], "subscript: index \(index) is out of bounds for axis 0 of shape \(shape)")
         return slice(axis: 0, i..<(i + 1)).squeezed(at: 0)
     }
 
     /// The sub-tensor at `range` along the first axis.
+    @inlinable
     public subscript(_ range: Range<Int>) -> Tensor {
         slice(axis: 0, range)
     }
@@ -211,17 +212,17 @@ extension Tensor {
     /// ```swift
     /// let both = Tensor.concatenate([a, b], axis: 0)
     /// ```
-    public static func concatenate(_ tensors: [Tensor], axis: Int = 0) -> Tensor { Scalar._concatenate(tensors, axis: axis) }
-    static func _concatenate(_ tensors: [Tensor], axis: Int) -> Tensor {
-        precondition(!tensors.isEmpty, "concatenate: no tensors given")
+    @inlinable
+    public static func concatenate(_ tensors: [Tensor], axis: Int = 0) -> Tensor {
+        require(!tensors.isEmpty, "concatenate: no tensors given")
         let first = tensors[0]
         let a = Shape.normalize(axis: axis, rank: first.rank, op: "concatenate")
         for t in tensors {
             var s1 = t.shape, s0 = first.shape
-            precondition(s1.count == s0.count, "concatenate: shapes \(s0) and \(s1) have different ranks")
+            require(s1.count == s0.count, "concatenate: shapes \(s0) and \(s1) have different ranks")
             s1[a] = 0
             s0[a] = 0
-            precondition(s1 == s0, "concatenate: shapes \(first.shape) and \(t.shape) differ outside axis \(a)")
+            require(s1 == s0, "concatenate: shapes \(first.shape) and \(t.shape) differ outside axis \(a)")
         }
         var outShape = first.shape
         outShape[a] = tensors.map { $0.shape[a] }.reduce(0, +)
@@ -245,9 +246,10 @@ extension Tensor {
     }
 
     /// The tensors, all of one shape, stacked along a new axis.
+    @inlinable
     public static func stack(_ tensors: [Tensor], axis: Int = 0) -> Tensor {
-        precondition(!tensors.isEmpty, "stack: no tensors given")
-        precondition(tensors.allSatisfy { $0.shape == tensors[0].shape },
+        require(!tensors.isEmpty, "stack: no tensors given")
+        require(tensors.allSatisfy { $0.shape == tensors[0].shape },
                      "stack: shapes differ: \(tensors.map(\.shape))")
         return concatenate(tensors.map { $0.unsqueezed(at: axis) }, axis: axis)
     }
@@ -261,13 +263,13 @@ extension Tensor {
     /// // log-probabilities of the true classes, labels of shape [batch, 1]:
     /// let picked = logProbabilities.gather(axis: 1, indices: labels)
     /// ```
-    public func gather(axis: Int, indices: Tensor) -> Tensor { Scalar._gather(self, axis: axis, indices: indices) }
-    func _gather(axis: Int, indices: Tensor) -> Tensor {
+    @inlinable
+    public func gather(axis: Int, indices: Tensor) -> Tensor {
         let a = Shape.normalize(axis: axis, rank: rank, op: "gather")
         let offsets = Tensor.flatOffsets(indices, along: a, of: shape, op: "gather")
         let values = [Scalar](unsafeUninitializedCapacity: offsets.count) { out, initialized in
             scalars.withUnsafeBufferPointer { x in
-                offsets.withUnsafeBufferPointer { Scalar._kernels.gatherByIndex(x, $0, out) }
+                offsets.withUnsafeBufferPointer { Scalar.kernels.gatherByIndex(x, $0, out) }
             }
             initialized = offsets.count
         }
@@ -279,18 +281,16 @@ extension Tensor {
 
     /// This tensor with `values` added at the positions `indices` name along `axis`
     /// (`self[i][indices[i][j][k]][k] += values[i][j][k]` for axis 1), as `torch.scatter_add`.
+    @inlinable
     public func scatterAdding(axis: Int, indices: Tensor, values: Tensor) -> Tensor {
-        Scalar._scatterAdding(self, axis: axis, indices: indices, values: values)
-    }
-    func _scatterAdding(axis: Int, indices: Tensor, values: Tensor) -> Tensor {
         let a = Shape.normalize(axis: axis, rank: rank, op: "scatterAdding")
-        precondition(values.shape == indices.shape,
+        require(values.shape == indices.shape,
                      "scatterAdding: values of shape \(values.shape) do not match indices of shape \(indices.shape)")
         let offsets = Tensor.flatOffsets(indices, along: a, of: shape, op: "scatterAdding")
         var out = scalars
         values.scalars.withUnsafeBufferPointer { x in
             offsets.withUnsafeBufferPointer { index in
-                out.withUnsafeMutableBufferPointer { Scalar._kernels.addByIndex(x, index, $0) }
+                out.withUnsafeMutableBufferPointer { Scalar.kernels.addByIndex(x, index, $0) }
             }
         }
         let indexShape = indices.shape
@@ -301,19 +301,20 @@ extension Tensor {
 
     /// For each element of `indices` (whole numbers in `0..<shape[axis]`), the flat position in
     /// a tensor of `shape` that it names: its own position with the coordinate on `axis` replaced.
+    @inlinable
     static func flatOffsets(_ indices: Tensor, along axis: Int, of shape: [Int], op: String) -> [Int] {
-        precondition(indices.rank == shape.count, "\(op): indices of shape \(indices.shape) must have rank \(shape.count)")
+        require(indices.rank == shape.count, "\(op): indices of shape \(indices.shape) must have rank \(shape.count)")
         for d in 0..<shape.count where d != axis {
-            precondition(indices.shape[d] <= shape[d],
+            require(indices.shape[d] <= shape[d],
                          "\(op): indices of shape \(indices.shape) exceed shape \(shape) on axis \(d)")
         }
         let bound = shape[axis]
         var index = [Int](repeating: 0, count: indices.count)
         let bad = indices.scalars.withUnsafeBufferPointer { x in
-            index.withUnsafeMutableBufferPointer { Scalar._kernels.wholeNumbers(x, bound, $0) }
+            index.withUnsafeMutableBufferPointer { Scalar.kernels.wholeNumbers(x, bound, $0) }
         }
         if let bad {
-            preconditionFailure("\(op): index \(indices.scalars[bad]) at position \(bad) is not a whole number in "
+            trap("\(op): index \(indices.scalars[bad]) at position \(bad) is not a whole number in "
                                 + "0..<\(bound) (axis \(axis))")
         }
         return Shape.offsets(replacingAxis: axis, with: index, indexShape: indices.shape, in: shape)

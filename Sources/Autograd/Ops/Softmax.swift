@@ -3,8 +3,8 @@ extension Tensor {
     ///
     /// Its rule is the full Jacobian-vector product, off-diagonal terms included:
     /// ∂L/∂x = p ⊙ (g − Σ g ⊙ p).
-    public func softmax(axis: Int = -1) -> Tensor { Scalar._softmax(self, axis: axis) }
-    func _softmax(axis: Int) -> Tensor {
+    @inlinable
+    public func softmax(axis: Int = -1) -> Tensor {
         let a = Shape.normalize(axis: axis, rank: rank, op: "softmax")
         let values = withoutGradients { () -> [Scalar] in
             let shifted = detached() - detached().max(axes: [a], keepDims: true)
@@ -21,8 +21,8 @@ extension Tensor {
     /// first, so that it stays finite for logits of ±1000.
     ///
     /// Rule: ∂L/∂x = g − softmax(x) · Σ g.
-    public func logSoftmax(axis: Int = -1) -> Tensor { Scalar._logSoftmax(self, axis: axis) }
-    func _logSoftmax(axis: Int) -> Tensor {
+    @inlinable
+    public func logSoftmax(axis: Int = -1) -> Tensor {
         let a = Shape.normalize(axis: axis, rank: rank, op: "logSoftmax")
         let values = withoutGradients { (detached() - detached().logSumExp(axes: [a], keepDims: true)).scalars }
         return Tensor.record("logSoftmax", "axis: \(a)", inputs: NodeInputs(self), shape: shape, scalars: values) { c in

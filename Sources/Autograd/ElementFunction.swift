@@ -1,0 +1,47 @@
+/// The forward pass of an elementwise op: a function of one scalar, written once for any
+/// ``TensorScalar`` and declared beside the op that uses it.
+///
+/// ```swift
+/// @usableFromInline struct Sine: ElementFunction {
+///     @inlinable init() {}
+///     @inlinable func callAsFunction<S: TensorScalar>(_ x: S) -> S { .sin(x) }
+/// }
+/// // in the op: Tensor.record("sin", …, scalars: map(Sine()), …)
+/// ```
+///
+/// ``Tensor/map(_:)`` runs it in a loop compiled for `Float` or `Double`, also when the op is
+/// called from code that is generic over the scalar type (a layer, `fit`): the function's type is
+/// concrete where the op names it, and `map` picks the scalar type with a run-time test that folds
+/// away in specialised code.
+@usableFromInline
+protocol ElementFunction {
+    /// The function's value at `x`.
+    func callAsFunction<S: TensorScalar>(_ x: S) -> S
+}
+
+extension Tensor {
+    /// The elements with `f` applied to each, in a loop compiled for the concrete scalar type.
+    @inlinable
+    func map<F: ElementFunction>(_ f: F) -> [Scalar] {
+        let n = count
+        return [Scalar](unsafeUninitializedCapacity: n) { out, initialized in
+            scalars.withUnsafeBufferPointer { x in
+                guard let xp = UnsafeRawPointer(x.baseAddress), let op = UnsafeMutableRawPointer(out.baseAddress) else { return }
+                if Scalar.self == Float.self {
+                    Tensor.mapLoop(f, xp.assumingMemoryBound(to: Float.self), op.assumingMemoryBound(to: Float.self), n)
+                } else if Scalar.self == Double.self {
+                    Tensor.mapLoop(f, xp.assumingMemoryBound(to: Double.self), op.assumingMemoryBound(to: Double.self), n)
+                } else {
+                    Tensor.mapLoop(f, xp.assumingMemoryBound(to: Scalar.self), op.assumingMemoryBound(to: Scalar.self), n)
+                }
+            }
+            initialized = n
+        }
+    }
+
+    @inlinable @inline(__always)
+    static func mapLoop<F: ElementFunction, S: TensorScalar>(_ f: F, _ x: UnsafePointer<S>, _ out: UnsafeMutablePointer<S>,
+                                                             _ n: Int) {
+        for i in 0..<n { out[i] = f(x[i]) }
+    }
+}
