@@ -103,11 +103,11 @@ public func checkDerivation(at inputs: [Tensor<Double>], names: [String], atol: 
                             function: ([Tensor<Double>], DerivationSteps) -> Tensor<Double>,
                             hand: ([Tensor<Double>], [String: Tensor<Double>]) -> [String: Tensor<Double>])
     -> DerivationReport {
-    precondition(names.count == inputs.count, "checkDerivation: \(names.count) names for \(inputs.count) inputs")
+    require(names.count == inputs.count, "checkDerivation: \(names.count) names for \(inputs.count) inputs")
     let leaves = inputs.enumerated().map { $1.detached().requiringGrad(named: names[$0]) }
     let steps = DerivationSteps()
     let loss = withRecording(true) { function(leaves, steps) }
-    precondition(loss.count == 1, "checkDerivation: the function must return a scalar loss, not shape \(loss.shape)")
+    require(loss.count == 1, "checkDerivation: the function must return a scalar loss, not shape \(loss.shape)")
     let marked = steps.storage.marked
     let tapeGradients: [Tensor<Double>]
     if loss.requiresGrad, let g = try? gradients(of: loss, wrt: leaves + marked.map(\.tensor)) {
@@ -136,7 +136,7 @@ public func checkDerivation(at inputs: [Tensor<Double>], names: [String], atol: 
             continue
         }
         guard h.shape == tape.shape else {
-            preconditionFailure("checkDerivation: the hand gradient for '\(name)' has shape \(h.shape), "
+            trap("checkDerivation: the hand gradient for '\(name)' has shape \(h.shape), "
                                 + "but '\(name)' has shape \(tape.shape)")
         }
         var worst = 0, maxDifference = 0.0, withinTolerance = true

@@ -125,7 +125,7 @@ public func gradcheck(inputs: [Tensor<Double>], names: [String]? = nil, eps: Dou
                       _ function: ([Tensor<Double>]) -> Tensor<Double>) -> GradCheckReport {
     let tolerance = GradCheckTolerance(eps: eps, atol: atol, rtol: rtol)
     let names = names ?? inputs.indices.map { "input\($0)" }
-    precondition(names.count == inputs.count, "gradcheck: \(names.count) names for \(inputs.count) inputs")
+    require(names.count == inputs.count, "gradcheck: \(names.count) names for \(inputs.count) inputs")
     let plain = inputs.map { $0.detached() }
     func evaluate(_ xs: [Tensor<Double>]) -> [Double] { withoutGradients { function(xs).scalars } }
 
@@ -149,7 +149,7 @@ public func gradcheck(inputs: [Tensor<Double>], names: [String]? = nil, eps: Dou
     }
 
     guard let (outputShape, analytic) = analyticJacobian(), let second = analyticJacobian() else {
-        fatalError("gradcheck: backward failed")
+        trap("gradcheck: backward failed")
     }
     let deterministic = analytic == second.rows
 

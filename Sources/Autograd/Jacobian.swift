@@ -17,7 +17,7 @@ public func jacobian<Scalar>(of function: (Tensor<Scalar>) -> Tensor<Scalar>, at
             let g = try gradients(of: output, wrt: [leaf], upstream: Tensor(seed, shape: output.shape), retainGraph: true)
             values.append(contentsOf: g[0].scalars)
         } catch {
-            fatalError("jacobian: \(error)")
+            trap("jacobian: \(error)")
         }
     }
     return Tensor(values, shape: output.shape + x.shape)
@@ -41,12 +41,12 @@ public func gradient<Scalar>(of function: (Tensor<Scalar>) -> Tensor<Scalar>, at
                              createGraph: Bool = false) -> Tensor<Scalar> {
     let leaf = x.requiresGrad ? x : x.requiringGrad(named: "x")
     let value = withRecording(true) { function(leaf) }
-    precondition(value.count == 1, "gradient: the function returned shape \(value.shape), not a scalar")
+    require(value.count == 1, "gradient: the function returned shape \(value.shape), not a scalar")
     guard value.requiresGrad else { return .zeros(x.shape) }
     do {
         return try gradients(of: value, wrt: [leaf], createGraph: createGraph)[0]
     } catch {
-        fatalError("gradient: \(error)")
+        trap("gradient: \(error)")
     }
 }
 
@@ -58,7 +58,7 @@ public func gradient<Scalar>(of function: (Tensor<Scalar>) -> Tensor<Scalar>, at
 /// ```
 public func hessianVectorProduct<Scalar>(of function: (Tensor<Scalar>) -> Tensor<Scalar>, at x: Tensor<Scalar>,
                                          vector v: Tensor<Scalar>) -> Tensor<Scalar> {
-    precondition(v.shape == x.shape, "hessianVectorProduct: vector \(v.shape) does not match point \(x.shape)")
+    require(v.shape == x.shape, "hessianVectorProduct: vector \(v.shape) does not match point \(x.shape)")
     let leaf = x.detached().requiringGrad(named: "x")
     return withRecording(true) {
         let g = gradient(of: function, at: leaf, createGraph: true)
@@ -67,7 +67,7 @@ public func hessianVectorProduct<Scalar>(of function: (Tensor<Scalar>) -> Tensor
         do {
             return try gradients(of: directional, wrt: [leaf])[0]
         } catch {
-            fatalError("hessianVectorProduct: \(error)")
+            trap("hessianVectorProduct: \(error)")
         }
     }
 }

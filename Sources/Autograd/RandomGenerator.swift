@@ -25,7 +25,7 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable, Hashable, Codabl
     /// Restores a generator from a saved ``state``.
     /// - Precondition: `state` has four words, not all zero.
     public init(state: [UInt64]) {
-        precondition(state.count == 4 && state.contains { $0 != 0 }, "SeededGenerator: state must be 4 words, not all zero")
+        require(state.count == 4 && state.contains { $0 != 0 }, "SeededGenerator: state must be 4 words, not all zero")
         self.state = state
     }
 

@@ -5,7 +5,7 @@ extension Tensor {
     /// let b = Tensor<Float>.full([3], 0.1)
     /// ```
     public static func full(_ shape: [Int], _ value: Scalar) -> Tensor {
-        precondition(shape.allSatisfy { $0 >= 0 }, "full: negative size in shape \(shape)")
+        require(shape.allSatisfy { $0 >= 0 }, "full: negative size in shape \(shape)")
         return Tensor(shape: shape, scalars: [Scalar](repeating: value, count: shape.reduce(1, *)), node: nil)
     }
 
@@ -27,7 +27,7 @@ extension Tensor {
     /// Tensor<Double>.arange(0, 5)    // [0, 1, 2, 3, 4]
     /// ```
     public static func arange(_ start: Scalar, _ end: Scalar, step: Scalar = 1) -> Tensor {
-        precondition(step != 0, "arange: step must not be zero")
+        require(step != 0, "arange: step must not be zero")
         let n = Swift.max(0, Int(((end - start) / step).rounded(.up)))
         return Tensor((0..<n).map { start + Scalar($0) * step })
     }

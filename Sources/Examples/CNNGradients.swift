@@ -65,7 +65,7 @@ enum CNNGradients {
             gf = { max($0, 0) }
             dg = { $0 > 0 ? 1 : 0 }
         default:
-            preconditionFailure("cnn-gradients: no hand formula for \(g)")
+            trap("cnn-gradients: no hand formula for \(g)")
         }
         let (y1, y2, y3, y4) = (gf(c11), gf(c12), gf(c21), gf(c22))
         let out = w1 * y1 + w2 * y2 + w3 * y3 + w4 * y4

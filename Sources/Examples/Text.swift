@@ -11,7 +11,7 @@ enum Text {
 
     /// A 2-D grid, right-aligned, with `*` after the cells whose flat index is in `marked`.
     static func grid(_ t: Tensor<Double>, marked: Set<Int> = [], indent: Int = 4, digits: Int = 6) -> String {
-        precondition(t.rank == 2, "grid: expects a 2-D tensor, got \(t.shape)")
+        require(t.rank == 2, "grid: expects a 2-D tensor, got \(t.shape)")
         let cells = t.scalars.enumerated().map { number($1, digits: digits) + (marked.contains($0) ? "*" : (marked.isEmpty ? "" : " ")) }
         let width = cells.map(\.count).max() ?? 0
         return (0..<t.shape[0]).map { r in

@@ -76,10 +76,10 @@ public struct Conv2D<Scalar: TensorScalar>: Layer {
                 groups: Int = 1, useBias: Bool = true,
                 weightInitializer: Initializer<Scalar> = .xavierUniform(), biasInitializer: Initializer<Scalar> = .zeros,
                 using generator: inout SeededGenerator) {
-        precondition(inChannels > 0 && outChannels > 0,
+        require(inChannels > 0 && outChannels > 0,
                      "Conv2D: inChannels (\(inChannels)) and outChannels (\(outChannels)) must be positive")
-        precondition(kernel.height > 0 && kernel.width > 0, "Conv2D: kernel \(kernel) must be positive")
-        precondition(groups > 0 && inChannels % groups == 0 && outChannels % groups == 0,
+        require(kernel.height > 0 && kernel.width > 0, "Conv2D: kernel \(kernel) must be positive")
+        require(groups > 0 && inChannels % groups == 0 && outChannels % groups == 0,
                      "Conv2D: \(inChannels) input and \(outChannels) output channels are not divisible by \(groups) groups")
         let shape = [outChannels, inChannels / groups, kernel.height, kernel.width]
         let fans = Fans(shape: shape)
@@ -131,11 +131,11 @@ public struct Conv2D<Scalar: TensorScalar>: Layer {
     /// ```
     public init(weight: Tensor<Scalar>, bias: Tensor<Scalar>? = nil, stride: Size2D = (1, 1), padding: Size2D = (0, 0),
                 groups: Int = 1) {
-        precondition(weight.rank == 4, "Conv2D: filters of shape \(weight.shape) are not [outChannels, inChannels, kh, kw]")
-        precondition(groups > 0 && weight.shape[0] % groups == 0,
+        require(weight.rank == 4, "Conv2D: filters of shape \(weight.shape) are not [outChannels, inChannels, kh, kw]")
+        require(groups > 0 && weight.shape[0] % groups == 0,
                      "Conv2D: \(weight.shape[0]) filters (shape \(weight.shape)) are not divisible by \(groups) groups")
         if let bias {
-            precondition(bias.shape == [weight.shape[0]],
+            require(bias.shape == [weight.shape[0]],
                          "Conv2D: bias of shape \(bias.shape) does not match filters \(weight.shape) (expected [\(weight.shape[0])])")
         }
         self.weight = Parameter(sharing: weight)
@@ -147,8 +147,8 @@ public struct Conv2D<Scalar: TensorScalar>: Layer {
     }
 
     private static func check(stride: Size2D, padding: Size2D) {
-        precondition(stride.height > 0 && stride.width > 0, "Conv2D: stride \(stride) must be positive")
-        precondition(padding.height >= 0 && padding.width >= 0, "Conv2D: padding \(padding) must not be negative")
+        require(stride.height > 0 && stride.width > 0, "Conv2D: stride \(stride) must be positive")
+        require(padding.height >= 0 && padding.width >= 0, "Conv2D: padding \(padding) must not be negative")
     }
 
     /// The convolution of `input` [batch, inChannels, H, W] with the filters, plus the bias.
@@ -160,7 +160,7 @@ public struct Conv2D<Scalar: TensorScalar>: Layer {
     /// - Precondition: `input` is 4-D with ``inChannels`` channels and, once padded, at least
     ///   as large as the kernel.
     public func callAsFunction(_ input: Tensor<Scalar>) -> Tensor<Scalar> {
-        precondition(input.rank == 4 && input.shape[1] == inChannels,
+        require(input.rank == 4 && input.shape[1] == inChannels,
                      "Conv2D: input of shape \(input.shape) is not [batch, \(inChannels), height, width] "
                      + "(filters \(weight.shape))")
         return input.conv2d(weight.value, bias: bias?.value, stride: stride, padding: padding, groups: groups)

@@ -59,7 +59,7 @@ public struct Dense<Scalar: TensorScalar>: Layer {
     public init(inputs: Int, outputs: Int, activation: Activation = .identity, useBias: Bool = true,
                 weightInitializer: Initializer<Scalar> = .xavierUniform(), biasInitializer: Initializer<Scalar> = .zeros,
                 using generator: inout SeededGenerator) {
-        precondition(inputs > 0 && outputs > 0, "Dense: inputs (\(inputs)) and outputs (\(outputs)) must be positive")
+        require(inputs > 0 && outputs > 0, "Dense: inputs (\(inputs)) and outputs (\(outputs)) must be positive")
         let fans = Fans(fanIn: inputs, fanOut: outputs)
         weight = Parameter(weightInitializer([inputs, outputs], fans: fans, using: &generator))
         bias = useBias ? Parameter(biasInitializer([outputs], fans: fans, using: &generator)) : nil
@@ -90,9 +90,9 @@ public struct Dense<Scalar: TensorScalar>: Layer {
     /// ```
     /// - Precondition: `weight` is 2-D and `bias`, if given, has shape [weight.shape[1]].
     public init(weight: Tensor<Scalar>, bias: Tensor<Scalar>? = nil, activation: Activation = .identity) {
-        precondition(weight.rank == 2, "Dense: weight of shape \(weight.shape) is not [inputs, outputs]")
+        require(weight.rank == 2, "Dense: weight of shape \(weight.shape) is not [inputs, outputs]")
         if let bias {
-            precondition(bias.shape == [weight.shape[1]],
+            require(bias.shape == [weight.shape[1]],
                          "Dense: bias of shape \(bias.shape) does not match weight \(weight.shape) (expected [\(weight.shape[1])])")
         }
         self.weight = Parameter(sharing: weight)
@@ -108,7 +108,7 @@ public struct Dense<Scalar: TensorScalar>: Layer {
     ///
     /// - Precondition: the last axis of `input` has ``inputCount`` elements.
     public func callAsFunction(_ input: Tensor<Scalar>) -> Tensor<Scalar> {
-        precondition(input.rank >= 1 && input.shape[input.rank - 1] == inputCount,
+        require(input.rank >= 1 && input.shape[input.rank - 1] == inputCount,
                      "Dense: input of shape \(input.shape) does not end with \(inputCount) features "
                      + "(weight \(weight.shape))")
         var z = input.matmul(weight.value)

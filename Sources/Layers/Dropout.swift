@@ -32,7 +32,7 @@ public struct Dropout<Scalar: TensorScalar>: Layer {
     /// ```
     /// - Precondition: 0 ≤ rate < 1.
     public init(rate: Double, seed: UInt64? = nil) {
-        precondition(rate >= 0 && rate < 1, "Dropout: rate \(rate) must be in [0, 1)")
+        require(rate >= 0 && rate < 1, "Dropout: rate \(rate) must be in [0, 1)")
         self.rate = rate
         source = DropoutMaskSource(seed: seed ?? DefaultGenerator.nextSeed())
     }
@@ -58,7 +58,7 @@ public struct Dropout<Scalar: TensorScalar>: Layer {
     /// ```
     /// - Precondition: `mask` broadcasts to the shape of `input` without changing it.
     public func callAsFunction(_ input: Tensor<Scalar>, mask: Tensor<Scalar>) -> Tensor<Scalar> {
-        precondition(mask.rank <= input.rank
+        require(mask.rank <= input.rank
                      && zip(mask.shape.reversed(), input.shape.reversed()).allSatisfy { $0 == $1 || $0 == 1 },
                      "Dropout: mask of shape \(mask.shape) does not broadcast to input of shape \(input.shape)")
         return input * (mask.detached() * Scalar(1 / (1 - rate)))

@@ -21,7 +21,7 @@ public struct Flatten<Scalar: TensorScalar>: Layer {
     /// let flatten = Flatten<Double>()
     /// ```
     public init(startAxis: Int = 1) {
-        precondition(startAxis >= 0, "Flatten: startAxis \(startAxis) must not be negative")
+        require(startAxis >= 0, "Flatten: startAxis \(startAxis) must not be negative")
         self.startAxis = startAxis
     }
 
@@ -33,7 +33,7 @@ public struct Flatten<Scalar: TensorScalar>: Layer {
     ///
     /// - Precondition: `input` has more than ``startAxis`` axes.
     public func callAsFunction(_ input: Tensor<Scalar>) -> Tensor<Scalar> {
-        precondition(input.rank > startAxis,
+        require(input.rank > startAxis,
                      "Flatten: input of shape \(input.shape) has no axis \(startAxis) to flatten from")
         return input.flattened(from: startAxis)
     }

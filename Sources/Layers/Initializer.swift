@@ -98,7 +98,7 @@ public struct Initializer<Scalar: TensorScalar>: Sendable, CustomStringConvertib
     /// - Precondition: the result has the requested shape (checked for custom initializers).
     public func callAsFunction(_ shape: [Int], fans: Fans? = nil, using generator: inout SeededGenerator) -> Tensor<Scalar> {
         let value = body(shape, fans ?? Fans(shape: shape), &generator)
-        precondition(value.shape == shape, "Initializer \(name): made a tensor of shape \(value.shape), not the requested \(shape)")
+        require(value.shape == shape, "Initializer \(name): made a tensor of shape \(value.shape), not the requested \(shape)")
         return value
     }
 
@@ -173,7 +173,7 @@ public struct Initializer<Scalar: TensorScalar>: Sendable, CustomStringConvertib
     /// let positive = Initializer<Float>.uniform(lower: 0, upper: 1)
     /// ```
     public static func uniform(lower: Scalar, upper: Scalar) -> Initializer {
-        precondition(lower <= upper, "Initializer.uniform: lower \(lower) is above upper \(upper)")
+        require(lower <= upper, "Initializer.uniform: lower \(lower) is above upper \(upper)")
         return Initializer(name: "uniform(\(lower)..<\(upper))") { shape, _, g in
             .randomUniform(shape, lower: lower, upper: upper, using: &g)
         }

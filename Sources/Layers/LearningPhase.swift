@@ -74,7 +74,7 @@ final class PhaseStorage {
             if let pointer { Unmanaged<PhaseStorage>.fromOpaque(pointer).release() }
             #endif
         }
-        precondition(status == 0, "LearningPhase: could not create the thread-local key")
+        require(status == 0, "LearningPhase: could not create the thread-local key")
         return key
     }()
 

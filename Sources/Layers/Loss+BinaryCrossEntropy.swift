@@ -16,7 +16,7 @@
 public func binaryCrossEntropy<Scalar>(probabilities: Tensor<Scalar>, targets: Tensor<Scalar>, eps: Scalar = 1e-7,
                                        reduction: Reduction = .mean) -> Tensor<Scalar> {
     checkSameShape("binaryCrossEntropy", "probabilities", probabilities, "targets", targets)
-    precondition(eps > 0 && eps < 0.5, "binaryCrossEntropy: eps \(eps) must be in (0, 0.5)")
+    require(eps > 0 && eps < 0.5, "binaryCrossEntropy: eps \(eps) must be in (0, 0.5)")
     let p = probabilities.clamped(lower: eps, upper: 1 - eps)
     let losses = -(targets * p.log() + (1 - targets) * (1 - p).log())
     return reduction.apply(losses)

@@ -33,7 +33,7 @@ public func crossEntropy<Scalar>(logits: Tensor<Scalar>, labels: Tensor<Scalar>,
 public func crossEntropy<Scalar>(logits: Tensor<Scalar>, targets: Tensor<Scalar>,
                                  reduction: Reduction = .mean) -> Tensor<Scalar> {
     checkSameShape("crossEntropy", "logits", logits, "targets", targets)
-    precondition(logits.rank >= 2, "crossEntropy: logits of shape \(logits.shape) need a batch and a class axis")
+    require(logits.rank >= 2, "crossEntropy: logits of shape \(logits.shape) need a batch and a class axis")
     return reduction.apply(-(targets * logits.logSoftmax(axis: 1)).sum(axes: [1]))
 }
 
@@ -54,16 +54,16 @@ public func negativeLogLikelihood<Scalar>(logProbabilities: Tensor<Scalar>, labe
 
 /// Traps unless `labels` has the shape of `scores` without its class axis 1.
 func checkClassLayout<Scalar>(_ loss: String, _ name: String, _ scores: Tensor<Scalar>, labels: Tensor<Scalar>) {
-    precondition(scores.rank >= 2, "\(loss): \(name) of shape \(scores.shape) need a batch axis and a class axis")
+    require(scores.rank >= 2, "\(loss): \(name) of shape \(scores.shape) need a batch axis and a class axis")
     var expected = scores.shape
     expected.remove(at: 1)
-    precondition(labels.shape == expected,
+    require(labels.shape == expected,
                  "\(loss): labels of shape \(labels.shape) do not match \(name) of shape \(scores.shape) "
                  + "(expected labels of shape \(expected): one class index per sample)")
     let classes = scores.shape[1]
     for (position, label) in labels.scalars.enumerated() {
         let index = Int(exactly: label) ?? -1
-        precondition(index >= 0 && index < classes,
+        require(index >= 0 && index < classes,
                      "\(loss): label \(label) at position \(position) of labels \(labels.shape) is not a class index "
                      + "in 0..<\(classes) (\(name) of shape \(scores.shape))")
     }

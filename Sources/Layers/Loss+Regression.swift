@@ -70,7 +70,7 @@ public func l1Loss<Scalar>(predicted: Tensor<Scalar>, target: Tensor<Scalar>,
 public func huberLoss<Scalar>(predicted: Tensor<Scalar>, target: Tensor<Scalar>, delta: Scalar = 1,
                               reduction: Reduction = .mean) -> Tensor<Scalar> {
     checkSameShape("huberLoss", "predicted", predicted, "target", target)
-    precondition(delta > 0, "huberLoss: delta \(delta) must be positive")
+    require(delta > 0, "huberLoss: delta \(delta) must be positive")
     let d = predicted - target
     let magnitude = d.abs()
     let quadratic = d * d * Scalar(0.5)

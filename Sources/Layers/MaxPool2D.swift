@@ -69,16 +69,16 @@ public struct MaxPool2D<Scalar: TensorScalar>: Layer {
 /// The preconditions shared by the pooling layers, with messages that name the shapes.
 enum PoolingChecks {
     static func check(_ layer: String, kernel: Size2D, stride: Size2D, padding: Size2D) {
-        precondition(kernel.height > 0 && kernel.width > 0, "\(layer): kernel \(kernel) must be positive")
-        precondition(stride.height > 0 && stride.width > 0, "\(layer): stride \(stride) must be positive")
-        precondition(padding.height >= 0 && padding.width >= 0 && 2 * padding.height <= kernel.height
+        require(kernel.height > 0 && kernel.width > 0, "\(layer): kernel \(kernel) must be positive")
+        require(stride.height > 0 && stride.width > 0, "\(layer): stride \(stride) must be positive")
+        require(padding.height >= 0 && padding.width >= 0 && 2 * padding.height <= kernel.height
                      && 2 * padding.width <= kernel.width,
                      "\(layer): padding \(padding) must be between 0 and half the kernel \(kernel)")
     }
 
     static func checkInput<Scalar>(_ layer: String, _ input: Tensor<Scalar>, kernel: Size2D, padding: Size2D) {
-        precondition(input.rank == 4, "\(layer): input of shape \(input.shape) is not [batch, channels, height, width]")
-        precondition(input.shape[2] + 2 * padding.height >= kernel.height
+        require(input.rank == 4, "\(layer): input of shape \(input.shape) is not [batch, channels, height, width]")
+        require(input.shape[2] + 2 * padding.height >= kernel.height
                      && input.shape[3] + 2 * padding.width >= kernel.width,
                      "\(layer): input of shape \(input.shape) with padding \(padding) is smaller than the kernel \(kernel)")
     }

@@ -52,7 +52,7 @@ public enum Reduction: Sendable, Hashable, CustomStringConvertible {
 /// broadcast: a [batch, 1] prediction against a [batch] target is almost always a mistake.
 func checkSameShape<Scalar>(_ loss: String, _ firstName: String, _ first: Tensor<Scalar>,
                             _ secondName: String, _ second: Tensor<Scalar>) {
-    precondition(first.shape == second.shape,
+    require(first.shape == second.shape,
                  "\(loss): \(firstName) of shape \(first.shape) and \(secondName) of shape \(second.shape) differ "
                  + "(losses do not broadcast; reshape one of them)")
 }

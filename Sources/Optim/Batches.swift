@@ -56,8 +56,8 @@ public struct Batches<Scalar: TensorScalar>: Collection {
     /// - Precondition: `batchSize` > 0; inputs and targets have the same number of samples.
     public init(inputs: Tensor<Scalar>, targets: Tensor<Scalar>, batchSize: Int, shuffleSeed: UInt64? = nil,
                 dropLast: Bool = false) {
-        precondition(batchSize > 0, "Batches: batchSize \(batchSize) must be positive")
-        precondition(inputs.rank >= 1 && targets.rank >= 1 && inputs.shape[0] == targets.shape[0],
+        require(batchSize > 0, "Batches: batchSize \(batchSize) must be positive")
+        require(inputs.rank >= 1 && targets.rank >= 1 && inputs.shape[0] == targets.shape[0],
                      "Batches: inputs of shape \(inputs.shape) and targets of shape \(targets.shape) "
                         + "must have the same number of samples along axis 0")
         self.inputs = inputs
@@ -97,7 +97,7 @@ public struct Batches<Scalar: TensorScalar>: Collection {
     /// batches.indices(ofBatch: 0)   // the first batchSize entries of `order`
     /// ```
     public func indices(ofBatch i: Int) -> ArraySlice<Int> {
-        precondition(i >= 0 && i < endIndex, "Batches: batch \(i) is out of range 0..<\(endIndex)")
+        require(i >= 0 && i < endIndex, "Batches: batch \(i) is out of range 0..<\(endIndex)")
         return order[(i * batchSize)..<Swift.min((i + 1) * batchSize, order.count)]
     }
 

@@ -37,7 +37,7 @@ public enum Checkpoint {
     public static func save<M: Module, O: Optimizer>(_ model: M, optimizer: O, epoch: Int,
                                                      generators: [String: SeededGenerator] = [:],
                                                      to path: String) throws where O.Scalar == M.Scalar {
-        precondition(epoch >= 0, "Checkpoint.save: epoch \(epoch) must not be negative")
+        require(epoch >= 0, "Checkpoint.save: epoch \(epoch) must not be negative")
         var tensors: [String: Tensor<M.Scalar>] = [:]
         for (name, parameter) in model.namedParameters { tensors["model/\(name)"] = parameter.value.detached() }
         for (key, value) in optimizer.state { tensors["optimizer/\(key)"] = value.detached() }

@@ -37,7 +37,7 @@ public struct CosineAnnealing: LearningRateSchedule, Hashable {
     /// ```
     /// - Precondition: `steps` > 0.
     public init(initial: Double, minimum: Double = 0, steps: Int) {
-        precondition(steps > 0, "CosineAnnealing: steps \(steps) must be positive")
+        require(steps > 0, "CosineAnnealing: steps \(steps) must be positive")
         self.initial = initial
         self.minimum = minimum
         self.steps = steps

@@ -27,8 +27,8 @@ public struct Dataset<Scalar: TensorScalar> {
     /// ```
     /// - Precondition: both have at least one axis and the same number of samples.
     public init(inputs: Tensor<Scalar>, targets: Tensor<Scalar>) {
-        precondition(inputs.rank >= 1 && targets.rank >= 1, "Dataset: inputs and targets need an axis of samples")
-        precondition(inputs.shape[0] == targets.shape[0],
+        require(inputs.rank >= 1 && targets.rank >= 1, "Dataset: inputs and targets need an axis of samples")
+        require(inputs.shape[0] == targets.shape[0],
                      "Dataset: \(inputs.shape[0]) inputs (shape \(inputs.shape)) but \(targets.shape[0]) targets (shape \(targets.shape))")
         self.inputs = inputs
         self.targets = targets
@@ -79,7 +79,7 @@ public struct Dataset<Scalar: TensorScalar> {
     /// - Precondition: the fractions are ≥ 0 and sum to at most 1.
     public func split(training: Double, validation: Double, seed: UInt64)
         -> (training: Dataset, validation: Dataset, test: Dataset) {
-        precondition(training >= 0 && validation >= 0 && training + validation <= 1 + 1e-12,
+        require(training >= 0 && validation >= 0 && training + validation <= 1 + 1e-12,
                      "split: fractions \(training) and \(validation) must be ≥ 0 and sum to at most 1")
         let n = count
         let trainCount = min(n, Int((Double(n) * training).rounded()))
@@ -113,13 +113,13 @@ public func shuffledIndices(_ n: Int, seed: UInt64) -> [Int] {
 extension Tensor {
     /// The sub-tensors at `indices` along axis 0, stacked in that order (copied, not recorded).
     func rows(at indices: [Int]) -> Tensor {
-        precondition(rank >= 1, "rows(at:): a scalar tensor has no axis of samples")
+        require(rank >= 1, "rows(at:): a scalar tensor has no axis of samples")
         let n = shape[0]
         let width = n == 0 ? 0 : count / n
         var values: [Scalar] = []
         values.reserveCapacity(indices.count * width)
         for i in indices {
-            precondition(i >= 0 && i < n, "rows(at:): index \(i) is out of range for \(n) samples")
+            require(i >= 0 && i < n, "rows(at:): index \(i) is out of range for \(n) samples")
             values.append(contentsOf: scalars[(i * width)..<((i + 1) * width)])
         }
         return Tensor(values, shape: [indices.count] + shape.dropFirst())

@@ -36,8 +36,8 @@ public struct EarlyStopping: Sendable, Hashable {
     /// ```
     /// - Precondition: `patience` ≥ 0 and `minDelta` ≥ 0.
     public init(patience: Int, minDelta: Double = 0, restoreBestWeights: Bool = true) {
-        precondition(patience >= 0, "EarlyStopping: patience \(patience) must not be negative")
-        precondition(minDelta >= 0, "EarlyStopping: minDelta \(minDelta) must not be negative")
+        require(patience >= 0, "EarlyStopping: patience \(patience) must not be negative")
+        require(minDelta >= 0, "EarlyStopping: minDelta \(minDelta) must not be negative")
         self.patience = patience
         self.minDelta = minDelta
         self.restoreBestWeights = restoreBestWeights

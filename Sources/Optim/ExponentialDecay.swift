@@ -27,7 +27,7 @@ public struct ExponentialDecay: LearningRateSchedule, Hashable {
     /// ```
     /// - Precondition: `rate` > 0.
     public init(initial: Double, rate: Double) {
-        precondition(rate > 0, "ExponentialDecay: rate \(rate) must be positive")
+        require(rate > 0, "ExponentialDecay: rate \(rate) must be positive")
         self.initial = initial
         self.rate = rate
     }

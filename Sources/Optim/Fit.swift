@@ -34,10 +34,10 @@ public func fit<Model: Layer, Opt: Optimizer>(
     earlyStopping: EarlyStopping? = nil, output: TrainingOutput = .automatic,
     onEpochEnd: ((_ epoch: Int, _ history: TrainingHistory) -> Void)? = nil
 ) -> TrainingHistory where Opt.Scalar == Model.Scalar {
-    precondition(epochs >= 0, "fit: epochs \(epochs) must not be negative")
-    precondition(initialEpoch >= 0 && initialEpoch <= epochs,
+    require(epochs >= 0, "fit: epochs \(epochs) must not be negative")
+    require(initialEpoch >= 0 && initialEpoch <= epochs,
                  "fit: initialEpoch \(initialEpoch) must be between 0 and epochs (\(epochs))")
-    precondition(batchSize > 0, "fit: batchSize \(batchSize) must be positive")
+    require(batchSize > 0, "fit: batchSize \(batchSize) must be positive")
     let reporter = ProgressReporter(output)
     let clock = ContinuousClock()
     let start = clock.now

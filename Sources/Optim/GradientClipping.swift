@@ -12,7 +12,7 @@
 /// - Precondition: `maxNorm` > 0.
 @discardableResult
 public func clipGradientNorm<Scalar>(_ parameters: [Parameter<Scalar>], maxNorm: Double) -> Double {
-    precondition(maxNorm > 0, "clipGradientNorm: maxNorm \(maxNorm) must be positive")
+    require(maxNorm > 0, "clipGradientNorm: maxNorm \(maxNorm) must be positive")
     let gradients = parameters.compactMap { $0.grad?.detached() }
     let norm = globalNorm(gradients)
     let factor = maxNorm / (norm + 1e-6)

@@ -29,7 +29,7 @@ public struct LinearWarmup: LearningRateSchedule {
     /// ```
     /// - Precondition: `steps` ≥ 0.
     public init(steps: Int, wrapping base: any LearningRateSchedule) {
-        precondition(steps >= 0, "LinearWarmup: steps \(steps) must not be negative")
+        require(steps >= 0, "LinearWarmup: steps \(steps) must not be negative")
         self.steps = steps
         self.base = base
     }

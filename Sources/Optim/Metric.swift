@@ -97,7 +97,7 @@ public func rootMeanSquaredError<Scalar>(_ predictions: Tensor<Scalar>, _ target
 }
 
 func squaredErrorSum<Scalar>(_ predictions: Tensor<Scalar>, _ targets: Tensor<Scalar>) -> Double {
-    precondition(predictions.shape == targets.shape,
+    require(predictions.shape == targets.shape,
                  "rootMeanSquaredError: predictions of shape \(predictions.shape) and targets of shape \(targets.shape) differ")
     return withoutGradients {
         let difference = predictions.detached() - targets.detached()
@@ -114,14 +114,14 @@ func correctCount<Scalar>(logits: Tensor<Scalar>, labels: Tensor<Scalar>) -> Int
         if binary {
             predicted = logits.scalars.map { $0 > 0 ? 1 : 0 }
         } else {
-            precondition(logits.rank == 2, "accuracy: logits of shape \(logits.shape) must be [n, classes]")
+            require(logits.rank == 2, "accuracy: logits of shape \(logits.shape) must be [n, classes]")
             predicted = logits.argmax(axis: 1).scalars
         }
         let truth: [Scalar]
         if !binary && labels.shape == logits.shape {
             truth = labels.argmax(axis: 1).scalars
         } else {
-            precondition(labels.count == n,
+            require(labels.count == n,
                          "accuracy: labels of shape \(labels.shape) do not give one class per sample of logits \(logits.shape)")
             truth = labels.scalars
         }

@@ -31,7 +31,7 @@ public struct ParameterList<Scalar: TensorScalar>: Module {
     /// ```
     /// - Precondition: the names are distinct.
     public init(named parameters: [(String, Parameter<Scalar>)]) {
-        precondition(Set(parameters.map(\.0)).count == parameters.count, "ParameterList: parameter names repeat")
+        require(Set(parameters.map(\.0)).count == parameters.count, "ParameterList: parameter names repeat")
         namedParameters = parameters.map { (name: $0.0, parameter: $0.1) }
     }
 }

@@ -74,7 +74,7 @@ public final class SGD<Scalar: TensorScalar>: Optimizer {
     public init<M: Module>(_ module: M, learningRate: any LearningRateSchedule = 0.001, momentum: Double = 0,
                            dampening: Double = 0, nesterov: Bool = false, weightDecay: Double = 0)
     where M.Scalar == Scalar {
-        precondition(!nesterov || (momentum > 0 && dampening == 0),
+        require(!nesterov || (momentum > 0 && dampening == 0),
                      "SGD: Nesterov momentum requires a momentum > 0 and zero dampening")
         namedParameters = module.namedParameters
         schedule = learningRate

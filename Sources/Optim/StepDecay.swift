@@ -34,7 +34,7 @@ public struct StepDecay: LearningRateSchedule, Hashable {
     /// ```
     /// - Precondition: `stepSize` > 0.
     public init(initial: Double, stepSize: Int, factor: Double) {
-        precondition(stepSize > 0, "StepDecay: stepSize \(stepSize) must be positive")
+        require(stepSize > 0, "StepDecay: stepSize \(stepSize) must be positive")
         self.initial = initial
         self.stepSize = stepSize
         self.factor = factor

@@ -25,7 +25,7 @@ public struct TimeBasedDecay: LearningRateSchedule, Hashable {
     /// ```
     /// - Precondition: `decay` ≥ 0.
     public init(initial: Double, decay: Double) {
-        precondition(decay >= 0, "TimeBasedDecay: decay \(decay) must not be negative")
+        require(decay >= 0, "TimeBasedDecay: decay \(decay) must not be negative")
         self.initial = initial
         self.decay = decay
     }

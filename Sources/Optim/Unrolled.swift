@@ -13,10 +13,10 @@
 /// - Precondition: as many gradients as parameters, each of its parameter's shape.
 public func sgdStep<Scalar>(parameters: [Tensor<Scalar>], gradients: [Tensor<Scalar>],
                             learningRate: Tensor<Scalar>) -> [Tensor<Scalar>] {
-    precondition(parameters.count == gradients.count,
+    require(parameters.count == gradients.count,
                  "sgdStep: \(parameters.count) parameters but \(gradients.count) gradients")
     return zip(parameters, gradients).map { value, gradient in
-        precondition(value.shape == gradient.shape,
+        require(value.shape == gradient.shape,
                      "sgdStep: gradient of shape \(gradient.shape) for a parameter of shape \(value.shape)")
         return value - learningRate * gradient
     }
@@ -35,7 +35,7 @@ extension Optimizer {
     /// - Precondition: as many gradients as values.
     public func functionalStep(values: [Tensor<Scalar>], gradients: [Tensor<Scalar>], learningRate: Tensor<Scalar>,
                                state: inout [[String: Tensor<Scalar>]]) -> [Tensor<Scalar>] {
-        precondition(values.count == gradients.count,
+        require(values.count == gradients.count,
                      "functionalStep: \(values.count) values but \(gradients.count) gradients")
         if state.count != values.count { state = Array(repeating: [:], count: values.count) }
         var next: [Tensor<Scalar>] = []
@@ -69,7 +69,7 @@ extension Optimizer {
     ///   ``withoutGradients(_:)``).
     public func unrolled(from initial: [Tensor<Scalar>], learningRate: Tensor<Scalar>, steps: Int = 1,
                          createGraph: Bool = true, loss: ([Tensor<Scalar>]) -> Tensor<Scalar>) throws -> [Tensor<Scalar>] {
-        precondition(steps >= 0, "unrolled: steps \(steps) must not be negative")
+        require(steps >= 0, "unrolled: steps \(steps) must not be negative")
         var values = initial
         var state: [[String: Tensor<Scalar>]] = []
         for _ in 0..<steps {

@@ -72,7 +72,7 @@ public struct CSVReader: Sendable {
     public init(hasHeader: Bool = true, labelColumn: LabelColumn = .none, delimiter: Character = ",",
                 categoricalLabels: Bool = false) {
         let ascii = delimiter.asciiValue
-        precondition(ascii != nil && ascii != UInt8(ascii: "\"") && ascii != 10 && ascii != 13,
+        require(ascii != nil && ascii != UInt8(ascii: "\"") && ascii != 10 && ascii != 13,
                      "CSVReader: the delimiter must be one ASCII character other than a quote or a line break")
         self.hasHeader = hasHeader
         self.labelColumn = labelColumn

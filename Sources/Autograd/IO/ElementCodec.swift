@@ -22,7 +22,7 @@ enum ElementCodec {
     /// bytes are there.
     static func decode<Scalar: TensorScalar>(_ bytes: [UInt8], from start: Int, count: Int, kind: ElementKind,
                                              bigEndian: Bool, as: Scalar.Type = Scalar.self) -> [Scalar] {
-        precondition(start >= 0 && count >= 0 && start + count * kind.width <= bytes.count,
+        require(start >= 0 && count >= 0 && start + count * kind.width <= bytes.count,
                      "ElementCodec.decode: range not checked by the caller")
         guard count > 0 else { return [] }
         return bytes.withUnsafeBytes { raw -> [Scalar] in

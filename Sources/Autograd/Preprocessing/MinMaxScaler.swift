@@ -35,9 +35,9 @@ public struct MinMaxScaler<Scalar: TensorScalar>: Sendable {
     /// ```
     /// - Precondition: `data` is 2-D with at least one row, and the range is not a single point.
     public init(fitting data: Tensor<Scalar>, range: ClosedRange<Scalar> = 0...1) {
-        precondition(data.rank == 2, "MinMaxScaler: data of shape \(data.shape) is not 2-D [samples, features]")
-        precondition(data.shape[0] > 0, "MinMaxScaler: cannot fit on zero samples")
-        precondition(range.lowerBound < range.upperBound, "MinMaxScaler: empty target range \(range)")
+        require(data.rank == 2, "MinMaxScaler: data of shape \(data.shape) is not 2-D [samples, features]")
+        require(data.shape[0] > 0, "MinMaxScaler: cannot fit on zero samples")
+        require(range.lowerBound < range.upperBound, "MinMaxScaler: empty target range \(range)")
         let columns = ColumnStatistics(data)
         minimum = Tensor(columns.minimum.map { Scalar($0) }, shape: [columns.count])
         maximum = Tensor(columns.maximum.map { Scalar($0) }, shape: [columns.count])

@@ -22,7 +22,7 @@ public struct OneHotEncoder<Scalar: TensorScalar>: Sendable {
     /// ```
     /// - Precondition: `classCount` ≥ 1.
     public init(classCount: Int) {
-        precondition(classCount >= 1, "OneHotEncoder: classCount must be at least 1")
+        require(classCount >= 1, "OneHotEncoder: classCount must be at least 1")
         categories = (0..<classCount).map { Scalar($0) }
     }
 
@@ -33,7 +33,7 @@ public struct OneHotEncoder<Scalar: TensorScalar>: Sendable {
     /// ```
     /// - Precondition: at least one category, none NaN.
     public init(categories: [Scalar]) {
-        precondition(!categories.isEmpty && !categories.contains(where: \.isNaN),
+        require(!categories.isEmpty && !categories.contains(where: \.isNaN),
                      "OneHotEncoder: categories must be non-empty and not NaN")
         self.categories = Array(Set(categories)).sorted()
     }
@@ -85,7 +85,7 @@ public struct OneHotEncoder<Scalar: TensorScalar>: Sendable {
     /// - Precondition: `encoded` is [n, categories.count].
     public func inverseTransform(_ encoded: Tensor<Scalar>) -> Tensor<Scalar> {
         let k = categories.count
-        precondition(encoded.rank == 2 && encoded.shape[1] == k,
+        require(encoded.rank == 2 && encoded.shape[1] == k,
                      "OneHotEncoder.inverseTransform: shape \(encoded.shape) is not [n, \(k)]")
         let x = encoded.scalars
         let labels = (0..<encoded.shape[0]).map { row -> Scalar in

@@ -58,10 +58,10 @@ public struct PCA<Scalar: TensorScalar>: Sendable {
     /// ```
     /// - Precondition: `data` is 2-D with at least one row, and 1 ≤ `k` ≤ features.
     public init(fitting data: Tensor<Scalar>, components k: Int, method: Method = .automatic) {
-        precondition(data.rank == 2, "PCA: data of shape \(data.shape) is not 2-D [samples, features]")
+        require(data.rank == 2, "PCA: data of shape \(data.shape) is not 2-D [samples, features]")
         let n = data.shape[0], d = data.shape[1]
-        precondition(n >= 1, "PCA: cannot fit on zero samples")
-        precondition(k >= 1 && k <= d, "PCA: \(k) components requested from \(d) features (need 1...\(d))")
+        require(n >= 1, "PCA: cannot fit on zero samples")
+        require(k >= 1 && k <= d, "PCA: \(k) components requested from \(d) features (need 1...\(d))")
         let x = data.scalars
         var mu = [Double](repeating: 0, count: d)
         for r in 0..<n { for c in 0..<d { mu[c] += Double(x[r * d + c]) } }
@@ -106,7 +106,7 @@ public struct PCA<Scalar: TensorScalar>: Sendable {
     /// ```
     public func transform(_ data: Tensor<Scalar>) -> Tensor<Scalar> {
         let d = mean.count, k = components.shape[0]
-        precondition(data.rank == 2 && data.shape[1] == d, "PCA.transform: data of shape \(data.shape) is not [samples, \(d)]")
+        require(data.rank == 2 && data.shape[1] == d, "PCA.transform: data of shape \(data.shape) is not [samples, \(d)]")
         let n = data.shape[0]
         let x = data.scalars, mu = mean.scalars, w = components.scalars
         var out = [Scalar](repeating: 0, count: n * k)
@@ -127,7 +127,7 @@ public struct PCA<Scalar: TensorScalar>: Sendable {
     /// ```
     public func inverseTransform(_ projected: Tensor<Scalar>) -> Tensor<Scalar> {
         let d = mean.count, k = components.shape[0]
-        precondition(projected.rank == 2 && projected.shape[1] == k,
+        require(projected.rank == 2 && projected.shape[1] == k,
                      "PCA.inverseTransform: data of shape \(projected.shape) is not [samples, \(k)]")
         let n = projected.shape[0]
         let z = projected.scalars, mu = mean.scalars, w = components.scalars

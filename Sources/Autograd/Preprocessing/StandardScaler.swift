@@ -33,8 +33,8 @@ public struct StandardScaler<Scalar: TensorScalar>: Sendable {
     /// ```
     /// - Precondition: `data` is 2-D with at least one row.
     public init(fitting data: Tensor<Scalar>) {
-        precondition(data.rank == 2, "StandardScaler: data of shape \(data.shape) is not 2-D [samples, features]")
-        precondition(data.shape[0] > 0, "StandardScaler: cannot fit on zero samples")
+        require(data.rank == 2, "StandardScaler: data of shape \(data.shape) is not 2-D [samples, features]")
+        require(data.shape[0] > 0, "StandardScaler: cannot fit on zero samples")
         let columns = ColumnStatistics(data)
         mean = Tensor(columns.mean.map { Scalar($0) }, shape: [columns.count])
         scale = Tensor(zip(columns.standardDeviation, columns.isConstant).map { $1 || $0 == 0 ? 1 : Scalar($0) },
@@ -48,8 +48,8 @@ public struct StandardScaler<Scalar: TensorScalar>: Sendable {
     /// ```
     /// - Precondition: both are 1-D of the same length, and no scale is zero.
     public init(mean: Tensor<Scalar>, scale: Tensor<Scalar>) {
-        precondition(mean.rank == 1 && scale.shape == mean.shape, "StandardScaler: mean \(mean.shape) and scale \(scale.shape) must be 1-D and equal")
-        precondition(!scale.scalars.contains(0), "StandardScaler: a scale of zero")
+        require(mean.rank == 1 && scale.shape == mean.shape, "StandardScaler: mean \(mean.shape) and scale \(scale.shape) must be 1-D and equal")
+        require(!scale.scalars.contains(0), "StandardScaler: a scale of zero")
         self.mean = mean
         self.scale = scale
     }
@@ -120,7 +120,7 @@ struct ColumnStatistics {
 /// Applies `f(value, column)` to every element of a [samples, features] tensor.
 func mapColumns<Scalar: TensorScalar>(_ data: Tensor<Scalar>, features: Int, name: String,
                                       _ f: (Scalar, Int) -> Scalar) -> Tensor<Scalar> {
-    precondition(data.rank == 2 && data.shape[1] == features,
+    require(data.rank == 2 && data.shape[1] == features,
                  "\(name): data of shape \(data.shape) is not [samples, \(features)]")
     let x = data.scalars
     var out = [Scalar](repeating: 0, count: x.count)
