@@ -1,6 +1,7 @@
 import XCTest
 import Foundation
 import Autograd
+import DataFormats
 
 final class AtomicFileTests: TemporaryFolderTestCase {
     private let previous = Array("previous contents\n".utf8)

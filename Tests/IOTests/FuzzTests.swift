@@ -1,6 +1,7 @@
 import XCTest
 import Foundation
 import Autograd
+import DataFormats
 
 /// Mutations of valid files, driven by a seeded generator so that every run tries the same inputs.
 struct Mutator {

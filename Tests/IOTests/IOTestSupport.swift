@@ -1,6 +1,7 @@
 import XCTest
 import Foundation
 import Autograd
+import DataFormats
 
 /// Helpers shared by the data-layer tests, in one namespace so they cannot clash with other targets' helpers.
 enum IOTest {

@@ -1,6 +1,7 @@
 import XCTest
 import Foundation
 import Autograd
+import DataFormats
 
 /// The Swift half of `scripts/check_safetensors_interop.py`. Skipped unless `IO_INTEROP_DIR`
 /// names a folder:

@@ -1,5 +1,6 @@
 import XCTest
 import Autograd
+import DataFormats
 
 final class SafeTensorsTests: TemporaryFolderTestCase {
     /// A file built by hand as `safetensors.torch.save_file({"bias": torch.tensor([1., -2.]),

@@ -191,3 +191,13 @@ public enum AtomicFile {
 func systemWrite(_ fd: Int32, _ buffer: UnsafeRawPointer, _ count: Int) -> Int {
     write(fd, buffer, count)
 }
+
+/// The system's message for an `errno` value, with its symbolic code where known ("Permission denied (EACCES)").
+package func systemErrorDescription(_ code: Int32) -> String {
+    let message = strerror(code).map { String(cString: $0) } ?? "error \(code)"
+    let names: [Int32: String] = [EACCES: "EACCES", ENOENT: "ENOENT", EISDIR: "EISDIR", ENOTDIR: "ENOTDIR",
+                                  EROFS: "EROFS", ENOSPC: "ENOSPC", EEXIST: "EEXIST", EFBIG: "EFBIG",
+                                  EPERM: "EPERM", ENOTEMPTY: "ENOTEMPTY", ENAMETOOLONG: "ENAMETOOLONG", EIO: "EIO"]
+    if let name = names[code] { return "\(message) (\(name))" }
+    return message
+}

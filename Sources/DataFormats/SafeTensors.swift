@@ -1,3 +1,5 @@
+import Autograd
+
 /// The safetensors format of Hugging Face and PyTorch: an 8-byte little-endian header
 /// length, a JSON header
 /// `{"name": {"dtype": "F32", "shape": [2, 3], "data_offsets": [0, 24]}, "__metadata__": {"k": "v"}}`,

@@ -1,3 +1,5 @@
+import Autograd
+
 /// The element types the binary formats store, independent of how each format names them.
 enum ElementKind: Sendable, Equatable {
     case float16, bfloat16, float32, float64

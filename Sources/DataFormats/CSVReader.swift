@@ -1,3 +1,4 @@
+import Autograd
 import Foundation
 
 /// Reads comma-separated values into a feature matrix and, optionally, a label vector.

@@ -1,3 +1,5 @@
+import Autograd
+
 /// A read position in the bytes of a binary file; every read is bounds-checked and a short
 /// read throws a ``DataError`` naming the file, the offset and what was being read.
 struct ByteCursor {

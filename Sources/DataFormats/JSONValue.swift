@@ -1,3 +1,5 @@
+import Autograd
+
 /// A strict JSON parser (RFC 8259) for the safetensors header, keeping member order and
 /// byte offsets for error messages. Duplicate keys, trailing commas, comments, unescaped
 /// control characters, lone surrogates and nesting deeper than 64 levels are errors.

@@ -1,3 +1,5 @@
+import Autograd
+
 /// NumPy's `.npy` format (versions 1.0, 2.0 and 3.0): the magic `\x93NUMPY`, a version, a
 /// little-endian header length, a header that is a Python dict literal such as
 /// `{'descr': '<f4', 'fortran_order': False, 'shape': (3, 4), }`, then the raw elements.

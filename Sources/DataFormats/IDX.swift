@@ -1,3 +1,5 @@
+import Autograd
+
 /// The IDX format of the MNIST files: a magic number `0x00 0x00 <type> <rank>`, one
 /// big-endian 32-bit size per axis, then the elements, big-endian, in row-major order.
 ///

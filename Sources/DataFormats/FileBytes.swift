@@ -1,3 +1,4 @@
+import Autograd
 #if canImport(Darwin)
 import Darwin
 #elseif canImport(Glibc)
@@ -61,14 +62,4 @@ enum FileBytes {
 @inline(__always)
 func systemRead(_ fd: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int) -> Int {
     read(fd, buffer, count)
-}
-
-/// The system's message for an `errno` value, with its symbolic code where known ("Permission denied (EACCES)").
-func systemErrorDescription(_ code: Int32) -> String {
-    let message = strerror(code).map { String(cString: $0) } ?? "error \(code)"
-    let names: [Int32: String] = [EACCES: "EACCES", ENOENT: "ENOENT", EISDIR: "EISDIR", ENOTDIR: "ENOTDIR",
-                                  EROFS: "EROFS", ENOSPC: "ENOSPC", EEXIST: "EEXIST", EFBIG: "EFBIG",
-                                  EPERM: "EPERM", ENOTEMPTY: "ENOTEMPTY", ENAMETOOLONG: "ENAMETOOLONG", EIO: "EIO"]
-    if let name = names[code] { return "\(message) (\(name))" }
-    return message
 }
