@@ -112,7 +112,7 @@ public enum IDX {
         }
         let dataOffset = cursor.offset
         guard let count = checkedElementCount(shape), let byteCount = checkedByteCount(count, width: elementType.kind.width) else {
-            throw cursor.error(.tooLarge, at: 4, expected: "a shape whose element count fits in memory", found: "shape \(shape)")
+            throw cursor.error(.tooLarge, at: 4, expected: "a shape whose element count fits in memory, zero-size axes aside (its strides multiply the other sizes)", found: "shape \(shape)")
         }
         guard byteCount <= cursor.remaining else {
             throw cursor.error(.tooLarge, expected: "the \(byteCount) bytes of data the header declares (shape \(shape), \(elementType))",

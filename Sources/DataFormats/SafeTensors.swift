@@ -281,7 +281,7 @@ public enum SafeTensors {
                 throw fail("\"data_offsets\" within the \(dataLength) bytes of data in the file", "[\(begin), \(end)]", kind: .tooLarge)
             }
             guard let count = checkedElementCount(shape), let byteCount = checkedByteCount(count, width: dtype.kind.width) else {
-                throw fail("a shape whose element count fits in memory", "shape \(shape)", kind: .tooLarge)
+                throw fail("a shape whose element count fits in memory, zero-size axes aside (its strides multiply the other sizes)", "shape \(shape)", kind: .tooLarge)
             }
             guard byteCount == end - begin else {
                 throw fail("\(byteCount) bytes for shape \(shape) of \(dtype.rawValue)", "data_offsets [\(begin), \(end)] (\(end - begin) bytes)")
