@@ -70,6 +70,17 @@ enum ElementCodec {
         }
     }
 
+    /// Decodes `count` little-endian 64-bit integers starting at `start`, exactly. The caller
+    /// has checked that the bytes are there.
+    static func decodeInt64(_ bytes: [UInt8], from start: Int, count: Int) -> [Int64] {
+        precondition(start >= 0 && count >= 0 && start + count * 8 <= bytes.count,
+                     "ElementCodec.decodeInt64: range not checked by the caller")
+        guard count > 0 else { return [] }
+        return bytes.withUnsafeBytes { raw in
+            (0..<count).map { Int64(littleEndian: raw.loadUnaligned(fromByteOffset: start + $0 * 8, as: Int64.self)) }
+        }
+    }
+
     /// Encodes scalars as `kind`. Integer kinds need integral values in range: anything else
     /// throws ``DataError`` (`.invalidValue`) naming the element.
     static func encode<Scalar: TensorScalar>(_ scalars: [Scalar], kind: ElementKind, bigEndian: Bool,
