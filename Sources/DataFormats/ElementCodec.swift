@@ -73,7 +73,7 @@ enum ElementCodec {
     /// Decodes `count` little-endian 64-bit integers starting at `start`, exactly. The caller
     /// has checked that the bytes are there.
     static func decodeInt64(_ bytes: [UInt8], from start: Int, count: Int) -> [Int64] {
-        precondition(start >= 0 && count >= 0 && start + count * 8 <= bytes.count,
+        require(start >= 0 && count >= 0 && start + count * 8 <= bytes.count,
                      "ElementCodec.decodeInt64: range not checked by the caller")
         guard count > 0 else { return [] }
         return bytes.withUnsafeBytes { raw in

@@ -145,7 +145,7 @@ public enum SafeTensors {
         /// ```
         /// - Precondition: the count of `values` is the element count of `shape`.
         public init(_ values: [Int64], shape: [Int]) {
-            precondition(Shape.elementCount(shape) == values.count,
+            require(Shape.elementCount(shape) == values.count,
                          "SafeTensors.Integers: \(values.count) values do not fill shape \(shape)")
             self.values = values
             self.shape = shape

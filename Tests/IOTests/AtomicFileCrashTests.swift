@@ -15,7 +15,7 @@ final class AtomicFileCrashTests: XCTestCase {
         guard let target = ChildProcess.value("TARGET"), let marker = ChildProcess.value("MARKER") else { return }
         try AtomicFile.write(to: target, temporary: temporary) { out in
             try out.write([UInt8](repeating: 0xAB, count: 3 << 20))
-            FileManager.default.createFile(atPath: marker, contents: nil)
+            _ = FileManager.default.createFile(atPath: marker, contents: nil)
             sleep(600)
         }
     }
