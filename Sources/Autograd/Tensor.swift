@@ -31,12 +31,16 @@ public struct Tensor<Scalar: TensorScalar>: @unchecked Sendable {
     /// ```swift
     /// let m = Tensor<Float>([1, 2, 3, 4, 5, 6], shape: [2, 3])
     /// ```
-    /// - Precondition: the element count equals the product of `shape`, and no size is negative.
+    /// - Precondition: the element count equals the product of `shape`, no size is negative,
+    ///   and the product of the sizes other than 0 fits in `Int` (so that the strides do, even
+    ///   of a tensor with no elements such as `[0, 1 << 32, 1 << 32]`).
     @inlinable
     public init(_ scalars: [Scalar], shape: [Int]) {
         require(shape.allSatisfy { $0 >= 0 }, "Tensor: negative size in shape \(shape)")
-        require(scalars.count == shape.reduce(1, *),
-                "Tensor: \(scalars.count) elements do not fill shape \(shape) (\(shape.reduce(1, *)) needed)")
+        guard let count = Shape.elementCount(shape) else {
+            trap("Tensor: shape \(shape) cannot be a tensor: the product of its nonzero sizes overflows Int")
+        }
+        require(scalars.count == count, "Tensor: \(scalars.count) elements do not fill shape \(shape) (\(count) needed)")
         self.init(shape: shape, scalars: scalars)
     }
 

@@ -108,8 +108,8 @@ extension Module {
         try SafeTensors.write(tensors, metadata: metadata, to: path)
     }
 
-    /// Loads parameters by name from a safetensors file (any float or integer dtype, converted
-    /// to `Scalar`). Every name and shape is checked first: if any parameter is missing, any
+    /// Loads parameters by name (compared by their bytes) from a safetensors file (any float or
+    /// integer dtype, converted to `Scalar`). Every name and shape is checked first: if any parameter is missing, any
     /// tensor is unexpected or any shape differs, it throws ``ParameterMismatchError`` listing
     /// all of them and loads nothing. Returns the file's metadata.
     ///
@@ -123,8 +123,9 @@ extension Module {
     public func load(from path: String) throws -> [String: String] {
         let file = try SafeTensors.read(from: path, as: Scalar.self)
         var parameters: [(name: String, parameter: Parameter<Scalar>)] = []
-        var seen = Set<String>()
-        for entry in namedParameters where seen.insert(entry.name).inserted { parameters.append(entry) }
+        // Names are compared by their bytes, as the file's reader and Python compare them.
+        var seen = Set<[UInt8]>()
+        for entry in namedParameters where seen.insert(Array(entry.name.utf8)).inserted { parameters.append(entry) }
         var missing: [String] = []
         var mismatches: [ParameterMismatchError.ShapeMismatch] = []
         for (name, parameter) in parameters {
@@ -133,7 +134,7 @@ extension Module {
                 mismatches.append(.init(name: name, modelShape: parameter.shape, fileShape: tensor.shape))
             }
         }
-        let unexpected = file.names.filter { !seen.contains($0) }
+        let unexpected = file.names.filter { !seen.contains(Array($0.utf8)) }
         guard missing.isEmpty && unexpected.isEmpty && mismatches.isEmpty else {
             throw ParameterMismatchError(path: path, missing: missing, unexpected: unexpected, shapeMismatches: mismatches)
         }
