@@ -67,4 +67,24 @@ final class ShapeOverflowTests: XCTestCase {
         XCTAssertTrue(outcome.standardError.contains("[0, 4294967296, 4294967296]"), outcome.standardError)
         XCTAssertTrue(outcome.standardError.contains("overflow"), outcome.standardError)
     }
+
+    /// The other ways to name a shape refuse it too: `zeros`/`full` and `reshaped`.
+    func testCreationAndReshapeRefuseAShapeWhoseStridesOverflow() throws {
+        let name = "IOTests.ShapeOverflowTests/testCreationAndReshapeRefuseAShapeWhoseStridesOverflow"
+        switch ChildProcess.role {
+        case "overflowing-zeros":
+            print("accepted \(Tensor<Float>.zeros([0, 1 << 32, 1 << 32]).shape)")
+            return
+        case "overflowing-reshape":
+            print("accepted \(Tensor<Float>([], shape: [0]).reshaped([0, 1 << 32, 1 << 32]).shape)")
+            return
+        default: break
+        }
+        for (role, op) in [("overflowing-zeros", "full"), ("overflowing-reshape", "reshape")] {
+            let outcome = try ChildProcess.run(name, role: role)
+            XCTAssertTrue(outcome.signalled, "\(role): not stopped by a trap (status \(outcome.status)):\n\(outcome.standardError)")
+            XCTAssertTrue(outcome.standardError.contains("\(op):") && outcome.standardError.contains("4294967296"),
+                          outcome.standardError)
+        }
+    }
 }
