@@ -369,28 +369,8 @@ enum Loops {
         }
         switch op {
         case .sum:
-            for i in 0..<out.count { out[i] = 0 }
-            guard let xp = x.baseAddress, let op = out.baseAddress else { return }
-            var inIndex = 0
-            forEachRow(shape, [StridedView(offset: 0, strides: outStrides)]) { _, offsets, inner, steps in
-                var o = offsets[0]
-                let s = steps[0]
-                if s == 0 {
-                    var total: S = 0
-                    let row = xp + inIndex
-                    for j in 0..<inner { total += row[j] }
-                    out[o] += total
-                } else if s == 1 {
-                    let row = xp + inIndex, target = op + o
-                    for j in 0..<inner { target[j] += row[j] }
-                } else {
-                    for j in 0..<inner {
-                        out[o] += x[inIndex + j]
-                        o += s
-                    }
-                }
-                inIndex += inner
-            }
+            // Pairwise, in Summation.swift: a long sum stays exact to about log₂(n)·ε.
+            sum(x, shape, axes, out)
         case .max, .min:
             let isMax = op == .max
             var seen = [Bool](repeating: false, count: out.count)

@@ -180,6 +180,16 @@ enum Bench {
             report("ops: maxPool2D forward 32×8×28×28", time(repeats: repeats, warmup: 3) { _ = h.maxPool2D(kernel: (2, 2)) })
             report("ops: maxPool2D forward + backward", time(repeats: repeats, warmup: 3) { hg.maxPool2D(kernel: (2, 2)).sum().backward() })
             report("ops: conv2d forward + backward", time(repeats: repeats, warmup: 3) { x.conv2d(w, padding: (1, 1)).sum().backward() })
+            // Reductions: one long row, the last axis of a matrix, the first axis (a bias gradient).
+            let long = Tensor<Float>.randomNormal([1 << 20], using: &rng)
+            let m = Tensor<Float>.randomNormal([1024, 1024], using: &rng)
+            let tall = Tensor<Float>.randomNormal([4096, 10], using: &rng)
+            report("ops: sum of 2^20 elements", time(repeats: repeats, warmup: 3) { _ = long.sum() })
+            report("ops: sum over axis 1 of 1024×1024", time(repeats: repeats, warmup: 3) { _ = m.sum(axes: [1]) })
+            report("ops: sum over axis 0 of 1024×1024", time(repeats: repeats, warmup: 3) { _ = m.sum(axes: [0]) })
+            report("ops: sum over axis 0 of 4096×10", time(repeats: repeats, warmup: 3) { _ = tall.sum(axes: [0]) })
+            report("ops: mean of 32×8×28×28", time(repeats: repeats, warmup: 3) { _ = h.mean() })
+            report("ops: logSumExp over axis 1 of 1024×1024", time(repeats: repeats, warmup: 3) { _ = m.logSumExp(axes: [1]) })
         }
         if selected("memory") {
             // Before the chain: its million nodes leave the heap larger than this workload needs.

@@ -1,0 +1,198 @@
+// Summation that stays accurate on long sums. Adding n numbers one after another lets the
+// rounding error grow like n·ε (ten million Float 0.1s came out 9% off); adding them pairwise
+// keeps it near log₂(n)·ε, as NumPy and PyTorch do. Every sum the library takes (sum, mean,
+// variance, logSumExp, the losses' means, the reductions of broadcast gradients) goes through
+// `Loops.sum` below.
+//
+// - Along a contiguous run (the reduced axes innermost): blocks of a few hundred elements are
+//   added in 32 (Float) or 16 (Double) independent lanes, which also keeps the vector units
+//   busy, the lanes are combined pairwise, and the block totals are combined pairwise.
+// - Across rows (a reduced axis with kept axes inside it, such as a bias gradient summed over
+//   the batch): groups of 8 rows are added one after another, element by element across the
+//   row, and the group totals are combined pairwise.
+// Each element's sum then carries at most about (16 + log₂ n)·ε of relative rounding error.
+
+extension Loops {
+    /// Sums `x` (of `shape`) over `axes` into `out` (the keep-dims shape, row-major).
+    static func sum<S: TensorScalar>(_ x: UnsafeBufferPointer<S>, _ shape: [Int], _ axes: Set<Int>,
+                                     _ out: UnsafeMutableBufferPointer<S>) {
+        guard let outBase = out.baseAddress else { return }
+        guard let xBase = x.baseAddress, x.count > 0 else {
+            outBase.initialize(repeating: 0, count: out.count)   // an empty sum is 0
+            return
+        }
+        // Runs of adjacent axes that are all reduced or all kept are one axis of a contiguous
+        // tensor; axes of size 1 change nothing.
+        var groups: [(size: Int, reduced: Bool)] = []
+        for (axis, size) in shape.enumerated() where size != 1 {
+            let reduced = axes.contains(axis)
+            if let last = groups.last, last.reduced == reduced {
+                groups[groups.count - 1].size *= size
+            } else {
+                groups.append((size, reduced))
+            }
+        }
+        guard groups.contains(where: \.reduced) else {
+            outBase.update(from: xBase, count: out.count)
+            return
+        }
+        // Reduce one run of reduced axes at a time, the innermost first: [outer, R, inner] → [outer, inner].
+        var source = UnsafePointer(xBase)
+        var owned: UnsafeMutablePointer<S>? = nil
+        defer { owned?.deallocate() }
+        while let g = groups.lastIndex(where: \.reduced) {
+            let outer = groups[..<g].reduce(1) { $0 * $1.size }
+            let inner = groups[(g + 1)...].reduce(1) { $0 * $1.size }
+            let count = groups[g].size
+            groups.remove(at: g)
+            let last = !groups.contains(where: \.reduced)
+            let target = last ? outBase : UnsafeMutablePointer<S>.allocate(capacity: outer * inner)
+            for o in 0..<outer {
+                let block = source + o * count * inner
+                if inner == 1 {
+                    target[o] = contiguousSum(block, count)
+                } else {
+                    sumRows(block, count: count, width: inner, into: target + o * inner)
+                }
+            }
+            owned?.deallocate()
+            owned = last ? nil : target
+            source = UnsafePointer(target)
+        }
+    }
+
+    /// The sum of `n` contiguous elements, pairwise over blocks, in independent lanes within a block.
+    static func contiguousSum<S: TensorScalar>(_ p: UnsafePointer<S>, _ n: Int) -> S {
+        if S.self == Float.self {
+            let total = floatSum(UnsafeRawPointer(p).assumingMemoryBound(to: Float.self), n)
+            return unsafeBitCast(total, to: S.self)
+        }
+        if S.self == Double.self {
+            let total = doubleSum(UnsafeRawPointer(p).assumingMemoryBound(to: Double.self), n)
+            return unsafeBitCast(total, to: S.self)
+        }
+        return genericSum(p, n)
+    }
+
+    /// Blocks of 512 Floats: 16 additions per lane in 32 lanes.
+    static func floatSum(_ p: UnsafePointer<Float>, _ n: Int) -> Float {
+        if n > 512 {
+            let half = (n / 2) & ~31
+            return floatSum(p, half) + floatSum(p + half, n - half)
+        }
+        let raw = UnsafeRawPointer(p)
+        var a = SIMD16<Float>(), b = SIMD16<Float>()
+        var i = 0
+        while i + 32 <= n {
+            a += raw.loadUnaligned(fromByteOffset: i &* 4, as: SIMD16<Float>.self)
+            b += raw.loadUnaligned(fromByteOffset: (i &+ 16) &* 4, as: SIMD16<Float>.self)
+            i &+= 32
+        }
+        var rest: Float = 0
+        while i < n {
+            rest += p[i]
+            i &+= 1
+        }
+        return pairwise(a + b) + rest
+    }
+
+    /// Blocks of 256 Doubles: 16 additions per lane in 16 lanes.
+    static func doubleSum(_ p: UnsafePointer<Double>, _ n: Int) -> Double {
+        if n > 256 {
+            let half = (n / 2) & ~15
+            return doubleSum(p, half) + doubleSum(p + half, n - half)
+        }
+        let raw = UnsafeRawPointer(p)
+        var a = SIMD8<Double>(), b = SIMD8<Double>()
+        var i = 0
+        while i + 16 <= n {
+            a += raw.loadUnaligned(fromByteOffset: i &* 8, as: SIMD8<Double>.self)
+            b += raw.loadUnaligned(fromByteOffset: (i &+ 8) &* 8, as: SIMD8<Double>.self)
+            i &+= 16
+        }
+        var rest: Double = 0
+        while i < n {
+            rest += p[i]
+            i &+= 1
+        }
+        return pairwise(a + b) + rest
+    }
+
+    /// The lanes of a vector added as a balanced tree.
+    @inline(__always)
+    static func pairwise(_ v: SIMD16<Float>) -> Float {
+        let eight = v.lowHalf + v.highHalf, four = eight.lowHalf + eight.highHalf, two = four.lowHalf + four.highHalf
+        return two.x + two.y
+    }
+
+    @inline(__always)
+    static func pairwise(_ v: SIMD8<Double>) -> Double {
+        let four = v.lowHalf + v.highHalf, two = four.lowHalf + four.highHalf
+        return two.x + two.y
+    }
+
+    /// The same scheme without vector types (for a scalar type other than Float and Double).
+    static func genericSum<S: TensorScalar>(_ p: UnsafePointer<S>, _ n: Int) -> S {
+        if n > 128 {
+            let half = (n / 2) & ~7
+            return genericSum(p, half) + genericSum(p + half, n - half)
+        }
+        var lanes = (S(0), S(0), S(0), S(0), S(0), S(0), S(0), S(0))
+        var i = 0
+        while i + 8 <= n {
+            lanes.0 += p[i]; lanes.1 += p[i + 1]; lanes.2 += p[i + 2]; lanes.3 += p[i + 3]
+            lanes.4 += p[i + 4]; lanes.5 += p[i + 5]; lanes.6 += p[i + 6]; lanes.7 += p[i + 7]
+            i += 8
+        }
+        var rest: S = 0
+        while i < n {
+            rest += p[i]
+            i += 1
+        }
+        return ((lanes.0 + lanes.1) + (lanes.2 + lanes.3)) + ((lanes.4 + lanes.5) + (lanes.6 + lanes.7)) + rest
+    }
+
+    /// out[0..<width] = Σ over `count` rows of `width` contiguous elements (rows one after another):
+    /// groups of 8 rows added in order, group totals combined pairwise. Wide rows are taken in tiles,
+    /// so that the partial sums stay in cache.
+    static func sumRows<S: TensorScalar>(_ p: UnsafePointer<S>, count: Int, width: Int,
+                                         into out: UnsafeMutablePointer<S>) {
+        let tile = 2048
+        // One scratch row per level of the pairwise recursion.
+        var levels = 1, rows = 8
+        while rows < count {
+            rows *= 2
+            levels += 1
+        }
+        let tileWidth = Swift.min(width, tile)
+        let scratch = UnsafeMutablePointer<S>.allocate(capacity: tileWidth * levels)
+        defer { scratch.deallocate() }
+        var start = 0
+        while start < width {
+            let w = Swift.min(tile, width - start)
+            sumRowsTile(p + start, rowStride: width, count: count, width: w, into: out + start,
+                        scratch: scratch, scratchStride: tileWidth)
+            start += w
+        }
+    }
+
+    static func sumRowsTile<S: TensorScalar>(_ p: UnsafePointer<S>, rowStride: Int, count: Int, width: Int,
+                                             into out: UnsafeMutablePointer<S>,
+                                             scratch: UnsafeMutablePointer<S>, scratchStride: Int) {
+        if count <= 8 {
+            out.update(from: p, count: width)
+            var row = p
+            for _ in 1..<Swift.max(count, 1) {
+                row += rowStride
+                for j in 0..<width { out[j] += row[j] }
+            }
+            return
+        }
+        let half = count / 2
+        sumRowsTile(p, rowStride: rowStride, count: half, width: width, into: out,
+                    scratch: scratch + scratchStride, scratchStride: scratchStride)
+        sumRowsTile(p + half * rowStride, rowStride: rowStride, count: count - half, width: width, into: scratch,
+                    scratch: scratch + scratchStride, scratchStride: scratchStride)
+        for j in 0..<width { out[j] += scratch[j] }
+    }
+}
