@@ -17,6 +17,10 @@ public struct DerivationSteps {
 }
 
 /// How a hand-derived gradient compares with the tape (and, for inputs, with finite differences).
+///
+/// The check passes only when something was compared, nothing compared is wrong, and every name
+/// the hand closure returned is an input or a marked step: a misspelt name ("dz" for "z", "W" for
+/// "w") fails the check instead of leaving that gradient silently unchecked.
 public struct DerivationReport: CustomStringConvertible {
     /// The verdict for one tensor.
     public enum Verdict: String, Sendable {
@@ -24,7 +28,7 @@ public struct DerivationReport: CustomStringConvertible {
         case exact
         /// Within tolerance of the tape's gradient.
         case close
-        /// Outside tolerance: this step of the derivation is wrong.
+        /// Outside tolerance, or of the wrong shape: this step of the derivation is wrong.
         case wrong
         /// No hand-derived gradient was given for this tensor.
         case notGiven = "not given"
@@ -36,7 +40,7 @@ public struct DerivationReport: CustomStringConvertible {
         public let shape: [Int]
         public let isInput: Bool
         public let verdict: Verdict
-        /// The largest |hand − tape| over the elements.
+        /// The largest |hand − tape| over the elements (infinity when the shapes differ).
         public let maxDifference: Double
         /// The element where hand and tape differ most, its coordinates and both values.
         public let worstIndex: [Int]
@@ -44,27 +48,59 @@ public struct DerivationReport: CustomStringConvertible {
         public let tape: Double
         /// For inputs: the central-difference value at the worst element.
         public let numeric: Double?
+        /// The shape of the hand-derived gradient, when one was given (it differs from ``shape``
+        /// when, for instance, a sum ran over the wrong axis).
+        public let handShape: [Int]?
+
+        /// Whether the hand gradient was given with a shape other than the tensor's.
+        public var hasWrongShape: Bool { handShape.map { $0 != shape } ?? false }
     }
 
     /// Every item, walking backwards from the loss: the last marked step first, the inputs last.
     public let items: [Item]
 
+    /// Names the hand closure returned that are neither an input nor a marked step, sorted.
+    /// Any of them fails the check: it is usually a typo, and its gradient was not compared.
+    public let unknownNames: [String]
+
+    /// The names a hand gradient can be given for: the marked steps, walking back from the loss,
+    /// then the inputs (the order of ``items``).
+    public var knownNames: [String] { items.map(\.name) }
+
     /// The first wrong item walking backwards from the loss: the step where the derivation went wrong.
     public var firstWrong: Item? { items.first { $0.verdict == .wrong } }
 
-    /// True when no given gradient is wrong.
-    public var passed: Bool { firstWrong == nil }
+    /// The number of items whose hand gradient was compared with the tape.
+    public var comparedCount: Int { items.filter { $0.verdict != .notGiven }.count }
+
+    /// True when at least one hand gradient was compared, none is wrong, and no returned name is unknown.
+    public var passed: Bool { firstWrong == nil && unknownNames.isEmpty && comparedCount > 0 }
 
     public var description: String {
         var lines: [String] = []
+        let known = "known: \(knownNames.joined(separator: ", "))"
         if let first = firstWrong {
             lines.append("derivation WRONG: the first step that disagrees, walking back from the loss, is ∂L/∂\(first.name)")
+        } else if !unknownNames.isEmpty {
+            lines.append("derivation NOT CHECKED: the hand gradients use names that are neither an input nor a step")
+        } else if comparedCount == 0 {
+            lines.append("derivation NOT CHECKED: no hand gradient was given for any input or step (\(known))")
         } else {
             lines.append("derivation OK: every given gradient agrees with the tape")
         }
+        if !unknownNames.isEmpty {
+            let suggestions = unknownNames.compactMap { name in
+                DerivationReport.suggestion(for: name, among: knownNames).map { "\(name): did you mean \($0)?" }
+            }
+            lines.append("  unknown: \(unknownNames.joined(separator: ", ")); \(known)"
+                         + (suggestions.isEmpty ? "" : " (\(suggestions.joined(separator: " ")))"))
+        }
         for item in items {
             var line = "  ∂L/∂\(item.name) \(item.shape): \(item.verdict.rawValue)"
-            if item.verdict != .notGiven && item.verdict != .exact {
+            if let handShape = item.handShape, item.hasWrongShape {
+                line += ": the hand gradient has shape \(handShape), but '\(item.name)' has shape \(item.shape)"
+                if handShape.reduce(1, *) != item.shape.reduce(1, *) { line += " (a sum over the wrong axis?)" }
+            } else if item.verdict != .notGiven && item.verdict != .exact {
                 line += String(format: ", max |hand − tape| %.3g at %@%@: hand %.6g, tape %.6g", item.maxDifference,
                                item.name, "\(item.worstIndex)", item.hand, item.tape)
                 if let n = item.numeric { line += String(format: ", finite differences %.6g", n) }
@@ -72,6 +108,17 @@ public struct DerivationReport: CustomStringConvertible {
             lines.append(line)
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// A known name an unknown one was probably meant to be: the same letters in another case
+    /// ("W" for "w"), or the name with a derivative prefix ("dz", "dL_dz", "∂L/∂z" for "z").
+    static func suggestion(for name: String, among known: [String]) -> String? {
+        if let match = known.first(where: { $0.lowercased() == name.lowercased() }) { return match }
+        for prefix in ["dL_d", "dLd", "dL/d", "∂L/∂", "grad_", "d_", "d", "∂"] where name.hasPrefix(prefix) {
+            let rest = String(name.dropFirst(prefix.count))
+            if let match = known.first(where: { $0 == rest || $0.lowercased() == rest.lowercased() }) { return match }
+        }
+        return nil
     }
 }
 
@@ -81,7 +128,9 @@ public struct DerivationReport: CustomStringConvertible {
 /// derivation with `step`. `hand` receives the inputs and the forward values of the named steps
 /// and returns the hand-derived gradients of the loss by name (inputs and steps; any subset).
 /// The report walks back from the loss and names the first step that disagrees, so a student
-/// learns *which* step of the derivation is wrong.
+/// learns *which* step of the derivation is wrong. A hand gradient of the wrong shape is a wrong
+/// step (the report gives both shapes); a name that is neither an input nor a step fails the
+/// check and is listed beside the known names; a check that compared nothing does not pass.
 ///
 /// ```swift
 /// let x = Tensor<Double>(rows: [[0.5, -1.0]]), y = Tensor<Double>(rows: [[1.0]])
@@ -132,12 +181,15 @@ public func checkDerivation(at inputs: [Tensor<Double>], names: [String], atol: 
         let isInput = k < names.count
         guard let h = given[name] else {
             items.append(.init(name: name, shape: tape.shape, isInput: isInput, verdict: .notGiven, maxDifference: 0,
-                               worstIndex: [], hand: .nan, tape: .nan, numeric: nil))
+                               worstIndex: [], hand: .nan, tape: .nan, numeric: nil, handShape: nil))
             continue
         }
+        // A wrong shape is a wrong step (often a sum over the wrong axis): reported, not trapped,
+        // so that the rest of the report is still printed.
         guard h.shape == tape.shape else {
-            trap("checkDerivation: the hand gradient for '\(name)' has shape \(h.shape), "
-                                + "but '\(name)' has shape \(tape.shape)")
+            items.append(.init(name: name, shape: tape.shape, isInput: isInput, verdict: .wrong, maxDifference: .infinity,
+                               worstIndex: [], hand: .nan, tape: .nan, numeric: nil, handShape: h.shape))
+            continue
         }
         var worst = 0, maxDifference = 0.0, withinTolerance = true
         for i in 0..<h.count {
@@ -158,7 +210,8 @@ public func checkDerivation(at inputs: [Tensor<Double>], names: [String], atol: 
         }
         items.append(.init(name: name, shape: tape.shape, isInput: isInput, verdict: verdict, maxDifference: maxDifference,
                            worstIndex: unflatten(worst, Shape.strides(tape.shape)), hand: h.scalars[worst],
-                           tape: tape.scalars[worst], numeric: numeric))
+                           tape: tape.scalars[worst], numeric: numeric, handShape: h.shape))
     }
-    return DerivationReport(items: items)
+    let unknown = given.keys.filter { !allNames.contains($0) }.sorted { ($0.lowercased(), $0) < ($1.lowercased(), $1) }
+    return DerivationReport(items: items, unknownNames: unknown)
 }

@@ -57,9 +57,15 @@ public struct GradCheckReport: CustomStringConvertible, Sendable {
         public let mismatches: Int
         public let kinks: Int
         public let maxAbsoluteError: Double
+        /// The tape gave this input a gradient of exactly zero everywhere while the finite
+        /// differences show that the output depends on it: the input is not connected to the
+        /// output on the tape (a layer initializer that copied it, `withoutGradients`, `detached()`).
+        public let notConnected: Bool
         public var passed: Bool { mismatches == 0 }
     }
 
+    /// "gradcheck" or "gradgradcheck": which check made this report.
+    public let check: String
     public let inputs: [Input]
     public let outputShape: [Int]
     public let tolerance: GradCheckTolerance
@@ -78,7 +84,9 @@ public struct GradCheckReport: CustomStringConvertible, Sendable {
     }
 
     public var description: String {
-        var lines = ["gradcheck \(passed ? "PASSED" : "FAILED") — output \(outputShape), eps \(tolerance.eps), "
+        let output = outputShape.isEmpty ? "scalar output"
+            : check == "gradgradcheck" ? "\(outputShape.reduce(1, *)) first derivatives" : "output \(outputShape)"
+        var lines = ["\(check) \(passed ? "PASSED" : "FAILED") — \(output), eps \(tolerance.eps), "
                      + "atol \(tolerance.atol), rtol \(tolerance.rtol)"]
         if !backwardIsDeterministic { lines.append("  ✗ backward twice gave different gradients") }
         if !zeroUpstreamGivesZero { lines.append("  ✗ a zero upstream gradient gave non-zero gradients") }
@@ -86,6 +94,12 @@ public struct GradCheckReport: CustomStringConvertible, Sendable {
             lines.append("  \(input.name) \(input.shape): \(input.passed ? "ok" : "\(input.mismatches) mismatched")"
                          + (input.kinks > 0 ? ", \(input.kinks) at kinks" : "")
                          + ", max |error| \(fmt(input.maxAbsoluteError))")
+            if input.notConnected {
+                lines.append("    \(input.name) is not connected to the output: the tape's gradient is 0 everywhere, "
+                             + "but the finite differences are not.")
+                lines.append("    Usual causes: a layer whose initializer copies the tensor (Parameter(copying:)) instead "
+                             + "of using it, withoutGradients { … } or detached() on the way from \(input.name) to the output.")
+            }
             let shown = input.worst.filter { $0.status != .ok }
             guard !shown.isEmpty else { continue }
             lines.append("    " + pad("element", 22) + pad("∂output", 12) + pad("analytic", 14) + pad("numeric", 14)
@@ -167,7 +181,7 @@ public func gradcheck(inputs: [Tensor<Double>], names: [String]? = nil, eps: Dou
     var column = 0
     for (j, x) in plain.enumerated() {
         var entries: [GradCheckReport.Entry] = []
-        var mismatches = 0, kinks = 0, maxError = 0.0
+        var mismatches = 0, kinks = 0, maxError = 0.0, analyticAllZero = true
         let inputStrides = Shape.strides(x.shape), outStrides = Shape.strides(outputShape)
         for k in 0..<x.count {
             func shifted(_ delta: Double) -> [Double] {
@@ -189,6 +203,7 @@ public func gradcheck(inputs: [Tensor<Double>], names: [String]? = nil, eps: Dou
             for i in 0..<base.count {
                 let numeric = (plus[i] - minus[i]) / (2 * eps)
                 let a = analytic[i][column + k]
+                if a != 0 { analyticAllZero = false }
                 let error = Swift.abs(a - numeric)
                 let allowed = atol + rtol * Swift.abs(numeric)
                 // Where the one-sided slopes differ, x ± eps straddles a kink. That is reported even
@@ -232,10 +247,10 @@ public func gradcheck(inputs: [Tensor<Double>], names: [String]? = nil, eps: Dou
         entries.sort { rank($0) < rank($1) }
         let keep = Swift.max(worst, entries.filter { $0.status != .ok }.count.clamped(to: 0...worst))
         reports.append(.init(name: names[j], shape: x.shape, worst: Array(entries.prefix(keep)), mismatches: mismatches,
-                             kinks: kinks, maxAbsoluteError: maxError))
+                             kinks: kinks, maxAbsoluteError: maxError, notConnected: analyticAllZero && mismatches > 0))
         column += x.count
     }
-    return GradCheckReport(inputs: reports, outputShape: outputShape, tolerance: tolerance,
+    return GradCheckReport(check: "gradcheck", inputs: reports, outputShape: outputShape, tolerance: tolerance,
                            backwardIsDeterministic: deterministic, zeroUpstreamGivesZero: zeroOK)
 }
 
@@ -250,7 +265,7 @@ public func gradgradcheck(inputs: [Tensor<Double>], names: [String]? = nil, eps:
                           _ function: ([Tensor<Double>]) -> Tensor<Double>) -> GradCheckReport {
     let shape = withoutGradients { function(inputs.map { $0.detached() }).shape }
     let u = Tensor<Double>.randomNormal(shape, seed: seed)
-    return gradcheck(inputs: inputs, names: names, eps: eps, atol: atol, rtol: rtol) { xs in
+    let report = gradcheck(inputs: inputs, names: names, eps: eps, atol: atol, rtol: rtol) { xs in
         func firstOrder(_ leaves: [Tensor<Double>], createGraph: Bool) -> Tensor<Double> {
             let output = function(leaves)
             guard output.requiresGrad,
@@ -263,6 +278,9 @@ public func gradgradcheck(inputs: [Tensor<Double>], names: [String]? = nil, eps:
         // Numeric pass: plain inputs, so take the first-order gradient on fresh leaves.
         return withRecording(true) { firstOrder(xs.map { $0.requiringGrad() }, createGraph: false).detached() }
     }
+    return GradCheckReport(check: "gradgradcheck", inputs: report.inputs, outputShape: report.outputShape,
+                           tolerance: report.tolerance, backwardIsDeterministic: report.backwardIsDeterministic,
+                           zeroUpstreamGivesZero: report.zeroUpstreamGivesZero)
 }
 
 func unflatten(_ flat: Int, _ strides: [Int]) -> [Int] {

@@ -123,7 +123,7 @@ public struct Conv2D<Scalar: TensorScalar>: Layer {
 
     /// A layer holding exactly this filter bank [outChannels, inChannels/groups, kh, kw] and bias
     /// [outChannels]. A tensor that already is a leaf (as `gradcheck` makes its inputs) stays
-    /// that leaf (see ``Parameter/init(sharing:)``).
+    /// that leaf (see ``Parameter/init(_:)``).
     ///
     /// ```swift
     /// let filter = Tensor<Double>([0, 1, 2, 1, 0, 1, 2, 1, 0], shape: [1, 1, 3, 3])
@@ -138,8 +138,8 @@ public struct Conv2D<Scalar: TensorScalar>: Layer {
             require(bias.shape == [weight.shape[0]],
                          "Conv2D: bias of shape \(bias.shape) does not match filters \(weight.shape) (expected [\(weight.shape[0])])")
         }
-        self.weight = Parameter(sharing: weight)
-        self.bias = bias.map { Parameter(sharing: $0) }
+        self.weight = Parameter(weight)
+        self.bias = bias.map { Parameter($0) }
         self.stride = stride
         self.padding = padding
         self.groups = groups

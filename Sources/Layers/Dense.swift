@@ -82,7 +82,7 @@ public struct Dense<Scalar: TensorScalar>: Layer {
 
     /// A layer holding exactly these tensors. A tensor that already is a leaf (made with
     /// `requiringGrad()`, as `gradcheck` makes its inputs) stays that leaf, so gradients with
-    /// respect to it can be read from it directly (see ``Parameter/init(sharing:)``).
+    /// respect to it can be read from it directly (see ``Parameter/init(_:)``).
     ///
     /// ```swift
     /// let layer = Dense(weight: Tensor<Double>(rows: [[1, 2], [3, 4]]), bias: Tensor([0.5, -0.5]), activation: .relu)
@@ -95,8 +95,8 @@ public struct Dense<Scalar: TensorScalar>: Layer {
             require(bias.shape == [weight.shape[1]],
                          "Dense: bias of shape \(bias.shape) does not match weight \(weight.shape) (expected [\(weight.shape[1])])")
         }
-        self.weight = Parameter(sharing: weight)
-        self.bias = bias.map { Parameter(sharing: $0) }
+        self.weight = Parameter(weight)
+        self.bias = bias.map { Parameter($0) }
         self.activation = activation
     }
 

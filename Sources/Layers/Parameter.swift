@@ -19,22 +19,40 @@ public final class Parameter<Scalar: TensorScalar>: @unchecked Sendable {
     /// ```
     public private(set) var value: Tensor<Scalar>
 
-    /// Wraps `initial` as a trainable leaf: a new leaf with its own gradient slot, whatever
-    /// `initial` was.
+    /// Wraps `tensor` as a trainable leaf, using `tensor` itself when it already is a leaf that
+    /// requires gradients: the parameter's gradient is then that leaf's own ``Tensor/grad``, so a
+    /// layer built around a tensor is differentiated with respect to that tensor. Any other
+    /// tensor (a plain one, or a recorded result) becomes a new leaf with the same values.
+    ///
+    /// This is what makes a custom layer whose initializer takes a tensor checkable with
+    /// `gradcheck`, which passes its inputs as leaves:
     ///
     /// ```swift
-    /// let b = Parameter(Tensor<Float>.zeros([10]))
+    /// struct Gated: Layer {
+    ///     var w: Parameter<Double>
+    ///     init(_ w: Tensor<Double>) { self.w = Parameter(w) }
+    ///     func callAsFunction(_ x: Tensor<Double>) -> Tensor<Double> { x * w.value.sigmoid() }
+    /// }
+    /// gradcheck(inputs: [x, w]) { Gated($0[1])($0[0]) }.passed     // true
+    /// let b = Parameter(Tensor<Float>.zeros([10]))                  // a plain tensor: a new leaf
     /// ```
-    public init(_ initial: Tensor<Scalar>) {
-        value = initial.detached().requiringGrad()
+    /// To start from another parameter's values without sharing its gradient, use ``init(copying:)``.
+    public init(_ tensor: Tensor<Scalar>) {
+        value = tensor.isLeaf ? tensor : tensor.detached().requiringGrad()
     }
 
-    /// Wraps `tensor` keeping its identity when it already is a leaf that requires gradients:
-    /// the parameter's gradient is then the leaf's own ``Tensor/grad``. Any other tensor becomes a
-    /// new leaf, as with ``init(_:)``.
+    /// A new leaf holding a copy of `tensor`'s values, with a gradient slot of its own, whatever
+    /// `tensor` was: nothing computed through the parameter reaches `tensor`.
     ///
-    /// This is how a layer is built around tensors that `gradcheck` perturbs, so that the check
-    /// runs through the layer's own forward pass:
+    /// ```swift
+    /// let copy = Parameter(copying: dense.weight.value)     // starts equal, trains independently
+    /// ```
+    public init(copying tensor: Tensor<Scalar>) {
+        value = tensor.detached().requiringGrad()
+    }
+
+    /// The same as ``init(_:)``, spelt out: `tensor` itself when it is a leaf that requires
+    /// gradients, otherwise a new leaf with its values.
     ///
     /// ```swift
     /// let w = Tensor<Double>.ones([2, 2]).requiringGrad()
@@ -42,8 +60,8 @@ public final class Parameter<Scalar: TensorScalar>: @unchecked Sendable {
     /// (p.value * 3).sum().backward()
     /// w.grad                                  // [[3, 3], [3, 3]]: the same leaf
     /// ```
-    public init(sharing tensor: Tensor<Scalar>) {
-        value = tensor.isLeaf ? tensor : tensor.detached().requiringGrad()
+    public convenience init(sharing tensor: Tensor<Scalar>) {
+        self.init(tensor)
     }
 
     /// The gradient accumulated by the last `backward()` calls, if any.
