@@ -231,10 +231,15 @@ final class ThreadTape {
 }
 
 /// Runs `body` with recording off on this thread: ops on tensors that require gradients
-/// produce plain tensors. Use it for evaluation and for parameter updates.
+/// produce plain tensors. Use it for parameter updates and for computing values you will not
+/// differentiate.
+///
+/// It does not change the learning phase: a `Dropout` layer called inside still drops. To
+/// evaluate a model, use `withInference { model(x) }` (module `Layers`), which also switches
+/// to the inference phase.
 ///
 /// ```swift
-/// let prediction = withoutGradients { model(x) }
+/// let value = withoutGradients { (x.exp() + 1).log() }
 /// ```
 public func withoutGradients<T>(_ body: () throws -> T) rethrows -> T {
     let tape = ThreadTape.current

@@ -74,7 +74,7 @@ enum RegressionExample {
                               metric: metric, shuffleSeed: config.seed,
                               earlyStopping: EarlyStopping(patience: config.patience, restoreBestWeights: true),
                               output: Run.output(config.verbose))
-            let predicted = withLearningPhase(.inference) { withoutGradients { target.inverseTransform(model(testSet.inputs)) } }
+            let predicted = withInference { target.inverseTransform(model(testSet.inputs)) }
             let difference = (predicted - test.targets).scalars.map { Double($0) }
             results.append(Result(loss: kind, history: history, testRMSE: rootMeanSquaredError(predicted, test.targets),
                                   testMAE: difference.map(abs).reduce(0, +) / Double(max(difference.count, 1)),

@@ -46,7 +46,7 @@ enum XORExample {
             loss.backward()
             optimizer.step()
             outcome.finalLoss = loss.scalar
-            outcome.probabilities = withoutGradients { model(inputs).softmax(axis: 1).rows }
+            outcome.probabilities = withInference { model(inputs).softmax(axis: 1).rows }
             if outcome.firstAllRight == nil && outcome.allRight { outcome.firstAllRight = epoch }
             if outcome.firstConfident == nil && outcome.confident { outcome.firstConfident = epoch }
         }

@@ -11,10 +11,12 @@ import Darwin
 ///
 /// The phase is **per thread**, like the engine's tape: setting it on one thread does not
 /// change it on another, and every thread starts in ``training``. Prefer the scoped form
-/// ``withLearningPhase(_:_:)``, which restores the previous phase even when `body` throws.
+/// ``withLearningPhase(_:_:)``, which restores the previous phase even when `body` throws; to
+/// evaluate a model, ``withInference(_:)`` sets the phase and stops recording in one scope.
 ///
 /// ```swift
-/// let logits = withLearningPhase(.inference) { model(x) }   // dropout off
+/// let logits = withInference { model(x) }                     // inference phase, nothing recorded
+/// let recorded = withLearningPhase(.inference) { model(x) }   // dropout off, still recorded
 /// LearningPhase.current = .inference                          // or set it for this thread
 /// ```
 public enum LearningPhase: Sendable, Hashable, CustomStringConvertible {
@@ -58,6 +60,22 @@ public func withLearningPhase<T>(_ phase: LearningPhase, _ body: () throws -> T)
     storage.phase = phase
     defer { storage.phase = saved }
     return try body()
+}
+
+/// Runs `body` the way a model is evaluated: without recording gradients and in the
+/// ``LearningPhase/inference`` phase (dropout off, and every layer that behaves differently in
+/// training set for prediction), then restores both — PyTorch's `model.eval()` and
+/// `torch.no_grad()` in one scope. Calls nest; the previous phase and recording state come back
+/// also when `body` throws.
+///
+/// `withoutGradients` alone only stops recording: dropout would still drop.
+///
+/// ```swift
+/// let logits = withInference { model(test.inputs) }
+/// print(accuracy(logits: logits, labels: test.targets))
+/// ```
+public func withInference<T>(_ body: () throws -> T) rethrows -> T {
+    try withLearningPhase(.inference) { try withoutGradients(body) }
 }
 
 /// This thread's learning phase, kept under a pthread key (the engine keeps its tape the

@@ -8,6 +8,11 @@ import Foundation
 /// loss without a validation set) stops improving, and the best epoch's weights are restored.
 /// Training batches run in the ``LearningPhase/training`` phase, evaluation in ``LearningPhase/inference``.
 ///
+/// A training loss that is NaN or infinite stops training at once (as Keras' `TerminateOnNaN`),
+/// before that batch's update, so the weights stay those of the last finite step: the message
+/// names the epoch, the batch and the first non-finite input, target or parameter behind it,
+/// and ``TrainingHistory/nonFiniteLoss`` records it. Pass `stopOnNonFiniteLoss: false` to go on.
+///
 /// ```swift
 /// let history = fit(model, optimizer: Adam(model, learningRate: 1e-3),
 ///                   loss: { logits, labels in crossEntropy(logits: logits, labels: labels) },
@@ -22,16 +27,19 @@ import Foundation
 ///     then holds only the epochs run here).
 ///   - shuffleSeed: the order of epoch e is shuffled with seed `shuffleSeed + e`; `nil` keeps
 ///     the data in order.
+///   - stopOnNonFiniteLoss: whether a NaN or infinite training loss ends training (the default).
+///     With `false`, training goes on (and the weights usually become NaN); the first such loss
+///     is still reported and recorded.
 ///   - onEpochEnd: called after each epoch with its index (from 0) and the history so far.
 /// - Returns: per-epoch training and validation losses and metrics, learning rates, elapsed
-///   time, the best epoch and whether training stopped early.
+///   time, the best epoch, whether training stopped early and the first non-finite loss, if any.
 @discardableResult
 public func fit<Model: Layer, Opt: Optimizer>(
     _ model: Model, optimizer: Opt, loss: (Tensor<Model.Scalar>, Tensor<Model.Scalar>) -> Tensor<Model.Scalar>,
     training: Dataset<Model.Scalar>, validation: Dataset<Model.Scalar>? = nil, epochs: Int, initialEpoch: Int = 0,
     batchSize: Int = 32,
     metric: Metric<Model.Scalar>? = nil, shuffleSeed: UInt64? = 0, dropLast: Bool = false,
-    earlyStopping: EarlyStopping? = nil, output: TrainingOutput = .automatic,
+    earlyStopping: EarlyStopping? = nil, stopOnNonFiniteLoss: Bool = true, output: TrainingOutput = .automatic,
     onEpochEnd: ((_ epoch: Int, _ history: TrainingHistory) -> Void)? = nil
 ) -> TrainingHistory where Opt.Scalar == Model.Scalar {
     require(epochs >= 0, "fit: epochs \(epochs) must not be negative")
@@ -50,21 +58,40 @@ public func fit<Model: Layer, Opt: Optimizer>(
     var best = Double.infinity
     var bestWeights: [Tensor<Model.Scalar>]?
     var epochsWithoutImprovement = 0
-    let parameters = model.parameters
+    let namedParameters = model.namedParameters
+    let parameters = namedParameters.map(\.parameter)
 
     for epoch in initialEpoch..<epochs {
         let seed = shuffleSeed.map { $0 &+ UInt64(epoch) }
         let batches = training.batches(size: batchSize, shuffleSeed: seed, dropLast: dropLast)
         var lossTotal = 0.0, samples = 0.0
         var metricTotal = 0.0, metricCount = 0.0
+        var stoppedOnNonFinite = false
         for (index, (x, y)) in batches.enumerated() {
             let prediction = withLearningPhase(.training) { model(x) }
             let batchLoss = loss(prediction, y)
+            let lossValue = Double(batchLoss.scalar)
+            if !lossValue.isFinite && history.nonFiniteLoss == nil {
+                // Looked for before the update, so that a parameter named here was not made
+                // non-finite by this very batch.
+                let event = NonFiniteLoss(epoch: epoch, batch: index, batches: batches.count, loss: lossValue,
+                                          culprit: nonFiniteCulprit(inputs: x, targets: y,
+                                                                    samples: batches.indices(ofBatch: index),
+                                                                    parameters: namedParameters))
+                history.nonFiniteLoss = event
+                if stopOnNonFiniteLoss {
+                    lossTotal += lossValue * Double(x.shape[0])
+                    samples += Double(x.shape[0])
+                    stoppedOnNonFinite = true
+                    break
+                }
+                reporter.note("\(event); going on (stopOnNonFiniteLoss: false)")
+            }
             model.zeroGrad()
             batchLoss.backward()
             optimizer.step()
             let n = Double(x.shape[0])
-            lossTotal += Double(batchLoss.scalar) * n
+            lossTotal += lossValue * n
             samples += n
             if let metric {
                 let (total, count) = withoutGradients { metric.batchTotal(prediction.detached(), y) }
@@ -75,6 +102,16 @@ public func fit<Model: Layer, Opt: Optimizer>(
                            loss: lossTotal / samples, seconds: elapsed())
         }
         history.trainingLoss.append(samples > 0 ? lossTotal / samples : .nan)
+        if stoppedOnNonFinite {
+            // The stopped epoch is a row of the history (its loss non-finite), without validation.
+            history.learningRate.append(optimizer.schedule.learningRate(at: max(optimizer.stepCount - 1, 0)))
+            history.elapsedSeconds.append(elapsed())
+            history.stoppedOnNonFiniteLoss = true
+            reporter.epochEnd(summaryLine(epoch: epoch, row: epoch - initialEpoch, epochs: epochs, history: history))
+            reporter.note("stopped: \(history.nonFiniteLoss.map(String.init(describing:)) ?? "non-finite loss") "
+                          + "(the weights are those before that batch; fit(…, stopOnNonFiniteLoss: false) goes on)")
+            break
+        }
         if let metric { history.trainingMetric.append(metric.finish(metricCount > 0 ? metricTotal / metricCount : 0)) }
         if let validation {
             let (validationLoss, validationMetric) = evaluate(model, on: validation, loss: loss, batchSize: batchSize,
@@ -118,7 +155,7 @@ public func fit<Model: Layer, Opt: Optimizer>(
     return history
 }
 
-/// ``fit(_:optimizer:loss:training:validation:epochs:initialEpoch:batchSize:metric:shuffleSeed:dropLast:earlyStopping:output:onEpochEnd:)``
+/// ``fit(_:optimizer:loss:training:validation:epochs:initialEpoch:batchSize:metric:shuffleSeed:dropLast:earlyStopping:stopOnNonFiniteLoss:output:onEpochEnd:)``
 /// for an optimizer whose type is only known at run time (`any Optimizer<Scalar>`), so that a
 /// list of optimizers can be compared in a loop.
 ///
@@ -132,13 +169,14 @@ public func fit<Model: Layer>(
     loss: (Tensor<Model.Scalar>, Tensor<Model.Scalar>) -> Tensor<Model.Scalar>,
     training: Dataset<Model.Scalar>, validation: Dataset<Model.Scalar>? = nil, epochs: Int, initialEpoch: Int = 0,
     batchSize: Int = 32, metric: Metric<Model.Scalar>? = nil, shuffleSeed: UInt64? = 0, dropLast: Bool = false,
-    earlyStopping: EarlyStopping? = nil, output: TrainingOutput = .automatic,
+    earlyStopping: EarlyStopping? = nil, stopOnNonFiniteLoss: Bool = true, output: TrainingOutput = .automatic,
     onEpochEnd: ((_ epoch: Int, _ history: TrainingHistory) -> Void)? = nil
 ) -> TrainingHistory {
     func run<Opt: Optimizer<Model.Scalar>>(_ optimizer: Opt) -> TrainingHistory {
         fit(model, optimizer: optimizer, loss: loss, training: training, validation: validation, epochs: epochs,
             initialEpoch: initialEpoch, batchSize: batchSize, metric: metric, shuffleSeed: shuffleSeed,
-            dropLast: dropLast, earlyStopping: earlyStopping, output: output, onEpochEnd: onEpochEnd)
+            dropLast: dropLast, earlyStopping: earlyStopping, stopOnNonFiniteLoss: stopOnNonFiniteLoss, output: output,
+            onEpochEnd: onEpochEnd)
     }
     return run(optimizer)
 }

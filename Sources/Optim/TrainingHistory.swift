@@ -62,6 +62,20 @@ public struct TrainingHistory: Sendable, Equatable, Codable {
     /// history.stoppedEarly
     /// ```
     public var stoppedEarly = false
+    /// The first training loss that was NaN or infinite, where it was met and what was behind it;
+    /// `nil` when every loss was finite.
+    ///
+    /// ```swift
+    /// if let event = history.nonFiniteLoss { print(event) }
+    /// ```
+    public var nonFiniteLoss: NonFiniteLoss?
+    /// Whether training stopped at ``nonFiniteLoss`` (the default of `fit`); the last row of the
+    /// history is then the epoch it stopped in, with its non-finite loss.
+    ///
+    /// ```swift
+    /// history.stoppedOnNonFiniteLoss
+    /// ```
+    public var stoppedOnNonFiniteLoss = false
     /// Whether the parameters of ``bestEpoch`` were restored at the end.
     ///
     /// ```swift
