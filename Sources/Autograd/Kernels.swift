@@ -16,7 +16,7 @@ enum UnaryKernel<S: TensorScalar>: Sendable {
     case addScalar(S)
     case mulScalar(S)
     case clamp(lower: S, upper: S)
-    /// 1 where lower ≤ x ≤ upper, else 0 (the derivative of clamp).
+    /// 1 where lower < x < upper, else 0 (the derivative of clamp, 0 at the bounds as in PyTorch).
     case insideMask(lower: S, upper: S)
     case reciprocal
 }
@@ -182,7 +182,7 @@ enum Loops {
         case .addScalar(let c): unaryMap(x, out) { $0 + c }
         case .mulScalar(let c): unaryMap(x, out) { $0 * c }
         case .clamp(let lo, let hi): unaryMap(x, out) { Swift.min(Swift.max($0, lo), hi) }
-        case .insideMask(let lo, let hi): unaryMap(x, out) { ($0 >= lo && $0 <= hi) ? 1 : 0 }
+        case .insideMask(let lo, let hi): unaryMap(x, out) { ($0 > lo && $0 < hi) ? 1 : 0 }
         case .reciprocal: unaryMap(x, out) { 1 / $0 }
         }
     }
@@ -541,8 +541,8 @@ enum Loops {
 
     /// Max pooling of every plane of `x` (the geometry's batch counts planes, channels is 1):
     /// for each window the largest cell, the first in row-major order on ties, a NaN winning
-    /// once — the same choice as `max` over unfolded windows. Padding cells read −∞; `winners`
-    /// receives the flat index of the winning cell in `x`, or −1 when a padding cell won.
+    /// once — the same choice as `max` over unfolded windows. Padding cells never win; `winners`
+    /// receives the flat index of the winning cell in `x` (−1 only for a window with no cell inside).
     static func maxPool<S: TensorScalar>(_ x: UnsafeBufferPointer<S>, _ g: ConvGeometry,
                                          _ out: UnsafeMutableBufferPointer<S>, _ winners: UnsafeMutableBufferPointer<Int>) {
         let oh = g.outHeight, ow = g.outWidth, h = g.height, w = g.width
@@ -552,23 +552,23 @@ enum Loops {
         // Output columns whose windows lie inside the image horizontally: lo..<hi.
         let lo = Swift.min(ow, (g.padX + sx - 1) / sx)
         let hi = Swift.max(lo, Swift.min(ow, w - kw + g.padX < 0 ? 0 : (w - kw + g.padX) / sx + 1))
-        // A window touching the padding: cells outside read −∞ and have no index.
+        // A window touching the padding: only the cells inside the image compete, so padding never
+        // wins, not even over a window of −∞ (the first inside cell wins then, as in PyTorch).
+        // A window with no cell inside (impossible while padding ≤ kernel / 2) gives −∞, index −1.
         func borderWindow(_ base: Int, _ y0: Int, _ xx: Int, _ o: Int) {
             let x0 = xx * sx - g.padX
-            var best: S = 0
+            var best: S = -.infinity
             var bestIndex = -1
-            var seen = false
             for ky in 0..<kh {
                 let iy = y0 + ky
-                let rowInside = iy >= 0 && iy < h
+                guard iy >= 0 && iy < h else { continue }
                 for kx in 0..<kw {
                     let ix = x0 + kx
-                    let inside = rowInside && ix >= 0 && ix < w
-                    let v: S = inside ? x[base + iy * w + ix] : -.infinity
-                    if !seen || (!best.isNaN && (v.isNaN || v > best)) {
+                    guard ix >= 0 && ix < w else { continue }
+                    let v = x[base + iy * w + ix]
+                    if bestIndex < 0 || (!best.isNaN && (v.isNaN || v > best)) {
                         best = v
-                        bestIndex = inside ? base + iy * w + ix : -1
-                        seen = true
+                        bestIndex = base + iy * w + ix
                     }
                 }
             }

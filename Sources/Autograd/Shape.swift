@@ -67,11 +67,14 @@ package enum Shape {
         return a
     }
 
+    /// Axes counted from the end when negative, checked and sorted; `nil` means every axis, `[]`
+    /// none. A 0-d tensor accepts axis 0 or −1 (as PyTorch does), as if it had one axis of size 1:
+    /// reducing over it leaves the value as it is, so it normalises to no axis.
     @usableFromInline static func normalize(axes: [Int]?, rank: Int, op: String) -> [Int] {
         guard let axes else { return Array(0..<rank) }
-        let out = axes.map { normalize(axis: $0, rank: rank, op: op) }
+        let out = axes.map { normalize(axis: $0, rank: Swift.max(rank, 1), op: op) }
         require(Set(out).count == out.count, "\(op): axes \(axes) repeat an axis")
-        return out.sorted()
+        return rank == 0 ? [] : out.sorted()
     }
 
     /// The flat positions in a row-major tensor of `shape` named by each position of a tensor of

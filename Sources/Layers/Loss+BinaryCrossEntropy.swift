@@ -5,7 +5,7 @@
 ///
 /// For stability p is first clamped to [eps, 1 − eps] (default eps = 1e-7, as in Keras), so a
 /// probability of exactly 0 or 1 gives a large finite loss instead of infinity; the gradient is
-/// zero where p lies outside that interval. Prefer ``binaryCrossEntropy(logits:targets:reduction:)``
+/// zero where p lies outside that interval or on its bounds (see ``Tensor/clamped(lower:upper:)``). Prefer ``binaryCrossEntropy(logits:targets:reduction:)``
 /// when you have the scores before the sigmoid: it needs no clamping.
 ///
 /// ```swift

@@ -10,11 +10,14 @@ public enum Reduction: Sendable, Hashable, CustomStringConvertible {
     case none
     /// The sum of the unreduced losses.
     case sum
-    /// The mean of the unreduced losses (over every element of them).
+    /// The mean of the unreduced losses (over every element of them). No losses at all (an
+    /// empty batch) give 0 with a zero gradient, where PyTorch gives NaN: an empty batch then
+    /// changes nothing instead of making every weight NaN.
     case mean
     /// The sum of the unreduced losses divided by the batch size (the size of axis 0): the
     /// per-sample total, averaged over samples. For the cross-entropies it equals ``mean`` (when
     /// they have no spatial axes); for the elementwise losses it sums over the features first.
+    /// An empty batch gives 0.
     case batchMean
 
     /// Applies this reduction to a tensor of unreduced losses.

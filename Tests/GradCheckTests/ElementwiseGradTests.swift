@@ -244,32 +244,34 @@ final class ElementwiseGradTests: XCTestCase {
         XCTAssertEqual(x.grad, T([0.1, 0.1, 1]), "leakyRelu'(0) = slope")
     }
 
-    func testMaximumMinimumTiesGoToFirstArgument() {
+    func testMaximumMinimumTiesSplitTheGradient() {
+        // As in PyTorch: half of the gradient to each argument where they are equal.
         let a = T([1, 2, 5]).requiringGrad(named: "a"), b = T([1, 3, 5]).requiringGrad(named: "b")
         T.maximum(a, b).sum().backward()
-        XCTAssertEqual(a.grad, T([1, 0, 1]))
-        XCTAssertEqual(b.grad, T([0, 1, 0]))
+        XCTAssertEqual(a.grad, T([0.5, 0, 0.5]))
+        XCTAssertEqual(b.grad, T([0.5, 1, 0.5]))
         a.zeroGrad()
         b.zeroGrad()
         T.minimum(a, b).sum().backward()
-        XCTAssertEqual(a.grad, T([1, 1, 1]))
-        XCTAssertEqual(b.grad, T([0, 0, 0]))
-        // Swapping the arguments moves the tie's gradient with the first one.
+        XCTAssertEqual(a.grad, T([0.5, 1, 0.5]))
+        XCTAssertEqual(b.grad, T([0.5, 0, 0.5]))
+        // Swapping the arguments changes nothing.
         a.zeroGrad()
         b.zeroGrad()
         T.maximum(b, a).sum().backward()
-        XCTAssertEqual(a.grad, T([0, 0, 0]))
-        XCTAssertEqual(b.grad, T([1, 1, 1]))
+        XCTAssertEqual(a.grad, T([0.5, 0, 0.5]))
+        XCTAssertEqual(b.grad, T([0.5, 1, 0.5]))
         // Broadcast tie: a scalar b tied with one element of a.
         let s = T(2).requiringGrad(named: "s")
         T.maximum(T([1, 2, 3]).requiringGrad(), s).sum().backward()
-        XCTAssertEqual(s.grad, T(1), "only the element where s strictly wins")
+        XCTAssertEqual(s.grad, T(1.5), "all of it where s strictly wins, half where it ties")
     }
 
-    func testClampPassesGradientAtBounds() {
+    func testClampGradientPassesStrictlyInsideItsBounds() {
+        // As in PyTorch 2.x: 0 at x == lower and x == upper.
         let x = T([-1, -0.5, 0, 0.5, 1]).requiringGrad(named: "x")
         x.clamped(lower: -0.5, upper: 0.5).sum().backward()
-        XCTAssertEqual(x.grad, T([0, 1, 1, 1, 0]))
+        XCTAssertEqual(x.grad, T([0, 0, 1, 0, 0]))
     }
 
     // MARK: Second derivatives

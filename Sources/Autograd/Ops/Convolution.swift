@@ -141,7 +141,7 @@ extension Tensor {
         return out
     }
 
-    /// Max pooling over windows of an NCHW tensor; padding cells never win (they read −∞).
+    /// Max pooling over windows of an NCHW tensor; padding cells never win, not even over cells of −∞.
     /// Overlapping windows (stride < kernel) are allowed. When several cells of a window tie,
     /// the gradient goes to the first in row-major order within the window.
     ///

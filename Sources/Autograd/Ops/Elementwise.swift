@@ -2,10 +2,12 @@
 // derivative rule, written with tensor ops, next to it. Binary ops broadcast like NumPy;
 // their rules sum the gradient back to each input's shape.
 //
-// Non-differentiable points (documented choices, tested in ElementwiseGradTests):
+// Non-differentiable points (documented choices, tested in ElementwiseGradTests; the table of
+// every convention beside PyTorch's is docs/Conventions.md):
 //   relu'(0) = 0, leakyRelu'(0) = slope, |x|'(0) = 0, sign' = 0, step' = 0,
-//   maximum(a, b) at a == b sends the gradient to a (the first argument); minimum likewise,
-//   clamp passes the gradient at the bounds (lower ≤ x ≤ upper), like PyTorch.
+//   maximum(a, b) and minimum(a, b) at a == b give half the gradient to each argument,
+//   clamp passes the gradient strictly inside its bounds (0 at x == lower or x == upper),
+//   all three as PyTorch 2.x does.
 
 extension Tensor {
     // MARK: Forward helpers
@@ -178,7 +180,12 @@ extension Tensor {
         }
     }
 
-    /// Each element limited to [lower, upper]; the gradient passes where lower ≤ x ≤ upper.
+    /// Each element limited to [lower, upper]. The gradient passes where lower < x < upper and is
+    /// 0 elsewhere, at the bounds too (as in PyTorch 2.x, and as relu'(0) = 0).
+    ///
+    /// ```swift
+    /// let p = probabilities.clamped(lower: 1e-7, upper: 1 - 1e-7)
+    /// ```
     @inlinable
     public func clamped(lower: Scalar, upper: Scalar) -> Tensor {
         require(lower <= upper, "clamped: lower bound \(lower) is above upper bound \(upper)")
@@ -190,28 +197,44 @@ extension Tensor {
 
     // MARK: Elementwise extremes
 
-    /// The larger of `a` and `b` at each position, broadcasting. Where they are equal the
-    /// gradient goes to `a`.
+    /// The larger of `a` and `b` at each position, broadcasting; a NaN in either wins. Where they
+    /// are equal each gets half the gradient (as in PyTorch), so `maximum(a, b)` and `maximum(b, a)`
+    /// have the same gradients.
+    ///
+    /// ```swift
+    /// let r = Tensor.maximum(x, Tensor(0))      // relu's values; at x == 0 the gradient is ½
+    /// ```
     @inlinable
     public static func maximum(_ a: Tensor, _ b: Tensor) -> Tensor {
         let (shape, values) = binaryForward(.maximum, a, b, name: "maximum")
         return record("maximum", inputs: NodeInputs(a, b), shape: shape, scalars: values) { c in
             let (a, b, g) = (c.inputs[0], c.inputs[1], c.upstream)
-            let takeA = a.detached() .>= b.detached()
-            return [(g * takeA).sum(toShape: a.shape), (g * (1 - takeA)).sum(toShape: b.shape)]
+            let weightA = tieWeight(a.detached() .> b.detached(), a.detached(), b.detached())
+            return [(g * weightA).sum(toShape: a.shape), (g * (1 - weightA)).sum(toShape: b.shape)]
         }
     }
 
-    /// The smaller of `a` and `b` at each position, broadcasting. Where they are equal the
-    /// gradient goes to `a`.
+    /// The smaller of `a` and `b` at each position, broadcasting; a NaN in either wins. Where they
+    /// are equal each gets half the gradient (as in PyTorch).
+    ///
+    /// ```swift
+    /// let capped = Tensor.minimum(x, Tensor(6))
+    /// ```
     @inlinable
     public static func minimum(_ a: Tensor, _ b: Tensor) -> Tensor {
         let (shape, values) = binaryForward(.minimum, a, b, name: "minimum")
         return record("minimum", inputs: NodeInputs(a, b), shape: shape, scalars: values) { c in
             let (a, b, g) = (c.inputs[0], c.inputs[1], c.upstream)
-            let takeA = a.detached() .<= b.detached()
-            return [(g * takeA).sum(toShape: a.shape), (g * (1 - takeA)).sum(toShape: b.shape)]
+            let weightA = tieWeight(a.detached() .< b.detached(), a.detached(), b.detached())
+            return [(g * weightA).sum(toShape: a.shape), (g * (1 - weightA)).sum(toShape: b.shape)]
         }
+    }
+
+    /// The share of the gradient that goes to `a` in maximum/minimum: 1 where `a` strictly wins or
+    /// is NaN (the forward pass picked it), ½ on a tie, else 0. A constant (masks only).
+    @inlinable
+    static func tieWeight(_ aWins: Tensor, _ a: Tensor, _ b: Tensor) -> Tensor {
+        aWins + 0.5 * (a .== b) + (1 - (a .== a))
     }
 
     // MARK: Comparisons (masks of 0 and 1; not differentiable)

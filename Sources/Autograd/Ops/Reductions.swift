@@ -1,8 +1,11 @@
-// Reductions over any set of axes. `axes: nil` reduces over all of them; negative axes
-// count from the end; `keepDims` keeps reduced axes with size 1.
+// Reductions over any set of axes. `axes: nil` reduces over all of them and `axes: []` over none
+// (the tensor is returned as it is: NumPy's meaning; PyTorch's `dim=[]` reduces over all);
+// negative axes count from the end; `keepDims` keeps reduced axes with size 1. A 0-d tensor
+// accepts axis 0 or −1, like PyTorch. Sums are pairwise (Summation.swift).
 //
 // max and min route the gradient to the first extreme element in row-major order when
 // several tie (the same rule as argmax and as max pooling). Tested in ReductionGradTests and PoolingGradTests.
+// Every convention, beside PyTorch's: docs/Conventions.md.
 
 extension Tensor {
     @inlinable
@@ -29,7 +32,8 @@ extension Tensor {
         keepDims ? keepShape : keepShape.enumerated().filter { !axes.contains($0.offset) }.map(\.element)
     }
 
-    /// The sum over `axes` (all axes when `nil`).
+    /// The sum over `axes` (all axes when `nil`, none when `[]`), added pairwise so that a long sum
+    /// stays exact to a few ulps. The sum over an empty axis is 0.
     ///
     /// ```swift
     /// let columnTotals = m.sum(axes: [0])
@@ -50,7 +54,12 @@ extension Tensor {
     /// The sum over one axis.
     @inlinable public func sum(axis: Int, keepDims: Bool = false) -> Tensor { sum(axes: [axis], keepDims: keepDims) }
 
-    /// The mean over `axes` (all axes when `nil`).
+    /// The mean over `axes` (all axes when `nil`, none when `[]`). The mean over an empty axis is
+    /// NaN (0 / 0), as in PyTorch.
+    ///
+    /// ```swift
+    /// let columnMeans = m.mean(axes: [0])
+    /// ```
     @inlinable
     public func mean(axes: [Int]? = nil, keepDims: Bool = false) -> Tensor {
         let normalized = Shape.normalize(axes: axes, rank: rank, op: "mean")
@@ -61,13 +70,23 @@ extension Tensor {
     /// The mean over one axis.
     @inlinable public func mean(axis: Int, keepDims: Bool = false) -> Tensor { mean(axes: [axis], keepDims: keepDims) }
 
-    /// The largest element over `axes`; ties send the gradient to the first in row-major order.
+    /// The largest element over `axes` (all when `nil`, none when `[]`); ties send the gradient to
+    /// the first in row-major order (PyTorch's `amax` splits it among them). An empty axis traps.
+    ///
+    /// ```swift
+    /// let rowMax = m.max(axes: [1])
+    /// ```
     @inlinable
     public func max(axes: [Int]? = nil, keepDims: Bool = false) -> Tensor {
         extreme(.max, "max", axes: axes, keepDims: keepDims)
     }
 
-    /// The smallest element over `axes`; ties send the gradient to the first in row-major order.
+    /// The smallest element over `axes` (all when `nil`, none when `[]`); ties send the gradient to
+    /// the first in row-major order (PyTorch's `amin` splits it among them). An empty axis traps.
+    ///
+    /// ```swift
+    /// let rowMin = m.min(axes: [1])
+    /// ```
     @inlinable
     public func min(axes: [Int]? = nil, keepDims: Bool = false) -> Tensor {
         extreme(.min, "min", axes: axes, keepDims: keepDims)
@@ -94,10 +113,19 @@ extension Tensor {
     }
 
     /// log Σ exp over `axes`, computed stably (the maximum is subtracted first). Composed
-    /// from other ops: its gradient is the softmax over the same axes.
+    /// from other ops: its gradient is the softmax over the same axes. Over an empty axis it is
+    /// −∞ (the log of an empty sum), as in PyTorch.
+    ///
+    /// ```swift
+    /// let normalizer = logits.logSumExp(axes: [1], keepDims: true)
+    /// ```
     @inlinable
     public func logSumExp(axes: [Int]? = nil, keepDims: Bool = false) -> Tensor {
         let normalized = Shape.normalize(axes: axes, rank: rank, op: "logSumExp")
+        if normalized.contains(where: { shape[$0] == 0 }) {
+            // Nothing to shift by: log of an empty sum, −∞ for every output element.
+            return exp().sum(axes: normalized, keepDims: keepDims).log()
+        }
         // The shift cancels exactly in value and gradient, so it can be a constant.
         let peak = max(axes: normalized, keepDims: true).detached()
         let shift = select(peak.isFiniteMask(), peak, Tensor(0))
@@ -120,7 +148,12 @@ extension Tensor {
 
     @inlinable
     func argExtreme(_ op: ReduceKernel, axis: Int, keepDims: Bool) -> Tensor {
-        let a = Shape.normalize(axis: axis, rank: rank, op: "argmax")
+        if rank == 0 {
+            // A 0-d tensor's only element is at index 0 of its one implicit axis (PyTorch: 0).
+            _ = Shape.normalize(axis: axis, rank: 1, op: op == .max ? "argmax" : "argmin")
+            return Tensor(shape: [], scalars: [0], node: nil)
+        }
+        let a = Shape.normalize(axis: axis, rank: rank, op: op == .max ? "argmax" : "argmin")
         let (keepShape, _, winners) = reduceForward(op, axes: [a], winners: true)
         let stride = shape[(a + 1)...].reduce(1, *)
         let indices = winners.map { Scalar(($0 / stride) % shape[a]) }
@@ -133,7 +166,12 @@ extension Tensor {
         Tensor(shape: shape, scalars: scalars.map { $0.isFinite ? 1 : 0 }, node: nil)
     }
 
-    /// The variance over `axes` (population variance unless `unbiased`).
+    /// The variance over `axes` (population variance unless `unbiased`; all axes when `nil`, none
+    /// when `[]`, which gives zeros).
+    ///
+    /// ```swift
+    /// let spread = x.variance(axes: [0], unbiased: true)
+    /// ```
     @inlinable
     public func variance(axes: [Int]? = nil, keepDims: Bool = false, unbiased: Bool = false) -> Tensor {
         let normalized = Shape.normalize(axes: axes, rank: rank, op: "variance")

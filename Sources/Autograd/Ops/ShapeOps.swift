@@ -54,6 +54,11 @@ extension Tensor {
     /// Removes the axis `axis`, which must have size 1.
     @inlinable
     public func squeezed(at axis: Int) -> Tensor {
+        if rank == 0 {
+            // Axis 0 or −1 of a 0-d tensor, as in PyTorch: nothing to remove.
+            _ = Shape.normalize(axis: axis, rank: 1, op: "squeezed")
+            return self
+        }
         let a = Shape.normalize(axis: axis, rank: rank, op: "squeezed")
         require(shape[a] == 1, "squeezed: axis \(axis) of shape \(shape) has size \(shape[a]), not 1")
         var s = shape
