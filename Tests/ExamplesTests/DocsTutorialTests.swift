@@ -156,11 +156,29 @@ final class DocsTutorialTests: XCTestCase {
                 loss.backward()
                 optimizer.step()
             }
-            let logits = withoutGradients { model(test.inputs) }
+            let logits = withInference { model(test.inputs) }
             print("epoch \(epoch + 1): test accuracy \(accuracy(logits: logits, labels: test.targets))")
         }
-        let final = accuracy(logits: withoutGradients { model(test.inputs) }, labels: test.targets)
+        let final = accuracy(logits: withInference { model(test.inputs) }, labels: test.targets)
         XCTAssertGreaterThan(final, Self.full ? 0.95 : 0.5)
+        // The guide's idiom is what `evaluate` computes.
+        let lossFunction = { (logits: Tensor<Float>, labels: Tensor<Float>) in crossEntropy(logits: logits, labels: labels) }
+        XCTAssertEqual(evaluate(model, on: test, loss: lossFunction, metric: .accuracy).metric, final)
+    }
+
+    func testEvaluationIdiomTurnsDropoutOff() {
+        // The manual loop's evaluation with a dropout layer: withInference equals `evaluate`,
+        // withoutGradients alone does not (dropout still drops).
+        let model = Sequential<Float> {
+            Dense(inputs: 64, outputs: 32, activation: .relu, seed: 1)
+            Dropout(rate: 0.3, seed: 2)
+            Dense(inputs: 32, outputs: 10, seed: 3)
+        }
+        let x = Tensor<Float>.randomNormal([50, 64], seed: 4), labels = Tensor<Float>((0..<50).map { Float($0 % 10) })
+        let lossFunction = { (logits: Tensor<Float>, labels: Tensor<Float>) in crossEntropy(logits: logits, labels: labels) }
+        let (expected, _) = evaluate(model, on: Dataset(inputs: x, targets: labels), loss: lossFunction)
+        XCTAssertEqual(Double(lossFunction(withInference { model(x) }, labels).scalar), expected, accuracy: 1e-6)
+        XCTAssertNotEqual(Double(lossFunction(withoutGradients { model(x) }, labels).scalar), expected, accuracy: 1e-6)
     }
 
     // MARK: docs/VerifyYourDerivation.md
@@ -197,6 +215,49 @@ final class DocsTutorialTests: XCTestCase {
         XCTAssertFalse(wrong.passed)
         XCTAssertEqual(wrong.firstWrong?.name, "z")
         XCTAssertEqual(wrong.items.map(\.verdict), [.exact, .wrong, .wrong])
+        XCTAssertEqual(right.description, """
+            derivation OK: every given gradient agrees with the tape
+              ∂L/∂a [3, 1]: exact
+              ∂L/∂z [3, 1]: exact
+              ∂L/∂w [2, 1]: exact
+            """)
+
+        // Names and shapes are checked too.
+        let typo = checkDerivation(at: [w], names: ["w"], function: network) { _, forward in
+            let a = forward["a"]!
+            let dZ = (a - y) * a * (1 - a)
+            return ["dz": dZ, "W": x.transposed().matmul(dZ)]       // meant "z" and "w"
+        }
+        print(typo)
+        print(typo.passed)                                          // false
+        XCTAssertFalse(typo.passed)
+        XCTAssertEqual(typo.description, """
+            derivation NOT CHECKED: the hand gradients use names that are neither an input nor a step
+              unknown: dz, W; known: a, z, w (dz: did you mean z? W: did you mean w?)
+              ∂L/∂a [3, 1]: not given
+              ∂L/∂z [3, 1]: not given
+              ∂L/∂w [2, 1]: not given
+            """)
+
+        let b = Tensor<Double>([0.1])
+        let withBias = checkDerivation(at: [w, b], names: ["w", "b"], function: { v, step in
+            let z = step("z", x.matmul(v[0]) + v[1])
+            let a = step("a", z.sigmoid())
+            return 0.5 * (a - y).squared().sum()
+        }, hand: { _, forward in
+            let a = forward["a"]!
+            let dA = a - y
+            let dZ = dA * a * (1 - a)
+            return ["a": dA, "z": dZ, "w": x.transposed().matmul(dZ), "b": dZ.sum(axes: [1])]   // should be axes: [0]
+        })
+        print(withBias)
+        XCTAssertEqual(withBias.description, """
+            derivation WRONG: the first step that disagrees, walking back from the loss, is ∂L/∂b
+              ∂L/∂a [3, 1]: exact
+              ∂L/∂z [3, 1]: exact
+              ∂L/∂w [2, 1]: exact
+              ∂L/∂b [1]: wrong: the hand gradient has shape [3], but 'b' has shape [1] (a sum over the wrong axis?)
+            """)
 
         // Worked example 5: the diagonal-only softmax derivative.
         let logits = Tensor<Double>([2.0, 1.0, 0.1])
@@ -229,17 +290,41 @@ final class DocsTutorialTests: XCTestCase {
         }
         let names = mlp.namedParameters.map(\.name)   // ["layers.0.weight", "layers.0.bias", "layers.2.weight", "layers.2.bias"]
         let count = mlp.parameterCount                 // 2410
-        let logits = mlp(Tensor<Float>.zeros([5, 64]))                 // [5, 10]
-        let evaluation = withLearningPhase(.inference) { mlp(Tensor<Float>.zeros([5, 64])) }   // dropout off
+        let logits = mlp(Tensor<Float>.zeros([5, 64]))                 // [5, 10], dropout active, recorded
+        let evaluation = withInference { mlp(Tensor<Float>.zeros([5, 64])) }   // dropout off, nothing recorded
         XCTAssertEqual(names, ["layers.0.weight", "layers.0.bias", "layers.2.weight", "layers.2.bias"])
         XCTAssertEqual(count, 2410)
         XCTAssertEqual(logits.shape, [5, 10])
+        XCTAssertTrue(logits.requiresGrad)
         XCTAssertEqual(evaluation.shape, [5, 10])
+        XCTAssertFalse(evaluation.requiresGrad)
 
         let conv = Conv2D(weight: Tensor<Double>([0, 1, 2, 1, 0, 1, 2, 1, 0], shape: [1, 1, 3, 3]), padding: (1, 1))
         let dense = Dense(weight: Tensor<Double>(rows: [[1, 2], [3, 4]]), bias: Tensor([0.5, -0.5]), activation: .tanh)
         XCTAssertEqual(MaxPool2D(kernel: 2)(conv(WorkedCNN.image.reshaped([1, 1, 4, 4]))).scalars, [16, 33, 34, 35])
         XCTAssertEqual(dense(Tensor([1, 0])).scalars, [Foundation.tanh(1.5), Foundation.tanh(1.5)])
+
+        // A custom layer, proved by gradcheck.
+        let x = Tensor<Double>.randomNormal([3, 4], seed: 1)
+        let w = Tensor<Double>.randomNormal([4], seed: 2)
+        let report = gradcheck(inputs: [x, w], names: ["x", "w"]) { v in Gated(v[1])(v[0]) }
+        XCTAssertTrue(report.passed, "\(report)")      // true: ∂/∂x and ∂/∂w through Gated's own callAsFunction
+        // Had the initializer copied, w would be reported as not connected.
+        let copied = gradcheck(inputs: [x, w], names: ["x", "w"]) { v in CopyingGated(v[1])(v[0]) }
+        XCTAssertFalse(copied.passed)
+        XCTAssertTrue(copied.description.contains("w is not connected to the output"), copied.description)
+    }
+
+    struct Gated: Layer {
+        var w: Parameter<Double>
+        init(_ w: Tensor<Double>) { self.w = Parameter(w) }
+        func callAsFunction(_ x: Tensor<Double>) -> Tensor<Double> { x * w.value.sigmoid() }
+    }
+
+    struct CopyingGated: Layer {
+        var w: Parameter<Double>
+        init(_ w: Tensor<Double>) { self.w = Parameter(copying: w) }
+        func callAsFunction(_ x: Tensor<Double>) -> Tensor<Double> { x * w.value.sigmoid() }
     }
 
     func testUserGuideLosses() {

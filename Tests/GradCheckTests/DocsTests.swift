@@ -129,3 +129,27 @@ private extension Tensor {
     /// 1 where positive, else 0: relu's derivative, written independently of the engine's rule.
     func constantStep() -> Tensor { Tensor(scalars.map { $0 > 0 ? 1 : 0 }, shape: shape) }
 }
+
+/// docs/Conventions.md exists, is linked from the README and the user's guide, and names the
+/// test that asserts its rows and the script that prints PyTorch's column.
+final class ConventionsPageTests: XCTestCase {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+
+    func read(_ path: String) throws -> String {
+        try String(contentsOf: Self.root.appendingPathComponent(path), encoding: .utf8)
+    }
+
+    func testConventionsPageIsLinkedAndBacked() throws {
+        let page = try read("docs/Conventions.md")
+        XCTAssertTrue(try read("README.md").contains("](docs/Conventions.md)"))
+        XCTAssertTrue(try read("docs/UserGuide.md").contains("](Conventions.md)"))
+        XCTAssertTrue(page.contains("ConventionsTests.swift"))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: Self.root.appendingPathComponent("scripts/conventions_pytorch.py").path))
+        // One row per convention the library chose, each with both columns.
+        for topic in ["clamped", "maximum", "max(axes:)", "maxPool2D", "logSumExp", "reduction: .mean", "axes: []",
+                      "0-d tensor", "softmax"] {
+            XCTAssertTrue(page.contains(topic), "docs/Conventions.md has no row for \(topic)")
+        }
+    }
+}
