@@ -8,7 +8,7 @@
 //   added in 32 (Float) or 16 (Double) independent lanes, which also keeps the vector units
 //   busy, the lanes are combined pairwise, and the block totals are combined pairwise.
 // - Across rows (a reduced axis with kept axes inside it, such as a bias gradient summed over
-//   the batch): groups of 8 rows are added one after another, element by element across the
+//   the batch): groups of up to 16 rows are added four at a time, element by element across the
 //   row, and the group totals are combined pairwise.
 // Each element's sum then carries at most about (16 + log₂ n)·ε of relative rounding error.
 
@@ -153,13 +153,13 @@ extension Loops {
     }
 
     /// out[0..<width] = Σ over `count` rows of `width` contiguous elements (rows one after another):
-    /// groups of 8 rows added in order, group totals combined pairwise. Wide rows are taken in tiles,
-    /// so that the partial sums stay in cache.
+    /// groups of up to 16 rows, added four at a time as a tree, and group totals combined pairwise.
+    /// Wide rows are taken in tiles, so that the partial sums stay in cache.
     static func sumRows<S: TensorScalar>(_ p: UnsafePointer<S>, count: Int, width: Int,
                                          into out: UnsafeMutablePointer<S>) {
         let tile = 2048
         // One scratch row per level of the pairwise recursion.
-        var levels = 1, rows = 8
+        var levels = 1, rows = rowGroup
         while rows < count {
             rows *= 2
             levels += 1
@@ -176,15 +176,19 @@ extension Loops {
         }
     }
 
+    /// The most rows added in order (four at a time) before the pairwise recursion splits them.
+    static var rowGroup: Int { 16 }
+
     static func sumRowsTile<S: TensorScalar>(_ p: UnsafePointer<S>, rowStride: Int, count: Int, width: Int,
                                              into out: UnsafeMutablePointer<S>,
                                              scratch: UnsafeMutablePointer<S>, scratchStride: Int) {
-        if count <= 8 {
-            out.update(from: p, count: width)
-            var row = p
-            for _ in 1..<Swift.max(count, 1) {
-                row += rowStride
-                for j in 0..<width { out[j] += row[j] }
+        if count <= rowGroup {
+            var row = p, done = 0
+            while done < count {
+                let k = Swift.min(4, count - done)
+                addRows(row, rowStride: rowStride, rows: k, width: width, into: out, assign: done == 0)
+                row += k * rowStride
+                done += k
             }
             return
         }
@@ -194,5 +198,22 @@ extension Loops {
         sumRowsTile(p + half * rowStride, rowStride: rowStride, count: count - half, width: width, into: scratch,
                     scratch: scratch + scratchStride, scratchStride: scratchStride)
         for j in 0..<width { out[j] += scratch[j] }
+    }
+
+    /// out (= or +=) the sum of 1…4 rows, added as a tree, in one pass over `out`.
+    @inline(__always)
+    static func addRows<S: TensorScalar>(_ p: UnsafePointer<S>, rowStride: Int, rows: Int, width: Int,
+                                         into out: UnsafeMutablePointer<S>, assign: Bool) {
+        let r0 = p, r1 = p + rowStride, r2 = p + 2 * rowStride, r3 = p + 3 * rowStride
+        switch (rows, assign) {
+        case (4, true): for j in 0..<width { out[j] = (r0[j] + r1[j]) + (r2[j] + r3[j]) }
+        case (4, false): for j in 0..<width { out[j] += (r0[j] + r1[j]) + (r2[j] + r3[j]) }
+        case (3, true): for j in 0..<width { out[j] = (r0[j] + r1[j]) + r2[j] }
+        case (3, false): for j in 0..<width { out[j] += (r0[j] + r1[j]) + r2[j] }
+        case (2, true): for j in 0..<width { out[j] = r0[j] + r1[j] }
+        case (2, false): for j in 0..<width { out[j] += r0[j] + r1[j] }
+        case (_, true): out.update(from: r0, count: width)
+        default: for j in 0..<width { out[j] += r0[j] }
+        }
     }
 }

@@ -67,9 +67,13 @@ final class SummationTests: XCTestCase {
         // Random shapes up to rank 4 (sizes 0…7, with 1s) and every subset of axes, against a
         // plain sum in Double.
         var rng = SeededGenerator(seed: 11)
-        for _ in 0..<60 {
-            let rank = Int.random(in: 0...4, using: &rng)
-            let shape = (0..<rank).map { _ in [0, 1, 1, 2, 3, 5, 7, 40][Int.random(in: 0..<8, using: &rng)] }
+        // Also a few fixed shapes whose reduced rows run past one group of rows (16) and past one
+        // block of a contiguous sum (512 Floats), with odd remainders.
+        let fixed: [[Int]] = [[100, 3], [37, 5, 3], [1031], [3, 1031], [2, 517, 2], [33, 2, 17]]
+        for trial in 0..<(60 + fixed.count) {
+            let rank = trial < fixed.count ? fixed[trial].count : Int.random(in: 0...4, using: &rng)
+            let shape = trial < fixed.count ? fixed[trial]
+                : (0..<rank).map { _ in [0, 1, 1, 2, 3, 5, 7, 40][Int.random(in: 0..<8, using: &rng)] }
             let x = Tensor<Float>.randomNormal(shape, using: &rng)
             for mask in 0..<(1 << rank) {
                 let axes = (0..<rank).filter { mask & (1 << $0) != 0 }
