@@ -2,7 +2,7 @@
 // rounding error grow like n·ε (ten million Float 0.1s came out 9% off); adding them pairwise
 // keeps it near log₂(n)·ε, as NumPy and PyTorch do. Every sum the library takes (sum, mean,
 // variance, logSumExp, the losses' means, the reductions of broadcast gradients) goes through
-// `Loops.sum` below.
+// `Loops.sum` below; only the matrix product's inner sums do not (the packed GEMM blocks them).
 //
 // - Along a contiguous run (the reduced axes innermost): blocks of a few hundred elements are
 //   added in 32 (Float) or 16 (Double) independent lanes, which also keeps the vector units
