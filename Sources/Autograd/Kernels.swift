@@ -173,7 +173,8 @@ enum Loops {
                 let e = S.exp(v)
                 return e / (1 + e)
             }
-        case .relu: unaryMap(x, out) { $0 > 0 ? $0 : 0 }
+        // `!(x <= 0)` keeps a NaN (as PyTorch does) where `x > 0 ? x : 0` would turn it into 0.
+        case .relu: unaryMap(x, out) { !($0 <= 0) ? $0 : 0 }
         case .sign: unaryMap(x, out) { $0 > 0 ? 1 : ($0 < 0 ? -1 : ($0.isNaN ? $0 : 0)) }
         case .step(let otherwise): unaryMap(x, out) { $0 > 0 ? 1 : otherwise }
         case .leakyRelu(let slope): unaryMap(x, out) { $0 > 0 ? $0 : $0 * slope }

@@ -73,8 +73,9 @@ public struct NumericsError: Error, CustomStringConvertible, Sendable {
 /// Runs `body` with every op on this thread checked for NaN and infinity, in the forward and
 /// the backward pass, and throws a ``NumericsError`` naming the first op that **produced** one
 /// from finite inputs (not one that merely passed it on) — or, when a non-finite value was already
-/// there before any op made one (a NaN in a parameter or in the data), the first op that read it,
-/// and which input it was. In the backward pass the report also says where the forward op whose
+/// there before any op made one (a NaN in a parameter or in the data, an infinity in a parameter),
+/// the first op that read it, and which input it was. An infinity in a constant (the −∞ of an
+/// attention mask) is taken as deliberate and passes. In the backward pass the report also says where the forward op whose
 /// rule failed was called. Off by default; outside such a scope ops pay a single flag test.
 ///
 /// ```swift
@@ -122,9 +123,13 @@ enum NumericsCheck {
         let tape = ThreadTape.current
         guard tape.numericsDepth > 0, tape.numericsIncident == nil else { return }
         // A non-finite value that came in from outside (a parameter, the data, a tensor computed
-        // before the check) is reported at the first op that reads it.
+        // before the check) is reported at the first op that reads it: any NaN, and an infinity in
+        // a leaf (a parameter). An infinity in a constant is usually deliberate — the −∞ of an
+        // attention mask, a padding value — and passes, as do the values it leads to.
         var entering: (index: Int, values: [Scalar], shape: [Int], what: String)?
-        for (i, input) in inputs.enumerated() where !input.scalars.allSatisfy(\.isFinite) {
+        for (i, input) in inputs.enumerated() {
+            let isLeaf = input.node?.isLeaf ?? false
+            guard input.scalars.contains(where: { $0.isNaN || (isLeaf && $0.isInfinite) }) else { continue }
             let what: String
             if let node = input.node {
                 what = node.isLeaf ? (node.label.map { "the leaf '\($0)'" } ?? "a leaf") : "the result of '\(node.op)'"
@@ -142,6 +147,8 @@ enum NumericsCheck {
             if first < 0 { first = i }
         }
         guard first >= 0 else { return }
+        // Passed on, not produced: an input already held an infinity that was let through above.
+        if entering == nil && !inputs.allSatisfy({ $0.scalars.allSatisfy(\.isFinite) }) { return }
         let summaries = inputs.map { t -> NumericsError.InputSummary in
             let values = t.scalars.map(Double.init)
             return .init(shape: t.shape, minimum: values.min() ?? .nan, maximum: values.max() ?? .nan,

@@ -120,9 +120,10 @@ final class ConventionsTests: XCTestCase {
     func testNaNWinsInMaxAndMaxPool() {
         XCTAssertTrue(T([1, .nan, 3]).max().scalar.isNaN)
         XCTAssertTrue(T([1, .nan, 3, 2], shape: [1, 1, 2, 2]).maxPool2D(kernel: (2, 2)).scalar.isNaN)
-        // The difference the table lists: relu loses a NaN (PyTorch keeps it); leakyRelu keeps it.
-        XCTAssertEqual(T([.nan]).relu().scalar, 0)
+        // relu and leakyRelu keep a NaN, as PyTorch does (its gradient there is 0, as PyTorch's).
+        XCTAssertTrue(T([.nan]).relu().scalar.isNaN)
         XCTAssertTrue(T([.nan]).leakyRelu().scalar.isNaN)
+        XCTAssertEqual(gradient([.nan]) { $0.relu() }, [0])
     }
 
     // MARK: Empty inputs

@@ -159,13 +159,23 @@ final class TapeSafetyTests: XCTestCase {
             XCTAssertEqual(e.firstIndex, [1])
             XCTAssertTrue(e.description.contains("already held 1 NaN"), e.description)
         }
-        // Data that is not a parameter: named as such.
-        XCTAssertThrowsError(try checkingNumerics { T([.infinity]).exp() }) { error in
+        // A NaN in the data (not a parameter): named as such.
+        XCTAssertThrowsError(try checkingNumerics { (T([1, .nan, 2]) * w.detached()).sum() }) { error in
             let e = error as? NumericsError
             XCTAssertEqual(e?.nonFiniteInput, 0)
-            XCTAssertEqual(e?.infinityCount, 1)
+            XCTAssertEqual(e?.nanCount, 1)
             XCTAssertTrue(e?.nonFiniteInputDescription?.contains("does not require gradients") ?? false)
         }
+        // An infinity in a parameter is reported; in a constant (an attention mask's −∞) it is deliberate.
+        let big = T([1, .infinity]).requiringGrad(named: "big")
+        XCTAssertThrowsError(try checkingNumerics { big.exp() }) { error in
+            XCTAssertEqual((error as? NumericsError)?.nonFiniteInputDescription, "the leaf 'big'")
+        }
+        let scores = T([1, 2, 3]).requiringGrad()
+        XCTAssertNoThrow(try checkingNumerics {
+            let masked = select(T([1, 1, 0]), scores, T(-.infinity))
+            masked.softmax().sum().backward()
+        })
     }
 
     func testBackwardReportSaysWhereTheForwardOpWasCalled() {
