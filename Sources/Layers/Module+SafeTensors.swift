@@ -91,8 +91,8 @@ public struct ParameterMismatchError: Error, CustomStringConvertible, Sendable, 
 }
 
 extension Module {
-    /// Saves every parameter under its dotted name (``Module/namedParameters``) as a
-    /// safetensors file (F32 for `Float`, F64 for `Double`), atomically. Python reads it with
+    /// Saves every parameter and buffer under its dotted name (``Module/namedParameters``,
+    /// ``Module/namedBuffers``) as a safetensors file (F32 for `Float`, F64 for `Double`), atomically. Python reads it with
     /// `safetensors.torch.load_file(path)`.
     ///
     /// ```swift
@@ -105,10 +105,11 @@ extension Module {
         for (name, parameter) in namedParameters where tensors[name] == nil {
             tensors[name] = parameter.value.detached()
         }
+        for (name, buffer) in namedBuffers where tensors[name] == nil { tensors[name] = buffer.value }
         try SafeTensors.write(tensors, metadata: metadata, to: path)
     }
 
-    /// Loads parameters by name from a safetensors file (any float or integer dtype, converted
+    /// Loads parameters and buffers by name from a safetensors file (any float or integer dtype, converted
     /// to `Scalar`). Every name and shape is checked first: if any parameter is missing, any
     /// tensor is unexpected or any shape differs, it throws ``ParameterMismatchError`` listing
     /// all of them and loads nothing. Returns the file's metadata.
@@ -125,12 +126,19 @@ extension Module {
         var parameters: [(name: String, parameter: Parameter<Scalar>)] = []
         var seen = Set<String>()
         for entry in namedParameters where seen.insert(entry.name).inserted { parameters.append(entry) }
+        let buffers = namedBuffers.filter { seen.insert($0.name).inserted }
         var missing: [String] = []
         var mismatches: [ParameterMismatchError.ShapeMismatch] = []
         for (name, parameter) in parameters {
             guard let tensor = file[name] else { missing.append(name); continue }
             if tensor.shape != parameter.shape {
                 mismatches.append(.init(name: name, modelShape: parameter.shape, fileShape: tensor.shape))
+            }
+        }
+        for (name, buffer) in buffers {
+            guard let tensor = file[name] else { missing.append(name); continue }
+            if tensor.shape != buffer.shape {
+                mismatches.append(.init(name: name, modelShape: buffer.shape, fileShape: tensor.shape))
             }
         }
         let unexpected = file.names.filter { !seen.contains($0) }
@@ -140,6 +148,7 @@ extension Module {
         for (name, parameter) in parameters {
             if let tensor = file[name] { parameter.assign(tensor) }
         }
+        for (name, buffer) in buffers { if let tensor = file[name] { buffer.assign(tensor) } }
         return file.metadata
     }
 }
