@@ -51,6 +51,20 @@ final class LayerBadInputTests: XCTestCase {
         "layer norm of the wrong shape": ({
             _ = LayerNorm<Float>(normalizedShape: [4])(Tensor.zeros([2, 5]))
         }, ["LayerNorm: input of shape [2, 5] does not end with the normalized shape [4]"]),
+        "attention key padding mask of the wrong shape": ({
+            let attention = MultiHeadAttention<Float>(dimension: 8, heads: 2, seed: 1)
+            _ = attention(Tensor.zeros([2, 5, 8]), causal: true, keyPaddingMask: Tensor.zeros([2, 4]))
+        }, ["MultiHeadAttention: key padding mask of shape [2, 4] is not [2, 5] ([batch, key length]"]),
+        "attention input of the wrong width": ({
+            _ = MultiHeadAttention<Float>(dimension: 8, heads: 2, seed: 1)(Tensor.zeros([2, 5, 6]))
+        }, ["MultiHeadAttention: query of shape [2, 5, 6] is not [batch, time, 8]"]),
+        "attention heads that do not divide the dimension": ({
+            _ = MultiHeadAttention<Float>(dimension: 10, heads: 4, seed: 1)
+        }, ["MultiHeadAttention: dimension 10 is not divisible into 4 heads"]),
+        "transformer block padding mask of the wrong shape": ({
+            _ = TransformerBlock<Float>(dimension: 8, heads: 2, seed: 1)(Tensor.zeros([2, 5, 8]), causal: false,
+                                                                         keyPaddingMask: Tensor.zeros([5, 2]))
+        }, ["MultiHeadAttention: key padding mask of shape [5, 2] is not [2, 5]"]),
         "group norm with channels not divisible": ({
             _ = GroupNorm<Float>(groups: 4, channels: 6)
         }, ["GroupNorm: 6 channels cannot be split into 4 groups"]),

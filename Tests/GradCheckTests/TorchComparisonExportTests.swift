@@ -163,4 +163,34 @@ final class TorchComparisonExportTests: XCTestCase {
             return [("h_next", next.hidden), ("c_next", next.cell)]
         }
     }
+
+    func testExportAttention() throws {
+        let x = Tensor<Double>.randomNormal([2, 5, 8], seed: 100)
+        let padding = Tensor<Double>(rows: [[0, 0, 0, 1, 1], [0, 1, 0, 0, 0]])
+        let cases: [(String, Bool, Tensor<Double>?)] = [("mha", false, nil), ("mha_causal", true, nil),
+                                                        ("mha_causal_padding", true, padding)]
+        for (name, causal, mask) in cases {
+            let attention = MultiHeadAttention<Double>(dimension: 8, heads: 2, seed: 101)
+            // Non-zero biases, so that their gradients are compared too.
+            attention.inputProjectionBias?.assign(.randomNormal([24], standardDeviation: 0.3, seed: 102))
+            attention.outputProjectionBias?.assign(.randomNormal([8], standardDeviation: 0.3, seed: 103))
+            try export(name, attention, metadata: ["kind": "multiheadattention", "dimension": "8", "heads": "2",
+                                                   "causal": "\(causal)"],
+                       inputs: [("x", x)], constants: mask.map { [("key_padding_mask", $0)] } ?? []) { v in
+                [("output", attention(v[0], causal: causal, keyPaddingMask: mask))]
+            }
+        }
+        for (name, causal, mask) in [("transformerblock", false, nil), ("transformerblock_causal_padding", true, padding)]
+            as [(String, Bool, Tensor<Double>?)] {
+            let block = TransformerBlock<Double>(dimension: 8, heads: 2, hidden: 12, seed: 104)
+            block.norm1.weight?.assign(.randomNormal([8], seed: 105) * 0.2 + 1)
+            block.norm2.bias?.assign(.randomNormal([8], standardDeviation: 0.2, seed: 106))
+            block.attention.inputProjectionBias?.assign(.randomNormal([24], standardDeviation: 0.3, seed: 107))
+            try export(name, block, metadata: ["kind": "transformerblock", "dimension": "8", "heads": "2", "hidden": "12",
+                                               "causal": "\(causal)"],
+                       inputs: [("x", x)], constants: mask.map { [("key_padding_mask", $0)] } ?? []) { v in
+                [("output", block(v[0], causal: causal, keyPaddingMask: mask))]
+            }
+        }
+    }
 }
