@@ -19,7 +19,9 @@
 /// optional or an `any Layer` box is looked through. Property-wrapper and `lazy` storage are
 /// named after the property. A parameter reachable twice (a shared layer) is listed once, under
 /// the first name; reference cycles between classes are followed only once. Tensors stored
-/// directly (not in a ``Parameter``) are constants, not parameters.
+/// directly (not in a ``Parameter``) are constants, not parameters; state that is saved with
+/// the model but not trained (batch normalization's running statistics) is held in a ``Buffer``
+/// (see ``Module/namedBuffers``).
 public protocol Module {
     associatedtype Scalar: TensorScalar
     /// Every parameter with its dotted path ("conv1.weight", "layers.2.bias"), in declaration order.

@@ -1,10 +1,49 @@
 import XCTest
+import Foundation
 import Layers
 import Optim
 
-/// The small GPT of docs/UserGuide.md ("A small GPT"), verbatim, compiled and trained a few
-/// steps on a toy sequence: the loss must go down. And the residual block of the same section.
-final class LayerGPTExampleTests: XCTestCase {
+/// The snippets of docs/UserGuide.md about the newer layers, compiled and checked: embeddings and
+/// normalization, recurrent layers, the small GPT (verbatim, trained a few steps on a toy
+/// sequence: the loss must go down) and the residual block.
+final class LayerUserGuideTests: XCTestCase {
+    func testEmbeddingsAndNormalization() {
+        let embed = Embedding<Float>(count: 27, dimension: 10, seed: 1)
+        let vectors = embed(Tensor(rows: [[1, 5, 0], [3, 3, 26]]))
+        XCTAssertEqual(vectors.shape, [2, 3, 10])
+        let padded = Embedding<Float>(count: 27, dimension: 10, paddingIndex: 0)
+        XCTAssertEqual(Array(padded.weight.value.scalars[0..<10]), Array(repeating: 0, count: 10))
+
+        let norm = BatchNorm1D<Float>(features: 200)
+        let h = norm(Tensor<Float>.randomNormal([32, 200], seed: 2))
+        let z = withLearningPhase(.inference) { norm(Tensor<Float>.randomNormal([1, 200], seed: 3)) }
+        XCTAssertEqual(h.shape, [32, 200])
+        XCTAssertEqual(z.shape, [1, 200])
+        XCTAssertEqual(norm.namedBuffers.map(\.name), ["running_mean", "running_var", "num_batches_tracked"])
+
+        XCTAssertEqual(LayerNorm<Float>(normalizedShape: [64])(Tensor.zeros([2, 64])).shape, [2, 64])
+        XCTAssertEqual(GroupNorm<Float>(groups: 4, channels: 16)(Tensor.zeros([2, 16, 3])).shape, [2, 16, 3])
+        XCTAssertEqual(RMSNorm<Float>(normalizedShape: [64])(Tensor.ones([2, 64])), Tensor.ones([2, 64]))
+    }
+
+    func testRecurrentLayers() {
+        let lstm = LSTM<Float>(inputSize: 10, hiddenSize: 32, layers: 2, seed: 4)
+        let sequence = Tensor<Float>.randomNormal([8, 16, 10], seed: 5)
+        let outputs = lstm(sequence)
+        let (output, state) = lstm(sequence, state: nil)
+        let (next, _) = lstm(sequence, state: state)
+        XCTAssertEqual(outputs.shape, [8, 16, 32])
+        XCTAssertEqual(output, outputs)
+        XCTAssertEqual(state.hidden.shape, [2, 8, 32])
+        XCTAssertEqual(state.cell.shape, [2, 8, 32])
+        XCTAssertNotEqual(next, output, "a carried state changes the outputs")
+        XCTAssertEqual(GRU<Float>(inputSize: 10, hiddenSize: 32, seed: 6)(sequence).shape, [8, 16, 32])
+        let cell = LSTMCell<Float>(inputSize: 10, hiddenSize: 32, seed: 7)
+        var s = cell(Tensor<Float>.zeros([8, 10]), state: nil)
+        s = cell(Tensor<Float>.zeros([8, 10]), state: s)
+        XCTAssertEqual(s.hidden.shape, [8, 32])
+    }
+
     // MARK: docs/UserGuide.md, "A small GPT" (keep identical)
 
     struct GPT: Layer {
@@ -56,6 +95,20 @@ final class LayerGPTExampleTests: XCTestCase {
         }
         XCTAssertEqual(model(inputs).shape, [starts.count, context, 4])
         XCTAssertLessThan(losses.last ?? .infinity, 0.25 * losses[0], "losses \(losses)")
+
+        // The guide's step, at the guide's size.
+        let gpt = GPT(vocabulary: 27, context: 16)
+        let guideAdam = Adam(gpt, learningRate: 3e-3)
+        let characters = Tensor<Float>((0..<34).map { Float($0 % 27) })
+        let batchInputs = Tensor.stack([characters.slice(axis: 0, 0..<16), characters.slice(axis: 0, 16..<32)])
+        let batchTargets = Tensor.stack([characters.slice(axis: 0, 1..<17), characters.slice(axis: 0, 17..<33)]).reshaped([-1])
+        let loss = crossEntropy(logits: gpt(batchInputs).reshaped([-1, 27]), labels: batchTargets)
+        XCTAssertEqual(Double(loss.scalar), Foundation.log(27), accuracy: 1.5, "about log 27 at the start")
+        gpt.zeroGrad()
+        loss.backward()
+        guideAdam.step()
+        XCTAssertEqual(guideAdam.stepCount, 1)
+        XCTAssertEqual(gpt.parameterCount, 27 * 64 + 16 * 64 + 2 * 49_984 + 128 + 64 * 27 + 27)
     }
 
     // MARK: docs/UserGuide.md, "Residual connections" (keep identical)
