@@ -5,6 +5,7 @@ let package = Package(
     name: "Autograd",
     products: [
         .library(name: "Autograd", targets: ["Autograd"]),
+        .library(name: "DataFormats", targets: ["DataFormats"]),
         .library(name: "Layers", targets: ["Layers"]),
         .library(name: "Optim", targets: ["Optim"]),
         .executable(name: "Examples", targets: ["Examples"]),
@@ -14,12 +15,14 @@ let package = Package(
         // run-time CPU detection; everything around them is Swift.
         .target(name: "CKernels"),
         .target(name: "Autograd", dependencies: ["CKernels"]),
-        .target(name: "Layers", dependencies: ["Autograd"]),
-        .target(name: "Optim", dependencies: ["Autograd", "Layers"]),
-        .executableTarget(name: "Examples", dependencies: ["Autograd", "Layers", "Optim"]),
-        .testTarget(name: "GradCheckTests", dependencies: ["Autograd", "Layers", "Optim"]),
-        .testTarget(name: "IOTests", dependencies: ["Autograd", "Layers"]),
+        // The file formats (CSV, IDX, npy, safetensors) and preprocessing, on top of the engine.
+        .target(name: "DataFormats", dependencies: ["Autograd"]),
+        .target(name: "Layers", dependencies: ["Autograd", "DataFormats"]),
+        .target(name: "Optim", dependencies: ["Autograd", "DataFormats", "Layers"]),
+        .executableTarget(name: "Examples", dependencies: ["Autograd", "DataFormats", "Layers", "Optim"]),
+        .testTarget(name: "GradCheckTests", dependencies: ["Autograd", "DataFormats", "Layers", "Optim"]),
+        .testTarget(name: "IOTests", dependencies: ["Autograd", "DataFormats", "Layers"]),
         // The examples' numbers, plots and command line (`@testable import Examples`), and the docs' code.
-        .testTarget(name: "ExamplesTests", dependencies: ["Examples", "Autograd", "Layers", "Optim"]),
+        .testTarget(name: "ExamplesTests", dependencies: ["Examples", "Autograd", "DataFormats", "Layers", "Optim"]),
     ]
 )

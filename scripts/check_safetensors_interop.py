@@ -5,15 +5,16 @@ Not part of the Swift tests; it runs nothing of ours. Three commands:
 
     python3 scripts/check_safetensors_interop.py write DIR
         Writes reference files with numpy / safetensors (and torch when installed) into DIR:
-        python.safetensors, python_half.safetensors, python_{weight,bias,labels}.npy
-        (and torch.safetensors), and mutated/: 2000 damaged or edited safetensors files with
+        python.safetensors, python_half.safetensors, python_names.safetensors (two names equal
+        only up to Unicode normalization, and int64 values beyond float64's integers),
+        python_{weight,bias,labels}.npy (and torch.safetensors), and mutated/: 2000 damaged or edited safetensors files with
         Python's verdict on each (mutated/verdicts.txt: "ok" or "error: ..."), for the Swift
         reader to agree with.
 
     IO_INTEROP_DIR=DIR swift test --filter IOTests.InteropTests
         The Swift side: reads the reference files, checks the values, compares its verdict on
         every mutated file with Python's, and writes swift_f32.safetensors,
-        swift_f64.safetensors, swift_{weight,bias,labels}.npy into DIR.
+        swift_f64.safetensors, swift_integers.safetensors, swift_{weight,bias,labels}.npy into DIR.
 
     python3 scripts/check_safetensors_interop.py check DIR
         Reads the swift_* files with numpy / safetensors (and torch) and checks the values,
@@ -53,6 +54,10 @@ def known_values():
     }
 
 
+# Integers no float holds exactly, written and read as int64 (I64) on both sides.
+BIG_INTEGERS = [2**53 + 1, -(2**62) - 3, 16_777_217]
+
+
 def try_torch():
     try:
         import torch
@@ -68,9 +73,12 @@ def write(folder):
     values = known_values()
     save_file(values, os.path.join(folder, "python.safetensors"), metadata={"written_by": "python"})
     save_file({"weight_f16": values["weight"].astype(np.float16)}, os.path.join(folder, "python_half.safetensors"))
+    # Python compares dict keys by code points: "é" (U+00E9) and "e" + U+0301 are two tensors.
+    save_file({"\u00e9": np.array([1], dtype=np.float32), "e\u0301": np.array([2], dtype=np.float32),
+               "big": np.array(BIG_INTEGERS, dtype=np.int64)}, os.path.join(folder, "python_names.safetensors"))
     for name, array in values.items():
         np.save(os.path.join(folder, f"python_{name}.npy"), array)
-    written = ["python.safetensors", "python_half.safetensors"] + [f"python_{n}.npy" for n in values]
+    written = ["python.safetensors", "python_half.safetensors", "python_names.safetensors"] + [f"python_{n}.npy" for n in values]
     torch = try_torch()
     if torch is not None:
         from safetensors.torch import save_file as torch_save
@@ -198,6 +206,13 @@ def check(folder):
     loaded = load_file(path)
     c.expect(loaded["bias"].dtype == np.float64, f"bias float64: {loaded['bias'].dtype}")
     c.expect(np.array_equal(loaded["bias"], values["bias"]), "bias values")
+
+    path = os.path.join(folder, "swift_integers.safetensors")
+    print(path)
+    loaded = load_file(path)
+    c.expect(loaded["ids"].dtype == np.int64 and loaded["ids"].tolist() == BIG_INTEGERS, f"ids int64 {loaded['ids'].tolist()}")
+    c.expect(loaded["step"].dtype == np.int64 and loaded["step"].shape == () and int(loaded["step"]) == 2**53 + 1,
+             f"step int64 () {loaded['step']}")
 
     torch = try_torch()
     if torch is not None:

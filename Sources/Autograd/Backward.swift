@@ -14,6 +14,15 @@ public enum AutogradError: Error, CustomStringConvertible, Equatable {
     case upstreamShapeMismatch(tensor: [Int], upstream: [Int])
     /// The graph was freed by an earlier backward pass.
     case graphReleased(op: String)
+    /// The graph was freed by an earlier backward pass, and the freed op was a compound
+    /// assignment (`w -= …`) to a leaf while recording: an update meant to be in place was recorded.
+    case recordedUpdateReleased(tensor: String, op: String)
+    /// `gradients(of:wrt:)` was asked for the gradient with respect to a tensor that is not part
+    /// of any graph (it does not require gradients), so the result cannot depend on it through the tape.
+    case notPartOfGraph(index: Int, shape: [Int])
+    /// A leaf was changed in place (``Tensor/assign(_:)``, `-=`, an optimizer step) after an op
+    /// read it and before backward reached that op: the gradient would be the one at the old values.
+    case modifiedAfterUse(tensor: String, op: String)
 
     public var description: String {
         switch self {
@@ -27,7 +36,22 @@ public enum AutogradError: Error, CustomStringConvertible, Equatable {
             return "backward: upstream gradient of shape \(upstream) does not match the tensor's shape \(tensor)"
         case .graphReleased(let op):
             return "backward: the graph through '\(op)' was already freed by an earlier backward pass. "
-                + "Call backward(retainGraph: true) the first time to backpropagate through it again."
+                + "If a parameter was updated with `w = w - …` between two passes, that update was recorded and "
+                + "made w a result instead of a leaf: update it in place, inside withoutGradients { w -= … } or with "
+                + "w.data -= … (or w.assign(…)), which keeps it a leaf. To backpropagate through the same graph twice, "
+                + "call backward(retainGraph: true) the first time."
+        case .recordedUpdateReleased(let tensor, let op):
+            return "backward: \(tensor) was updated with '\(op)=' while recording, so the update was recorded: it became "
+                + "the result of that op instead of a leaf, and the last backward pass freed that graph. Update a "
+                + "parameter in place, where it stays a leaf: inside withoutGradients { w -= lr * g } (PyTorch's "
+                + "torch.no_grad()) or with w.data -= lr * g (micrograd's p.data)."
+        case .notPartOfGraph(let index, let shape):
+            return "gradients(of:wrt:): input \(index) (shape \(shape)) is not part of the graph: it does not require "
+                + "gradients, so the tape cannot differentiate with respect to it. Make it a leaf with requiringGrad() "
+                + "before computing the output (and not inside withoutGradients { })."
+        case .modifiedAfterUse(let tensor, let op):
+            return "backward: \(tensor) was modified in place (assign, -=, an optimizer step) after '\(op)' used it, "
+                + "so the gradient would be the one at its old values. Run the forward pass again after updating it."
         }
     }
 }
@@ -86,7 +110,8 @@ extension Tensor {
 
 /// The gradients of `output` with respect to each of `inputs`, without touching any
 /// stored ``Tensor/grad``. Inputs may be leaves or intermediate tensors of the graph; an input
-/// that `output` does not depend on gets a zero gradient.
+/// of a graph that `output` does not depend on gets a zero gradient, and a tensor that is not
+/// part of any graph (it does not require gradients) throws ``AutogradError/notPartOfGraph(index:shape:)``.
 ///
 /// ```swift
 /// let w = Tensor<Double>([1, 2]).requiringGrad()
@@ -158,6 +183,11 @@ enum Backpropagation {
     static func run<Scalar>(from root: Tensor<Scalar>, upstream: Tensor<Scalar>?, targets: [Tensor<Scalar>]?,
                             retainGraph: Bool, createGraph: Bool,
                             trace: ((ChainRuleStep) -> Void)?) throws -> [Tensor<Scalar>] {
+        if let targets {
+            for (i, target) in targets.enumerated() where target.node == nil {
+                throw AutogradError.notPartOfGraph(index: i, shape: target.shape)
+            }
+        }
         let targetNodes = targets.map { $0.compactMap(\.node) }
         let found = try run(from: root, upstream: upstream, targetNodes: targetNodes, retainGraph: retainGraph,
                             createGraph: createGraph, trace: trace)
@@ -236,7 +266,21 @@ enum Backpropagation {
                     leafGradientLock.unlock()
                 }
                 if node.isLeaf { continue }
-                guard !node.isReleased, let rule = node.rule else { throw AutogradError.graphReleased(op: node.op) }
+                guard !node.isReleased, let rule = node.rule else {
+                    if node.isRecordedLeafUpdate, let leaf = node.inputs.first?.node {
+                        let symbol = ["add": "+", "subtract": "-", "multiply": "*", "divide": "/"][node.op] ?? node.op
+                        throw AutogradError.recordedUpdateReleased(
+                            tensor: leaf.label.map { "the leaf '\($0)'" } ?? "a leaf of shape \(leaf.shape)", op: symbol)
+                    }
+                    throw AutogradError.graphReleased(op: node.op)
+                }
+                for i in 0..<node.inputs.count {
+                    guard let input = node.inputs[i].node, input.isLeaf,
+                          input.version != node.recordedVersion(ofInput: i) else { continue }
+                    let leafName = input.label.map { "the leaf '\($0)'" } ?? "a leaf of shape \(input.shape)"
+                    let opName = (names.isEmpty ? tapeNames(order) : names)[ObjectIdentifier(node)] ?? node.tapeName
+                    throw AutogradError.modifiedAfterUse(tensor: leafName, op: "\(node.op) (\(opName))")
+                }
                 let output = Tensor(shape: node.shape, scalars: node.output, node: createGraph ? node : nil)
                 var needs = InputFlags(count: node.inputs.count)
                 for i in 0..<node.inputs.count {
@@ -248,8 +292,13 @@ enum Backpropagation {
                 // The op's name is only read by checkingNumerics: format it only inside such a scope.
                 let tape = NumericsCheck.anyScopeActive ? ThreadTape.current : nil
                 let enclosing = tape?.backwardOf
+                let enclosingStack = tape?.backwardOfCallStack
                 tape?.backwardOf = "\(node.op) (\(name(node)))"
-                defer { tape?.backwardOf = enclosing }
+                tape?.backwardOfCallStack = node.callStack
+                defer {
+                    tape?.backwardOf = enclosing
+                    tape?.backwardOfCallStack = enclosingStack
+                }
                 let grads = rule(RuleContext(upstream: g, inputs: inputs, output: output, needsGradient: needs))
                 require(grads.count == node.inputs.count, "rule of \(node.op) returned \(grads.count) gradients")
                 var contributions: [(String, String)] = []

@@ -1,6 +1,25 @@
 /// Shape arithmetic shared by the ops: strides, broadcasting, axis normalisation.
 @usableFromInline
-enum Shape {
+package enum Shape {
+    /// The number of elements of a tensor of `shape`, or `nil` when no tensor can have that
+    /// shape: a size is negative, or the product of the sizes other than 0 overflows `Int`.
+    ///
+    /// Zero sizes are left out of the bound on purpose: `[0, 2³², 2³²]` has no elements, but
+    /// its strides (2⁶⁴ for axis 0) and the tensor left by summing over its empty axis
+    /// (2⁶⁴ elements) cannot be computed. The file readers use this same rule.
+    @usableFromInline package static func elementCount(_ shape: [Int]) -> Int? {
+        var nonzeroProduct = 1
+        var hasZero = false
+        for size in shape {
+            guard size >= 0 else { return nil }
+            if size == 0 { hasZero = true; continue }
+            let (product, overflow) = nonzeroProduct.multipliedReportingOverflow(by: size)
+            if overflow { return nil }
+            nonzeroProduct = product
+        }
+        return hasZero ? 0 : nonzeroProduct
+    }
+
     /// Row-major strides of a contiguous tensor.
     @usableFromInline static func strides(_ shape: [Int]) -> [Int] {
         var strides = [Int](repeating: 1, count: shape.count)

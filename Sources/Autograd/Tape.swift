@@ -64,6 +64,8 @@ final class Node<Scalar: TensorScalar> {
     var isReleased = false
     /// Scratch space of the backward walk (a graph is walked by one thread at a time).
     var isRelevant = false
+    /// Made by a compound assignment (`w -= …`) on a leaf while recording (see `Tensor.update`).
+    var isRecordedLeafUpdate = false
     /// The output's elements, kept for rules that read them (exp, tanh, softmax, …).
     var output: [Scalar]
     let shape: [Int]
@@ -83,9 +85,41 @@ final class Node<Scalar: TensorScalar> {
         get { leaf?.label }
         set { leaf?.label = newValue }
     }
+    /// For leaves: how many times the values were replaced in place (`assign`, `-=`, an optimizer step).
+    var version: Int32 { leaf?.version ?? 0 }
+    func bumpVersion() { leaf?.version &+= 1 }
+
+    /// The version input `index` had when the op ran.
+    func recordedVersion(ofInput index: Int) -> Int32 {
+        switch index {
+        case 0: return leafVersions.0
+        case 1: return leafVersions.1
+        default: return index - 2 < moreLeafVersions.count ? moreLeafVersions[index - 2] : 0
+        }
+    }
+
+    /// Remembers the current version of every leaf input (called once, when the op is recorded).
+    func recordLeafVersions() {
+        for i in 0..<inputs.count {
+            guard let input = inputs[i].node, input.isLeaf else { continue }
+            switch i {
+            case 0: leafVersions.0 = input.version
+            case 1: leafVersions.1 = input.version
+            default:
+                if moreLeafVersions.isEmpty { moreLeafVersions = [Int32](repeating: 0, count: inputs.count - 2) }
+                moreLeafVersions[i - 2] = input.version
+            }
+        }
+    }
     // More scratch space of the backward walk.
     var visitMark = 0
     var pendingGrad: Tensor<Scalar>?
+    /// The version of each leaf input when the op ran (`LeafState.version`), so that backward can
+    /// refuse a rule whose leaf was changed in place since: the first two inline, the rest after.
+    var leafVersions: (Int32, Int32) = (0, 0)
+    var moreLeafVersions: [Int32] = []
+    /// Where the op was called, recorded only inside `checkingNumerics` (for its report).
+    var callStack: [String]?
 
     /// An op's node: its rule and what the rule reads.
     init(op: String, attributes: @escaping () -> String, inputs: NodeInputs<Scalar>, output: [Scalar], shape: [Int],
@@ -146,6 +180,7 @@ final class Node<Scalar: TensorScalar> {
 final class LeafState<Scalar: TensorScalar> {
     var grad: Tensor<Scalar>?
     var label: String?
+    var version: Int32 = 0
     init(label: String?) { self.label = label }
 }
 
@@ -157,8 +192,12 @@ final class ThreadTape {
     /// Depth of nested `checkingNumerics` scopes on this thread, and the first incident seen.
     var numericsDepth = 0
     var numericsIncident: NumericsError?
+    /// The file and line of the outermost open `checkingNumerics` scope on this thread.
+    var numericsScope: String?
     /// The op whose derivative rule is running, while backward runs one.
     var backwardOf: String?
+    /// Where the forward op whose rule is running was called (recorded inside `checkingNumerics`).
+    var backwardOfCallStack: [String]?
 
     var isRecording: Bool { disabledDepth == 0 }
 
@@ -228,7 +267,8 @@ extension Tensor {
     /// `record`, compiled for the concrete scalar type (reached through ``Kernels``).
     static func recordNode(_ op: String, _ attributes: @escaping () -> String, inputs: NodeInputs<Scalar>,
                            shape: [Int], scalars: [Scalar], rule: @escaping DerivativeRule<Scalar>) -> Tensor {
-        if NumericsCheck.anyScopeActive {
+        let checking = NumericsCheck.anyScopeActive && NumericsCheck.isActiveOnThisThread
+        if checking {
             NumericsCheck.inspect(op, attributes(), inputs: Array(inputs), shape: shape, scalars: scalars)
         }
         var anyRecorded = false
@@ -238,6 +278,8 @@ extension Tensor {
         guard tape.isRecording else { return Tensor(shape: shape, scalars: scalars, node: nil) }
         let node = Node(op: op, attributes: attributes, inputs: inputs, output: scalars, shape: shape,
                         rule: rule, id: tape.nextID())
+        node.recordLeafVersions()
+        if checking { node.callStack = NumericsCheck.callStack() }
         return Tensor(shape: shape, scalars: scalars, node: node)
     }
 

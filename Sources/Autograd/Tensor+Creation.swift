@@ -6,7 +6,10 @@ extension Tensor {
     /// ```
     public static func full(_ shape: [Int], _ value: Scalar) -> Tensor {
         require(shape.allSatisfy { $0 >= 0 }, "full: negative size in shape \(shape)")
-        return Tensor(shape: shape, scalars: [Scalar](repeating: value, count: shape.reduce(1, *)), node: nil)
+        guard let count = Shape.elementCount(shape) else {
+            trap("full: shape \(shape) cannot be a tensor: the product of its nonzero sizes overflows Int")
+        }
+        return Tensor(shape: shape, scalars: [Scalar](repeating: value, count: count), node: nil)
     }
 
     /// A tensor of zeros.

@@ -31,12 +31,16 @@ public struct Tensor<Scalar: TensorScalar>: @unchecked Sendable {
     /// ```swift
     /// let m = Tensor<Float>([1, 2, 3, 4, 5, 6], shape: [2, 3])
     /// ```
-    /// - Precondition: the element count equals the product of `shape`, and no size is negative.
+    /// - Precondition: the element count equals the product of `shape`, no size is negative,
+    ///   and the product of the sizes other than 0 fits in `Int` (so that the strides do, even
+    ///   of a tensor with no elements such as `[0, 1 << 32, 1 << 32]`).
     @inlinable
     public init(_ scalars: [Scalar], shape: [Int]) {
         require(shape.allSatisfy { $0 >= 0 }, "Tensor: negative size in shape \(shape)")
-        require(scalars.count == shape.reduce(1, *),
-                "Tensor: \(scalars.count) elements do not fill shape \(shape) (\(shape.reduce(1, *)) needed)")
+        guard let count = Shape.elementCount(shape) else {
+            trap("Tensor: shape \(shape) cannot be a tensor: the product of its nonzero sizes overflows Int")
+        }
+        require(scalars.count == count, "Tensor: \(scalars.count) elements do not fill shape \(shape) (\(count) needed)")
         self.init(shape: shape, scalars: scalars)
     }
 
@@ -113,11 +117,52 @@ public struct Tensor<Scalar: TensorScalar>: @unchecked Sendable {
     /// Replaces the elements, keeping the shape and, for a leaf, its identity and gradient slot.
     /// This is how optimizers update parameters in place. Not recorded on the tape.
     ///
+    /// A leaf counts its in-place updates: a backward pass through an op that read the leaf
+    /// before the update throws ``AutogradError/modifiedAfterUse(tensor:op:)`` instead of returning
+    /// the gradient at the old values (run the forward pass again after updating).
+    ///
     /// - Precondition: `newValue` has the same shape.
     public mutating func assign(_ newValue: Tensor) {
         require(newValue.shape == shape, "assign: shape \(newValue.shape) differs from \(shape)")
         _scalars = newValue.scalars
-        if let node, !node.isLeaf { self.node = nil }
+        guard let node else { return }
+        if node.isLeaf {
+            leafGradientLock.lock()
+            node.bumpVersion()
+            leafGradientLock.unlock()
+        } else {
+            self.node = nil
+        }
+    }
+
+    /// The values alone, cut off from the graph; setting them replaces this tensor's values in
+    /// place, as ``assign(_:)`` does — micrograd's `p.data`:
+    ///
+    /// ```swift
+    /// if let g = w.grad { w.data -= 0.1 * g }     // w stays a leaf
+    /// ```
+    public var data: Tensor {
+        get { detached() }
+        set { assign(newValue) }
+    }
+
+    /// `self = self ∘ other` for a compound assignment. Inside ``withoutGradients(_:)`` a leaf that
+    /// requires gradients is updated in place and stays a leaf (PyTorch's `torch.no_grad()` idiom);
+    /// otherwise the op is recorded and the tensor replaced by its result, as `self = self ∘ other`.
+    @usableFromInline
+    mutating func update(with result: (Tensor) -> Tensor, _ op: String) {
+        guard let node, node.isLeaf, !ThreadTape.current.isRecording else {
+            let wasLeaf = isLeaf
+            self = result(self)
+            // Remembered for the message of a later backward through the freed update.
+            if wasLeaf { self.node?.isRecordedLeafUpdate = true }
+            return
+        }
+        let value = result(self.detached())
+        require(value.shape == shape,
+                "\(op): updating the leaf\(name.map { " '\($0)'" } ?? "") of shape \(shape) in place needs a result of the "
+                + "same shape, not \(value.shape)")
+        assign(value)
     }
 }
 

@@ -16,3 +16,15 @@ int ck_tune_allocator(void) {
     return 0;
 #endif
 }
+
+// How many `checkingNumerics` scopes are open on all threads (see Sources/Autograd/NumericsCheck.swift):
+// every op reads it, so a relaxed atomic load; the scopes themselves are per thread.
+static long numerics_scopes = 0;
+
+void ck_numerics_scopes_add(long delta) {
+    __atomic_fetch_add(&numerics_scopes, delta, __ATOMIC_SEQ_CST);
+}
+
+long ck_numerics_scopes(void) {
+    return __atomic_load_n(&numerics_scopes, __ATOMIC_RELAXED);
+}

@@ -92,8 +92,8 @@ public struct ParameterMismatchError: Error, CustomStringConvertible, Sendable, 
 
 extension Module {
     /// Saves every parameter and buffer under its dotted name (``Module/namedParameters``,
-    /// ``Module/namedBuffers``) as a safetensors file (F32 for `Float`, F64 for `Double`), atomically. Python reads it with
-    /// `safetensors.torch.load_file(path)`.
+    /// ``Module/namedBuffers``) as a safetensors file (F32 for `Float`, F64 for `Double`),
+    /// atomically. Python reads it with `safetensors.torch.load_file(path)`.
     ///
     /// ```swift
     /// try model.save(to: "checkpoints/epoch-3.safetensors", metadata: ["epoch": "3"])
@@ -109,10 +109,10 @@ extension Module {
         try SafeTensors.write(tensors, metadata: metadata, to: path)
     }
 
-    /// Loads parameters and buffers by name from a safetensors file (any float or integer dtype, converted
-    /// to `Scalar`). Every name and shape is checked first: if any parameter is missing, any
-    /// tensor is unexpected or any shape differs, it throws ``ParameterMismatchError`` listing
-    /// all of them and loads nothing. Returns the file's metadata.
+    /// Loads parameters and buffers by name (compared by their bytes) from a safetensors file (any
+    /// float or integer dtype, converted to `Scalar`). Every name and shape is checked first: if
+    /// any parameter or buffer is missing, any tensor is unexpected or any shape differs, it throws
+    /// ``ParameterMismatchError`` listing all of them and loads nothing. Returns the file's metadata.
     ///
     /// ```swift
     /// let model = Classifier()
@@ -124,9 +124,10 @@ extension Module {
     public func load(from path: String) throws -> [String: String] {
         let file = try SafeTensors.read(from: path, as: Scalar.self)
         var parameters: [(name: String, parameter: Parameter<Scalar>)] = []
-        var seen = Set<String>()
-        for entry in namedParameters where seen.insert(entry.name).inserted { parameters.append(entry) }
-        let buffers = namedBuffers.filter { seen.insert($0.name).inserted }
+        // Names are compared by their bytes, as the file's reader and Python compare them.
+        var seen = Set<[UInt8]>()
+        for entry in namedParameters where seen.insert(Array(entry.name.utf8)).inserted { parameters.append(entry) }
+        let buffers = namedBuffers.filter { seen.insert(Array($0.name.utf8)).inserted }
         var missing: [String] = []
         var mismatches: [ParameterMismatchError.ShapeMismatch] = []
         for (name, parameter) in parameters {
@@ -141,7 +142,7 @@ extension Module {
                 mismatches.append(.init(name: name, modelShape: buffer.shape, fileShape: tensor.shape))
             }
         }
-        let unexpected = file.names.filter { !seen.contains($0) }
+        let unexpected = file.names.filter { !seen.contains(Array($0.utf8)) }
         guard missing.isEmpty && unexpected.isEmpty && mismatches.isEmpty else {
             throw ParameterMismatchError(path: path, missing: missing, unexpected: unexpected, shapeMismatches: mismatches)
         }

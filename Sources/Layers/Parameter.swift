@@ -1,4 +1,7 @@
 @_exported import Autograd
+// Re-exported so that `import Layers` (and `import Optim`) keeps giving the file formats and
+// preprocessing (CSV, IDX, npy, safetensors, scalers, PCA), which live in their own module.
+@_exported import DataFormats
 
 /// A trainable tensor owned by a layer: a leaf of the graph whose value an optimizer updates
 /// in place. Layers hold parameters by reference, so a model struct that stores layers shares

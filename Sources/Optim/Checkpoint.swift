@@ -1,3 +1,5 @@
+import Foundation
+
 /// Why a checkpoint could not be restored. Nothing is changed when it is thrown.
 public struct CheckpointError: Error, CustomStringConvertible, Sendable, Equatable {
     /// The checkpoint file.
@@ -32,8 +34,13 @@ public enum Checkpoint {
     }
 
     static let format = "autograd-checkpoint-1"
+    /// The metadata key listing the optimizer's state tensors (a JSON array of their keys), so
+    /// that a checkpoint that lost some of them is refused instead of resuming from fresh state.
+    static let stateListKey = "optimizer-state"
 
     /// Writes the checkpoint to `path` atomically (a failed save leaves any previous file intact).
+    /// The optimizer's step count is stored as an I64 integer (exact at any step count), its
+    /// state tensors in the model's scalar type, and the list of those tensors in the metadata.
     public static func save<M: Module, O: Optimizer>(_ model: M, optimizer: O, epoch: Int,
                                                      generators: [String: SeededGenerator] = [:],
                                                      to path: String) throws where O.Scalar == M.Scalar {
@@ -41,12 +48,20 @@ public enum Checkpoint {
         var tensors: [String: Tensor<M.Scalar>] = [:]
         for (name, parameter) in model.namedParameters { tensors["model/\(name)"] = parameter.value.detached() }
         for (name, buffer) in model.namedBuffers { tensors["model/\(name)"] = buffer.value }
-        for (key, value) in optimizer.state { tensors["optimizer/\(key)"] = value.detached() }
-        var metadata = ["format": format, "epoch": String(epoch), "optimizer": String(describing: O.self)]
+        var stateKeys: [String] = []
+        for (key, value) in optimizer.state where key != "step" {
+            tensors["optimizer/\(key)"] = value.detached()
+            stateKeys.append(key)
+        }
+        var metadata = ["format": format, "epoch": String(epoch), "optimizer": String(describing: O.self),
+                        stateListKey: encodeList(stateKeys.sorted())]
         for (name, g) in model.randomStates { metadata["model-rng/\(name)"] = encode(g) }
         for (name, g) in generators { metadata["rng/\(name)"] = encode(g) }
-        try SafeTensors.write(tensors, metadata: metadata, to: path)
+        try SafeTensors.write(tensors, metadata: metadata,
+                              integers: [stepKey: .init([Int64(optimizer.stepCount)], shape: [])], to: path)
     }
+
+    static let stepKey = "optimizer/step"
 
     /// Restores `model`, `optimizer` and the model's generators from `path`, after checking that
     /// every name and shape matches; on any difference it throws a ``CheckpointError`` listing
@@ -66,12 +81,36 @@ public enum Checkpoint {
         let epoch = metadata["epoch"].flatMap(Int.init) ?? -1
         if epoch < 0 { problems.append("epoch is missing or not a whole number") }
 
+        // The step count: I64 (exact); checkpoints written before stored it in the scalar type.
+        var stepCount: Int? = nil
+        if let integers = file.integers(stepKey) {
+            stepCount = integers.values.count == 1 ? Int(exactly: integers.values[0]) : nil
+        } else if let tensor = file[stepKey], tensor.count == 1 {
+            stepCount = Int(exactly: tensor.scalars[0])
+        }
+        if stepCount == nil || stepCount ?? 0 < 0 { problems.append("the optimizer's step count is missing or not a whole number ≥ 0") }
+
         // Parameters: names and shapes, all compared before anything is assigned.
         var saved: [String: Tensor<M.Scalar>] = [:], optimizerState: [String: Tensor<M.Scalar>] = [:]
-        for (key, tensor) in file.tensors {
+        for key in file.names where key != stepKey {
+            guard let tensor = file[key] else { continue }
             if key.hasPrefix("model/") { saved[String(key.dropFirst(6))] = tensor }
             else if key.hasPrefix("optimizer/") { optimizerState[String(key.dropFirst(10))] = tensor }
             else { problems.append("unexpected tensor \(key)") }
+        }
+        // The optimizer's state tensors against the list saved with them (checkpoints written
+        // before the list was recorded have none, and are taken as they are).
+        if let list = metadata[stateListKey] {
+            if let listed = decodeList(list) {
+                let present = Set(optimizerState.keys.map { Array($0.utf8) })
+                let expected = Set(listed.map { Array($0.utf8) })
+                let missing = listed.filter { !present.contains(Array($0.utf8)) }
+                let extra = optimizerState.keys.filter { !expected.contains(Array($0.utf8)) }.sorted()
+                if !missing.isEmpty { problems.append("missing optimizer state: \(missing.joined(separator: ", "))") }
+                if !extra.isEmpty { problems.append("optimizer state not listed when the checkpoint was saved: \(extra.joined(separator: ", "))") }
+            } else {
+                problems.append("unreadable list of optimizer state (metadata \"\(stateListKey)\"): '\(list.prefix(80))'")
+            }
         }
         let parameters = model.namedParameters
         for (name, parameter) in parameters {
@@ -102,19 +141,32 @@ public enum Checkpoint {
         let modelNames = Set(model.randomStates.keys)
         for name in modelNames.subtracting(modelGenerators.keys).sorted() { problems.append("no saved state for generator \(name)") }
         for name in Set(modelGenerators.keys).subtracting(modelNames).sorted() { problems.append("saved generator \(name) is not in the model") }
-        guard problems.isEmpty else { throw CheckpointError(path: path, problems: problems) }
+        guard problems.isEmpty, let stepCount else { throw CheckpointError(path: path, problems: problems) }
 
         // The optimizer validates its own state and changes nothing when it throws; after it,
-        // nothing else can fail.
+        // nothing else can fail. Its "step" entry is a Scalar (rounded above 2²⁴ for Float), so
+        // the exact count is set after it.
+        optimizerState["step"] = Tensor(M.Scalar(stepCount))
         do {
             try optimizer.loadState(optimizerState)
         } catch {
             throw CheckpointError(path: path, problems: ["optimizer state: \(error)"])
         }
+        optimizer.stepCount = stepCount
         for (name, parameter) in parameters { if let tensor = saved[name] { parameter.assign(tensor) } }
         for (name, buffer) in buffers { if let tensor = saved[name] { buffer.assign(tensor) } }
         try model.restoreRandomStates(modelGenerators)
         return Info(epoch: epoch, generators: generators)
+    }
+
+    /// A list of names as a JSON array (names may hold any character).
+    static func encodeList(_ names: [String]) -> String {
+        guard let data = try? JSONEncoder().encode(names) else { return "[]" }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    static func decodeList(_ text: String) -> [String]? {
+        try? JSONDecoder().decode([String].self, from: Data(text.utf8))
     }
 
     static func encode(_ g: SeededGenerator) -> String {

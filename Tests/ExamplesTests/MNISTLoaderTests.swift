@@ -1,4 +1,5 @@
 import Autograd
+import DataFormats
 import Foundation
 import XCTest
 @testable import Examples

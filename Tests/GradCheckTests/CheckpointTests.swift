@@ -92,6 +92,63 @@ final class CheckpointTests: XCTestCase {
         XCTAssertEqual(otherAdam.stepCount, 0)
     }
 
+    /// The step count is an integer in the file (I64), not a Float: past 2²⁴ steps a Float
+    /// checkpoint used to give back 16,777,216 for 16,777,217.
+    func testStepCountIsStoredExactly() throws {
+        let path = temporaryPath()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let model = Sequential<Float> { Dense<Float>(inputs: 2, outputs: 1, seed: 1) }
+        let sgd = SGD(model, learningRate: 0.1)
+        sgd.stepCount = 16_777_217
+        try Checkpoint.save(model, optimizer: sgd, epoch: 3, to: path)
+        XCTAssertEqual(try SafeTensors.read(from: path, as: Float.self).dtypes["optimizer/step"], .I64)
+        let resumed = SGD(model, learningRate: 0.1)
+        try Checkpoint.load(into: model, optimizer: resumed, from: path)
+        XCTAssertEqual(resumed.stepCount, 16_777_217)
+
+        let double = makeModel(seed: 1)
+        let adam = optimizer(double)
+        adam.stepCount = (1 << 53) + 1
+        try Checkpoint.save(double, optimizer: adam, epoch: 3, to: path)
+        let resumedAdam = optimizer(double)
+        try Checkpoint.load(into: double, optimizer: resumedAdam, from: path)
+        XCTAssertEqual(resumedAdam.stepCount, (1 << 53) + 1)
+    }
+
+    /// A checkpoint whose optimizer state lost tensors (Adam's moments deleted with a tool) is
+    /// refused with the list of what is missing, and nothing changes.
+    func testMissingOptimizerStateIsRefused() throws {
+        let data = data()
+        let model = makeModel(seed: 1)
+        let adam = optimizer(model)
+        fit(model, optimizer: adam, loss: loss, training: data, epochs: 1, batchSize: 16, shuffleSeed: 3, output: .silent)
+        let path = temporaryPath()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try Checkpoint.save(model, optimizer: adam, epoch: 1, to: path)
+
+        // Delete the first moments of every parameter, keeping everything else (metadata included).
+        let file = try SafeTensors.read(from: path, as: Double.self)
+        let deleted = file.names.filter { $0.hasSuffix(".expAvg") }.sorted()
+        XCTAssertEqual(deleted.count, 4)
+        var kept: [String: Tensor<Double>] = [:]
+        for name in file.names where !deleted.contains(name) { kept[name] = file[name] }
+        try SafeTensors.write(kept, metadata: file.metadata, to: path)
+
+        let other = makeModel(seed: 5)
+        let before = other.parameters.map(\.value.scalars)
+        let otherAdam = optimizer(other)
+        XCTAssertThrowsError(try Checkpoint.load(into: other, optimizer: otherAdam, from: path)) { error in
+            let text = "\(error)"
+            XCTAssertTrue(error is CheckpointError, text)
+            XCTAssertTrue(text.contains("missing optimizer state"), text)
+            for name in deleted { XCTAssertTrue(text.contains(String(name.dropFirst("optimizer/".count))), "\(name) not in: \(text)") }
+            XCTAssertFalse(text.contains("expAvgSq"), text)
+        }
+        XCTAssertEqual(other.parameters.map(\.value.scalars), before)
+        XCTAssertEqual(otherAdam.stepCount, 0)
+        XCTAssertTrue(otherAdam.parameterState.allSatisfy(\.isEmpty))
+    }
+
     func testNotACheckpointIsRefused() throws {
         let path = temporaryPath()
         defer { try? FileManager.default.removeItem(atPath: path) }

@@ -72,6 +72,24 @@ final class DocsTests: XCTestCase {
         XCTAssertEqual(x.grad, Tensor([2, 4, 6]))
     }
 
+    func testUserGuideUpdatingAParameterByHand() {
+        var w = Tensor<Double>([0.5, -1]).requiringGrad(named: "w")
+        let x = Tensor<Double>([1, 2])
+        for _ in 0..<50 {
+            let loss = ((w * x).sum() - 3).squared()
+            w.zeroGrad()
+            loss.backward()
+            if let g = w.grad { w.data -= 0.05 * g }                  // micrograd's p.data -= lr * p.grad
+        }
+        XCTAssertEqual((w * x).sum().scalar, 3, accuracy: 1e-3)
+        let before = w
+        withoutGradients { if let g = w.grad { w -= 0.05 * g } }   // PyTorch's torch.no_grad(): w -= lr * w.grad
+        XCTAssertEqual(w, withoutGradients { before - 0.05 * (before.grad ?? Tensor([0, 0])) })
+        w.assign(w.detached() * 0.5)                               // any new value of the same shape
+        XCTAssertTrue(w.isLeaf)
+        XCTAssertEqual(w.name, "w")
+    }
+
     func testUserGuideSecondDerivatives() {
         let f: (Tensor<Double>) -> Tensor<Double> = { v in v[0] * v[0] * v[1] + v[0] * v[1] * v[1] - 6 * v[0] * v[1] }
         XCTAssertEqual(gradient(of: f, at: Tensor([2, 2])), Tensor([0, 0]))

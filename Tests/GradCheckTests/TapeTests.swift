@@ -65,10 +65,13 @@ final class TapeTests: XCTestCase {
         XCTAssertEqual(g[2], T([3, 3]), "gradient with respect to an intermediate tensor")
         XCTAssertNil(w.grad)
         XCTAssertNil(b.grad)
-        // A leaf the output does not depend on, and a plain tensor, get zeros.
+        // A leaf the output does not depend on gets zeros; a plain tensor is not part of any graph.
         let unused = T([1, 2, 3]).requiringGrad()
-        let z = try gradients(of: loss, wrt: [unused, T([5])], retainGraph: true)
-        XCTAssertEqual(z, [T.zeros([3]), T.zeros([1])])
+        let z = try gradients(of: loss, wrt: [unused], retainGraph: true)
+        XCTAssertEqual(z, [T.zeros([3])])
+        XCTAssertThrowsError(try gradients(of: loss, wrt: [unused, T([5])], retainGraph: true)) { error in
+            XCTAssertEqual(error as? AutogradError, .notPartOfGraph(index: 1, shape: [1]))
+        }
         // With respect to the output itself: the upstream.
         XCTAssertEqual(try gradients(of: h, wrt: [h], upstream: T([5, 7]), retainGraph: true), [T([5, 7])])
         // The graph was retained: backward still works and fills .grad.

@@ -1,5 +1,6 @@
 import XCTest
 import Autograd
+import DataFormats
 
 final class CSVTests: TemporaryFolderTestCase {
     func testHeaderAndLabelByName() throws {
@@ -134,6 +135,39 @@ final class CSVTests: TemporaryFolderTestCase {
             _ = try CSVReader(hasHeader: false).parse("1e39\n", path: "r.csv", as: Float.self)
         }
         XCTAssertNoThrow(try CSVReader(hasHeader: false).parse("1e39\n", path: "r.csv", as: Double.self))
+    }
+
+    func testNULInsideANumberIsRefused() {
+        // Swift's Float(_:) and Double(_:) stop at a NUL byte, so "1\0" "999" read as 1 before.
+        IOTest.expectDataError(.malformed, mentions: ["nul.csv", "line 2, column 1", "\"a\"", "a number", "NUL"]) {
+            let t = try CSVReader().parse(Array("a,b\n1\u{0}999,2\n".utf8), path: "nul.csv", as: Float.self)
+            XCTFail("read \(t.features)")
+        }
+        IOTest.expectDataError(.malformed, mentions: ["line 1, column 2", "NUL"]) {
+            _ = try CSVReader(hasHeader: false, labelColumn: .last).parse(Array("1,2\u{0}\n".utf8), path: "nul.csv", as: Double.self)
+        }
+        IOTest.expectDataError(.malformed, mentions: ["line 1, column 1", "NUL"]) {
+            _ = try CSVReader(hasHeader: false).parse(Array("\u{0}\n".utf8), path: "nul.csv", as: Double.self)
+        }
+    }
+
+    func testCategoricalLabelsAreComparedByTheirBytes() throws {
+        // "é" as one scalar (U+00E9) and as "e" + a combining acute accent (U+0301) are equal as
+        // Swift strings (canonical equivalence) but are different labels in the file.
+        let text = "x,k\n1,\u{e9}\n2,e\u{301}\n3,\u{e9}\n4,e\n"
+        let t = try CSVReader(labelColumn: .last, categoricalLabels: true).parse(text, as: Float.self)
+        let classes = try XCTUnwrap(t.labelClasses)
+        XCTAssertEqual(classes.map { Array($0.utf8) }, [[0x65], [0x65, 0xCC, 0x81], [0xC3, 0xA9]], "classes sorted by their UTF-8 bytes")
+        XCTAssertEqual(t.labels, Tensor<Float>([2, 1, 2, 0]))
+    }
+
+    func testCategoricalLabelsThatAreNotUTF8AreRefused() {
+        // Before, 0xFF and 0xFE both decoded to U+FFFD and became one class.
+        let bytes = Array("x,k\n1,a\n2,".utf8) + [0xFF] + Array("\n3,".utf8) + [0xFE] + Array("\n".utf8)
+        IOTest.expectDataError(.malformed, mentions: ["labels.csv", "line 3, column 2", "\"k\"", "UTF-8", "0xFF"]) {
+            let t = try CSVReader(labelColumn: .last, categoricalLabels: true).parse(bytes, path: "labels.csv", as: Float.self)
+            XCTFail("read classes \(t.labelClasses ?? [])")
+        }
     }
 
     func testLabelColumnErrors() {

@@ -1,6 +1,7 @@
 import XCTest
 import Foundation
 import Autograd
+import DataFormats
 
 /// Mutations of valid files, driven by a seeded generator so that every run tries the same inputs.
 struct Mutator {
@@ -169,6 +170,7 @@ final class FuzzTests: XCTestCase {
         }) { input, variant in
             if variant % 2 == 0 {
                 let t = try IDX.decode(input, path: "fuzz.idx", as: Float.self)
+                XCTAssertEqual((t + 1).shape, t.shape)   // what parsed has strides that fit (an op computes them)
                 // What parsed re-encodes and decodes to the same values.
                 IOTest.assertIdentical(try IDX.decode(IDX.encode(t, as: .float32), as: Float.self), t)
             } else {
@@ -210,6 +212,7 @@ final class FuzzTests: XCTestCase {
         }) { input, variant in
             if variant % 2 == 0 {
                 let t = try NPY.decode(input, path: "fuzz.npy", as: Float.self)
+                XCTAssertEqual((t + 1).shape, t.shape)
                 IOTest.assertIdentical(try NPY.decode(NPY.encode(t), as: Float.self), t)
             } else {
                 let t = try NPY.decode(input, path: "fuzz.npy", as: Double.self)
@@ -247,6 +250,7 @@ final class FuzzTests: XCTestCase {
         }) { input, variant in
             if variant % 2 == 0 {
                 let file = try SafeTensors.decode(input, path: "fuzz.safetensors", as: Float.self)
+                for (_, t) in file.tensors { XCTAssertEqual((t + 1).shape, t.shape) }
                 let again = try SafeTensors.decode(SafeTensors.encode(file.tensors, metadata: file.metadata), as: Float.self)
                 XCTAssertEqual(Set(again.tensors.keys), Set(file.tensors.keys))
                 for (name, t) in file.tensors { IOTest.assertIdentical(again[name] ?? .zeros([1]), t) }

@@ -1,5 +1,6 @@
 import XCTest
 import Autograd
+import DataFormats
 
 final class IDXTests: TemporaryFolderTestCase {
     func testHandBuiltUByteMatrix() throws {

@@ -1,6 +1,7 @@
 import XCTest
 import Foundation
 import Autograd
+import DataFormats
 
 /// Helpers shared by the data-layer tests, in one namespace so they cannot clash with other targets' helpers.
 enum IOTest {
@@ -119,4 +120,74 @@ class TemporaryFolderTestCase: XCTestCase {
     }
 
     func path(_ name: String) -> String { "\(folder)/\(name)" }
+}
+
+/// Runs one test of this test binary again in a child process, so that a test can watch a
+/// process trap or be killed mid-write. The test method plays both roles: started with
+/// ``roleKey`` in its environment it is the child and does only the risky part; otherwise it is
+/// the parent, starts itself as the child and checks what the child left behind.
+enum ChildProcess {
+    static let roleKey = "AUTOGRAD_IOTESTS_CHILD_ROLE"
+
+    /// The role this process was started for, or `nil` in the ordinary test run.
+    static var role: String? { ProcessInfo.processInfo.environment[roleKey] }
+
+    /// An environment value the parent passed to the child.
+    static func value(_ key: String) -> String? { ProcessInfo.processInfo.environment[key] }
+
+    /// How the child ended.
+    struct Outcome {
+        /// The exit status, or the signal number when `signalled`.
+        let status: Int32
+        /// Whether a signal ended it (a trap, or our kill).
+        let signalled: Bool
+        /// What it wrote to standard error.
+        let standardError: String
+    }
+
+    /// The test binary, when this platform lets us start it again with a test filter.
+    static func testBinary() throws -> String {
+        #if os(Linux)
+        return try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
+        #else
+        throw XCTSkip("starting the test binary again with a filter is only set up on Linux")
+        #endif
+    }
+
+    /// Starts `test` ("IOTests.Class/testMethod") in a child process with `role` and `environment` set.
+    static func start(_ test: String, role: String, environment: [String: String] = [:]) throws -> (Process, Pipe) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try testBinary())
+        process.arguments = [test]
+        var env = ProcessInfo.processInfo.environment
+        env[roleKey] = role
+        env["SWIFT_BACKTRACE"] = "enable=no"   // a trap should end the child at once, without symbolication
+        for (key, value) in environment { env[key] = value }
+        process.environment = env
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        return (process, errors)
+    }
+
+    /// Runs `test` in a child process to its end.
+    static func run(_ test: String, role: String, environment: [String: String] = [:]) throws -> Outcome {
+        let (process, errors) = try start(test, role: role, environment: environment)
+        let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return Outcome(status: process.terminationStatus, signalled: process.terminationReason == .uncaughtSignal,
+                       standardError: text)
+    }
+
+    /// Waits until `path` exists (the child's sign that it got where it should be killed).
+    static func waitFor(_ path: String, process: Process, timeout: Double = 120) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if FileManager.default.fileExists(atPath: path) { return true }
+            if !process.isRunning { return false }
+            usleep(10_000)
+        }
+        return false
+    }
 }

@@ -1,6 +1,7 @@
 import XCTest
 import Foundation
 import Autograd
+import DataFormats
 
 /// The Swift half of `scripts/check_safetensors_interop.py`. Skipped unless `IO_INTEROP_DIR`
 /// names a folder:
@@ -24,6 +25,7 @@ final class InteropTests: XCTestCase {
     static let weight = Tensor<Float>((0..<12).map { Float($0) / 4 }, shape: [3, 4])
     static let bias = Tensor<Double>([-1, 0, 1.5])
     static let labels = Tensor<Float>([0, 1, 2, 9, 3])
+    static let bigIntegers: [Int64] = [(1 << 53) + 1, -(1 << 62) - 3, 16_777_217]
 
     func testReadPythonFiles() throws {
         let folder = try folder
@@ -49,6 +51,11 @@ final class InteropTests: XCTestCase {
             XCTAssertEqual(t["weight_bf16"], Self.weight)   // quarters are exact in bfloat16
             XCTAssertEqual(t.dtypes["weight_bf16"], .BF16)
         }
+        // Two names equal only up to Unicode normalization, and int64 values beyond Double's integers.
+        let names = try SafeTensors.read(from: "\(folder)/python_names.safetensors", as: Float.self)
+        XCTAssertEqual(names["\u{e9}"], Tensor<Float>([1]))
+        XCTAssertEqual(names["e\u{301}"], Tensor<Float>([2]))
+        XCTAssertEqual(names.integers("big")?.values, Self.bigIntegers)
         let half = try SafeTensors.read(from: "\(folder)/python_half.safetensors", as: Float.self)
         XCTAssertEqual(half["weight_f16"], Self.weight)     // and in half precision
         XCTAssertEqual(half.dtypes["weight_f16"], .F16)
@@ -83,6 +90,9 @@ final class InteropTests: XCTestCase {
         try SafeTensors.write(["weight": Self.weight, "labels": Self.labels], metadata: ["written_by": "swift"],
                               to: "\(folder)/swift_f32.safetensors")
         try SafeTensors.write(["bias": Self.bias], to: "\(folder)/swift_f64.safetensors")
+        try SafeTensors.write(["weight": Self.weight], integers: ["ids": .init(Self.bigIntegers, shape: [3]),
+                                                                  "step": .init([(1 << 53) + 1], shape: [])],
+                              to: "\(folder)/swift_integers.safetensors")
         try NPY.write(Self.weight, to: "\(folder)/swift_weight.npy")
         try NPY.write(Self.bias, to: "\(folder)/swift_bias.npy")
         try NPY.write(Self.labels, to: "\(folder)/swift_labels.npy", dtype: .int64)

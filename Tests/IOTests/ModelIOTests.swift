@@ -35,7 +35,34 @@ private struct OtherModel: Module {
     }
 }
 
+/// One parameter named "é" (U+00E9), for names compared by their bytes.
+private final class AccentedModel: Module {
+    typealias Scalar = Float
+    let accented = Parameter<Float>(Tensor([0]))
+    var namedParameters: [(name: String, parameter: Parameter<Float>)] { [("\u{e9}", accented)] }
+}
+
 final class ModelIOTests: TemporaryFolderTestCase {
+    /// A file with "é" and "e" + U+0301 (as PyTorch can write) has a tensor the model does not
+    /// know, though Swift's `==` calls the two names equal: it is reported, not silently ignored.
+    func testLoadComparesNamesByTheirBytes() throws {
+        let json = #"{"\u00e9":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"e\u0301":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}"#
+        let file = path("accents.safetensors")
+        try AtomicFile.write(IOTest.safetensorsFile(json: json, data: IOTest.f32le([1, 2])), to: file)
+        let model = AccentedModel()
+        XCTAssertThrowsError(try model.load(from: file)) { error in
+            guard let mismatch = error as? ParameterMismatchError else { return XCTFail("\(error)") }
+            XCTAssertEqual(mismatch.unexpected.map { Array($0.utf8) }, [[0x65, 0xCC, 0x81]])
+            XCTAssertEqual(mismatch.missing, [])
+        }
+        XCTAssertEqual(model.accented.value, Tensor<Float>([0]))
+        // With only the composed name, it loads.
+        let exact = #"{"\u00e9":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}"#
+        try AtomicFile.write(IOTest.safetensorsFile(json: exact, data: IOTest.f32le([5])), to: file)
+        try model.load(from: file)
+        XCTAssertEqual(model.accented.value, Tensor<Float>([5]))
+    }
+
     private func values<M: Module>(_ model: M) -> [String: Tensor<M.Scalar>] {
         Dictionary(uniqueKeysWithValues: model.namedParameters.map { ($0.name, $0.parameter.value.detached()) })
     }

@@ -1,5 +1,6 @@
 import XCTest
 import Autograd
+import DataFormats
 
 final class NPYTests: TemporaryFolderTestCase {
     /// What `np.save(f, np.arange(6, dtype=np.float32).reshape(2, 3) / 2)` writes, byte by byte.

@@ -1,5 +1,6 @@
 import XCTest
 import Autograd
+import DataFormats
 
 final class PreprocessingTests: XCTestCase {
     private func assertClose<S: TensorScalar>(_ a: Tensor<S>, _ b: Tensor<S>, tolerance: S = 1e-6,

@@ -1,5 +1,6 @@
 import XCTest
 import Autograd
+import DataFormats
 
 final class SafeTensorsTests: TemporaryFolderTestCase {
     /// A file built by hand as `safetensors.torch.save_file({"bias": torch.tensor([1., -2.]),
@@ -157,6 +158,47 @@ final class SafeTensorsTests: TemporaryFolderTestCase {
         expectError(#"{"w":{"dtype":"F64","shape":[1],"data_offsets":[0,99999999999999999999999]}}"#, data: [0, 0, 0, 0],
                     .malformed, ["two non-negative integers"])
         XCTAssertLessThan(IOTest.peakMemory() - before, 64 << 20)
+    }
+
+    /// Python compares dict keys by code points, so PyTorch writes "é" (U+00E9) and "e" + U+0301
+    /// as two tensors; they were refused as duplicates because Swift's `==` equates them.
+    func testNamesAreComparedByTheirBytes() throws {
+        let composed = "\u{e9}", decomposed = "e\u{301}"
+        for json in [#"{"\u00e9":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"e\u0301":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}"#,
+                     "{\"\(composed)\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},"
+                        + "\"\(decomposed)\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}"] {
+            let file = try SafeTensors.decode(IOTest.safetensorsFile(json: json, data: IOTest.f32le([1, 2])), as: Float.self)
+            XCTAssertEqual(file.names.map { Array($0.utf8) }, [[0xC3, 0xA9], [0x65, 0xCC, 0x81]])
+            XCTAssertEqual(file[composed], Tensor<Float>([1]))
+            XCTAssertEqual(file[decomposed], Tensor<Float>([2]))
+            XCTAssertEqual(file.dtypes.count, 1, "dtypes is keyed by String: the two names share one key")
+            XCTAssertEqual(file.dtype(of: decomposed), .F32)
+            XCTAssertNil(file["e"])
+        }
+        // Metadata is a [String: String], which cannot hold both: refused, not merged.
+        expectError(#"{"__metadata__":{"\u00e9":"a","e\u0301":"b"}}"#, data: [], .unsupported, ["metadata keys", "different bytes"])
+        // The same bytes twice is still a duplicate.
+        expectError(#"{"\u00e9":1,"\u00e9":2}"#, data: [], .malformed, ["each name once", "twice"])
+    }
+
+    /// Integers written as I64 come back exactly (beyond what Float and Double hold), also
+    /// when the file is read as Float.
+    func testIntegersAreStoredExactlyAsI64() throws {
+        let big: [Int64] = [(1 << 53) + 1, -((1 << 62) + 3), 16_777_217]
+        let bytes = try SafeTensors.encode(["w": Tensor<Float>([0.5])], integers: ["ids": .init(big, shape: [3]), "step": .init([7], shape: [])])
+        let file = try SafeTensors.decode(bytes, as: Float.self)
+        XCTAssertEqual(file.names, ["ids", "step", "w"])
+        XCTAssertEqual(file.dtype(of: "ids"), .I64)
+        XCTAssertEqual(file.integers("ids"), SafeTensors.Integers(big, shape: [3]))
+        XCTAssertEqual(file.integers("step"), SafeTensors.Integers([7], shape: []))
+        XCTAssertEqual(file["ids"]?.shape, [3])
+        XCTAssertNil(file.integers("w"), "only I64 tensors have exact integers")
+        // An I64 tensor written by others is exact too.
+        let other = IOTest.safetensorsFile(json: #"{"n":{"dtype":"I64","shape":[1],"data_offsets":[0,8]}}"#, data: IOTest.le(Int64.max))
+        XCTAssertEqual(try SafeTensors.decode(other, as: Double.self).integers("n")?.values, [Int64.max])
+        IOTest.expectDataError(.invalidValue, mentions: ["\"w\" both as a tensor and as integers"]) {
+            _ = try SafeTensors.encode(["w": Tensor<Float>([1])], integers: ["w": .init([1], shape: [1])])
+        }
     }
 
     func testWriterRejectsTheReservedName() {

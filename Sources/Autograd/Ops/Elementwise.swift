@@ -288,12 +288,20 @@ extension Tensor {
     @inlinable
     public static func / (a: Scalar, b: Tensor) -> Tensor { Tensor(a) / b }
 
-    @inlinable public static func += (a: inout Tensor, b: Tensor) { a = a + b }
-    @inlinable
-    public static func -= (a: inout Tensor, b: Tensor) { a = a - b }
-    @inlinable public static func *= (a: inout Tensor, b: Tensor) { a = a * b }
-    @inlinable
-    public static func /= (a: inout Tensor, b: Tensor) { a = a / b }
+    // Compound assignment records the op and replaces the tensor with the result, as `a = a - b`,
+    // except inside `withoutGradients`, where a leaf that requires gradients (a parameter) is
+    // updated in place and stays a leaf — PyTorch's `with torch.no_grad(): w -= lr * w.grad`:
+    //     withoutGradients { if let g = w.grad { w -= 0.1 * g } }
+    // (`w.data -= 0.1 * g`, micrograd's `p.data`, does the same anywhere.)
+
+    /// Adds `b` to `a` (in place for a leaf inside `withoutGradients`: see the note above).
+    @inlinable public static func += (a: inout Tensor, b: Tensor) { a.update(with: { $0 + b }, "+=") }
+    /// Subtracts `b` from `a` (in place for a leaf).
+    @inlinable public static func -= (a: inout Tensor, b: Tensor) { a.update(with: { $0 - b }, "-=") }
+    /// Multiplies `a` by `b` (in place for a leaf).
+    @inlinable public static func *= (a: inout Tensor, b: Tensor) { a.update(with: { $0 * b }, "*=") }
+    /// Divides `a` by `b` (in place for a leaf).
+    @inlinable public static func /= (a: inout Tensor, b: Tensor) { a.update(with: { $0 / b }, "/=") }
 
     /// The square of each element.
     @inlinable public func squared() -> Tensor { self * self }

@@ -22,12 +22,12 @@ extension Tensor {
     public func reshaped(_ newShape: [Int]) -> Tensor {
         var target = newShape
         if let hole = newShape.firstIndex(of: -1) {
-            let known = newShape.enumerated().filter { $0.offset != hole }.map(\.element).reduce(1, *)
+            let known = Shape.elementCount(newShape.enumerated().filter { $0.offset != hole }.map(\.element)) ?? 0
             require(known > 0 && count % known == 0,
                          "reshape: cannot infer -1 in \(newShape) for \(count) elements (shape \(shape))")
             target[hole] = count / known
         }
-        require(target.allSatisfy { $0 >= 0 } && target.reduce(1, *) == count,
+        require(target.allSatisfy { $0 >= 0 } && Shape.elementCount(target) == count,
                      "reshape: shape \(shape) (\(count) elements) cannot be viewed as \(newShape)")
         if target == shape { return self }
         return Tensor.record("reshape", "shape: \(target)", inputs: NodeInputs(self), shape: target, scalars: scalars) { c in

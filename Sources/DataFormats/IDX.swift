@@ -1,3 +1,5 @@
+import Autograd
+
 /// The IDX format of the MNIST files: a magic number `0x00 0x00 <type> <rank>`, one
 /// big-endian 32-bit size per axis, then the elements, big-endian, in row-major order.
 ///
@@ -110,7 +112,7 @@ public enum IDX {
         }
         let dataOffset = cursor.offset
         guard let count = checkedElementCount(shape), let byteCount = checkedByteCount(count, width: elementType.kind.width) else {
-            throw cursor.error(.tooLarge, at: 4, expected: "a shape whose element count fits in memory", found: "shape \(shape)")
+            throw cursor.error(.tooLarge, at: 4, expected: "a shape whose element count fits in memory, zero-size axes aside (its strides multiply the other sizes)", found: "shape \(shape)")
         }
         guard byteCount <= cursor.remaining else {
             throw cursor.error(.tooLarge, expected: "the \(byteCount) bytes of data the header declares (shape \(shape), \(elementType))",

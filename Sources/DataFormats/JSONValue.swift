@@ -1,5 +1,7 @@
+import Autograd
+
 /// A strict JSON parser (RFC 8259) for the safetensors header, keeping member order and
-/// byte offsets for error messages. Duplicate keys, trailing commas, comments, unescaped
+/// byte offsets for error messages. Duplicate keys (the same bytes), trailing commas, comments, unescaped
 /// control characters, lone surrogates and nesting deeper than 64 levels are errors.
 enum JSONValue: Equatable {
     case object([(key: String, value: JSONValue, offset: Int)])
@@ -102,7 +104,7 @@ struct JSONParser {
     mutating func object(depth: Int) throws -> JSONValue {
         index += 1
         var members: [(key: String, value: JSONValue, offset: Int)] = []
-        var keys = Set<String>()
+        var keys = Set<[UInt8]>()   // by bytes: String's == equates canonically equivalent names
         skipSpace()
         if index < text.count, text[index] == UInt8(ascii: "}") { index += 1; return .object([]) }
         while true {
@@ -112,7 +114,7 @@ struct JSONParser {
             }
             let keyOffset = index
             let key = try string()
-            guard keys.insert(key).inserted else {
+            guard keys.insert(Array(key.utf8)).inserted else {
                 throw error("each name once in an object", found: "\(quoteForMessage(key)) twice", at: keyOffset)
             }
             skipSpace()

@@ -1,3 +1,5 @@
+import Autograd
+
 /// A read position in the bytes of a binary file; every read is bounds-checked and a short
 /// read throws a ``DataError`` naming the file, the offset and what was being read.
 struct ByteCursor {
@@ -52,17 +54,11 @@ struct ByteCursor {
     }
 }
 
-/// The product of a shape's sizes computed left to right exactly as ``Tensor`` does, or `nil`
-/// when an intermediate product overflows `Int` (such a shape cannot be a tensor).
+/// The element count of a tensor of `shape`, or `nil` when no tensor can have that shape (a
+/// negative size, or a product of the nonzero sizes that overflows `Int`, which would overflow
+/// the strides even of an empty tensor): the rule of ``Tensor/init(_:shape:)``.
 func checkedElementCount(_ shape: [Int]) -> Int? {
-    var product = 1
-    for size in shape {
-        guard size >= 0 else { return nil }
-        let (p, overflow) = product.multipliedReportingOverflow(by: size)
-        if overflow { return nil }
-        product = p
-    }
-    return product
+    Shape.elementCount(shape)
 }
 
 /// The byte size of `count` elements of `width` bytes, or `nil` on overflow.

@@ -1,3 +1,5 @@
+import Autograd
+
 /// The small part of Python's literal syntax a `.npy` header uses: dicts, tuples, lists,
 /// strings, integers (with Python 2's `L` suffix), `True`, `False` and `None`.
 ///

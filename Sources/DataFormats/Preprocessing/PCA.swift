@@ -1,3 +1,5 @@
+import Autograd
+
 /// Principal component analysis: the directions of largest variance of the training data,
 /// from the eigendecomposition of its covariance matrix (computed here, without LAPACK).
 ///

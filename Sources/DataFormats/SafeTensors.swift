@@ -1,3 +1,5 @@
+import Autograd
+
 /// The safetensors format of Hugging Face and PyTorch: an 8-byte little-endian header
 /// length, a JSON header
 /// `{"name": {"dtype": "F32", "shape": [2, 3], "data_offsets": [0, 24]}, "__metadata__": {"k": "v"}}`,
@@ -116,44 +118,136 @@ public enum SafeTensors {
         public let dataStart: Int
     }
 
+    /// Integers stored exactly as I64 (a step count, token ids): `Float` holds integers exactly
+    /// only up to 2²⁴ and `Double` up to 2⁵³.
+    ///
+    /// ```swift
+    /// try SafeTensors.write(["w": w], integers: ["step": .init([16_777_217], shape: [])], to: "/tmp/s.safetensors")
+    /// ```
+    public struct Integers: Sendable, Equatable {
+        /// The values in row-major order.
+        ///
+        /// ```swift
+        /// SafeTensors.Integers([1, 2, 3], shape: [3]).values   // [1, 2, 3]
+        /// ```
+        public let values: [Int64]
+        /// The size of each axis (`[]` for a single number).
+        ///
+        /// ```swift
+        /// SafeTensors.Integers([7], shape: []).shape   // []
+        /// ```
+        public let shape: [Int]
+
+        /// Integers of a shape.
+        ///
+        /// ```swift
+        /// let ids = SafeTensors.Integers([3, 1, 4, 1], shape: [2, 2])
+        /// ```
+        /// - Precondition: the count of `values` is the element count of `shape`.
+        public init(_ values: [Int64], shape: [Int]) {
+            require(Shape.elementCount(shape) == values.count,
+                         "SafeTensors.Integers: \(values.count) values do not fill shape \(shape)")
+            self.values = values
+            self.shape = shape
+        }
+    }
+
     /// The tensors and metadata of a safetensors file.
+    ///
+    /// Names are compared by their bytes, as Python compares them: a file may hold "é" written
+    /// as one code point and as "e" + a combining accent, two names Swift's `==` calls equal.
+    /// ``names``, the subscript, ``dtype(of:)`` and ``integers(_:)`` tell them apart; the
+    /// dictionaries ``tensors`` and ``dtypes``, keyed by `String`, hold the first of them.
     ///
     /// ```swift
     /// let file = try SafeTensors.read(from: "model.safetensors", as: Float.self)
     /// for name in file.names { print(name, file[name]?.shape ?? []) }
     /// ```
     public struct Contents<Scalar: TensorScalar>: Sendable {
-        /// The tensors by name.
-        ///
-        /// ```swift
-        /// for (name, t) in file.tensors { print(name, t.shape) }
-        /// ```
-        public var tensors: [String: Tensor<Scalar>]
-        /// The names in the order of their data in the file.
-        ///
-        /// ```swift
-        /// file.names   // ["bias", "weight"]
-        /// ```
-        public var names: [String]
+        struct Entry: Sendable {
+            let name: String
+            let tensor: Tensor<Scalar>
+            let dtype: DType
+            /// The exact values of an I64 tensor.
+            let integers: [Int64]?
+        }
+
+        let entries: [Entry]
+        /// Entry positions by the UTF-8 bytes of their names.
+        let positions: [[UInt8]: Int]
+
         /// The `__metadata__` strings.
         ///
         /// ```swift
         /// file.metadata["format"]   // "pt"
         /// ```
         public var metadata: [String: String]
-        /// The dtype each tensor had in the file.
+
+        init(entries: [Entry], metadata: [String: String]) {
+            self.entries = entries
+            self.metadata = metadata
+            var positions: [[UInt8]: Int] = [:]
+            for (i, entry) in entries.enumerated() { positions[Array(entry.name.utf8)] = i }
+            self.positions = positions
+        }
+
+        /// The names in the order of their data in the file.
+        ///
+        /// ```swift
+        /// file.names   // ["bias", "weight"]
+        /// ```
+        public var names: [String] { entries.map(\.name) }
+
+        /// The tensors by name (for two names equal as Strings but not as bytes, the first in the file).
+        ///
+        /// ```swift
+        /// for (name, t) in file.tensors { print(name, t.shape) }
+        /// ```
+        public var tensors: [String: Tensor<Scalar>] {
+            var out: [String: Tensor<Scalar>] = [:]
+            for entry in entries where out[entry.name] == nil { out[entry.name] = entry.tensor }
+            return out
+        }
+
+        /// The dtype each tensor had in the file (for two names equal as Strings but not as bytes, the first in the file).
         ///
         /// ```swift
         /// file.dtypes["weight"]   // .F16 for a half-precision checkpoint
         /// ```
-        public var dtypes: [String: DType]
+        public var dtypes: [String: DType] {
+            var out: [String: DType] = [:]
+            for entry in entries where out[entry.name] == nil { out[entry.name] = entry.dtype }
+            return out
+        }
 
-        /// The tensor with this name.
+        /// The tensor with exactly this name (compared by bytes).
         ///
         /// ```swift
         /// let w = file["layer.weight"]
         /// ```
-        public subscript(name: String) -> Tensor<Scalar>? { tensors[name] }
+        public subscript(name: String) -> Tensor<Scalar>? { entry(name)?.tensor }
+
+        /// The dtype the tensor with exactly this name had in the file.
+        ///
+        /// ```swift
+        /// file.dtype(of: "weight")   // .F32
+        /// ```
+        public func dtype(of name: String) -> DType? { entry(name)?.dtype }
+
+        /// The exact values of the tensor with this name when the file stores it as I64 (the
+        /// subscript gives them converted to `Scalar`, which may round them); `nil` for other dtypes.
+        ///
+        /// ```swift
+        /// file.integers("step")?.values   // [16777217]
+        /// ```
+        public func integers(_ name: String) -> Integers? {
+            guard let entry = entry(name), let values = entry.integers else { return nil }
+            return Integers(values, shape: entry.tensor.shape)
+        }
+
+        func entry(_ name: String) -> Entry? {
+            positions[Array(name.utf8)].map { entries[$0] }
+        }
     }
 
     /// The largest header accepted, as in Python's `safetensors` (100 MB).
@@ -181,16 +275,15 @@ public enum SafeTensors {
     public static func decode<Scalar: TensorScalar>(_ bytes: [UInt8], path: String? = nil,
                                                     as type: Scalar.Type = Scalar.self) throws -> Contents<Scalar> {
         let header = try header(of: bytes, path: path)
-        var tensors: [String: Tensor<Scalar>] = [:]
-        var dtypes: [String: DType] = [:]
+        var entries: [Contents<Scalar>.Entry] = []
         for info in header.tensors {
             let count = checkedElementCount(info.shape) ?? 0
-            let values: [Scalar] = ElementCodec.decode(bytes, from: header.dataStart + info.dataOffsets.lowerBound,
-                                                       count: count, kind: info.dtype.kind, bigEndian: false)
-            tensors[info.name] = Tensor(values, shape: info.shape)
-            dtypes[info.name] = info.dtype
+            let start = header.dataStart + info.dataOffsets.lowerBound
+            let values: [Scalar] = ElementCodec.decode(bytes, from: start, count: count, kind: info.dtype.kind, bigEndian: false)
+            let integers: [Int64]? = info.dtype == .I64 ? ElementCodec.decodeInt64(bytes, from: start, count: count) : nil
+            entries.append(.init(name: info.name, tensor: Tensor(values, shape: info.shape), dtype: info.dtype, integers: integers))
         }
-        return Contents(tensors: tensors, names: header.tensors.map(\.name), metadata: header.metadata, dtypes: dtypes)
+        return Contents(entries: entries, metadata: header.metadata)
     }
 
     /// Parses and validates the header of safetensors bytes (every check ``read(from:as:)``
@@ -242,6 +335,12 @@ public enum SafeTensors {
                         throw DataError(.malformed, path: path, at: .byteOffset(keyOffset),
                                         expected: "a string value for metadata key \(quoteForMessage(key))", found: v.shortDescription)
                     }
+                    if let earlier = metadata.keys.first(where: { $0 == key }) {
+                        // [String: String] cannot hold both: refuse rather than merge them.
+                        throw DataError(.unsupported, path: path, at: .byteOffset(keyOffset),
+                                        expected: "metadata keys that differ in more than Unicode normalization",
+                                        found: "\(quoteForMessage(key)) after \(quoteForMessage(earlier)) (different bytes, equal as Swift strings)")
+                    }
                     metadata[key] = s
                 }
                 continue
@@ -279,7 +378,7 @@ public enum SafeTensors {
                 throw fail("\"data_offsets\" within the \(dataLength) bytes of data in the file", "[\(begin), \(end)]", kind: .tooLarge)
             }
             guard let count = checkedElementCount(shape), let byteCount = checkedByteCount(count, width: dtype.kind.width) else {
-                throw fail("a shape whose element count fits in memory", "shape \(shape)", kind: .tooLarge)
+                throw fail("a shape whose element count fits in memory, zero-size axes aside (its strides multiply the other sizes)", "shape \(shape)", kind: .tooLarge)
             }
             guard byteCount == end - begin else {
                 throw fail("\(byteCount) bytes for shape \(shape) of \(dtype.rawValue)", "data_offsets [\(begin), \(end)] (\(end - begin) bytes)")
@@ -316,20 +415,28 @@ public enum SafeTensors {
     }
 
     /// The safetensors bytes of named tensors, each stored as `dtype` (by default F32 for
-    /// `Float`, F64 for `Double`). Tensors are laid out sorted by name.
+    /// `Float`, F64 for `Double`), and of `integers`, stored as I64. Tensors are laid out sorted
+    /// by name (by the names' UTF-8 bytes, which is Python's order).
     ///
     /// ```swift
     /// let bytes = try SafeTensors.encode(["x": Tensor<Float>([1, 2, 3])], metadata: ["format": "pt"])
     /// ```
-    /// - Throws: ``DataError`` for the reserved name `__metadata__` or a value an integer dtype cannot hold.
+    /// - Throws: ``DataError`` for the reserved name `__metadata__`, a name used both for a
+    ///   tensor and for integers, or a value an integer dtype cannot hold.
     public static func encode<Scalar: TensorScalar>(_ tensors: [String: Tensor<Scalar>], metadata: [String: String] = [:],
-                                                    dtype: DType? = nil, path: String? = nil) throws -> [UInt8] {
+                                                    dtype: DType? = nil, integers: [String: Integers] = [:],
+                                                    path: String? = nil) throws -> [UInt8] {
         let dtype = dtype ?? (Scalar.self == Float.self ? .F32 : .F64)
-        if tensors["__metadata__"] != nil {
+        if tensors["__metadata__"] != nil || integers["__metadata__"] != nil {
             throw DataError(.invalidValue, path: path, expected: "tensor names other than the reserved \"__metadata__\"",
                             found: "a tensor named \"__metadata__\"")
         }
-        let names = tensors.keys.sorted()
+        let tensorNames = Set(tensors.keys.map { Array($0.utf8) })
+        if let both = integers.keys.first(where: { tensorNames.contains(Array($0.utf8)) }) {
+            throw DataError(.invalidValue, path: path, expected: "each name once",
+                            found: "\(quoteForMessage(both)) both as a tensor and as integers")
+        }
+        let names = (Array(tensors.keys) + Array(integers.keys)).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
         var entries: [String] = []
         if !metadata.isEmpty {
             let items = metadata.keys.sorted().map { "\(jsonQuoted($0)):\(jsonQuoted(metadata[$0] ?? ""))" }
@@ -337,11 +444,19 @@ public enum SafeTensors {
         }
         var data: [UInt8] = []
         for name in names {
-            guard let tensor = tensors[name] else { continue }
             let begin = data.count
-            data += try ElementCodec.encode(tensor.scalars, kind: dtype.kind, bigEndian: false, path: path)
-            let shape = tensor.shape.map(String.init).joined(separator: ",")
-            entries.append("\(jsonQuoted(name)):{\"dtype\":\"\(dtype.rawValue)\",\"shape\":[\(shape)],\"data_offsets\":[\(begin),\(data.count)]}")
+            let shape: [Int], stored: DType
+            if let tensor = tensors[name] {
+                data += try ElementCodec.encode(tensor.scalars, kind: dtype.kind, bigEndian: false, path: path)
+                (shape, stored) = (tensor.shape, dtype)
+            } else if let values = integers[name] {
+                for v in values.values { appendLittleEndian(v, to: &data) }
+                (shape, stored) = (values.shape, .I64)
+            } else {
+                continue
+            }
+            let sizes = shape.map(String.init).joined(separator: ",")
+            entries.append("\(jsonQuoted(name)):{\"dtype\":\"\(stored.rawValue)\",\"shape\":[\(sizes)],\"data_offsets\":[\(begin),\(data.count)]}")
         }
         var header = Array(("{" + entries.joined(separator: ",") + "}").utf8)
         header += [UInt8](repeating: 0x20, count: (8 - header.count % 8) % 8)
@@ -358,9 +473,12 @@ public enum SafeTensors {
     /// ```swift
     /// try SafeTensors.write(["embedding": Tensor<Float>.zeros([10, 4])], to: "/tmp/e.safetensors")
     /// ```
+    /// - Throws: ``DataError`` as ``encode(_:metadata:dtype:integers:path:)`` does, or when the
+    ///   file cannot be written (the previous file, if any, is then unchanged).
     public static func write<Scalar: TensorScalar>(_ tensors: [String: Tensor<Scalar>], metadata: [String: String] = [:],
-                                                   dtype: DType? = nil, to path: String) throws {
-        let bytes = try encode(tensors, metadata: metadata, dtype: dtype, path: path)
+                                                   dtype: DType? = nil, integers: [String: Integers] = [:],
+                                                   to path: String) throws {
+        let bytes = try encode(tensors, metadata: metadata, dtype: dtype, integers: integers, path: path)
         try AtomicFile.write(bytes, to: path)
     }
 }

@@ -1,3 +1,5 @@
+import Autograd
+
 /// Standardizes features to zero mean and unit variance, column by column, with the mean and
 /// standard deviation of the data it was fitted on (fit on the training set, then transform
 /// the training, validation and test sets alike).

@@ -1,3 +1,5 @@
+import Autograd
+
 /// Rescales each feature column linearly to a range (by default [0, 1]) using the minimum and
 /// maximum of the data it was fitted on. A constant column maps to the range's lower bound,
 /// not NaN. Values outside the training range map outside the target range (no clipping).

@@ -1,3 +1,5 @@
+import Autograd
+
 /// Eigenvalues and eigenvectors of a real symmetric matrix (row-major `[Double]`), without LAPACK.
 ///
 /// Both methods return the `leading` largest eigenvalues in decreasing order with unit

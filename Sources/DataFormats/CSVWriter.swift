@@ -1,3 +1,5 @@
+import Autograd
+
 /// Writes a feature matrix (and optionally a label column) as CSV that ``CSVReader`` reads
 /// back exactly: numbers are written in the shortest form that round-trips, names are quoted
 /// when they need to be, lines end with LF. The file is written atomically (``AtomicFile``).

@@ -1,3 +1,5 @@
+import Autograd
+
 /// One-hot encoding of class labels: label `c` becomes a row with 1 in the column of `c`
 /// and 0 elsewhere. The categories are the distinct values seen when fitting, sorted, or the
 /// integers 0..<n given explicitly.

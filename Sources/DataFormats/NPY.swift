@@ -1,3 +1,5 @@
+import Autograd
+
 /// NumPy's `.npy` format (versions 1.0, 2.0 and 3.0): the magic `\x93NUMPY`, a version, a
 /// little-endian header length, a header that is a Python dict literal such as
 /// `{'descr': '<f4', 'fortran_order': False, 'shape': (3, 4), }`, then the raw elements.
@@ -204,7 +206,7 @@ public enum NPY {
                                found: "Fortran order", note: "save with np.ascontiguousarray(a) or np.save of a C-ordered copy")
         }
         guard let count = checkedElementCount(shape), let byteCount = checkedByteCount(count, width: dtype.kind.width) else {
-            throw cursor.error(.tooLarge, at: headerStart, expected: "a shape whose element count fits in memory", found: "shape \(shape)")
+            throw cursor.error(.tooLarge, at: headerStart, expected: "a shape whose element count fits in memory, zero-size axes aside (its strides multiply the other sizes)", found: "shape \(shape)")
         }
         guard byteCount <= cursor.remaining else {
             throw cursor.error(.tooLarge, expected: "the \(byteCount) bytes of data the header declares (shape \(shape), \(dtype.rawValue))",

@@ -1,3 +1,4 @@
+import Autograd
 import Foundation
 
 /// Reads comma-separated values into a feature matrix and, optionally, a label vector.
@@ -54,8 +55,11 @@ public struct CSVReader: Sendable {
     /// CSVReader(delimiter: ";").delimiter   // 59
     /// ```
     public let delimiter: UInt8
-    /// When true, labels are text categories: each distinct label (sorted) becomes a class
-    /// index 0, 1, … and the names are in ``CSVTable/labelClasses``. When false, labels must be numbers.
+    /// When true, labels are text categories: each distinct label becomes a class index 0, 1, …
+    /// in the order of their UTF-8 bytes (code point order; for ASCII, alphabetical), and the
+    /// names are in ``CSVTable/labelClasses``. Labels are compared by their bytes, so "é" written
+    /// as one code point and as "e" + a combining accent are two classes; a label that is not
+    /// UTF-8 is an error. When false, labels must be numbers.
     ///
     /// ```swift
     /// var reader = CSVReader(labelColumn: .last)
@@ -114,7 +118,7 @@ public struct CSVReader: Sendable {
         var labelIndex: Int? = nil
         var features: [Scalar] = []
         var numericLabels: [Scalar] = []
-        var textLabels: [String] = []
+        var textLabels: [[UInt8]] = []
         var rows = 0
 
         func resolveLabel(width: Int, line: Int) throws -> Int? {
@@ -172,12 +176,7 @@ public struct CSVReader: Sendable {
             }
             for (column, field) in record.fields.enumerated() {
                 if column == labelIndex && categoricalLabels {
-                    let text = String(decoding: field.bytes, as: UTF8.self).trimmingSpacesAndTabs()
-                    guard !text.isEmpty else {
-                        throw fieldError(field, column: column, names: names, path: path,
-                                         expected: "a label", found: "an empty field (missing value)")
-                    }
-                    textLabels.append(text)
+                    textLabels.append(try label(field, column: column, names: names, path: path))
                     continue
                 }
                 let value: Scalar = try number(field, column: column, names: names, path: path)
@@ -192,11 +191,12 @@ public struct CSVReader: Sendable {
         var classes: [String]? = nil
         if labelIndex != nil {
             if categoricalLabels {
-                let sorted = Array(Set(textLabels)).sorted()
-                var index: [String: Int] = [:]
+                // By bytes, not as Strings: String's == merges canonically equivalent text.
+                let sorted = Array(Set(textLabels)).sorted { $0.lexicographicallyPrecedes($1) }
+                var index: [[UInt8]: Int] = [:]
                 for (i, c) in sorted.enumerated() { index[c] = i }
                 labels = Tensor(textLabels.map { Scalar(index[$0] ?? 0) }, shape: [rows])
-                classes = sorted
+                classes = sorted.map { String(decoding: $0, as: UTF8.self) }
             } else {
                 labels = Tensor(numericLabels, shape: [rows])
             }
@@ -219,9 +219,31 @@ public struct CSVReader: Sendable {
                          expected: expected, found: found, note: note)
     }
 
+    /// A categorical label: the field's bytes without surrounding spaces and tabs, which must be
+    /// UTF-8 and not empty.
+    private func label(_ field: CSVRecordParser.Field, column: Int, names: [String]?, path: String?) throws -> [UInt8] {
+        var bytes = field.bytes[...]
+        while let first = bytes.first, first == 0x20 || first == 0x09 { bytes.removeFirst() }
+        while let last = bytes.last, last == 0x20 || last == 0x09 { bytes.removeLast() }
+        guard !bytes.isEmpty else {
+            throw fieldError(field, column: column, names: names, path: path, expected: "a label", found: "an empty field (missing value)")
+        }
+        guard String(bytes: bytes, encoding: .utf8) != nil else {
+            let bad = firstInvalidUTF8Byte(field.bytes)
+            throw fieldError(field, column: column, names: names, path: path, expected: "a label in UTF-8",
+                             found: "bytes that are not UTF-8 (\(hexForMessage(field.bytes[bad...].prefix(1))) at byte \(bad + 1) of the field)")
+        }
+        return Array(bytes)
+    }
+
     private func number<Scalar: TensorScalar>(_ field: CSVRecordParser.Field, column: Int, names: [String]?,
                                               path: String?) throws -> Scalar {
         let raw = String(decoding: field.bytes, as: UTF8.self)
+        // Float(_:) and Double(_:) read a C string and so stop at a NUL byte: "1\0" "999" would be 1.
+        if let nul = field.bytes.firstIndex(of: 0) {
+            throw fieldError(field, column: column, names: names, path: path, expected: "a number",
+                             found: "a NUL byte (0x00) at byte \(nul + 1) of the field \(quoteForMessage(raw))")
+        }
         let text = raw.trimmingSpacesAndTabs()
         guard !text.isEmpty else {
             throw fieldError(field, column: column, names: names, path: path,
@@ -415,6 +437,20 @@ struct CSVRecordParser {
             break
         }
         return Record(fields: fields, line: recordLine)
+    }
+}
+
+/// The offset of the first byte that does not belong to valid UTF-8 in `bytes` (0 if none is found).
+private func firstInvalidUTF8Byte(_ bytes: [UInt8]) -> Int {
+    var offset = 0
+    var iterator = bytes.makeIterator()
+    var decoder = UTF8()
+    while true {
+        switch decoder.decode(&iterator) {
+        case .scalarValue(let scalar): offset += UTF8.width(scalar)
+        case .emptyInput: return 0
+        case .error: return min(offset, max(bytes.count - 1, 0))
+        }
     }
 }
 

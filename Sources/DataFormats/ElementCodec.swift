@@ -1,3 +1,5 @@
+import Autograd
+
 /// The element types the binary formats store, independent of how each format names them.
 enum ElementKind: Sendable, Equatable {
     case float16, bfloat16, float32, float64
@@ -65,6 +67,17 @@ enum ElementCodec {
                     return Scalar(Float(bitPattern: UInt32(bits) << 16))
                 }
             }
+        }
+    }
+
+    /// Decodes `count` little-endian 64-bit integers starting at `start`, exactly. The caller
+    /// has checked that the bytes are there.
+    static func decodeInt64(_ bytes: [UInt8], from start: Int, count: Int) -> [Int64] {
+        require(start >= 0 && count >= 0 && start + count * 8 <= bytes.count,
+                     "ElementCodec.decodeInt64: range not checked by the caller")
+        guard count > 0 else { return [] }
+        return bytes.withUnsafeBytes { raw in
+            (0..<count).map { Int64(littleEndian: raw.loadUnaligned(fromByteOffset: start + $0 * 8, as: Int64.self)) }
         }
     }
 
