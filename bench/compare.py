@@ -88,6 +88,25 @@ def torch_figures(torch, quick, repeats, chain):
 
     figures["cnn"] = (timed(cnn_step, max(3, repeats // 5), 1), None)
 
+    # One epoch as a user writes it: nn.Sequential, Adam, shuffled batches of 64, cross-entropy,
+    # on generated data of MNIST's shape (the same workload as `Examples bench`'s "epoch").
+    samples = 5_500 if quick else 55_000
+    images = torch.rand(samples, 784)
+    targets = torch.randint(0, 10, (samples,))
+    model = torch.nn.Sequential(torch.nn.Linear(784, 128), torch.nn.ReLU(), torch.nn.Linear(128, 10))
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+
+    def epoch():
+        order = torch.randperm(samples)
+        for start in range(0, samples, 64):
+            index = order[start:start + 64]
+            loss = F.cross_entropy(model(images[index]), targets[index])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+
+    figures["epoch"] = (timed(epoch, 1 if quick else 3, 1), None)
+
     def chain_run():
         x = torch.tensor(1.0, dtype=torch.float64, requires_grad=True)
         b, a = torch.tensor(1.0000001, dtype=torch.float64), torch.tensor(0.0, dtype=torch.float64)
@@ -141,7 +160,8 @@ def main():
           f"medians of {repeats} runs after warm-up; chain of {chain} ops")
     names = {"gemm256": "GEMM 256³", "gemm512": "GEMM 512³", "gemm1024": "GEMM 1024³",
              "mlp1": "MLP 784-128-10, batch 128, step", "mlp2": "MLP 784-256-128-10, batch 32, step",
-             "cnn": "CNN conv→relu→maxpool→dense, batch 32, step", "chain": "scalar chain, per op (fwd+bwd)"}
+             "cnn": "CNN conv→relu→maxpool→dense, batch 32, step",
+             "epoch": "epoch: MLP 784-128-10, Adam, batch 64", "chain": "scalar chain, per op (fwd+bwd)"}
     print(f"{'workload':46} {'ours':>14} {'PyTorch':>14} {'ratio':>8}")
     for key, label in names.items():
         if key not in theirs or key not in ours:

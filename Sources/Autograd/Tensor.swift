@@ -167,6 +167,12 @@ public struct Tensor<Scalar: TensorScalar>: @unchecked Sendable {
 }
 
 extension Tensor {
+    /// The elements for writing in place (copied first if another tensor shares them), for the
+    /// package's fused loops that update state no graph reads (an optimizer's moments).
+    package mutating func withUnsafeMutableScalars<R>(_ body: (UnsafeMutableBufferPointer<Scalar>) throws -> R) rethrows -> R {
+        try _scalars.withUnsafeMutableBufferPointer { try body($0) }
+    }
+
     /// Drops the elements, keeping the shape and the graph link: what a freed tape node keeps
     /// of its inputs.
     mutating func dropValues() {

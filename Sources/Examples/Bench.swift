@@ -1,5 +1,7 @@
 import Autograd
 import Foundation
+import Layers
+import Optim
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -109,6 +111,27 @@ enum Bench {
         }
     }
 
+    /// One epoch of `fit` on data of MNIST's shape: 55,000 generated 28×28 images (uniform in
+    /// [0, 1)) with random labels, a dense 784-128-10 ReLU network, Adam (lr 1e-3), batch 64,
+    /// shuffled, cross-entropy — what a user's training run costs, batching and optimizer included.
+    static func epoch(samples: Int, seed: UInt64) -> () -> Void {
+        var rng = SeededGenerator(seed: seed)
+        let images = Tensor<Float>.randomUniform([samples, 784], lower: 0, upper: 1, using: &rng)
+        let labels = Tensor<Float>((0..<samples).map { _ in Float(rng.next() % 10) }, shape: [samples])
+        let data = Dataset(inputs: images, targets: labels)
+        let model = Sequential<Float> {
+            Dense(inputs: 784, outputs: 128, activation: .relu, seed: seed)
+            Dense(inputs: 128, outputs: 10, seed: seed + 1)
+        }
+        let optimizer = Adam(model, learningRate: 1e-3)
+        var shuffle = seed
+        return {
+            shuffle += 1
+            _ = fit(model, optimizer: optimizer, loss: { crossEntropy(logits: $0, labels: $1) }, training: data,
+                    epochs: 1, batchSize: 64, shuffleSeed: shuffle, output: .silent)
+        }
+    }
+
     static func run(_ options: inout Options) throws {
         let quick = options.flag("quick")
         let jsonPath = options.string("json")
@@ -138,6 +161,12 @@ enum Bench {
         }
         if selected("cnn") {
             report("CNN conv(1→8,3×3,pad 1)→relu→maxpool 2→dense, batch 32", key: "cnn", time(repeats: max(3, repeats / 5), warmup: 1, cnnStep(batch: 32, seed: 4)))
+        }
+        if selected("epoch") {
+            let samples = quick ? 5_500 : 55_000
+            report("one epoch: MLP 784-128-10, Adam, batch 64, \(samples) samples", key: "epoch",
+                   time(repeats: quick ? 1 : 3, warmup: 1, epoch(samples: samples, seed: 6)),
+                   note: quick ? "(--quick: a tenth of an epoch of MNIST's size)" : "")
         }
         if only == "ops" {
             // The CNN step's ops one by one (not part of the default run).

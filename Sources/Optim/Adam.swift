@@ -117,6 +117,11 @@ func adamUpdate<Scalar: TensorScalar>(_ value: Tensor<Scalar>, gradient g: Tenso
                                       beta1: Double, beta2: Double, epsilon: Double, amsgrad: Bool) -> Tensor<Scalar> {
     let t = (state["step"]?.scalars.first ?? 0) + 1
     state["step"] = Tensor(t)
+    if !isRecordingGradients && !value.requiresGrad && !g.requiresGrad && !learningRate.requiresGrad {
+        return FusedAdam.step(value, gradient: g, state: &state, learningRate: learningRate.scalar, step: Double(t),
+                              beta1: beta1, beta2: beta2, epsilon: epsilon, amsgrad: amsgrad)
+    }
+    // Recorded (differentiating through the update, Unrolled): the same formula with ops.
     let (b1, b2) = (Scalar(beta1), Scalar(beta2))
     let m = state["expAvg"].map { b1 * $0 + (1 - b1) * g } ?? (1 - b1) * g
     let v = state["expAvgSq"].map { b2 * $0 + (1 - b2) * g * g } ?? (1 - b2) * g * g
