@@ -25,6 +25,12 @@ where Self.RawSignificand: FixedWidthInteger {
     static func sin(_ x: Self) -> Self
     /// The cosine of `x` (radians).
     static func cos(_ x: Self) -> Self
+    /// `exp(x) − 1`, accurate near zero.
+    static func expm1(_ x: Self) -> Self
+    /// The error function, 2/√π ∫₀ˣ e^(−t²) dt.
+    static func erf(_ x: Self) -> Self
+    /// The complementary error function, 1 − erf(x), accurate where erf(x) is close to 1.
+    static func erfc(_ x: Self) -> Self
 }
 
 extension Float: TensorScalar {
@@ -35,6 +41,9 @@ extension Float: TensorScalar {
     @inlinable public static func log1p(_ x: Float) -> Float { Foundation.log1p(x) }
     @inlinable public static func sin(_ x: Float) -> Float { Foundation.sin(x) }
     @inlinable public static func cos(_ x: Float) -> Float { Foundation.cos(x) }
+    @inlinable public static func expm1(_ x: Float) -> Float { Foundation.expm1(x) }
+    @inlinable public static func erf(_ x: Float) -> Float { Foundation.erf(x) }
+    @inlinable public static func erfc(_ x: Float) -> Float { Foundation.erfc(x) }
 }
 
 extension Double: TensorScalar {
@@ -45,4 +54,7 @@ extension Double: TensorScalar {
     @inlinable public static func log1p(_ x: Double) -> Double { Foundation.log1p(x) }
     @inlinable public static func sin(_ x: Double) -> Double { Foundation.sin(x) }
     @inlinable public static func cos(_ x: Double) -> Double { Foundation.cos(x) }
+    @inlinable public static func expm1(_ x: Double) -> Double { Foundation.expm1(x) }
+    @inlinable public static func erf(_ x: Double) -> Double { Foundation.erf(x) }
+    @inlinable public static func erfc(_ x: Double) -> Double { Foundation.erfc(x) }
 }

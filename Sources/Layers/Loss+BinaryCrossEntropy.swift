@@ -27,7 +27,7 @@ public func binaryCrossEntropy<Scalar>(probabilities: Tensor<Scalar>, targets: T
 ///
 ///     max(z, 0) − z·t + log(1 + e^−|z|)  =  softplus(z) − z·t
 ///
-/// with softplus(z) = logSumExp(0, z), so it is finite for logits of ±1000 and its gradient,
+/// with the engine's stable ``Tensor/softplus(beta:)``, so it is finite for logits of ±1000 and its gradient,
 /// sigmoid(z) − t, is exact everywhere — including z = 0, where a composition through relu and
 /// abs would give the one-sided −t instead of ½ − t. Averaged by default.
 ///
@@ -38,15 +38,5 @@ public func binaryCrossEntropy<Scalar>(probabilities: Tensor<Scalar>, targets: T
 public func binaryCrossEntropy<Scalar>(logits: Tensor<Scalar>, targets: Tensor<Scalar>,
                                        reduction: Reduction = .mean) -> Tensor<Scalar> {
     checkSameShape("binaryCrossEntropy", "logits", logits, "targets", targets)
-    return reduction.apply(softplus(logits) - logits * targets)
-}
-
-/// log(1 + eˣ) elementwise, as logSumExp over the pair (0, x): stable for large |x|, with
-/// gradient sigmoid(x), composed from engine ops.
-///
-/// ```swift
-/// softplus(Tensor<Double>([0]))    // [0.693…]
-/// ```
-public func softplus<Scalar>(_ x: Tensor<Scalar>) -> Tensor<Scalar> {
-    Tensor.stack([Tensor.zeros(like: x), x], axis: x.rank).logSumExp(axes: [x.rank])
+    return reduction.apply(logits.softplus() - logits * targets)
 }

@@ -91,9 +91,9 @@ public struct ParameterMismatchError: Error, CustomStringConvertible, Sendable, 
 }
 
 extension Module {
-    /// Saves every parameter under its dotted name (``Module/namedParameters``) as a
-    /// safetensors file (F32 for `Float`, F64 for `Double`), atomically. Python reads it with
-    /// `safetensors.torch.load_file(path)`.
+    /// Saves every parameter and buffer under its dotted name (``Module/namedParameters``,
+    /// ``Module/namedBuffers``) as a safetensors file (F32 for `Float`, F64 for `Double`),
+    /// atomically. Python reads it with `safetensors.torch.load_file(path)`.
     ///
     /// ```swift
     /// try model.save(to: "checkpoints/epoch-3.safetensors", metadata: ["epoch": "3"])
@@ -105,13 +105,14 @@ extension Module {
         for (name, parameter) in namedParameters where tensors[name] == nil {
             tensors[name] = parameter.value.detached()
         }
+        for (name, buffer) in namedBuffers where tensors[name] == nil { tensors[name] = buffer.value }
         try SafeTensors.write(tensors, metadata: metadata, to: path)
     }
 
-    /// Loads parameters by name (compared by their bytes) from a safetensors file (any float or
-    /// integer dtype, converted to `Scalar`). Every name and shape is checked first: if any parameter is missing, any
-    /// tensor is unexpected or any shape differs, it throws ``ParameterMismatchError`` listing
-    /// all of them and loads nothing. Returns the file's metadata.
+    /// Loads parameters and buffers by name (compared by their bytes) from a safetensors file (any
+    /// float or integer dtype, converted to `Scalar`). Every name and shape is checked first: if
+    /// any parameter or buffer is missing, any tensor is unexpected or any shape differs, it throws
+    /// ``ParameterMismatchError`` listing all of them and loads nothing. Returns the file's metadata.
     ///
     /// ```swift
     /// let model = Classifier()
@@ -126,12 +127,19 @@ extension Module {
         // Names are compared by their bytes, as the file's reader and Python compare them.
         var seen = Set<[UInt8]>()
         for entry in namedParameters where seen.insert(Array(entry.name.utf8)).inserted { parameters.append(entry) }
+        let buffers = namedBuffers.filter { seen.insert(Array($0.name.utf8)).inserted }
         var missing: [String] = []
         var mismatches: [ParameterMismatchError.ShapeMismatch] = []
         for (name, parameter) in parameters {
             guard let tensor = file[name] else { missing.append(name); continue }
             if tensor.shape != parameter.shape {
                 mismatches.append(.init(name: name, modelShape: parameter.shape, fileShape: tensor.shape))
+            }
+        }
+        for (name, buffer) in buffers {
+            guard let tensor = file[name] else { missing.append(name); continue }
+            if tensor.shape != buffer.shape {
+                mismatches.append(.init(name: name, modelShape: buffer.shape, fileShape: tensor.shape))
             }
         }
         let unexpected = file.names.filter { !seen.contains(Array($0.utf8)) }
@@ -141,6 +149,7 @@ extension Module {
         for (name, parameter) in parameters {
             if let tensor = file[name] { parameter.assign(tensor) }
         }
+        for (name, buffer) in buffers { if let tensor = file[name] { buffer.assign(tensor) } }
         return file.metadata
     }
 }

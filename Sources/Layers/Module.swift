@@ -19,7 +19,9 @@
 /// optional or an `any Layer` box is looked through. Property-wrapper and `lazy` storage are
 /// named after the property. A parameter reachable twice (a shared layer) is listed once, under
 /// the first name; reference cycles between classes are followed only once. Tensors stored
-/// directly (not in a ``Parameter``) are constants, not parameters.
+/// directly (not in a ``Parameter``) are constants, not parameters; state that is saved with
+/// the model but not trained (batch normalization's running statistics) is held in a ``Buffer``
+/// (see ``Module/namedBuffers``).
 public protocol Module {
     associatedtype Scalar: TensorScalar
     /// Every parameter with its dotted path ("conv1.weight", "layers.2.bias"), in declaration order.
@@ -99,6 +101,16 @@ extension Activation: ParameterFreeValue {}
 extension Array: ParameterFreeValue where Element: ParameterFreeValue {}
 extension Optional: ParameterFreeValue where Wrapped: ParameterFreeValue {}
 
+/// A layer that names its own parameters, buffers and generators instead of letting
+/// reflection name them after its Swift properties: the recurrent layers and batch
+/// normalization use it to give PyTorch's names (`weight_ih_l0`, `running_mean`), so that a
+/// file saved here loads into PyTorch and back. Each child is visited as a stored property
+/// with that label would be.
+protocol CustomModuleChildren {
+    /// The children to visit, with the names they contribute, in order.
+    var moduleChildren: [(label: String, value: Any)] { get }
+}
+
 enum ParameterDiscovery {
     static func collect<Scalar>(from value: Any, prefix: String) -> [(name: String, parameter: Parameter<Scalar>)] {
         collect(Parameter<Scalar>.self, from: value, prefix: prefix).map { ($0.name, $0.object) }
@@ -132,6 +144,12 @@ enum ParameterDiscovery {
             return
         }
         if value is ParameterFreeValue { return }
+        if let custom = value as? CustomModuleChildren {
+            for (label, child) in custom.moduleChildren {
+                visit(child, prefix: join(prefix, label), into: &found, seen: &seen)
+            }
+            return
+        }
         let mirror = Mirror(reflecting: value)
         switch mirror.displayStyle {
         case .optional:

@@ -12,7 +12,7 @@ public struct CheckpointError: Error, CustomStringConvertible, Sendable, Equatab
     }
 }
 
-/// A training checkpoint: the model's parameters, the optimizer's state (moments, step count,
+/// A training checkpoint: the model's parameters and buffers, the optimizer's state (moments, step count,
 /// and so the position of its learning-rate schedule), the epoch, and the state of every random
 /// generator (the model's dropout generators and any you pass), in one safetensors file written
 /// atomically. Training resumed from it with ``fit(_:optimizer:loss:training:validation:epochs:initialEpoch:batchSize:metric:shuffleSeed:dropLast:earlyStopping:output:onEpochEnd:)``'s
@@ -47,6 +47,7 @@ public enum Checkpoint {
         require(epoch >= 0, "Checkpoint.save: epoch \(epoch) must not be negative")
         var tensors: [String: Tensor<M.Scalar>] = [:]
         for (name, parameter) in model.namedParameters { tensors["model/\(name)"] = parameter.value.detached() }
+        for (name, buffer) in model.namedBuffers { tensors["model/\(name)"] = buffer.value }
         var stateKeys: [String] = []
         for (key, value) in optimizer.state where key != "step" {
             tensors["optimizer/\(key)"] = value.detached()
@@ -118,7 +119,15 @@ public enum Checkpoint {
                 problems.append("parameter \(name): saved shape \(tensor.shape), model shape \(parameter.shape)")
             }
         }
-        let names = Set(parameters.map(\.name))
+        // Buffers (running statistics) are saved beside the parameters and checked the same way.
+        let buffers = model.namedBuffers
+        for (name, buffer) in buffers {
+            guard let tensor = saved[name] else { problems.append("no saved value for buffer \(name)"); continue }
+            if tensor.shape != buffer.shape {
+                problems.append("buffer \(name): saved shape \(tensor.shape), model shape \(buffer.shape)")
+            }
+        }
+        let names = Set(parameters.map(\.name) + buffers.map(\.name))
         for name in saved.keys.sorted() where !names.contains(name) { problems.append("saved parameter \(name) is not in the model") }
 
         var modelGenerators: [String: SeededGenerator] = [:], generators: [String: SeededGenerator] = [:]
@@ -145,6 +154,7 @@ public enum Checkpoint {
         }
         optimizer.stepCount = stepCount
         for (name, parameter) in parameters { if let tensor = saved[name] { parameter.assign(tensor) } }
+        for (name, buffer) in buffers { if let tensor = saved[name] { buffer.assign(tensor) } }
         try model.restoreRandomStates(modelGenerators)
         return Info(epoch: epoch, generators: generators)
     }

@@ -44,7 +44,7 @@ final class LayerDocExamplesTests: XCTestCase {
         XCTAssertEqual(Reduction.mean.apply(Tensor<Double>([1, 2, 3])).scalar, 2)
         XCTAssertEqual(l2Loss(predicted: Tensor<Double>([1, 2]), target: Tensor([0, 0])).scalar, 2.5)
         XCTAssertEqual(l1Loss(predicted: Tensor<Double>([1, -2]), target: Tensor([0, 0])).scalar, 3)
-        XCTAssertEqual(softplus(Tensor<Double>([0])).scalars[0], 0.6931471805599453, accuracy: 1e-15)
+        XCTAssertEqual(Tensor<Double>([0]).softplus().scalars[0], 0.6931471805599453, accuracy: 1e-15)
         XCTAssertEqual(Flatten<Float>()(Tensor.zeros([2, 3, 4, 5])).shape, [2, 60])
         XCTAssertEqual(Fans(shape: [16, 3, 5, 5]), Fans(fanIn: 75, fanOut: 400))
     }

@@ -1,0 +1,197 @@
+// Activation functions of modern models: softplus, ELU, SELU, SiLU, GELU (exact and tanh),
+// mish, hardtanh. Each op: its forward function of one element (an `ElementFunction`) and its
+// rule, written with differentiable ops, side by side; SELU is ELU scaled.
+//
+// Non-differentiable points (documented choices, as PyTorch 2.x computes them; tested in
+// ActivationGradTests):
+//   elu'(0) = alpha (the x ≤ 0 branch; continuous when alpha = 1, where only elu'' jumps),
+//   selu'(0) = scale·alpha,
+//   hardtanh'(min) = hardtanh'(max) = 0 (the gradient passes only strictly inside the bounds;
+//   `clamped` passes it at the bounds: PyTorch's clamp and hardtanh differ there too).
+
+/// The tanh approximation of GELU, or none, as PyTorch's `approximate` argument.
+public enum GELUApproximation: Sendable, Hashable {
+    /// The exact GELU, x·Φ(x) with the standard normal distribution's CDF Φ.
+    case none
+    /// ½x(1 + tanh(√(2/π)(x + 0.044715x³))), as in GPT-2 and BERT's original code.
+    case tanh
+}
+
+extension Tensor {
+    /// log(1 + e^(βx)) / β of each element (β = `beta`), computed stably for any x (no overflow
+    /// for x = 1000, no loss of digits for x = −40). Its derivative is sigmoid(βx).
+    ///
+    /// Unlike PyTorch's `softplus`, it does not switch to x above a threshold (PyTorch's default
+    /// threshold 20 is off by 2·10⁻⁹ there): the value is log(1 + e^(βx)) everywhere.
+    ///
+    /// ```swift
+    /// Tensor<Double>([0, 1000]).softplus()    // [0.6931…, 1000]
+    /// ```
+    @inlinable
+    public func softplus(beta: Scalar = 1) -> Tensor {
+        require(beta > 0, "softplus: beta \(beta) must be positive")
+        if beta != 1 { return (self * beta).softplus() / beta }
+        return Tensor.record("softplus", inputs: NodeInputs(self), shape: shape, scalars: map(Softplus())) { c in
+            [c.upstream * c.inputs[0].sigmoid()]                                     // d log(1 + eˣ) = σ(x)
+        }
+    }
+
+    /// The exponential linear unit: x for x > 0, alpha·(eˣ − 1) otherwise.
+    ///
+    /// At 0 its derivative is taken from the x ≤ 0 side, alpha, as PyTorch does (for alpha = 1
+    /// both sides agree).
+    ///
+    /// ```swift
+    /// Tensor<Double>([-1, 2]).elu()    // [−0.632…, 2]
+    /// ```
+    @inlinable
+    public func elu(alpha: Scalar = 1) -> Tensor {
+        Tensor.record("elu", "alpha: \(Tensor.format(alpha))", inputs: NodeInputs(self), shape: shape,
+                      scalars: map(ExponentialLinear(alpha: Double(alpha)))) { c in
+            // d/dx = 1 for x > 0; alpha·eˣ = y + alpha for x ≤ 0 (y the output, so that the second
+            // derivative follows through it).
+            [c.upstream * select(c.inputs[0] .> 0, Tensor(Scalar(1)), c.output + alpha)]
+        }
+    }
+
+    /// The scaled exponential linear unit, scale·elu(x, alpha) with PyTorch's (and the paper's)
+    /// constants alpha = 1.6732632423543772…, scale = 1.0507009873554804…. Its derivative at 0 is
+    /// scale·alpha (the x ≤ 0 side, as PyTorch).
+    ///
+    /// ```swift
+    /// Tensor<Double>([-1, 2]).selu()    // [−1.111…, 2.101…]
+    /// ```
+    @inlinable
+    public func selu() -> Tensor {
+        elu(alpha: Scalar(1.6732632423543772848170429916717)) * Scalar(1.0507009873554804934193349852946)
+    }
+
+    /// The sigmoid-weighted linear unit x·σ(x), also called swish (with β = 1).
+    ///
+    /// ```swift
+    /// Tensor<Double>([-1, 2]).silu()    // [−0.2689…, 1.7615…]
+    /// ```
+    @inlinable
+    public func silu() -> Tensor {
+        Tensor.record("silu", inputs: NodeInputs(self), shape: shape, scalars: map(SigmoidLinear())) { c in
+            let (x, s) = (c.inputs[0], c.inputs[0].sigmoid())
+            return [c.upstream * s * (1 + x * (1 - s))]                              // σ + xσ(1 − σ)
+        }
+    }
+
+    /// The Gaussian error linear unit x·Φ(x), Φ the standard normal CDF; with
+    /// `approximate: .tanh`, ½x(1 + tanh(√(2/π)(x + 0.044715x³))) (PyTorch's `approximate='tanh'`).
+    ///
+    /// The exact form computes Φ(x) for negative x as ½·erfc(−x/√2), which keeps its digits there
+    /// (PyTorch's ½(1 + erf(x/√2)) loses them: at x = −5 it is off by 4·10⁻¹¹ relative).
+    ///
+    /// ```swift
+    /// Tensor<Double>([1]).gelu()                       // [0.8413…]
+    /// Tensor<Double>([1]).gelu(approximate: .tanh)     // [0.8411…]
+    /// ```
+    @inlinable
+    public func gelu(approximate: GELUApproximation = .none) -> Tensor {
+        switch approximate {
+        case .none:
+            return Tensor.record("gelu", inputs: NodeInputs(self), shape: shape, scalars: map(GaussianErrorLinear())) { c in
+                // d xΦ(x) = Φ(x) + x·φ(x), φ(x) = e^(−x²/2)/√(2π).
+                let x = c.inputs[0]
+                let cdf = (x * Scalar(-0.70710678118654752440)).erfc() * Scalar(0.5)
+                let pdf = (x.squared() * Scalar(-0.5)).exp() * Scalar(0.39894228040143267794)
+                return [c.upstream * (cdf + x * pdf)]
+            }
+        case .tanh:
+            return Tensor.record("gelu", "approximate: tanh", inputs: NodeInputs(self), shape: shape,
+                                 scalars: map(GaussianErrorLinearTanh())) { c in
+                // y = ½x(1 + t), t = tanh(β(x + κx³)): dy = ½(1 + t) + ½x(1 − t²)·β(1 + 3κx²).
+                let x = c.inputs[0]
+                let (beta, kappa) = (Scalar(GaussianErrorLinearTanh.beta), Scalar(GaussianErrorLinearTanh.kappa))
+                let x2 = x.squared()
+                let t = ((x + x2 * x * kappa) * beta).tanh()
+                let slope = (1 + t) * Scalar(0.5) + x * Scalar(0.5) * (1 - t.squared()) * ((x2 * (3 * kappa) + 1) * beta)
+                return [c.upstream * slope]
+            }
+        }
+    }
+
+    /// mish: x·tanh(softplus(x)), with the stable softplus.
+    ///
+    /// ```swift
+    /// Tensor<Double>([-1, 2]).mish()    // [−0.3034…, 1.9439…]
+    /// ```
+    @inlinable
+    public func mish() -> Tensor {
+        Tensor.record("mish", inputs: NodeInputs(self), shape: shape, scalars: map(Mish())) { c in
+            // d x·tanh(sp(x)) = t + x(1 − t²)σ(x), t = tanh(sp(x)).
+            let x = c.inputs[0]
+            let t = x.softplus().tanh()
+            return [c.upstream * (t + x * (1 - t.squared()) * x.sigmoid())]
+        }
+    }
+
+    /// Each element limited to [min, max] (−1 and 1 by default). The gradient passes strictly
+    /// inside the bounds and is 0 at them, as PyTorch's `hardtanh` (unlike ``clamped(lower:upper:)``,
+    /// which, like PyTorch's `clamp`, passes it at the bounds).
+    ///
+    /// ```swift
+    /// Tensor<Double>([-3, 0.5, 3]).hardtanh()    // [−1, 0.5, 1]
+    /// ```
+    @inlinable
+    public func hardtanh(min: Scalar = -1, max: Scalar = 1) -> Tensor {
+        require(min < max, "hardtanh: min \(min) must be below max \(max)")
+        return recordUnary("hardtanh", .clamp(lower: min, upper: max),
+                           "min: \(Tensor.format(min)), max: \(Tensor.format(max))") { c in
+            let x = c.inputs[0]
+            return [c.upstream * ((x .> min) * (x .< max))]                          // 1 strictly inside, else 0
+        }
+    }
+}
+
+/// log(1 + eˣ) without overflow or cancellation: x + log(1 + e⁻ˣ) for x > 0.
+@inlinable
+func stableSoftplus<S: TensorScalar>(_ x: S) -> S {
+    x > 0 ? x + .log1p(.exp(-x)) : .log1p(.exp(x))
+}
+
+@usableFromInline struct Softplus: ElementFunction {
+    @inlinable init() {}
+    @inlinable func callAsFunction<S: TensorScalar>(_ x: S) -> S { stableSoftplus(x) }
+}
+
+@usableFromInline struct ExponentialLinear: ElementFunction {
+    @usableFromInline let alpha: Double
+    @inlinable init(alpha: Double) { self.alpha = alpha }
+    @inlinable func callAsFunction<S: TensorScalar>(_ x: S) -> S { x > 0 ? x : S(alpha) * .expm1(x) }
+}
+
+@usableFromInline struct SigmoidLinear: ElementFunction {
+    @inlinable init() {}
+    // x / (1 + e⁻ˣ): for x → −∞ the quotient goes to −0, never NaN.
+    @inlinable func callAsFunction<S: TensorScalar>(_ x: S) -> S { x / (1 + .exp(-x)) }
+}
+
+@usableFromInline struct GaussianErrorLinear: ElementFunction {
+    @inlinable init() {}
+    // x·Φ(x) with 2Φ(x) = 1 + erf(x/√2) for x ≥ 0 (PyTorch's expression) and erfc(−x/√2) for
+    // x < 0, where 1 + erf would cancel.
+    @inlinable func callAsFunction<S: TensorScalar>(_ x: S) -> S {
+        let u = x * S(0.70710678118654752440)
+        return x * S(0.5) * (x >= 0 ? 1 + .erf(u) : .erfc(-u))
+    }
+}
+
+@usableFromInline struct GaussianErrorLinearTanh: ElementFunction {
+    /// √(2/π) and the cubic coefficient, as PyTorch's kernel writes them.
+    @usableFromInline static let beta = 0.79788456080286535588
+    @usableFromInline static let kappa = 0.044715
+    @inlinable init() {}
+    @inlinable func callAsFunction<S: TensorScalar>(_ x: S) -> S {
+        let inner = S(Self.beta) * (x + S(Self.kappa) * (x * x * x))
+        return S(0.5) * x * (1 + .tanh(inner))
+    }
+}
+
+@usableFromInline struct Mish: ElementFunction {
+    @inlinable init() {}
+    @inlinable func callAsFunction<S: TensorScalar>(_ x: S) -> S { x * .tanh(stableSoftplus(x)) }
+}

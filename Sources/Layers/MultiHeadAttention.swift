@@ -1,0 +1,218 @@
+/// Multi-head scaled dot-product attention, as PyTorch's `nn.MultiheadAttention(…, batch_first: True)`.
+///
+/// Queries, keys and values are projected by one stacked matrix (`in_proj_weight`
+/// [3·dimension, dimension], q then k then v, and `in_proj_bias`), split into `heads` heads of
+/// dimension / heads each, and each head computes softmax(q·kᵀ / √headDimension)·v; the heads are
+/// joined and projected by `out_proj` (weight [dimension, dimension], bias). Inputs are
+/// batch-first: [batch, time, dimension].
+///
+/// Masks: `causal: true` lets position i attend only to positions ≤ i; a `keyPaddingMask`
+/// [batch, key length] with 1 at padding positions hides those keys (PyTorch's
+/// `key_padding_mask` with True for padding). Masked scores are −∞ before the softmax, which the
+/// engine keeps free of NaN; a query that may attend to nothing gets a zero output (PyTorch
+/// gives NaN). While training, dropout with rate `dropout` is applied to the attention weights.
+/// Everything is composed from engine ops.
+///
+/// Parameters in PyTorch's layout and names, with PyTorch's initialization (Xavier-uniform
+/// `in_proj_weight`, U(−1/√dimension, 1/√dimension) `out_proj.weight`, zero biases), so that a
+/// PyTorch `state_dict` saved as safetensors loads with ``Module/load(from:)``.
+///
+/// ```swift
+/// let attention = MultiHeadAttention<Float>(dimension: 64, heads: 4, seed: 1)
+/// let y = attention(x, causal: true)                         // [batch, time, 64] → same shape
+/// let z = attention(x, causal: false, keyPaddingMask: padding)   // padding: [batch, time], 1 = ignore
+/// attention.namedParameters.map(\.name)   // ["in_proj_weight", "in_proj_bias", "out_proj.weight", "out_proj.bias"]
+/// ```
+public struct MultiHeadAttention<Scalar: TensorScalar>: Layer, CustomModuleChildren {
+    /// Queries', keys' and values' projections stacked, [3·dimension, dimension] (PyTorch's `in_proj_weight`).
+    ///
+    /// ```swift
+    /// MultiHeadAttention<Float>(dimension: 8, heads: 2).inputProjectionWeight.shape    // [24, 8]
+    /// ```
+    public let inputProjectionWeight: Parameter<Scalar>
+    /// Their biases, [3·dimension] (PyTorch's `in_proj_bias`); `nil` without bias.
+    ///
+    /// ```swift
+    /// MultiHeadAttention<Float>(dimension: 8, heads: 2).inputProjectionBias?.shape    // [24]
+    /// ```
+    public let inputProjectionBias: Parameter<Scalar>?
+    /// The output projection, [dimension, dimension] ([out, in], PyTorch's `out_proj.weight`).
+    ///
+    /// ```swift
+    /// MultiHeadAttention<Float>(dimension: 8, heads: 2).outputProjectionWeight.shape    // [8, 8]
+    /// ```
+    public let outputProjectionWeight: Parameter<Scalar>
+    /// Its bias, [dimension] (PyTorch's `out_proj.bias`); `nil` without bias.
+    ///
+    /// ```swift
+    /// MultiHeadAttention<Float>(dimension: 8, heads: 2).outputProjectionBias?.shape    // [8]
+    /// ```
+    public let outputProjectionBias: Parameter<Scalar>?
+    /// The number of heads.
+    ///
+    /// ```swift
+    /// MultiHeadAttention<Float>(dimension: 8, heads: 2).heads    // 2
+    /// ```
+    public let heads: Int
+    /// The dropout on the attention weights (active while training only).
+    ///
+    /// ```swift
+    /// MultiHeadAttention<Float>(dimension: 8, heads: 2, dropout: 0.1).dropout.rate    // 0.1
+    /// ```
+    public let dropout: Dropout<Scalar>
+
+    /// The model dimension (features of queries, keys, values and output).
+    ///
+    /// ```swift
+    /// MultiHeadAttention<Float>(dimension: 8, heads: 2).dimension    // 8
+    /// ```
+    public var dimension: Int { outputProjectionWeight.shape[0] }
+    /// The dimension of each head, dimension / heads.
+    ///
+    /// ```swift
+    /// MultiHeadAttention<Float>(dimension: 8, heads: 2).headDimension    // 4
+    /// ```
+    public var headDimension: Int { dimension / heads }
+
+    /// A layer with PyTorch's initialization drawn from `generator`.
+    ///
+    /// ```swift
+    /// var rng = SeededGenerator(seed: 3)
+    /// let attention = MultiHeadAttention<Double>(dimension: 16, heads: 4, dropout: 0.1, using: &rng)
+    /// ```
+    /// - Precondition: `heads` divides `dimension`; 0 ≤ dropout < 1.
+    public init(dimension: Int, heads: Int, dropout: Double = 0, useBias: Bool = true, using generator: inout SeededGenerator) {
+        MultiHeadAttention.check(dimension: dimension, heads: heads)
+        inputProjectionWeight = Parameter(Initializer<Scalar>.xavierUniform()([3 * dimension, dimension], using: &generator))
+        inputProjectionBias = useBias ? Parameter(.zeros([3 * dimension])) : nil
+        let bound = Scalar(1 / Double(dimension).squareRoot())
+        outputProjectionWeight = Parameter(.randomUniform([dimension, dimension], lower: -bound, upper: bound, using: &generator))
+        outputProjectionBias = useBias ? Parameter(.zeros([dimension])) : nil
+        self.heads = heads
+        self.dropout = Dropout(rate: dropout, seed: generator.next())
+    }
+
+    /// A layer drawn from a generator seeded with `seed` (or, when `seed` is `nil`, with the
+    /// next seed of ``DefaultGenerator``).
+    ///
+    /// ```swift
+    /// let attention = MultiHeadAttention<Float>(dimension: 64, heads: 4, seed: 42)
+    /// ```
+    public init(dimension: Int, heads: Int, dropout: Double = 0, useBias: Bool = true, seed: UInt64? = nil) {
+        var generator = SeededGenerator(seed: seed ?? DefaultGenerator.nextSeed())
+        self.init(dimension: dimension, heads: heads, dropout: dropout, useBias: useBias, using: &generator)
+    }
+
+    /// A layer holding exactly these tensors, in PyTorch's layout: inputProjectionWeight
+    /// [3·dimension, dimension], outputProjectionWeight [dimension, dimension], biases [3·dimension]
+    /// and [dimension] (both or neither). Leaves stay leaves (see ``Parameter/init(sharing:)``).
+    ///
+    /// ```swift
+    /// let attention = MultiHeadAttention(inputProjectionWeight: .randomNormal([12, 4], seed: 1),
+    ///                                    outputProjectionWeight: Tensor<Double>.identity(4), heads: 2)
+    /// ```
+    public init(inputProjectionWeight: Tensor<Scalar>, inputProjectionBias: Tensor<Scalar>? = nil,
+                outputProjectionWeight: Tensor<Scalar>, outputProjectionBias: Tensor<Scalar>? = nil,
+                heads: Int, dropout: Double = 0, seed: UInt64? = nil) {
+        let e = outputProjectionWeight.shape.first ?? 0
+        require(outputProjectionWeight.shape == [e, e] && e > 0,
+                "MultiHeadAttention: outputProjectionWeight of shape \(outputProjectionWeight.shape) is not [dimension, dimension]")
+        MultiHeadAttention.check(dimension: e, heads: heads)
+        require(inputProjectionWeight.shape == [3 * e, e],
+                "MultiHeadAttention: inputProjectionWeight of shape \(inputProjectionWeight.shape) is not [\(3 * e), \(e)] "
+                + "([3·dimension, dimension] for dimension \(e))")
+        require((inputProjectionBias == nil) == (outputProjectionBias == nil),
+                "MultiHeadAttention: give both biases, or neither")
+        if let b = inputProjectionBias {
+            require(b.shape == [3 * e], "MultiHeadAttention: inputProjectionBias of shape \(b.shape) is not [\(3 * e)]")
+        }
+        if let b = outputProjectionBias {
+            require(b.shape == [e], "MultiHeadAttention: outputProjectionBias of shape \(b.shape) is not [\(e)]")
+        }
+        self.inputProjectionWeight = Parameter(sharing: inputProjectionWeight)
+        self.inputProjectionBias = inputProjectionBias.map { Parameter(sharing: $0) }
+        self.outputProjectionWeight = Parameter(sharing: outputProjectionWeight)
+        self.outputProjectionBias = outputProjectionBias.map { Parameter(sharing: $0) }
+        self.heads = heads
+        self.dropout = Dropout(rate: dropout, seed: seed)
+    }
+
+    private static func check(dimension: Int, heads: Int) {
+        require(dimension > 0 && heads > 0 && dimension % heads == 0,
+                "MultiHeadAttention: dimension \(dimension) is not divisible into \(heads) heads")
+    }
+
+    /// PyTorch's names; the dropout's generator is listed for checkpoints.
+    var moduleChildren: [(label: String, value: Any)] {
+        var out: [(label: String, value: Any)] = [("in_proj_weight", inputProjectionWeight)]
+        if let inputProjectionBias { out.append(("in_proj_bias", inputProjectionBias)) }
+        out.append(("out_proj.weight", outputProjectionWeight))
+        if let outputProjectionBias { out.append(("out_proj.bias", outputProjectionBias)) }
+        out.append(("dropout", dropout))
+        return out
+    }
+
+    /// Self-attention without masks: [batch, time, dimension] → same shape.
+    ///
+    /// ```swift
+    /// let y = MultiHeadAttention<Float>(dimension: 8, heads: 2)(Tensor.zeros([3, 5, 8]))    // [3, 5, 8]
+    /// ```
+    public func callAsFunction(_ input: Tensor<Scalar>) -> Tensor<Scalar> {
+        self(query: input, key: input, value: input)
+    }
+
+    /// Self-attention, optionally causal and with padded keys: [batch, time, dimension] → same shape.
+    ///
+    /// ```swift
+    /// let y = attention(x, causal: true)
+    /// let z = attention(x, causal: false, keyPaddingMask: Tensor(rows: [[0, 0, 0, 1, 1]]))   // last two are padding
+    /// ```
+    public func callAsFunction(_ input: Tensor<Scalar>, causal: Bool, keyPaddingMask: Tensor<Scalar>? = nil) -> Tensor<Scalar> {
+        self(query: input, key: input, value: input, causal: causal, keyPaddingMask: keyPaddingMask)
+    }
+
+    /// Attention of `query` [batch, T, dimension] over `key` and `value` [batch, S, dimension]:
+    /// [batch, T, dimension]. `causal` hides key positions after each query position (key j from
+    /// query i when j > i); `keyPaddingMask` [batch, S] hides the keys marked 1.
+    ///
+    /// ```swift
+    /// let translated = attention(query: decoderStates, key: encoderStates, value: encoderStates)
+    /// ```
+    /// - Precondition: the shapes above, and a mask of exactly [batch, S].
+    public func callAsFunction(query: Tensor<Scalar>, key: Tensor<Scalar>, value: Tensor<Scalar>, causal: Bool = false,
+                               keyPaddingMask: Tensor<Scalar>? = nil) -> Tensor<Scalar> {
+        let e = dimension, h = heads, d = headDimension
+        require(query.rank == 3 && query.shape[2] == e,
+                "MultiHeadAttention: query of shape \(query.shape) is not [batch, time, \(e)] (dimension \(e))")
+        let (batch, t) = (query.shape[0], query.shape[1])
+        require(key.rank == 3 && key.shape[0] == batch && key.shape[2] == e,
+                "MultiHeadAttention: key of shape \(key.shape) is not [\(batch), length, \(e)] (query \(query.shape))")
+        require(value.shape == key.shape,
+                "MultiHeadAttention: value of shape \(value.shape) does not match key of shape \(key.shape)")
+        let s = key.shape[1]
+        if let keyPaddingMask {
+            require(keyPaddingMask.shape == [batch, s],
+                    "MultiHeadAttention: key padding mask of shape \(keyPaddingMask.shape) is not [\(batch), \(s)] "
+                    + "([batch, key length] for keys of shape \(key.shape); 1 marks padding)")
+        }
+        // Projections: rows 0..<e of in_proj_weight for q, e..<2e for k, 2e..<3e for v.
+        func project(_ x: Tensor<Scalar>, _ part: Int) -> Tensor<Scalar> {
+            let w = inputProjectionWeight.value.slice(axis: 0, part * e..<(part + 1) * e)
+            var y = x.matmul(w.transposed())
+            if let bias = inputProjectionBias { y = y + bias.value.slice(axis: 0, part * e..<(part + 1) * e) }
+            // [batch, length, e] → [batch, heads, length, d]
+            return y.reshaped([batch, x.shape[1], h, d]).permuted([0, 2, 1, 3])
+        }
+        let q = project(query, 0), k = project(key, 1), v = project(value, 2)
+        var scores = q.matmul(k.transposed()) / Scalar(Double(d).squareRoot())      // [batch, heads, T, S]
+        if causal { scores = scores.masked(where: Tensor.triu(rows: t, columns: s, diagonal: 1), fill: -.infinity) }
+        if let keyPaddingMask {
+            scores = scores.masked(where: keyPaddingMask.detached().reshaped([batch, 1, 1, s]), fill: -.infinity)
+        }
+        let weights = dropout(scores.softmax(axis: -1))
+        let heads = weights.matmul(v)                                                   // [batch, heads, T, d]
+        var output = heads.permuted([0, 2, 1, 3]).reshaped([batch, t, e]).matmul(outputProjectionWeight.value.transposed())
+        if let bias = outputProjectionBias { output = output + bias.value }
+        return output
+    }
+}
