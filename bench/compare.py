@@ -34,11 +34,15 @@ def timed(body, repeats, warmup):
     return samples[len(samples) // 2], samples[0], samples[-1]
 
 
-def torch_figures(torch, quick, repeats, chain):
+def torch_figures(torch, quick, repeats, chain, only=None):
     torch.set_num_threads(2)
     torch.manual_seed(0)
     figures = {}
-    for n in ([256] if quick else [256, 512, 1024]):
+
+    def want(key):
+        return only is None or only == key
+
+    for n in ([256] if quick else [256, 512, 1024]) if want("gemm") else []:
         a, b = torch.randn(n, n), torch.randn(n, n)
         reps = max(3, repeats // 10) if n >= 1024 else max(3, repeats // 5)
         t = timed(lambda: torch.mm(a, b), reps, 1)
@@ -65,8 +69,9 @@ def torch_figures(torch, quick, repeats, chain):
                     p.grad = None
         return step
 
-    figures["mlp1"] = (timed(mlp_step([784, 128, 10], 128), repeats, 3), None)
-    figures["mlp2"] = (timed(mlp_step([784, 256, 128, 10], 32), repeats, 3), None)
+    if want("mlp"):
+        figures["mlp1"] = (timed(mlp_step([784, 128, 10], 128), repeats, 3), None)
+        figures["mlp2"] = (timed(mlp_step([784, 256, 128, 10], 32), repeats, 3), None)
 
     conv_w = (torch.randn(8, 1, 3, 3) * 0.3).requires_grad_()
     conv_b = torch.zeros(8, requires_grad=True)
@@ -86,7 +91,8 @@ def torch_figures(torch, quick, repeats, chain):
                 p -= p.grad * 0.01
                 p.grad = None
 
-    figures["cnn"] = (timed(cnn_step, max(3, repeats // 5), 1), None)
+    if want("cnn"):
+        figures["cnn"] = (timed(cnn_step, max(3, repeats // 5), 1), None)
 
     # One epoch as a user writes it: nn.Sequential, Adam, shuffled batches of 64, cross-entropy,
     # on generated data of MNIST's shape (the same workload as `Examples bench`'s "epoch").
@@ -105,7 +111,58 @@ def torch_figures(torch, quick, repeats, chain):
             loss.backward()
             optimizer.step()
 
-    figures["epoch"] = (timed(epoch, 1 if quick else 3, 1), None)
+    if want("epoch"):
+        figures["epoch"] = (timed(epoch, 1 if quick else 3, 1), None)
+
+    # The character-level language models of the examples: batch 32, context 16, vocabulary 27,
+    # one step of forward, next-token cross-entropy, backward and Adam.
+    batch, context, vocabulary = 32, 16, 27
+    tokens = torch.randint(0, vocabulary, (batch, context + 1))
+    inputs, targets = tokens[:, :context], tokens[:, 1:]
+
+    class GPT(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.tokens = torch.nn.Embedding(vocabulary, 64)
+            self.positions = torch.nn.Embedding(context, 64)
+            self.blocks = torch.nn.ModuleList([
+                torch.nn.TransformerEncoderLayer(64, 4, dim_feedforward=256, dropout=0.0, activation="gelu",
+                                                 batch_first=True, norm_first=True) for _ in range(2)])
+            self.norm = torch.nn.LayerNorm(64)
+            self.head = torch.nn.Linear(64, vocabulary)
+            self.register_buffer("mask", torch.nn.Transformer.generate_square_subsequent_mask(context))
+
+        def forward(self, x):
+            h = self.tokens(x) + self.positions(torch.arange(x.shape[1]))
+            for block in self.blocks:
+                h = block(h, src_mask=self.mask, is_causal=True)
+            return self.head(self.norm(h))
+
+    class CharLSTM(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.tokens = torch.nn.Embedding(vocabulary, 64)
+            self.lstm = torch.nn.LSTM(64, 128, batch_first=True)
+            self.head = torch.nn.Linear(128, vocabulary)
+
+        def forward(self, x):
+            return self.head(self.lstm(self.tokens(x))[0])
+
+    def language_model_step(model):
+        optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+
+        def step():
+            logits = model(inputs)
+            loss = F.cross_entropy(logits.reshape(-1, vocabulary), targets.reshape(-1))
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        return step
+
+    if want("gpt"):
+        figures["gpt"] = (timed(language_model_step(GPT()), repeats, 3), None)
+    if want("lstm"):
+        figures["lstm"] = (timed(language_model_step(CharLSTM()), repeats, 3), None)
 
     def chain_run():
         x = torch.tensor(1.0, dtype=torch.float64, requires_grad=True)
@@ -115,8 +172,9 @@ def torch_figures(torch, quick, repeats, chain):
             y = y * b + a
         y.backward()
 
-    t = timed(chain_run, 1 if quick else 3, 0)
-    figures["chain"] = (tuple(v / chain for v in t), None)
+    if want("chain"):
+        t = timed(chain_run, 1 if quick else 3, 0)
+        figures["chain"] = (tuple(v / chain for v in t), None)
     return figures
 
 
@@ -130,6 +188,8 @@ def our_figures(args):
         command.append("--quick")
     if args.repeats:
         command += ["--repeats", str(args.repeats)]
+    if args.only:
+        command += ["--only", args.only]
     print("running:", " ".join(command), file=sys.stderr)
     subprocess.run(command, cwd=ROOT, check=True)
     with open(path) as f:
@@ -141,6 +201,7 @@ def main():
     parser.add_argument("--json", help="our figures, from `Examples bench --json PATH` (else the bench is run)")
     parser.add_argument("--quick", action="store_true", help="fewer repeats and a 100,000-op chain")
     parser.add_argument("--repeats", type=int, default=0, help="repeats per workload (default 50, 5 with --quick)")
+    parser.add_argument("--only", help="one workload: gemm, mlp, cnn, epoch, gpt, lstm, memory or chain")
     parser.add_argument("--chain", type=int, default=0,
                         help="PyTorch's scalar chain length (default: 100,000; its time per op does not depend on it)")
     args = parser.parse_args()
@@ -155,13 +216,15 @@ def main():
     ours = {f.get("key") or f["workload"]: f for f in our_figures(args)}
     repeats = args.repeats or (5 if args.quick else 50)
     chain = args.chain or 100_000
-    theirs = torch_figures(torch, args.quick, repeats, chain)
+    theirs = torch_figures(torch, args.quick, repeats, chain, args.only)
     print(f"PyTorch {torch.__version__} on {torch.get_num_threads()} threads, float32 (the chain in float64 as ours), "
           f"medians of {repeats} runs after warm-up; chain of {chain} ops")
     names = {"gemm256": "GEMM 256³", "gemm512": "GEMM 512³", "gemm1024": "GEMM 1024³",
              "mlp1": "MLP 784-128-10, batch 128, step", "mlp2": "MLP 784-256-128-10, batch 32, step",
              "cnn": "CNN conv→relu→maxpool→dense, batch 32, step",
-             "epoch": "epoch: MLP 784-128-10, Adam, batch 64", "chain": "scalar chain, per op (fwd+bwd)"}
+             "epoch": "epoch: MLP 784-128-10, Adam, batch 64",
+             "gpt": "GPT 2×4 heads, 64 wide, context 16, b32, step", "lstm": "LSTM 64→128, 16 steps, b32, step",
+             "chain": "scalar chain, per op (fwd+bwd)"}
     print(f"{'workload':46} {'ours':>14} {'PyTorch':>14} {'ratio':>8}")
     for key, label in names.items():
         if key not in theirs or key not in ours:

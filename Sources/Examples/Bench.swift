@@ -132,6 +132,23 @@ enum Bench {
         }
     }
 
+    /// One training step of a character-level language model on a batch of 32 sequences of 16
+    /// tokens (vocabulary 27): forward, next-token cross-entropy, backward, Adam.
+    static func languageModelStep<Model: Layer>(_ model: Model, seed: UInt64) -> () -> Void where Model.Scalar == Float {
+        var rng = SeededGenerator(seed: seed)
+        let batch = 32, context = 16, vocabulary = 27
+        let tokens = Tensor<Float>((0..<(batch * (context + 1))).map { _ in Float(rng.next() % UInt64(vocabulary)) },
+                                   shape: [batch, context + 1])
+        let inputs = tokens.slice(axis: 1, 0..<context), targets = tokens.slice(axis: 1, 1..<(context + 1))
+        let optimizer = Adam(model, learningRate: 1e-3)
+        return {
+            let loss = Models.nextTokenLoss(logits: model(inputs), targets: targets)
+            optimizer.zeroGrad()
+            loss.backward()
+            optimizer.step()
+        }
+    }
+
     static func run(_ options: inout Options) throws {
         let quick = options.flag("quick")
         let jsonPath = options.string("json")
@@ -167,6 +184,16 @@ enum Bench {
             report("one epoch: MLP 784-128-10, Adam, batch 64, \(samples) samples", key: "epoch",
                    time(repeats: quick ? 1 : 3, warmup: 1, epoch(samples: samples, seed: 6)),
                    note: quick ? "(--quick: a tenth of an epoch of MNIST's size)" : "")
+        }
+        if selected("gpt") {
+            let model = Models.CharacterGPT(vocabulary: 27, seed: 7)
+            report("GPT (2 blocks, 4 heads, 64 wide, context 16), batch 32, step", key: "gpt",
+                   time(repeats: repeats, warmup: 3, languageModelStep(model, seed: 8)))
+        }
+        if selected("lstm") {
+            let model = Models.CharacterLSTM(vocabulary: 27, seed: 9)
+            report("LSTM (embedding 64, hidden 128), 16 steps, batch 32, step", key: "lstm",
+                   time(repeats: repeats, warmup: 3, languageModelStep(model, seed: 10)))
         }
         if only == "ops" {
             // The CNN step's ops one by one (not part of the default run).
