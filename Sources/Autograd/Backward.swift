@@ -211,6 +211,10 @@ enum Backpropagation {
             guard root.count == 1 else { throw AutogradError.nonScalarWithoutUpstream(shape: root.shape) }
             seed = Tensor<Scalar>.ones(root.shape)
         }
+        if targets == nil && trace == nil && !NumericsCheck.anyScopeActive && !rootNode.isLeaf {
+            try accumulateIntoLeaves(from: rootNode, seed: seed, retainGraph: retainGraph, createGraph: createGraph)
+            return [:]
+        }
         let order = topologicalOrder(from: rootNode)
         let targetSet = targets.map { Set($0.map(ObjectIdentifier.init)) }
         // Scratch state of this walk. Interior nodes belong to the thread that recorded them,
@@ -266,20 +270,11 @@ enum Backpropagation {
                     leafGradientLock.unlock()
                 }
                 if node.isLeaf { continue }
-                guard !node.isReleased, let rule = node.rule else {
-                    if node.isRecordedLeafUpdate, let leaf = node.inputs.first?.node {
-                        let symbol = ["add": "+", "subtract": "-", "multiply": "*", "divide": "/"][node.op] ?? node.op
-                        throw AutogradError.recordedUpdateReleased(
-                            tensor: leaf.label.map { "the leaf '\($0)'" } ?? "a leaf of shape \(leaf.shape)", op: symbol)
-                    }
-                    throw AutogradError.graphReleased(op: node.op)
-                }
+                guard !node.isReleased, let rule = node.rule else { throw releasedError(node) }
                 for i in 0..<node.inputs.count {
                     guard let input = node.inputs[i].node, input.isLeaf,
                           input.version != node.recordedVersion(ofInput: i) else { continue }
-                    let leafName = input.label.map { "the leaf '\($0)'" } ?? "a leaf of shape \(input.shape)"
-                    let opName = (names.isEmpty ? tapeNames(order) : names)[ObjectIdentifier(node)] ?? node.tapeName
-                    throw AutogradError.modifiedAfterUse(tensor: leafName, op: "\(node.op) (\(opName))")
+                    throw modifiedError(input, node: node, root: rootNode)
                 }
                 let output = Tensor(shape: node.shape, scalars: node.output, node: createGraph ? node : nil)
                 var needs = InputFlags(count: node.inputs.count)
@@ -315,6 +310,89 @@ enum Backpropagation {
             }
         }
         return results
+    }
+
+    /// `backward()`: every leaf the root depends on gets its gradient added to `grad`.
+    ///
+    /// The common case, in one pass and without listing the graph first: the nodes are taken in
+    /// decreasing number (a node's users were all recorded after it, so by the time it comes out of
+    /// the heap every contribution to its gradient has arrived), each rule runs once, and each
+    /// input is queued the first time a gradient reaches it. Every node of a graph leads to a leaf
+    /// (an op is recorded only when an input is part of a graph), so every input with a node needs
+    /// its gradient. Leaves may be shared with graphs on other threads: their gradients gather
+    /// here and are added to `grad` at the end, under the lock — nothing is added if the pass fails.
+    static func accumulateIntoLeaves<Scalar>(from root: Node<Scalar>, seed: Tensor<Scalar>, retainGraph: Bool,
+                                             createGraph: Bool) throws {
+        let mark = WalkMarks.next()
+        var heap = NodeHeap<Scalar>()
+        root.visitMark = mark
+        root.pendingGrad = seed
+        heap.push(root)
+        var leafGradients: [ObjectIdentifier: (leaf: Node<Scalar>, gradient: Tensor<Scalar>)] = [:]
+        defer { heap.clearPending() }
+        try withRecording(createGraph) {
+            while let node = heap.pop() {
+                guard let g = node.pendingGrad else { continue }
+                node.pendingGrad = nil
+                guard !node.isReleased, let rule = node.rule else {
+                    throw releasedError(node)
+                }
+                let count = node.inputs.count
+                var needs = InputFlags(count: count)
+                for i in 0..<count {
+                    guard let input = node.inputs[i].node else { continue }
+                    needs[i] = true
+                    if input.isLeaf && input.version != node.recordedVersion(ofInput: i) {
+                        throw modifiedError(input, node: node, root: root)
+                    }
+                }
+                let output = Tensor(shape: node.shape, scalars: node.output, node: createGraph ? node : nil)
+                let context = RuleContext(upstream: g, inputs: node.inputs, output: output, needsGradient: needs)
+                let grads = rule(context)
+                let inputs = context.inputs
+                require(grads.count == count, "rule of \(node.op) returned \(grads.count) gradients")
+                for i in 0..<count where needs[i] {
+                    guard let input = inputs[i].node, let contribution = grads[i] else { continue }
+                    require(contribution.shape == inputs[i].shape,
+                            "rule of \(node.op) gave gradient of shape \(contribution.shape) for input \(inputs[i].shape)")
+                    if input.isLeaf {
+                        let id = ObjectIdentifier(input)
+                        if let earlier = leafGradients[id] {
+                            leafGradients[id] = (input, earlier.gradient + contribution)
+                        } else {
+                            leafGradients[id] = (input, contribution)
+                        }
+                    } else if input.visitMark == mark, let earlier = input.pendingGrad {
+                        input.pendingGrad = earlier + contribution
+                    } else {
+                        input.pendingGrad = contribution
+                        if input.visitMark != mark {
+                            input.visitMark = mark
+                            heap.push(input)
+                        }
+                    }
+                }
+                if !retainGraph { node.release() }
+            }
+        }
+        leafGradientLock.lock()
+        for (leaf, gradient) in leafGradients.values { leaf.grad = leaf.grad.map { $0 + gradient } ?? gradient }
+        leafGradientLock.unlock()
+    }
+
+    static func releasedError<Scalar>(_ node: Node<Scalar>) -> AutogradError {
+        if node.isRecordedLeafUpdate, let leaf = node.inputs.first?.node {
+            let symbol = ["add": "+", "subtract": "-", "multiply": "*", "divide": "/"][node.op] ?? node.op
+            return .recordedUpdateReleased(tensor: leaf.label.map { "the leaf '\($0)'" } ?? "a leaf of shape \(leaf.shape)",
+                                           op: symbol)
+        }
+        return .graphReleased(op: node.op)
+    }
+
+    static func modifiedError<Scalar>(_ leaf: Node<Scalar>, node: Node<Scalar>, root: Node<Scalar>) -> AutogradError {
+        let leafName = leaf.label.map { "the leaf '\($0)'" } ?? "a leaf of shape \(leaf.shape)"
+        let opName = tapeNames(topologicalOrder(from: root))[ObjectIdentifier(node)] ?? node.tapeName
+        return .modifiedAfterUse(tensor: leafName, op: "\(node.op) (\(opName))")
     }
 
     /// Every node reachable from `root`, each after all of its inputs (iterative post-order DFS).

@@ -24,7 +24,7 @@ extension Tensor {
     @inlinable
     func map<F: ElementFunction>(_ f: F) -> [Scalar] {
         let n = count
-        return [Scalar](unsafeUninitializedCapacity: n) { out, initialized in
+        return Tensor.makeScalars(count: n) { out in
             scalars.withUnsafeBufferPointer { x in
                 guard let xp = UnsafeRawPointer(x.baseAddress), let op = UnsafeMutableRawPointer(out.baseAddress) else { return }
                 if Scalar.self == Float.self {
@@ -35,7 +35,6 @@ extension Tensor {
                     Tensor.mapLoop(f, xp.assumingMemoryBound(to: Scalar.self), op.assumingMemoryBound(to: Scalar.self), n)
                 }
             }
-            initialized = n
         }
     }
 

@@ -37,6 +37,13 @@ struct NodeInputs<Scalar: TensorScalar>: RandomAccessCollection, MutableCollecti
         inlineCount = UInt8(Swift.min(tensors.count, 2))
     }
 
+    /// Drops every input's elements in place, keeping shapes and graph links (a freed node).
+    mutating func dropValues() {
+        first.dropValues()
+        second.dropValues()
+        for i in rest.indices { rest[i].dropValues() }
+    }
+
     @inlinable var startIndex: Int { 0 }
     @inlinable var endIndex: Int { count }
 

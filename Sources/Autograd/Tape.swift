@@ -1,3 +1,4 @@
+import CKernels
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -57,19 +58,24 @@ final class Node<Scalar: TensorScalar> {
     /// Formatted only when printed: most tapes are never printed.
     var attributes: String { describeAttributes() }
     private let describeAttributes: () -> String
+    // A node's mutable state is read and written by one thread at a time (the one that recorded
+    // it, or the one running its backward pass), never while another access is in progress: the
+    // run-time exclusivity checks on these fields (a quarter of the cost of a small op's backward
+    // step) are turned off field by field.
+
     /// The inputs as they were when the op ran (values and their own graph links).
-    var inputs: NodeInputs<Scalar>
+    @exclusivity(unchecked) var inputs: NodeInputs<Scalar>
     // The flags sit right after the inputs, in the bytes their layout leaves free
     // (a million-node graph is 32 MB smaller than with them further down).
-    var isReleased = false
+    @exclusivity(unchecked) var isReleased = false
     /// Scratch space of the backward walk (a graph is walked by one thread at a time).
-    var isRelevant = false
+    @exclusivity(unchecked) var isRelevant = false
     /// Made by a compound assignment (`w -= …`) on a leaf while recording (see `Tensor.update`).
-    var isRecordedLeafUpdate = false
+    @exclusivity(unchecked) var isRecordedLeafUpdate = false
     /// The output's elements, kept for rules that read them (exp, tanh, softmax, …).
-    var output: [Scalar]
+    @exclusivity(unchecked) var output: [Scalar]
     let shape: [Int]
-    var rule: DerivativeRule<Scalar>?
+    @exclusivity(unchecked) var rule: DerivativeRule<Scalar>?
     /// What only a leaf has (most nodes are not leaves: kept apart to keep nodes small).
     private let leaf: LeafState<Scalar>?
     var isLeaf: Bool { leaf != nil }
@@ -112,18 +118,18 @@ final class Node<Scalar: TensorScalar> {
         }
     }
     // More scratch space of the backward walk.
-    var visitMark = 0
-    var pendingGrad: Tensor<Scalar>?
+    @exclusivity(unchecked) var visitMark = 0
+    @exclusivity(unchecked) var pendingGrad: Tensor<Scalar>?
     /// The version of each leaf input when the op ran (`LeafState.version`), so that backward can
     /// refuse a rule whose leaf was changed in place since: the first two inline, the rest after.
-    var leafVersions: (Int32, Int32) = (0, 0)
-    var moreLeafVersions: [Int32] = []
+    @exclusivity(unchecked) var leafVersions: (Int32, Int32) = (0, 0)
+    @exclusivity(unchecked) var moreLeafVersions: [Int32] = []
     /// Where the op was called, recorded only inside `checkingNumerics` (for its report).
-    var callStack: [String]?
+    @exclusivity(unchecked) var callStack: [String]?
 
     /// An op's node: its rule and what the rule reads.
-    init(op: String, attributes: @escaping () -> String, inputs: NodeInputs<Scalar>, output: [Scalar], shape: [Int],
-         rule: @escaping DerivativeRule<Scalar>, id: Int) {
+    init(op: String, attributes: @escaping () -> String, inputs: consuming NodeInputs<Scalar>, output: [Scalar],
+         shape: [Int], rule: @escaping DerivativeRule<Scalar>, id: Int) {
         self.op = op
         self.describeAttributes = attributes
         self.inputs = inputs
@@ -168,7 +174,7 @@ final class Node<Scalar: TensorScalar> {
 
     /// Frees what the rule would have needed; a later backward through this node fails clearly.
     func release() {
-        for i in inputs.indices { inputs[i].dropValues() }
+        inputs.dropValues()
         output = []
         rule = nil
         isReleased = true
@@ -187,10 +193,10 @@ final class LeafState<Scalar: TensorScalar> {
 /// Per-thread recording state: whether recording is on, and the id counter of the tape.
 /// Each thread (and so each task, while it runs on a thread) records on its own tape.
 final class ThreadTape {
-    var disabledDepth = 0
-    var counter = 0
+    // Only this thread reads and writes its tape state: no run-time exclusivity checks.
+    @exclusivity(unchecked) var disabledDepth = 0
     /// Depth of nested `checkingNumerics` scopes on this thread, and the first incident seen.
-    var numericsDepth = 0
+    @exclusivity(unchecked) var numericsDepth = 0
     var numericsIncident: NumericsError?
     /// The file and line of the outermost open `checkingNumerics` scope on this thread.
     var numericsScope: String?
@@ -201,9 +207,11 @@ final class ThreadTape {
 
     var isRecording: Bool { disabledDepth == 0 }
 
+    /// The next node number. Numbers increase across all threads (a node recorded after another
+    /// has a larger one, even when the graph was handed from thread to thread), which makes
+    /// decreasing numbers a topological order for the backward pass.
     func nextID() -> Int {
-        counter += 1
-        return counter
+        ck_next_node_id()
     }
 
     private static let key: pthread_key_t = {
@@ -277,7 +285,7 @@ extension Tensor {
             NumericsCheck.inspect(op, attributes(), inputs: Array(inputs), shape: shape, scalars: scalars)
         }
         var anyRecorded = false
-        for input in inputs where input.node != nil { anyRecorded = true; break }
+        for i in 0..<inputs.count where inputs[i].node != nil { anyRecorded = true; break }
         guard anyRecorded else { return Tensor(shape: shape, scalars: scalars, node: nil) }
         let tape = ThreadTape.current
         guard tape.isRecording else { return Tensor(shape: shape, scalars: scalars, node: nil) }

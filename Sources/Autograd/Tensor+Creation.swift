@@ -4,6 +4,7 @@ extension Tensor {
     /// ```swift
     /// let b = Tensor<Float>.full([3], 0.1)
     /// ```
+    @inlinable
     public static func full(_ shape: [Int], _ value: Scalar) -> Tensor {
         require(shape.allSatisfy { $0 >= 0 }, "full: negative size in shape \(shape)")
         guard let count = Shape.elementCount(shape) else {
@@ -13,15 +14,19 @@ extension Tensor {
     }
 
     /// A tensor of zeros.
+    @inlinable
     public static func zeros(_ shape: [Int]) -> Tensor { full(shape, 0) }
 
     /// A tensor of ones.
+    @inlinable
     public static func ones(_ shape: [Int]) -> Tensor { full(shape, 1) }
 
     /// Zeros shaped like `other`.
+    @inlinable
     public static func zeros(like other: Tensor) -> Tensor { full(other.shape, 0) }
 
     /// Ones shaped like `other`.
+    @inlinable
     public static func ones(like other: Tensor) -> Tensor { full(other.shape, 1) }
 
     /// The values start, start + step, … below `end`, as a 1-D tensor.

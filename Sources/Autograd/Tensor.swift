@@ -167,6 +167,32 @@ public struct Tensor<Scalar: TensorScalar>: @unchecked Sendable {
 }
 
 extension Tensor {
+    /// A new array of `count` elements written by `fill` (which must write every one).
+    ///
+    /// Every way of making an array of a run-time length goes through a generic allocation function
+    /// of the standard library that looks the array's type up at run time (some 600 instructions
+    /// for `Float` and `Double`, more than a small op's own work); an array literal is allocated
+    /// inline for the concrete type (about a third of that). Tensors of up to four elements — the
+    /// scalar graphs of a micrograd-style model — are made from literals.
+    @inlinable @inline(__always)
+    static func makeScalars(count: Int, _ fill: (UnsafeMutableBufferPointer<Scalar>) -> Void) -> [Scalar] {
+        var values: [Scalar]
+        switch count {
+        case 0: return []
+        case 1: values = [0]
+        case 2: values = [0, 0]
+        case 3: values = [0, 0, 0]
+        case 4: values = [0, 0, 0, 0]
+        default:
+            return [Scalar](unsafeUninitializedCapacity: count) { out, initialized in
+                fill(out)
+                initialized = count
+            }
+        }
+        values.withUnsafeMutableBufferPointer { fill($0) }
+        return values
+    }
+
     /// The elements for writing in place (copied first if another tensor shares them), for the
     /// package's fused loops that update state no graph reads (an optimizer's moments).
     package mutating func withUnsafeMutableScalars<R>(_ body: (UnsafeMutableBufferPointer<Scalar>) throws -> R) rethrows -> R {

@@ -28,3 +28,12 @@ void ck_numerics_scopes_add(long delta) {
 long ck_numerics_scopes(void) {
     return __atomic_load_n(&numerics_scopes, __ATOMIC_RELAXED);
 }
+
+// Tape node numbers, increasing across all threads: a node recorded after another (on any
+// thread, once a tensor has been handed over) has a larger number, so the backward pass can
+// take the nodes of a graph in decreasing number as a topological order.
+static long node_ids = 0;
+
+long ck_next_node_id(void) {
+    return __atomic_add_fetch(&node_ids, 1, __ATOMIC_RELAXED);
+}

@@ -14,9 +14,8 @@ extension Tensor {
 
     @inlinable
     func unaryForward(_ op: UnaryKernel<Scalar>) -> [Scalar] {
-        [Scalar](unsafeUninitializedCapacity: count) { out, initialized in
+        Tensor.makeScalars(count: count) { out in
             scalars.withUnsafeBufferPointer { Scalar.kernels.unary(op, $0, out) }
-            initialized = count
         }
     }
 
@@ -25,13 +24,12 @@ extension Tensor {
         let shape = Shape.broadcast(a.shape, b.shape, op: name)
         let n = shape.reduce(1, *)
         let av = Shape.broadcastView(a.shape, to: shape), bv = Shape.broadcastView(b.shape, to: shape)
-        let values = [Scalar](unsafeUninitializedCapacity: n) { out, initialized in
+        let values = makeScalars(count: n) { out in
             a.scalars.withUnsafeBufferPointer { ap in
                 b.scalars.withUnsafeBufferPointer { bp in
                     Scalar.kernels.binary(op, ap, av, bp, bv, shape, out)
                 }
             }
-            initialized = n
         }
         return (shape, values)
     }

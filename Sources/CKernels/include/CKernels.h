@@ -39,6 +39,9 @@ void ck_dmaxpool_windows(const double *x, long corner, long w, long kh, long kw,
 /// unmapped (Linux with glibc; elsewhere does nothing). Returns 1 when it changed anything.
 int ck_tune_allocator(void);
 
+/// The next number of a tape node: increasing across threads.
+long ck_next_node_id(void);
+
 /// The number of open `checkingNumerics` scopes on all threads: changed atomically, read relaxed.
 void ck_numerics_scopes_add(long delta);
 long ck_numerics_scopes(void);
