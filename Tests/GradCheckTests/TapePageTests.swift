@@ -1,0 +1,355 @@
+import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+import XCTest
+@testable import Autograd
+import Layers
+
+/// The inspection page (`tensor.html()`, the derivation and gradcheck report pages), read back
+/// with an XML parser: it is well-formed, shows every value and gradient, steps in tape order,
+/// refers to nothing outside itself, escapes labels, and stays small for large graphs.
+final class TapePageTests: XCTestCase {
+    typealias T = Tensor<Double>
+
+    // MARK: Reading a page
+
+    /// A page parsed as XML: every element with its attributes and its text (its descendants' too).
+    struct Page {
+        struct Element {
+            let name: String
+            let attributes: [String: String]
+            var text = ""
+            var classes: [String] { (attributes["class"] ?? "").split(separator: " ").map(String.init) }
+        }
+        let source: String
+        let elements: [Element]
+
+        init(_ source: String, file: StaticString = #filePath, line: UInt = #line) throws {
+            self.source = source
+            let collector = Collector()
+            let parser = XMLParser(data: Data(source.utf8))
+            parser.delegate = collector
+            guard parser.parse() else {
+                throw NSError(domain: "Page", code: 1, userInfo: [NSLocalizedDescriptionKey:
+                    "not well-formed: \(parser.parserError.map { "\($0)" } ?? "?") at line \(parser.lineNumber)"])
+            }
+            elements = collector.elements
+        }
+
+        func all(_ name: String? = nil, class cssClass: String? = nil) -> [Element] {
+            elements.filter { (name == nil || $0.name == name) && (cssClass == nil || $0.classes.contains(cssClass ?? "")) }
+        }
+
+        func element(id: String) -> Element? { elements.first { $0.attributes["id"] == id } }
+
+        /// The value box of a tensor (`g.node.value`) by its name.
+        func box(_ name: String) -> Element? {
+            all("g", class: "value").first { $0.attributes["data-name"] == name }
+        }
+
+        /// The lines of a class inside a box: the texts of its `text` elements of that class.
+        func lines(of box: Element, _ cssClass: String) -> [String] {
+            // Boxes are flat (a rect and texts), so the texts follow the box's element in document order.
+            guard let start = elements.firstIndex(where: { $0.attributes["id"] == box.attributes["id"] }) else { return [] }
+            var out: [String] = []
+            for e in elements[(start + 1)...] {
+                if e.name == "g" { break }
+                if e.name == "text" && e.classes.contains(cssClass) { out.append(e.text) }
+            }
+            return out
+        }
+
+        var steps: [Element] { all("li").filter { $0.attributes["data-phase"] != nil } }
+
+        final class Collector: NSObject, XMLParserDelegate {
+            var elements: [Element] = []
+            var open: [Int] = []
+            func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
+                        attributes: [String: String] = [:]) {
+                elements.append(Element(name: name, attributes: attributes))
+                open.append(elements.count - 1)
+            }
+            func parser(_ parser: XMLParser, foundCharacters string: String) {
+                for i in open { elements[i].text += string }
+            }
+            func parser(_ parser: XMLParser, foundCDATA block: Data) {
+                let string = String(decoding: block, as: UTF8.self)
+                for i in open { elements[i].text += string }
+            }
+            func parser(_ parser: XMLParser, didEndElement name: String, namespaceURI: String?, qualifiedName: String?) {
+                _ = open.popLast()
+            }
+        }
+    }
+
+    /// With TAPE_PAGES_OUT=DIR set, the tests also write their pages there, to look at in a browser.
+    func keep(_ html: String, as name: String) {
+        guard let folder = ProcessInfo.processInfo.environment["TAPE_PAGES_OUT"] else { return }
+        XCTAssertNoThrow(try AtomicFile.write(Array(html.utf8), to: folder + "/" + name))
+    }
+
+    /// L = (a·b + c)² with a = 2, b = −3, c = 10: the tour's expression.
+    func tourExpression() -> (a: T, b: T, c: T, loss: T) {
+        let a = T(2).requiringGrad(named: "a"), b = T(-3).requiringGrad(named: "b"), c = T(10).requiringGrad(named: "c")
+        let d = a * b + c
+        return (a, b, c, d * d)
+    }
+
+    // MARK: The tour's expression
+
+    func testTourPageShowsEveryValueAndGradient() throws {
+        let (a, _, _, loss) = tourExpression()
+        let page = try Page(loss.html())
+        let expected: [(name: String, value: String, grad: String)] = [
+            ("a", "2", "grad −24"), ("b", "−3", "grad 16"), ("c", "10", "grad 8"),
+            ("t1", "−6", "grad 8"), ("t2", "4", "grad 8"), ("t3", "16", "grad 1"),
+        ]
+        XCTAssertEqual(page.all("g", class: "value").count, 6)
+        XCTAssertEqual(page.all("g", class: "op").map { $0.attributes["data-name"] ?? "" }, ["multiply", "add", "multiply"])
+        for e in expected {
+            let box = try XCTUnwrap(page.box(e.name), e.name)
+            XCTAssertEqual(page.lines(of: box, "val"), [e.value], e.name)
+            XCTAssertEqual(page.lines(of: box, "grad"), [e.grad], e.name)
+            // The detail panel has the full value and gradient.
+            let detail = try XCTUnwrap(page.element(id: box.attributes["data-detail"] ?? ""), e.name)
+            XCTAssertTrue(detail.text.contains(e.value), detail.text)
+            XCTAssertTrue(detail.text.contains(String(e.grad.dropFirst(5))), detail.text)
+        }
+        // The chain-rule lines, as a student writes them.
+        let text = page.steps.map(\.text).joined(separator: "\n")
+        for line in ["∂L/∂t2 += ∂L/∂t3 · t2 = 1 · 4 = 4", "∂L/∂t1 += ∂L/∂t2 · 1 = 8 · 1 = 8",
+                     "∂L/∂a += ∂L/∂t1 · b = 8 · (−3) = −24", "∂L/∂b += ∂L/∂t1 · a = 8 · 2 = 16",
+                     "∂L/∂t2 = 8: complete"] {
+            XCTAssertTrue(text.contains(line), "\(line) in\n\(text)")
+        }
+        XCTAssertEqual(page.all("body").first?.attributes["data-crossings"], "0")
+        XCTAssertNil(a.grad, "the page's own backward pass stores no gradient")
+    }
+
+    func testStepsFollowTheTapeForwardAndTheEngineBackward() throws {
+        let (a, b, _, loss) = tourExpression()
+        let page = try Page(loss.html())
+        let steps = page.steps
+        XCTAssertEqual(steps.map { $0.attributes["data-phase"] ?? "" },
+                       ["start", "forward", "forward", "forward", "backward", "backward", "backward", "backward"])
+        XCTAssertEqual(page.all("body").first?.attributes["data-steps"], "8")
+        func name(_ id: String) -> String? { page.element(id: id)?.attributes["data-name"] }
+        // Forward: one op per step, in the tape's order, each value appearing at its step.
+        let forward = steps.filter { $0.attributes["data-phase"] == "forward" }
+        let tapeOps = loss.tape.entries.filter { $0.op != "leaf" }.map(\.name)
+        XCTAssertEqual(forward.map { ($0.attributes["data-focus"] ?? "").split(separator: " ").last.map { name(String($0)) ?? "" } ?? "" },
+                       tapeOps)
+        for (k, step) in steps.enumerated() where step.attributes["data-phase"] == "forward" {
+            for id in (step.attributes["data-focus"] ?? "").split(separator: " ") {
+                XCTAssertEqual(page.element(id: String(id))?.attributes["data-appear"], "\(k)")
+            }
+        }
+        // Backward: the seed, then the rules in the order the engine applies them.
+        var engine: [String] = []
+        loss.backward(retainGraph: true) { engine.append($0.op) }
+        let rules = steps.filter { $0.text.contains("the rule of") }
+        XCTAssertEqual(rules.map { step in (step.attributes["data-focus"] ?? "").split(separator: " ").dropFirst().first
+            .flatMap { name(String($0)) } ?? "" }, engine)
+        // A gradient is complete only after every user of the tensor has sent its part.
+        for box in page.all("g", class: "value") {
+            guard let id = box.attributes["id"], let step = Int(box.attributes["data-grad"] ?? "") else {
+                XCTFail("\(box.attributes) has no gradient step"); continue
+            }
+            for edge in page.all("path", class: "edge") where edge.attributes["data-from"] == id {
+                let op = page.element(id: edge.attributes["data-to"] ?? "")
+                let user = page.all("g", class: "value").first { $0.attributes["data-detail"] == op?.attributes["data-detail"] }
+                XCTAssertGreaterThan(step, Int(user?.attributes["data-grad"] ?? "") ?? .max, "\(id) before its user")
+            }
+        }
+        XCTAssertEqual(a.grad, T(-24), "the test's own backward")
+        XCTAssertEqual(b.grad, T(16))
+    }
+
+    // MARK: Every value and gradient of a larger graph
+
+    /// A graph of about 50 ops over vectors and matrices (broadcasting, matmul, softmax,
+    /// reductions, constants), each result named so that the test can find its box.
+    func fiftyOpGraph() -> (loss: T, tensors: [(name: String, tensor: T)]) {
+        let x = T.randomNormal([3, 4], seed: 1).requiringGrad(named: "x")
+        let w = T.randomNormal([4, 2], seed: 2).requiringGrad(named: "w")
+        let bias = T([0.1, -0.2]).requiringGrad(named: "bias")
+        var named: [(String, T)] = []
+        func keep(_ t: T) -> T { named.append(("h\(named.count)", t)); return t }
+        var h = keep(keep(x.matmul(w)) + bias)
+        for i in 0..<7 {
+            h = keep(keep(h.tanh()) * T(0.5 + Double(i) / 10))
+            h = keep(keep(h.softmax(axis: 1)) + keep(h.exp()).mean())
+        }
+        let loss = keep(keep(h.squared()).sum())
+        return (loss, named)
+    }
+
+    func testEveryTensorOfAFiftyOpGraphShowsItsValueAndGradient() throws {
+        let (loss, named) = fiftyOpGraph()
+        let ops = loss.tape.entries.filter { $0.op != "leaf" }.count
+        XCTAssertEqual(ops, 53)
+        let html = loss.html(names: named)
+        let page = try Page(html)
+        XCTAssertFalse(page.all("body").first?.classes.contains("collapsed") ?? true, "drawn op by op")
+        XCTAssertEqual(page.all("g", class: "op").count, ops)
+        XCTAssertEqual(page.all("g", class: "value").count, loss.tape.entries.count)
+        let tensors = named.map(\.tensor)
+        let grads = try gradients(of: loss, wrt: tensors, retainGraph: true)
+        for ((name, tensor), grad) in zip(named, grads) {
+            let box = try XCTUnwrap(page.box(name), name)
+            XCTAssertFalse(page.lines(of: box, "val").isEmpty, name)
+            XCTAssertFalse(page.lines(of: box, "grad").isEmpty, name)
+            let detail = try XCTUnwrap(page.element(id: box.attributes["data-detail"] ?? ""))
+            // The detail's two tables: the value's elements, then the gradient's.
+            let cells = page.elements.drop { $0.attributes["id"] != detail.attributes["id"] }.prefix { e in
+                e.name != "div" || e.attributes["id"] == detail.attributes["id"] || e.classes.contains("gradpart")
+            }.filter { $0.name == "td" }.map(\.text)
+            let expected = (tensor.scalars + grad.scalars).map { PageText.number(Double($0)) }
+            XCTAssertEqual(cells, expected, name)
+        }
+        keep(html, as: "fifty-ops.html")
+        print("50-op page: \(ops) ops, \(html.utf8.count) bytes, \(page.all("body").first?.attributes["data-crossings"] ?? "?") crossings")
+        XCTAssertLessThan(html.utf8.count, 400_000)
+    }
+
+    // MARK: Self-contained, escaped, well-formed
+
+    func testPageRefersToNothingOutsideItself() throws {
+        let (_, _, _, loss) = tourExpression()
+        let (big, named) = fiftyOpGraph()
+        for html in [loss.html(), big.html(names: named)] {
+            let page = try Page(html)
+            XCTAssertFalse(html.contains("http:"))
+            XCTAssertFalse(html.contains("https:"))
+            for e in page.elements {
+                for key in ["src", "href", "xlink:href", "action", "data"] {
+                    if let value = e.attributes[key] { XCTFail("\(e.name) has \(key)=\(value)") }
+                }
+            }
+            XCTAssertTrue(page.all("link").isEmpty && page.all("img").isEmpty && page.all("iframe").isEmpty)
+            // CSS references are fragments of the page itself (the arrow heads).
+            var rest = html[...]
+            while let range = rest.range(of: "url(") {
+                XCTAssertTrue(rest[range.upperBound...].hasPrefix("#"), String(rest[range.lowerBound...].prefix(30)))
+                rest = rest[range.upperBound...]
+            }
+            XCTAssertFalse(html.contains("@import"))
+            let unmarked = html.replacingOccurrences(of: "//<![CDATA[", with: "").replacingOccurrences(of: "//]]>", with: "")
+            XCTAssertFalse(unmarked.contains("//"), "no protocol-relative URL (nor any other \"//\") besides the CDATA markers")
+        }
+    }
+
+    func testScriptAndStyleAreCDATASafe() throws {
+        for text in [TapePage.script, TapePage.css] {
+            XCTAssertFalse(text.contains("]]>"))
+            XCTAssertFalse(text.contains("</"))
+            XCTAssertFalse(text.contains("<!--"))
+        }
+        let (_, _, _, loss) = tourExpression()
+        let page = try Page(loss.html())
+        let script = try XCTUnwrap(page.all("script").first)
+        XCTAssertTrue(script.text.contains("function show(k)"), "the script is inside the CDATA section")
+        XCTAssertTrue(page.source.contains("<script>//<![CDATA[\n") && page.source.contains("\n//]]></script>"))
+    }
+
+    func testLabelsAreEscaped() throws {
+        let nasty = "<b>&\"x'</b>]]></script><script>alert(1)</script>"
+        let x = T([1, 2]).requiringGrad(named: nasty)
+        let y = (x * 3).sum()
+        let html = y.html(title: "a & b < c", names: [("t\u{1}<i>", y)])
+        XCTAssertFalse(html.contains("<script>alert"))
+        XCTAssertFalse(html.contains("<b>&"))
+        let page = try Page(html)
+        XCTAssertNotNil(page.box(nasty), "the name survives escaping exactly")
+        XCTAssertNotNil(page.box("t<i>"), "control characters are dropped")
+        XCTAssertEqual(page.all("title").first?.text, "a & b < c")
+        XCTAssertEqual(page.all("script").count, 1)
+    }
+
+    // MARK: Large graphs
+
+    func testTenThousandOpGraphCollapsesIntoBlocksUnderTheSizeLimit() throws {
+        let a = T(0.001).requiringGrad(named: "a"), b = T(0.9999).requiringGrad(named: "b")
+        var x = T(1).requiringGrad(named: "x0")
+        for _ in 0..<5_000 { x = x * b + a }
+        let start = Date()
+        let html = x.html()
+        let seconds = Date().timeIntervalSince(start)
+        let page = try Page(html)
+        XCTAssertEqual(x.tape.entries.count, 10_003)
+        XCTAssertTrue(page.all("body").first?.classes.contains("collapsed") ?? false)
+        let blocks = page.all("g", class: "block")
+        XCTAssertGreaterThan(blocks.count, 10)
+        XCTAssertLessThanOrEqual(blocks.count, 40)
+        XCTAssertTrue(page.all("g", class: "op").isEmpty, "no box per op")
+        XCTAssertEqual(blocks.last?.attributes["data-name"], "t10000", "the loss has a block of its own")
+        // Forward steps run the blocks in tape order; backward in reverse.
+        let forward = page.steps.filter { $0.attributes["data-phase"] == "forward" }.map { $0.attributes["data-focus"] ?? "" }
+        let backward = page.steps.filter { $0.text.contains("rules") }.map { $0.attributes["data-focus"] ?? "" }
+        XCTAssertEqual(forward, blocks.map { $0.attributes["id"] ?? "" })
+        XCTAssertEqual(backward, forward.reversed())
+        keep(html, as: "ten-thousand-ops.html")
+        print("10⁴-op page: \(blocks.count) blocks, \(html.utf8.count) bytes, made in \(String(format: "%.2f", seconds)) s")
+        XCTAssertLessThan(html.utf8.count, TapePageTests.sizeLimit)
+    }
+
+    /// The size a page of any graph stays under.
+    static let sizeLimit = 2_000_000
+
+    func testTrainingStepIsDrawnAsBlocksNamedAfterTheModules() throws {
+        let model = Sequential<Double> {
+            Dense(inputs: 64, outputs: 32, activation: .relu, seed: 1)
+            Dense(inputs: 32, outputs: 16, activation: .tanh, seed: 2)
+            Dense(inputs: 16, outputs: 10, seed: 3)
+        }
+        let x = T.randomNormal([8, 64], seed: 4), labels = T([0, 1, 2, 3, 4, 5, 6, 7])
+        let loss = crossEntropy(logits: model(x), labels: labels)
+        let blocksHTML = loss.html(naming: model, collapseAbove: 0)
+        keep(blocksHTML, as: "training-step-blocks.html")
+        keep(loss.html(naming: model), as: "training-step.html")
+        let page = try Page(blocksHTML)
+        let names = page.all("g", class: "block").map { $0.attributes["data-name"] ?? "" }
+        XCTAssertEqual(Array(names.prefix(3)), ["layers.0", "layers.1", "layers.2"], "\(names)")
+        // Drawn op by op, the parameters carry their dotted names.
+        let full = try Page(loss.html(naming: model))
+        XCTAssertNotNil(full.box("layers.0.weight"))
+        XCTAssertNotNil(full.box("layers.2.bias"))
+        XCTAssertTrue(full.lines(of: try XCTUnwrap(full.box("layers.0.weight")), "val")[0].hasPrefix("min "))
+    }
+
+    // MARK: Special cases
+
+    func testAFreedGraphSaysSoAndKeepsTheLeavesGradients() throws {
+        let (_, _, _, loss) = tourExpression()
+        loss.backward()
+        let page = try Page(loss.html())
+        XCTAssertTrue(page.all("p", class: "note").contains { $0.text.contains("freed") })
+        XCTAssertEqual(page.lines(of: try XCTUnwrap(page.box("a")), "grad"), ["grad −24"])
+        XCTAssertEqual(page.lines(of: try XCTUnwrap(page.box("t1")), "val"), ["(freed)"])
+    }
+
+    func testANonScalarOutputIsSeededWithOnesAndAnUnrecordedTensorIsEmpty() throws {
+        let x = T([1, 2, 3]).requiringGrad(named: "x")
+        let page = try Page((x * x).html())
+        XCTAssertTrue(page.all("p", class: "note").contains { $0.text.contains("sum of its elements") })
+        XCTAssertEqual(page.lines(of: try XCTUnwrap(page.box("x")), "grad"), ["grad [2, 4, 6]"])
+        let plain = try Page(T([1, 2]).html())
+        XCTAssertTrue(plain.all("g", class: "node").isEmpty)
+        XCTAssertTrue(plain.all("p", class: "note").contains { $0.text.contains("not recorded") })
+    }
+
+    func testWriteHTMLWritesThePageAtomically() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("TapePageTests-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let (_, _, _, loss) = tourExpression()
+        let path = folder.appendingPathComponent("tape.html").path
+        try loss.writeHTML(to: path, title: "L")
+        XCTAssertEqual(try String(contentsOfFile: path, encoding: .utf8), loss.html(title: "L"))
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder.path), ["tape.html"], "no temporary file left")
+        XCTAssertThrowsError(try loss.writeHTML(to: folder.appendingPathComponent("missing/tape.html").path)) { error in
+            XCTAssertTrue("\(error)".contains("missing/tape.html"), "\(error)")
+        }
+    }
+}
