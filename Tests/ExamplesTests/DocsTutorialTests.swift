@@ -183,7 +183,7 @@ final class DocsTutorialTests: XCTestCase {
 
     // MARK: docs/VerifyYourDerivation.md
 
-    func testVerifyDerivation() {
+    func testVerifyDerivation() throws {
         let x = Tensor<Double>(rows: [[0.5, -1.0], [2.0, 0.25], [-0.3, 0.7]])   // 3 samples, 2 features
         let y = Tensor<Double>(rows: [[1.0], [0.0], [1.0]])
         let w = Tensor<Double>(rows: [[0.3], [0.8]])
@@ -278,6 +278,15 @@ final class DocsTutorialTests: XCTestCase {
             ["logits": forward["p"]! - target]                    // right: p − y
         })
         XCTAssertTrue(fixed.passed, "\(fixed)")
+
+        // The docs' relative path, written in a temporary folder.
+        let folder = try temporaryFolder(self), cwd = FileManager.default.currentDirectoryPath
+        XCTAssertTrue(FileManager.default.changeCurrentDirectoryPath(folder))
+        defer { _ = FileManager.default.changeCurrentDirectoryPath(cwd) }
+        try softmaxCheck.writeHTML(to: "softmax-derivation.html")
+        let page = try String(contentsOfFile: folder + "/softmax-derivation.html", encoding: .utf8)
+        XCTAssertTrue(page.contains("class=\"node value leaf mark-wrong first-wrong\" id=\"v0\" data-name=\"logits\""))
+        XCTAssertTrue(page.contains("class=\"node value result mark-exact\" id=\"v1\" data-name=\"p\""))
     }
 
     // MARK: docs/UserGuide.md, the training half

@@ -352,4 +352,106 @@ final class TapePageTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("missing/tape.html"), "\(error)")
         }
     }
+
+    // MARK: Report pages
+
+    func testDerivationPageHighlightsTheWrongStepOfTheDiagonalOnlySoftmax() throws {
+        let logits = T([2.0, 1.0, 0.1]), target = T([0, 1, 0])
+        let report = checkDerivation(at: [logits], names: ["logits"], function: { v, step in
+            let p = step("p", v[0].softmax())
+            return -(target * p.log()).sum()
+        }, hand: { _, forward in
+            guard let p = forward["p"] else { return [:] }
+            let dP = -target / p
+            return ["p": dP, "logits": dP * p * (1 - p)]
+        })
+        XCTAssertEqual(report.firstWrong?.name, "logits")
+        keep(report.html(), as: "derivation-softmax.html")
+        let page = try Page(report.html())
+        let wrong = try XCTUnwrap(page.box("logits"))
+        XCTAssertTrue(wrong.classes.contains("mark-wrong") && wrong.classes.contains("first-wrong"), "\(wrong.classes)")
+        XCTAssertEqual(page.lines(of: wrong, "badge"), ["∂L/∂logits: wrong (first)", "hand [0, −0.757567, 0]"])
+        let p = try XCTUnwrap(page.box("p"))
+        XCTAssertTrue(p.classes.contains("mark-exact"), "\(p.classes)")
+        XCTAssertFalse(p.classes.contains("first-wrong"))
+        // Hand, tape and finite differences side by side, for the first wrong step.
+        let side = try XCTUnwrap(page.all("table", class: "side").first)
+        let item = try XCTUnwrap(report.firstWrong)
+        XCTAssertEqual(side.text, "handtapefinite differences" + PageText.number(item.hand) + PageText.number(item.tape)
+                                  + PageText.number(item.numeric ?? .nan))
+        XCTAssertEqual(item.numeric ?? .nan, item.tape, accuracy: 1e-6)
+        XCTAssertEqual(PageText.number(item.tape), "0.659001")
+        // The whole hand gradient beside the tape's, wrong elements marked.
+        let detail = try XCTUnwrap(page.element(id: wrong.attributes["data-detail"] ?? ""))
+        XCTAssertTrue(detail.text.contains("your derivation: wrong"), detail.text)
+        XCTAssertEqual(page.all("g", class: "first-wrong").count, 1)
+        XCTAssertTrue(page.source.contains("<tr class=\"wrong\"><td>logits[0]</td>"), "the first logit's row is marked wrong")
+    }
+
+    func testDerivationPageOfAWrongIntermediateStepShowsItsFiniteDifference() throws {
+        let x = T(rows: [[0.5, -1.0], [2.0, 0.25], [-0.3, 0.7]]), y = T(rows: [[1.0], [0.0], [1.0]])
+        let w = T(rows: [[0.3], [0.8]])
+        let report = checkDerivation(at: [w], names: ["w"], function: { v, step in
+            let z = step("z", x.matmul(v[0]))
+            let a = step("a", z.sigmoid())
+            return 0.5 * (a - y).squared().sum()
+        }, hand: { _, forward in
+            guard let a = forward["a"] else { return [:] }
+            return ["a": a - y, "z": a - y, "w": x.transposed().matmul(a - y)]     // forgot σ'(z)
+        })
+        let z = try XCTUnwrap(report.firstWrong)
+        XCTAssertEqual(z.name, "z")
+        XCTAssertEqual(z.numeric ?? .nan, z.tape, accuracy: 1e-7, "finite differences nudging the step agree with the tape")
+        let page = try Page(report.html())
+        XCTAssertTrue(try XCTUnwrap(page.box("z")).classes.contains("first-wrong"))
+        XCTAssertTrue(try XCTUnwrap(page.box("a")).classes.contains("mark-exact"))
+        XCTAssertTrue(try XCTUnwrap(page.box("w")).classes.contains("mark-wrong"))
+        XCTAssertFalse(try XCTUnwrap(page.box("w")).classes.contains("first-wrong"))
+    }
+
+    func testDerivationPageOfAHandGradientOfTheWrongShapeOrAnUnknownName() throws {
+        let x = T(rows: [[1, 2], [3, 4]])
+        let report = checkDerivation(at: [x], names: ["x"], function: { v, step in
+            step("s", v[0].sum(axis: 1)).sum()
+        }, hand: { _, _ in
+            ["s": T([1, 1, 1]), "X": T.ones([2, 2])]          // s has 2 elements; "X" names nothing
+        })
+        XCTAssertFalse(report.passed)
+        let page = try Page(report.html())
+        let s = try XCTUnwrap(page.box("s"))
+        XCTAssertTrue(s.classes.contains("first-wrong"), "\(s.classes)")
+        XCTAssertTrue(page.all("p").contains { $0.text.contains("has shape [3], but s has shape [2]") })
+        XCTAssertTrue(page.all("p", class: "note").contains { $0.text.contains("name X, which is neither") })
+        let none = checkDerivation(at: [x], names: ["x"], function: { v, _ in v[0].sum() }, hand: { _, _ in [:] })
+        XCTAssertEqual(try Page(none.html()).all("h1").first?.text, "Derivation not checked")
+    }
+
+    func testGradcheckPageShowsWhichElementsFailedOrSitAtAKink() throws {
+        // relu at 0 is a kink; a custom op with a wrong rule mismatches on its first element only.
+        let x = T([-1, 0, 2, 3])
+        func wrongSquare(_ v: T) -> T {
+            T.customOp("wrongSquare", inputs: [v], value: withoutGradients { v * v }) { g, inputs, _ in
+                let mask = T([1.5, 1, 1, 1])           // the first element's slope is off by half
+                return [g * inputs[0] * 2 * mask]
+            }
+        }
+        let kinks = gradcheck(inputs: [x], names: ["x"]) { $0[0].relu().sum() }
+        XCTAssertTrue(kinks.passed, "\(kinks)")
+        let kinkPage = try Page(kinks.html())
+        XCTAssertTrue(try XCTUnwrap(kinkPage.box("x")).classes.contains("mark-kink"))
+        XCTAssertEqual(kinkPage.all("span", class: "cell").count, 8, "4 cells in the banner and 4 in the detail")
+        XCTAssertEqual(kinkPage.all("span", class: "kink").count, 2)
+        XCTAssertEqual(kinkPage.all("span", class: "kink").first?.attributes["title"], "x[1]: kink")
+
+        let failed = gradcheck(inputs: [x], names: ["x"]) { wrongSquare($0[0]).sum() }
+        XCTAssertFalse(failed.passed)
+        keep(failed.html(), as: "gradcheck.html")
+        let page = try Page(failed.html())
+        let box = try XCTUnwrap(page.box("x"))
+        XCTAssertTrue(box.classes.contains("mark-wrong"))
+        XCTAssertEqual(page.lines(of: box, "badge"), ["gradcheck: 1 mismatched"])
+        XCTAssertEqual(page.all("span", class: "mismatch").map { $0.attributes["title"] ?? "" }, ["x[0]: mismatch", "x[0]: mismatch"])
+        XCTAssertTrue(page.all("tr", class: "wrong").contains { $0.text.hasPrefix("x[0]") })
+        XCTAssertTrue(page.all("h1").first?.text.contains("FAILED") ?? false)
+    }
 }
