@@ -353,6 +353,23 @@ final class TapePageTests: XCTestCase {
         }
     }
 
+    // MARK: The DOT export
+
+    func testGraphvizShowsLeafValuesAndEveryGradientAfterBackward() {
+        let (_, _, _, loss) = tourExpression()
+        let before = loss.graphviz()
+        XCTAssertTrue(before.contains("label=\"a\\n[]\\n2\""), before)
+        XCTAssertTrue(before.contains("label=\"b\\n[]\\n−3\""), before)
+        XCTAssertFalse(before.contains("grad"), "no gradient before backward")
+        loss.backward(retainGraph: true)
+        let after = loss.graphviz()
+        for (name, value, grad) in [("a", "2", "−24"), ("b", "−3", "16"), ("c", "10", "8"), ("t1", "−6", "8"),
+                                    ("t2", "4", "8"), ("t3", "16", "1")] {
+            XCTAssertTrue(after.contains("\"\(name)\" [shape=ellipse") && after.contains("\(name)\\n[]\\n\(value)\\ngrad \(grad)\""),
+                          "\(name) in\n\(after)")
+        }
+    }
+
     // MARK: Report pages
 
     func testDerivationPageHighlightsTheWrongStepOfTheDiagonalOnlySoftmax() throws {
