@@ -93,6 +93,32 @@ final class DocsTutorialTests: XCTestCase {
         XCTAssertEqual(points.map(\.determinant), [-36, -36, 12, -36])
     }
 
+    func testBackpropWatchItHappen() throws {
+        // The docs' relative path, written in a temporary folder.
+        let folder = try temporaryFolder(self), cwd = FileManager.default.currentDirectoryPath
+        XCTAssertTrue(FileManager.default.changeCurrentDirectoryPath(folder))
+        defer { _ = FileManager.default.changeCurrentDirectoryPath(cwd) }
+
+        let a = Tensor<Double>(2).requiringGrad(named: "a")
+        let b = Tensor<Double>(-3).requiringGrad(named: "b")
+        let c = Tensor<Double>(10).requiringGrad(named: "c")
+        let d = a * b + c
+        let loss = d * d                                   // L = (a·b + c)² = 16
+        try loss.writeHTML(to: "tape.html", title: "L = (a·b + c)²")
+
+        XCTAssertEqual(loss.scalar, 16)
+        let page = try ParsedSVG(contentsOf: folder + "/tape.html")
+        XCTAssertEqual(page.all("text", class: "val").map(\.text), ["2", "−3", "10", "−6", "4", "16"])
+        let steps = page.elements.filter { $0.name == "li" }.count
+        XCTAssertEqual(steps, 8)
+        let text = try String(contentsOfFile: folder + "/tape.html", encoding: .utf8)
+        for line in ["∂L/∂t2 += ∂L/∂t3 · t2 = 1 · 4 = 4", "∂L/∂t1 += ∂L/∂t2 · 1 = 8 · 1 = 8",
+                     "∂L/∂a += ∂L/∂t1 · b = 8 · (−3) = −24", "∂L/∂b += ∂L/∂t1 · a = 8 · 2 = 16"] {
+            XCTAssertTrue(text.contains(line), line)
+        }
+        XCTAssertNil(a.grad, "the page leaves .grad alone")
+    }
+
     // MARK: docs/TrainYourFirstModel.md
 
     struct DigitNet: Layer {
