@@ -166,6 +166,32 @@ final class TapePageTests: XCTestCase {
         XCTAssertEqual(b.grad, T(16))
     }
 
+    func testChainRuleFactorsMatchTheOpsRules() throws {
+        // The factor the page prints (∂L/∂t1 · b = 8 · (−3)) is each op's derivative, as its rule computes it.
+        let x = 0.7, y = -1.3
+        let cases: [(op: String, attributes: String, f: ([T]) -> T)] = [
+            ("add", "", { $0[0] + $0[1] }), ("subtract", "", { $0[0] - $0[1] }), ("multiply", "", { $0[0] * $0[1] }),
+            ("divide", "", { $0[0] / $0[1] }), ("negate", "", { -$0[0] }), ("pow", "exponent: 2.5", { $0[0].pow(2.5) }),
+            ("exp", "", { $0[0].exp() }), ("log", "", { $0[0].log() }), ("sqrt", "", { $0[0].sqrt() }),
+            ("tanh", "", { $0[0].tanh() }), ("sigmoid", "", { $0[0].sigmoid() }), ("relu", "", { $0[0].relu() }),
+        ]
+        for c in cases {
+            let leaves = [T(x).requiringGrad(), T(y).requiringGrad()]
+            let out = c.f(leaves)
+            XCTAssertEqual(out.tape.entries.last?.op, c.op)
+            XCTAssertEqual(out.tape.entries.last?.attributes, c.attributes)
+            let grads = try gradients(of: out, wrt: leaves)
+            let arity = out.tape.entries.last?.inputs.count ?? 0
+            for slot in 0..<arity {
+                let factor = try XCTUnwrap(DerivativeRuleText.localFactor(op: c.op, attributes: c.attributes, slot: slot,
+                                                                          inputs: [x, y], output: out.scalar), c.op)
+                XCTAssertEqual(factor, grads[slot].scalar, accuracy: 1e-12, "\(c.op), input \(slot)")
+                XCTAssertEqual(DerivativeRuleText.formula(op: c.op, attributes: c.attributes, slot: slot, inputs: ["x", "y"],
+                                                          output: "t")?.isProduct, true, "\(c.op): a product formula")
+            }
+        }
+    }
+
     // MARK: Every value and gradient of a larger graph
 
     /// A graph of about 50 ops over vectors and matrices (broadcasting, matmul, softmax,

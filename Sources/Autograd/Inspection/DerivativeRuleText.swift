@@ -62,6 +62,33 @@ enum DerivativeRuleText {
         }
     }
 
+    /// The local derivative ∂output/∂input of an elementwise op at one-element values: the
+    /// factor of a product ``Formula`` (`∂L/∂t1 · b` has the factor b), or nil when it is not one
+    /// of those ops or a value is missing.
+    static func localFactor(op: String, attributes: String, slot: Int, inputs: [Double?], output: Double?) -> Double? {
+        func input(_ i: Int) -> Double? { i < inputs.count ? inputs[i] : nil }
+        switch (op, slot) {
+        case ("add", _), ("subtract", 0): return 1
+        case ("subtract", 1), ("negate", 0): return -1
+        case ("multiply", 0): return input(1)
+        case ("multiply", 1): return input(0)
+        case ("divide", 0): return input(1).map { 1 / $0 }
+        case ("divide", 1):
+            guard let x = input(0), let y = input(1) else { return nil }
+            return -x / (y * y)
+        case ("pow", 0) where attributes.hasPrefix("exponent: "):
+            guard let p = Double(attributes.dropFirst("exponent: ".count)), let x = input(0) else { return nil }
+            return p == 0 ? 0 : p * Foundation.pow(x, p - 1)
+        case ("exp", 0): return output
+        case ("log", 0): return input(0).map { 1 / $0 }
+        case ("sqrt", 0): return output.map { 1 / (2 * $0) }
+        case ("tanh", 0): return output.map { 1 - $0 * $0 }
+        case ("sigmoid", 0): return output.map { $0 * (1 - $0) }
+        case ("relu", 0): return input(0).map { $0 > 0 ? 1 : 0 }
+        default: return nil
+        }
+    }
+
     /// The formula for the gradient `op` passes to input `slot`, with the inputs' and the
     /// output's names, or nil when the op has no short one (the page then shows the rule's sentence).
     static func formula(op: String, attributes: String, slot: Int, inputs: [String], output: String) -> Formula? {

@@ -441,8 +441,17 @@ struct TapePage {
                                                        inputs: inputNames, output: node.name) else {
             return "\(target) += (rule of \(node.op)) = \(result)"
         }
-        if formula.isProduct, let value = c.scalar, let upstream = node.gradient?.scalar, upstream != 0 {
-            return "\(target) += \(formula.text) = \(PageText.factor(upstream)) · \(PageText.factor(value / upstream)) = \(result)"
+        // The numbers of the product, for one-element tensors (no broadcasting sum hides in the rule).
+        let inputValues = node.inputs.map { input -> Double? in
+            switch input {
+            case .node(let k): return graph.nodes[k].value?.scalar
+            case .constant(let k): return graph.constants[k].scalar
+            }
+        }
+        if formula.isProduct, c.scalar != nil, let upstream = node.gradient?.scalar, node.value?.count == 1,
+           let factor = DerivativeRuleText.localFactor(op: node.op, attributes: node.attributes, slot: c.slot,
+                                                       inputs: inputValues, output: node.value?.scalar) {
+            return "\(target) += \(formula.text) = \(PageText.factor(upstream)) · \(PageText.factor(factor)) = \(result)"
         }
         return "\(target) += \(formula.text) = \(result)"
     }
