@@ -59,10 +59,8 @@ struct GraphLayout {
         nodeCount = n
         var successors = [[Int]](repeating: [], count: n), predecessors = [[Int]](repeating: [], count: n)
         for e in edges {
-            // fatalError, not precondition: its message prints in release builds too.
-            if !(e.from >= 0 && e.from < n && e.to >= 0 && e.to < n && e.from != e.to) {
-                fatalError("GraphLayout: edge \(e.from) → \(e.to) outside 0..<\(n) or a loop")
-            }
+            require(e.from >= 0 && e.from < n && e.to >= 0 && e.to < n && e.from != e.to,
+                    "GraphLayout: edge \(e.from) → \(e.to) outside 0..<\(n) or a loop")
             successors[e.from].append(e.to)
             predecessors[e.to].append(e.from)
         }
@@ -79,7 +77,7 @@ struct GraphLayout {
                 if indegree[s] == 0 { queue.append(s) }
             }
         }
-        if topo.count != n { fatalError("GraphLayout: the graph has a cycle") }
+        require(topo.count == n, "GraphLayout: the graph has a cycle")
         var layer = [Int](repeating: 0, count: n)
         for v in topo { for s in successors[v] { layer[s] = Swift.max(layer[s], layer[v] + 1) } }
         for v in 0..<n where predecessors[v].isEmpty && !successors[v].isEmpty {
