@@ -173,7 +173,7 @@ final class TapePageTests: XCTestCase {
             ("add", "", { $0[0] + $0[1] }), ("subtract", "", { $0[0] - $0[1] }), ("multiply", "", { $0[0] * $0[1] }),
             ("divide", "", { $0[0] / $0[1] }), ("negate", "", { -$0[0] }), ("pow", "exponent: 2.5", { $0[0].pow(2.5) }),
             ("exp", "", { $0[0].exp() }), ("log", "", { $0[0].log() }), ("sqrt", "", { $0[0].sqrt() }),
-            ("tanh", "", { $0[0].tanh() }), ("sigmoid", "", { $0[0].sigmoid() }), ("relu", "", { $0[0].relu() }),
+            ("sin", "", { $0[0].sin() }), ("cos", "", { $0[0].cos() }), ("tanh", "", { $0[0].tanh() }), ("sigmoid", "", { $0[0].sigmoid() }), ("relu", "", { $0[0].relu() }),
         ]
         for c in cases {
             let leaves = [T(x).requiringGrad(), T(y).requiringGrad()]

@@ -32,6 +32,8 @@ enum DerivativeRuleText {
         case "log": return "z = log x: x receives ∂L/∂z / x."
         case "sqrt": return "z = √x: x receives ∂L/∂z / (2z)."
         case "abs": return "z = |x|: x receives ∂L/∂z · sign(x) (0 at x = 0)."
+        case "sin": return "z = sin x: x receives ∂L/∂z · cos x."
+        case "cos": return "z = cos x: x receives −∂L/∂z · sin x."
         case "tanh": return "z = tanh x: x receives ∂L/∂z · (1 − z²)."
         case "sigmoid": return "z = σ(x): x receives ∂L/∂z · z · (1 − z)."
         case "relu": return "z = max(x, 0): x receives ∂L/∂z where x > 0 and 0 elsewhere (0 at x = 0)."
@@ -82,6 +84,8 @@ enum DerivativeRuleText {
         case ("exp", 0): return output
         case ("log", 0): return input(0).map { 1 / $0 }
         case ("sqrt", 0): return output.map { 1 / (2 * $0) }
+        case ("sin", 0): return input(0).map { Foundation.cos($0) }
+        case ("cos", 0): return input(0).map { -Foundation.sin($0) }
         case ("tanh", 0): return output.map { 1 - $0 * $0 }
         case ("sigmoid", 0): return output.map { $0 * (1 - $0) }
         case ("relu", 0): return input(0).map { $0 > 0 ? 1 : 0 }
@@ -114,6 +118,8 @@ enum DerivativeRuleText {
         case ("log", 0): return product("1/\(x)")
         case ("sqrt", 0): return product("1/(2·\(output))")
         case ("abs", 0): return product("sign(\(x))")
+        case ("sin", 0): return product("cos \(x)")
+        case ("cos", 0): return product("(−sin \(x))")
         case ("tanh", 0): return product("(1 − \(output)²)")
         case ("sigmoid", 0): return product("\(output)·(1 − \(output))")
         case ("relu", 0): return product("[\(x) > 0]")
