@@ -6,12 +6,19 @@ import Foundation
 public struct DerivationSteps {
     final class Storage {
         var marked: [(name: String, tensor: Tensor<Double>)] = []
+        /// For finite differences with respect to a step: the step's element to nudge, and by how much.
+        var nudge: (name: String, index: Int, delta: Double)?
     }
     let storage = Storage()
 
     /// Names `tensor` as a step of the derivation and returns it unchanged.
     public func callAsFunction(_ name: String, _ tensor: Tensor<Double>) -> Tensor<Double> {
         storage.marked.append((name, tensor))
+        if let nudge = storage.nudge, nudge.name == name, nudge.index < tensor.count {
+            var values = tensor.scalars
+            values[nudge.index] += nudge.delta
+            return Tensor(values, shape: tensor.shape)
+        }
         return tensor
     }
 }
@@ -46,7 +53,8 @@ public struct DerivationReport: CustomStringConvertible {
         public let worstIndex: [Int]
         public let hand: Double
         public let tape: Double
-        /// For inputs: the central-difference value at the worst element.
+        /// The central-difference value at the worst element: the loss's slope when that
+        /// element of the input, or of the step's tensor as `step` returns it, is nudged.
         public let numeric: Double?
         /// The shape of the hand-derived gradient, when one was given (it differs from ``shape``
         /// when, for instance, a sum ran over the wrong axis).
@@ -66,6 +74,9 @@ public struct DerivationReport: CustomStringConvertible {
     /// The names a hand gradient can be given for: the marked steps, walking back from the loss,
     /// then the inputs (the order of ``items``).
     public var knownNames: [String] { items.map(\.name) }
+
+    /// The graph of the loss and the full hand and tape gradients, for ``html(title:)``.
+    var page: DerivationPageData?
 
     /// The first wrong item walking backwards from the loss: the step where the derivation went wrong.
     public var firstWrong: Item? { items.first { $0.verdict == .wrong } }
@@ -158,6 +169,9 @@ public func checkDerivation(at inputs: [Tensor<Double>], names: [String], atol: 
     let loss = withRecording(true) { function(leaves, steps) }
     require(loss.count == 1, "checkDerivation: the function must return a scalar loss, not shape \(loss.shape)")
     let marked = steps.storage.marked
+    // The graph for the report's page, taken before the backward pass below frees it.
+    let graph = TapeGraph(of: loss, names: zip(names, leaves).map { ($0, $1) } + marked.map { ($0.name, $0.tensor) },
+                          locate: leaves + marked.map(\.tensor))
     let tapeGradients: [Tensor<Double>]
     if loss.requiresGrad, let g = try? gradients(of: loss, wrt: leaves + marked.map(\.tensor)) {
         tapeGradients = g
@@ -168,9 +182,12 @@ public func checkDerivation(at inputs: [Tensor<Double>], names: [String], atol: 
     for (name, tensor) in marked { forward[name] = tensor.detached() }
     let given = hand(inputs.map { $0.detached() }, forward)
 
-    func lossValue(at xs: [Tensor<Double>]) -> Double {
-        withoutGradients { function(xs, DerivationSteps()).scalar }
+    func lossValue(at xs: [Tensor<Double>], nudging nudge: (name: String, index: Int, delta: Double)? = nil) -> Double {
+        let steps = DerivationSteps()
+        steps.storage.nudge = nudge
+        return withoutGradients { function(xs, steps).scalar }
     }
+    var pageData = DerivationPageData(graph: graph, atol: atol, rtol: rtol)
 
     var items: [DerivationReport.Item] = []
     let allNames = names + marked.map(\.name)
@@ -179,6 +196,9 @@ public func checkDerivation(at inputs: [Tensor<Double>], names: [String], atol: 
     for k in order {
         let name = allNames[k], tape = tapeGradients[k]
         let isInput = k < names.count
+        pageData.nodes.append(k < graph.located.count ? graph.located[k] : nil)
+        pageData.tape.append(TensorSummary(tape, keepingUpTo: TapeGraph.defaultElementLimit))
+        pageData.hand.append(given[name].map { TensorSummary($0, keepingUpTo: TapeGraph.defaultElementLimit) })
         guard let h = given[name] else {
             items.append(.init(name: name, shape: tape.shape, isInput: isInput, verdict: .notGiven, maxDifference: 0,
                                worstIndex: [], hand: .nan, tape: .nan, numeric: nil, handShape: nil))
@@ -199,7 +219,10 @@ public func checkDerivation(at inputs: [Tensor<Double>], names: [String], atol: 
         }
         let verdict: DerivationReport.Verdict = h.scalars == tape.scalars ? .exact : (withinTolerance ? .close : .wrong)
         var numeric: Double? = nil
-        if isInput {
+        if !isInput {
+            numeric = (lossValue(at: inputs.map { $0.detached() }, nudging: (name, worst, eps))
+                       - lossValue(at: inputs.map { $0.detached() }, nudging: (name, worst, -eps))) / (2 * eps)
+        } else {
             var plus = inputs.map { $0.detached() }, minus = plus
             var p = plus[k].scalars, m = minus[k].scalars
             p[worst] += eps
@@ -213,5 +236,7 @@ public func checkDerivation(at inputs: [Tensor<Double>], names: [String], atol: 
                            tape: tape.scalars[worst], numeric: numeric, handShape: h.shape))
     }
     let unknown = given.keys.filter { !allNames.contains($0) }.sorted { ($0.lowercased(), $0) < ($1.lowercased(), $1) }
-    return DerivationReport(items: items, unknownNames: unknown)
+    var report = DerivationReport(items: items, unknownNames: unknown)
+    report.page = pageData
+    return report
 }

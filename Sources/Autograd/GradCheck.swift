@@ -62,6 +62,8 @@ public struct GradCheckReport: CustomStringConvertible, Sendable {
         /// output on the tape (a layer initializer that copied it, `withoutGradients`, `detached()`).
         public let notConnected: Bool
         public var passed: Bool { mismatches == 0 }
+        /// Per element of the input (row-major), its worst entry over the outputs: 0 ok, 1 kink, 2 mismatch.
+        var elementStatus: [UInt8] = []
     }
 
     /// "gradcheck" or "gradgradcheck": which check made this report.
@@ -73,6 +75,9 @@ public struct GradCheckReport: CustomStringConvertible, Sendable {
     public let backwardIsDeterministic: Bool
     /// A zero upstream gradient gave all-zero gradients.
     public let zeroUpstreamGivesZero: Bool
+    /// The function's graph at the inputs, for ``html(title:)``, and each input's node in it.
+    var graph: TapeGraph?
+    var inputNodes: [Int?] = []
 
     /// True when every entry is within tolerance (or at a recognised kink) and both extra checks hold.
     public var passed: Bool { inputs.allSatisfy(\.passed) && backwardIsDeterministic && zeroUpstreamGivesZero }
@@ -143,13 +148,15 @@ public func gradcheck(inputs: [Tensor<Double>], names: [String]? = nil, eps: Dou
     let plain = inputs.map { $0.detached() }
     func evaluate(_ xs: [Tensor<Double>]) -> [Double] { withoutGradients { function(xs).scalars } }
 
-    // Analytic Jacobian, one backward per output element.
-    func analyticJacobian() -> (outputShape: [Int], rows: [[Double]])? {
+    // Analytic Jacobian, one backward per output element; with `capturing`, also the graph for the report's page.
+    func analyticJacobian(capturing: Bool) -> (outputShape: [Int], rows: [[Double]], graph: TapeGraph?)? {
         let leaves = plain.enumerated().map { $1.requiringGrad(named: names[$0]) }
         let output = withRecording(true) { function(leaves) }
         let m = output.count
+        let graph = capturing ? TapeGraph(of: output, names: zip(names, leaves).map { ($0, $1) }, locate: leaves) : nil
         guard output.requiresGrad else {
-            return (output.shape, [[Double]](repeating: [Double](repeating: 0, count: plain.map(\.count).reduce(0, +)), count: m))
+            return (output.shape, [[Double]](repeating: [Double](repeating: 0, count: plain.map(\.count).reduce(0, +)), count: m),
+                    graph)
         }
         var rows: [[Double]] = []
         for i in 0..<m {
@@ -159,12 +166,13 @@ public func gradcheck(inputs: [Tensor<Double>], names: [String]? = nil, eps: Dou
                                              retainGraph: true) else { return nil }
             rows.append(grads.flatMap(\.scalars))
         }
-        return (output.shape, rows)
+        return (output.shape, rows, graph)
     }
 
-    guard let (outputShape, analytic) = analyticJacobian(), let second = analyticJacobian() else {
+    guard let first = analyticJacobian(capturing: true), let second = analyticJacobian(capturing: false) else {
         trap("gradcheck: backward failed")
     }
+    let (outputShape, analytic) = (first.outputShape, first.rows)
     let deterministic = analytic == second.rows
 
     // A zero upstream must give zero gradients.
@@ -182,6 +190,7 @@ public func gradcheck(inputs: [Tensor<Double>], names: [String]? = nil, eps: Dou
     for (j, x) in plain.enumerated() {
         var entries: [GradCheckReport.Entry] = []
         var mismatches = 0, kinks = 0, maxError = 0.0, analyticAllZero = true
+        var elementStatus = [UInt8](repeating: 0, count: x.count)
         let inputStrides = Shape.strides(x.shape), outStrides = Shape.strides(outputShape)
         for k in 0..<x.count {
             func shifted(_ delta: Double) -> [Double] {
@@ -224,9 +233,11 @@ public func gradcheck(inputs: [Tensor<Double>], names: [String]? = nil, eps: Dou
                 if oneSidedDiffer && a >= lo - slack && a <= hi + slack {
                     status = .kink(leftSlope: left, rightSlope: right)
                     kinks += 1
+                    elementStatus[k] = Swift.max(elementStatus[k], 1)
                 } else if !(error <= allowed) {
                     status = .mismatch
                     mismatches += 1
+                    elementStatus[k] = 2
                 }
                 maxError = Swift.max(maxError, error.isNaN ? .infinity : error)
                 let entry = GradCheckReport.Entry(
@@ -247,11 +258,13 @@ public func gradcheck(inputs: [Tensor<Double>], names: [String]? = nil, eps: Dou
         entries.sort { rank($0) < rank($1) }
         let keep = Swift.max(worst, entries.filter { $0.status != .ok }.count.clamped(to: 0...worst))
         reports.append(.init(name: names[j], shape: x.shape, worst: Array(entries.prefix(keep)), mismatches: mismatches,
-                             kinks: kinks, maxAbsoluteError: maxError, notConnected: analyticAllZero && mismatches > 0))
+                             kinks: kinks, maxAbsoluteError: maxError, notConnected: analyticAllZero && mismatches > 0,
+                             elementStatus: elementStatus))
         column += x.count
     }
     return GradCheckReport(check: "gradcheck", inputs: reports, outputShape: outputShape, tolerance: tolerance,
-                           backwardIsDeterministic: deterministic, zeroUpstreamGivesZero: zeroOK)
+                           backwardIsDeterministic: deterministic, zeroUpstreamGivesZero: zeroOK,
+                           graph: first.graph, inputNodes: first.graph?.located ?? [])
 }
 
 /// Checks second derivatives: the gradient of `sum(function(inputs) · u)` for a fixed random
@@ -280,7 +293,8 @@ public func gradgradcheck(inputs: [Tensor<Double>], names: [String]? = nil, eps:
     }
     return GradCheckReport(check: "gradgradcheck", inputs: report.inputs, outputShape: report.outputShape,
                            tolerance: report.tolerance, backwardIsDeterministic: report.backwardIsDeterministic,
-                           zeroUpstreamGivesZero: report.zeroUpstreamGivesZero)
+                           zeroUpstreamGivesZero: report.zeroUpstreamGivesZero, graph: report.graph,
+                           inputNodes: report.inputNodes)
 }
 
 func unflatten(_ flat: Int, _ strides: [Int]) -> [Int] {

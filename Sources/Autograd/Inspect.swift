@@ -80,36 +80,49 @@ extension Tensor {
         return TapeListing(entries: entries)
     }
 
-    /// The graph that produced this tensor in Graphviz DOT: tensors as ellipses (name, shape,
-    /// value, and gradient for leaves that have one), ops as boxes. Render with `dot -Tsvg`.
+    /// The graph that produced this tensor in Graphviz DOT: tensors as ellipses with their name,
+    /// shape and value (leaves included), ops as boxes, constants as plain text. After a backward
+    /// pass (once a leaf of the graph holds a gradient) every tensor also shows its gradient: the
+    /// gradient of this tensor with respect to it, computed again from the graph when the graph
+    /// was kept (`backward(retainGraph: true)`); a freed graph has only the leaves' stored gradients.
+    /// Render with `dot -Tsvg`; ``html(title:names:collapseAbove:)`` draws the same graph without Graphviz.
+    ///
+    /// ```swift
+    /// loss.backward(retainGraph: true)
+    /// try AtomicFile.write(Array(loss.graphviz().utf8), to: "tape.dot")
+    /// ```
     public func graphviz() -> String {
         guard let node else { return "digraph tape {\n}\n" }
-        let nodes = Backpropagation.topologicalOrder(from: node).sorted { $0.id < $1.id }
-        let names = tapeNames(nodes)
-        func name(_ n: Node<Scalar>) -> String { names[ObjectIdentifier(n)] ?? n.tapeName }
+        let afterBackward = Backpropagation.topologicalOrder(from: node).contains { $0.isLeaf && $0.grad != nil }
+        let graph = TapeGraph(of: self, elementLimit: 12, backward: afterBackward)
+        func esc(_ s: String) -> String {
+            s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+        }
+        func label(_ parts: [String]) -> String { parts.map(esc).joined(separator: "\\n") }
         var lines = ["digraph tape {", "  rankdir=LR;", "  node [fontname=\"Helvetica\"];"]
-        func esc(_ s: String) -> String { s.replacingOccurrences(of: "\"", with: "\\\"") }
         var constants = 0
-        for n in nodes {
-            let nodeName = name(n)
-            var label = "\(nodeName)\\n\(n.shape)"
-            if !n.isLeaf && !n.isReleased { label += "\\n" + Tensor(shape: n.shape, scalars: n.output, node: nil).compactDescription }
-            if let g = n.grad { label += "\\ngrad " + g.compactDescription }
-            lines.append("  \"\(esc(nodeName))\" [shape=ellipse, label=\"\(esc(label))\"];")
+        for n in graph.nodes {
+            var parts = [n.name, "\(n.shape)", n.value.map(PageText.brief) ?? "(freed)"]
+            if let g = n.gradient { parts.append("grad " + PageText.brief(g)) }
+            let fill = n.isLeaf ? ", style=filled, fillcolor=\"#e7f0fd\"" : ""
+            lines.append("  \"\(esc(n.name))\" [shape=ellipse\(fill), label=\"\(label(parts))\"];")
             guard !n.isLeaf else { continue }
-            let opID = "op_\(nodeName)"
-            let opLabel = n.attributes.isEmpty ? n.op : "\(n.op)\\n\(n.attributes)"
-            lines.append("  \"\(opID)\" [shape=box, style=filled, fillcolor=\"#eeeeee\", label=\"\(esc(opLabel))\"];")
+            let opID = esc("op_\(n.name)")
+            let opLabel = n.attributes.isEmpty ? [n.op] : [n.op, n.attributes]
+            lines.append("  \"\(opID)\" [shape=box, style=filled, fillcolor=\"#eeeeee\", label=\"\(label(opLabel))\"];")
             for input in n.inputs {
-                if let i = input.node {
-                    lines.append("  \"\(esc(name(i)))\" -> \"\(opID)\";")
-                } else {
+                switch input {
+                case .node(let i):
+                    lines.append("  \"\(esc(graph.nodes[i].name))\" -> \"\(opID)\";")
+                case .constant(let k):
                     constants += 1
-                    lines.append("  \"const\(constants)\" [shape=plaintext, label=\"\(esc(input.compactDescription))\"];")
+                    let c = graph.constants[k]
+                    let text = c.count == 0 && c.shape.reduce(1, *) != 0 ? "(freed)" : PageText.brief(c)
+                    lines.append("  \"const\(constants)\" [shape=plaintext, label=\"\(label([text]))\"];")
                     lines.append("  \"const\(constants)\" -> \"\(opID)\";")
                 }
             }
-            lines.append("  \"\(opID)\" -> \"\(esc(nodeName))\";")
+            lines.append("  \"\(opID)\" -> \"\(esc(n.name))\";")
         }
         lines.append("}")
         return lines.joined(separator: "\n") + "\n"

@@ -34,8 +34,30 @@ enum SoftmaxExample {
         print("The diagonal-only derivation is off by up to \(Text.number(difference.scalars[worst]))"
               + " at dp_\(worst / n)/da_\(worst % n) — every off-diagonal entry is wrong.")
 
+        let report = diagonalOnlyDerivation()
+        print("\nThe diagonal-only derivation checked step by step with checkDerivation:\n\(report)")
+        if let path = options.string("html") {
+            try report.writeHTML(to: path, title: "A diagonal-only softmax derivation, checked on the tape")
+            print("Its page, with the wrong step outlined on the graph, was written to \(path)")
+        }
+
         let yHat = Tensor<Double>([0.3, -1.2, 2.0]), y = Tensor<Double>([0.5, -1.0, 1.0])
         let l2 = gradient(of: { ŷ in 0.5 * ((ŷ - y) * (ŷ - y)).sum() }, at: yHat)
         print("\nL2 loss ½‖ŷ − y‖²: tape gradient \(l2), by hand ŷ − y = \(yHat - y)")
+    }
+
+    /// Cross-entropy of softmax(logits) with a one-hot target, derived by hand keeping only the
+    /// diagonal p_k(1 − p_k) of the softmax Jacobian: ∂L/∂p is right, ∂L/∂logits is wrong.
+    static func diagonalOnlyDerivation() -> DerivationReport {
+        let logits = Tensor<Double>([2.0, 1.0, 0.1])
+        let target = Tensor<Double>([0, 1, 0])
+        return checkDerivation(at: [logits], names: ["logits"], function: { v, step in
+            let p = step("p", v[0].softmax())
+            return -(target * p.log()).sum()
+        }, hand: { _, forward in
+            guard let p = forward["p"] else { return [:] }
+            let dP = -target / p
+            return ["p": dP, "logits": dP * p * (1 - p)]      // wrong: keeps only the diagonal of ∂p/∂a
+        })
     }
 }

@@ -7,13 +7,13 @@ enum Tour {
     static func run(_ options: inout Options) throws {
         let start = ContinuousClock.now
         let folder = options.string("out") ?? "examples-output"
-        var dotOptions = try Options(["--dot", options.string("dot") ?? folder + "/tape.dot"])
+        var dotOptions = try Options(["--dot", options.string("dot") ?? folder + "/tape.dot", "--html", folder + "/tape.html"])
         print("""
         Autograd tour: a reverse-mode automatic differentiation engine with a tape, in Swift.
         It runs, in order:
           1. worked example 1: a 3×3 convolution and 2×2 max pooling (Conv2D, MaxPool2D), with gradients
           2. worked example 3: gradient and Hessian of x²y + xy² − 6xy, its critical points
-          3. a tape: the ops of (a·b + c)², the chain rule step by step, a Graphviz file
+          3. a tape: the ops of (a·b + c)², the chain rule step by step, a Graphviz file and a page to step through
           4. worked example 6: XOR learned by a 2-3-2 network, and not by a network without a hidden layer
           5. a short training run on the bundled 8×8 digits, with plots written to \(folder)/
         """)
@@ -31,7 +31,8 @@ enum Tour {
 
         Tour finished in \(String(format: "%.1f", seconds)) s (digits: \(Run.percent(outcome.testAccuracy)) test accuracy \
         after \(digits.epochs) epochs).
-        Plots and the tape's graph are in \(URL(fileURLWithPath: folder).standardizedFileURL.path)/ — open the .svg files in a browser.
+        Plots and the tape's graph are in \(URL(fileURLWithPath: folder).standardizedFileURL.path)/ — open the .svg files in a browser,
+        and tape.html to watch backpropagation step by step (→ and ← keys).
         Run 'swift run -c release Examples --help' for every example.
         """)
     }

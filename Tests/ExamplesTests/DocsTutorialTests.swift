@@ -93,6 +93,32 @@ final class DocsTutorialTests: XCTestCase {
         XCTAssertEqual(points.map(\.determinant), [-36, -36, 12, -36])
     }
 
+    func testBackpropWatchItHappen() throws {
+        // The docs' relative path, written in a temporary folder.
+        let folder = try temporaryFolder(self), cwd = FileManager.default.currentDirectoryPath
+        XCTAssertTrue(FileManager.default.changeCurrentDirectoryPath(folder))
+        defer { _ = FileManager.default.changeCurrentDirectoryPath(cwd) }
+
+        let a = Tensor<Double>(2).requiringGrad(named: "a")
+        let b = Tensor<Double>(-3).requiringGrad(named: "b")
+        let c = Tensor<Double>(10).requiringGrad(named: "c")
+        let d = a * b + c
+        let loss = d * d                                   // L = (a·b + c)² = 16
+        try loss.writeHTML(to: "tape.html", title: "L = (a·b + c)²")
+
+        XCTAssertEqual(loss.scalar, 16)
+        let page = try ParsedSVG(contentsOf: folder + "/tape.html")
+        XCTAssertEqual(page.all("text", class: "val").map(\.text), ["2", "−3", "10", "−6", "4", "16"])
+        let steps = page.elements.filter { $0.name == "li" }.count
+        XCTAssertEqual(steps, 8)
+        let text = try String(contentsOfFile: folder + "/tape.html", encoding: .utf8)
+        for line in ["∂L/∂t2 += ∂L/∂t3 · t2 = 1 · 4 = 4", "∂L/∂t1 += ∂L/∂t2 · 1 = 8 · 1 = 8",
+                     "∂L/∂a += ∂L/∂t1 · b = 8 · (−3) = −24", "∂L/∂b += ∂L/∂t1 · a = 8 · 2 = 16"] {
+            XCTAssertTrue(text.contains(line), line)
+        }
+        XCTAssertNil(a.grad, "the page leaves .grad alone")
+    }
+
     // MARK: docs/TrainYourFirstModel.md
 
     struct DigitNet: Layer {
@@ -183,7 +209,7 @@ final class DocsTutorialTests: XCTestCase {
 
     // MARK: docs/VerifyYourDerivation.md
 
-    func testVerifyDerivation() {
+    func testVerifyDerivation() throws {
         let x = Tensor<Double>(rows: [[0.5, -1.0], [2.0, 0.25], [-0.3, 0.7]])   // 3 samples, 2 features
         let y = Tensor<Double>(rows: [[1.0], [0.0], [1.0]])
         let w = Tensor<Double>(rows: [[0.3], [0.8]])
@@ -278,6 +304,15 @@ final class DocsTutorialTests: XCTestCase {
             ["logits": forward["p"]! - target]                    // right: p − y
         })
         XCTAssertTrue(fixed.passed, "\(fixed)")
+
+        // The docs' relative path, written in a temporary folder.
+        let folder = try temporaryFolder(self), cwd = FileManager.default.currentDirectoryPath
+        XCTAssertTrue(FileManager.default.changeCurrentDirectoryPath(folder))
+        defer { _ = FileManager.default.changeCurrentDirectoryPath(cwd) }
+        try softmaxCheck.writeHTML(to: "softmax-derivation.html")
+        let page = try String(contentsOfFile: folder + "/softmax-derivation.html", encoding: .utf8)
+        XCTAssertTrue(page.contains("class=\"node value leaf mark-wrong first-wrong\" id=\"v0\" data-name=\"logits\""))
+        XCTAssertTrue(page.contains("class=\"node value result mark-exact\" id=\"v1\" data-name=\"p\""))
     }
 
     // MARK: docs/UserGuide.md, the training half

@@ -42,6 +42,27 @@ final class SubcommandRunTests: XCTestCase {
         let out = try temporaryFolder(self)
         try Subcommand.run(["--out", out])
         let written = Set(try FileManager.default.contentsOfDirectory(atPath: out))
-        XCTAssertEqual(written, ["tape.dot", "digits-dense-loss.svg", "digits-dense-accuracy.svg"])
+        XCTAssertEqual(written, ["tape.dot", "tape.html", "digits-dense-loss.svg", "digits-dense-accuracy.svg"])
+        let page = try String(contentsOfFile: out + "/tape.html", encoding: .utf8)
+        XCTAssertNoThrow(try ParsedSVG(page), "the tape's page is well-formed")
+        XCTAssertTrue(page.contains("∂L/∂a += ∂L/∂t1 · b = 8 · (−3) = −24"))
+    }
+
+    func testTapeAndSoftmaxWriteTheirPages() throws {
+        let out = try temporaryFolder(self)
+        try Subcommand.run(["tape", "--dot", out + "/tape.dot", "--html", out + "/tape.html"])
+        let tape = try ParsedSVG(contentsOf: out + "/tape.html")
+        // Every value and gradient of L = (a·b + c)², in the boxes of the drawing.
+        XCTAssertEqual(tape.all("text", class: "val").map(\.text), ["2", "−3", "10", "−6", "4", "16"])
+        XCTAssertEqual(tape.all("text", class: "grad").map(\.text), ["grad −24", "grad 16", "grad 8", "grad 8", "grad 8", "grad 1"])
+        XCTAssertEqual(tape.all("li").count, 8, "start, three ops forward, the seed and three rules backward")
+        let dot = try String(contentsOfFile: out + "/tape.dot", encoding: .utf8)
+        XCTAssertTrue(dot.contains("a\\n[]\\n2\\ngrad −24"), dot)
+
+        try Subcommand.run(["softmax", "--html", out + "/softmax.html"])
+        let softmax = try String(contentsOfFile: out + "/softmax.html", encoding: .utf8)
+        XCTAssertNoThrow(try ParsedSVG(softmax))
+        XCTAssertTrue(softmax.contains("class=\"node value leaf mark-wrong first-wrong\" id=\"v0\" data-name=\"logits\""))
+        XCTAssertTrue(softmax.contains("the first step that disagrees, walking back from the loss, is ∂L/∂logits"))
     }
 }

@@ -1,4 +1,5 @@
 import XCTest
+import Foundation
 import Autograd
 
 /// The snippets of README.md and docs/UserGuide.md, compiled and with their numbers checked,
@@ -35,6 +36,14 @@ final class DocsTests: XCTestCase {
         XCTAssertTrue(sp.passed, "\(sp)")
         XCTAssertTrue(loss.tape.description.contains("matmul"))
         XCTAssertTrue(loss.graphviz().hasPrefix("digraph"))
+
+        let y = (x.matmul(w) + b).tanh().sum()
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("DocsTests-\(UUID().uuidString).html").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try y.writeHTML(to: path)
+        let page = try String(contentsOfFile: path, encoding: .utf8)
+        XCTAssertTrue(page.contains("data-name=\"w\"") && page.contains("data-name=\"b\""))
+        XCTAssertFalse(page.contains("freed"), "the page of a graph that backward has not freed")
     }
 
     func testReadmeCheckingSection() throws {
