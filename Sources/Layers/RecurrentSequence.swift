@@ -54,23 +54,27 @@ enum RecurrentSequence {
                         "\(name): \(stateName) of shape \(state.shape) is not \(expected) ([layers, batch, hiddenSize])")
             }
         }
-        var sequence = input
+        // The input is cut into its time steps once, and each layer hands its steps to the next
+        // as they are: a slice's gradient is a tensor of the whole sequence's size, so slicing a
+        // projected [batch, time, gates·hidden] tensor at every step and layer made backward
+        // traffic grow with the square of the length (and the gate width).
+        var stepInputs = (0..<steps).map { input.slice(axis: 1, $0..<($0 + 1)).squeezed(at: 1) }
         var finals = [[Tensor<Cell.Scalar>]](repeating: [], count: Cell.stateCount)
         for (k, cell) in cells.enumerated() {
             var state = initial.map { $0?[k] ?? Tensor<Cell.Scalar>.zeros([batch, hidden]) }
-            let projected = cell.weights.projectInput(sequence)              // [batch, time, gates·hidden]
+            let transposedWeightIH = cell.weights.weightIH.value.transposed()
             let transposedWeightHH = cell.weights.weightHH.value.transposed()
             var outputs: [Tensor<Cell.Scalar>] = []
             outputs.reserveCapacity(steps)
             for t in 0..<steps {
-                let x = projected.slice(axis: 1, t..<(t + 1)).squeezed(at: 1)
+                let x = cell.weights.projectInput(stepInputs[t], transposedWeightIH: transposedWeightIH)
                 state = cell.step(projectedInput: x, state: state, transposedWeightHH: transposedWeightHH)
                 outputs.append(state[0])
             }
             for i in 0..<Cell.stateCount { finals[i].append(state[i]) }
-            sequence = Tensor.stack(outputs, axis: 1)
+            stepInputs = outputs
         }
-        return (sequence, finals.map { Tensor.stack($0, axis: 0) })
+        return (Tensor.stack(stepInputs, axis: 1), finals.map { Tensor.stack($0, axis: 0) })
     }
 
     /// Checks a single step's input [batch, input] and state [batch, hidden] for a cell.

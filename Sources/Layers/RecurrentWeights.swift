@@ -53,9 +53,14 @@ struct RecurrentWeights<Scalar: TensorScalar> {
         return out
     }
 
-    /// x · weightIHᵀ + biasIH for inputs [..., input] (all time steps at once): [..., gates·hidden].
+    /// x · weightIHᵀ + biasIH for inputs [..., input]: [..., gates·hidden].
     func projectInput(_ x: Tensor<Scalar>) -> Tensor<Scalar> {
-        let projected = x.matmul(weightIH.value.transposed())
+        projectInput(x, transposedWeightIH: weightIH.value.transposed())
+    }
+
+    /// The same, with weightIHᵀ computed once per sequence by the caller.
+    func projectInput(_ x: Tensor<Scalar>, transposedWeightIH: Tensor<Scalar>) -> Tensor<Scalar> {
+        let projected = x.matmul(transposedWeightIH)
         return biasIH.map { projected + $0.value } ?? projected
     }
 
