@@ -71,6 +71,8 @@ final class Kernels<S: TensorScalar>: Sendable {
     @usableFromInline let fold: @Sendable (UnsafeBufferPointer<S>, ConvGeometry, UnsafeMutableBufferPointer<S>) -> Void
     @usableFromInline let maxPool: @Sendable (UnsafeBufferPointer<S>, ConvGeometry, UnsafeMutableBufferPointer<S>,
                                               UnsafeMutableBufferPointer<Int>) -> Void
+    /// Running sums along the middle axis of an [outer, length, inner] buffer, from the end when `reverse`.
+    @usableFromInline let cumulativeSum: @Sendable (UnsafeBufferPointer<S>, Int, Int, Int, Bool, UnsafeMutableBufferPointer<S>) -> Void
     @usableFromInline let scatterByIndex: @Sendable (UnsafeBufferPointer<S>, UnsafeBufferPointer<Int>,
                                                      UnsafeMutableBufferPointer<S>) -> Void
     @usableFromInline let gatherByIndex: @Sendable (UnsafeBufferPointer<S>, UnsafeBufferPointer<Int>,
@@ -103,6 +105,7 @@ final class Kernels<S: TensorScalar>: Sendable {
         unfold = { x, g, pad, out in Loops.unfold(x, g, pad, out) }
         fold = { x, g, out in Loops.fold(x, g, out) }
         maxPool = { x, g, out, winners in Loops.maxPool(x, g, out, winners) }
+        cumulativeSum = { x, outer, length, inner, reverse, out in Loops.cumulativeSum(x, outer, length, inner, reverse, out) }
         scatterByIndex = { x, index, out in Loops.scatterByIndex(x, index, out) }
         gatherByIndex = { x, index, out in Loops.gatherByIndex(x, index, out) }
         addByIndex = { x, index, out in Loops.addByIndex(x, index, out) }
@@ -618,6 +621,26 @@ enum Loops {
                 }
                 out[j] = best
                 winners[j] = bestIndex
+            }
+        }
+    }
+
+    /// Running sums along the middle axis of `x` seen as [outer, length, inner]: each slice of
+    /// `inner` elements is the previous slice's sum plus its own (a loop the compiler vectorises
+    /// over `inner`); `reverse` runs from the last slice to the first.
+    static func cumulativeSum<S: TensorScalar>(_ x: UnsafeBufferPointer<S>, _ outer: Int, _ length: Int, _ inner: Int,
+                                               _ reverse: Bool, _ out: UnsafeMutableBufferPointer<S>) {
+        guard length > 0, inner > 0, let xp = x.baseAddress, let op = out.baseAddress else { return }
+        for o in 0..<outer {
+            let base = o &* length &* inner
+            let first = reverse ? length - 1 : 0, step = reverse ? -inner : inner
+            var current = base &+ first &* inner
+            (op + current).update(from: xp + current, count: inner)
+            for _ in 1..<length {
+                let previous = op + current
+                current &+= step
+                let source = xp + current, target = op + current
+                for j in 0..<inner { target[j] = previous[j] + source[j] }
             }
         }
     }
