@@ -134,21 +134,29 @@ extension TensorScalar {
     }
 }
 
-/// Geometry of a 2-D sliding window over NCHW images (shared by unfold and fold).
+/// Geometry of a 2-D sliding window over NCHW images (shared by unfold, fold and max pooling).
+/// A window's cell (ky, kx) reads the input at (y·strideY − padY + ky·dilationY, x·strideX − padX +
+/// kx·dilationX), so a dilated kernel spans dilation·(kernel − 1) + 1 cells (PyTorch's convention).
 @usableFromInline
 struct ConvGeometry: Sendable, Hashable {
     @usableFromInline var batch: Int, channels: Int, height: Int, width: Int
     @usableFromInline var kernelHeight: Int, kernelWidth: Int
     @usableFromInline var strideY: Int, strideX: Int
     @usableFromInline var padY: Int, padX: Int
-    @inlinable var outHeight: Int { (height + 2 * padY - kernelHeight) / strideY + 1 }
-    @inlinable var outWidth: Int { (width + 2 * padX - kernelWidth) / strideX + 1 }
+    @usableFromInline var dilationY: Int, dilationX: Int
+    /// The cells a window spans along each axis.
+    @inlinable var spanHeight: Int { dilationY * (kernelHeight - 1) + 1 }
+    @inlinable var spanWidth: Int { dilationX * (kernelWidth - 1) + 1 }
+    @inlinable var outHeight: Int { (height + 2 * padY - spanHeight) / strideY + 1 }
+    @inlinable var outWidth: Int { (width + 2 * padX - spanWidth) / strideX + 1 }
+    @inlinable var isDilated: Bool { dilationY != 1 || dilationX != 1 }
 
     @inlinable init(batch: Int, channels: Int, height: Int, width: Int, kernelHeight: Int, kernelWidth: Int,
-                    strideY: Int, strideX: Int, padY: Int, padX: Int) {
+                    strideY: Int, strideX: Int, padY: Int, padX: Int, dilationY: Int = 1, dilationX: Int = 1) {
         (self.batch, self.channels, self.height, self.width) = (batch, channels, height, width)
         (self.kernelHeight, self.kernelWidth) = (kernelHeight, kernelWidth)
         (self.strideY, self.strideX, self.padY, self.padX) = (strideY, strideX, padY, padX)
+        (self.dilationY, self.dilationX) = (dilationY, dilationX)
     }
 }
 
@@ -486,11 +494,11 @@ enum Loops {
                 for ky in 0..<g.kernelHeight {
                     for kx in 0..<g.kernelWidth {
                         // Output columns xx whose cell lies inside the image: lo..<hi.
-                        let shift = kx - g.padX
+                        let shift = kx &* g.dilationX - g.padX
                         let lo = Swift.min(ow, shift >= 0 ? 0 : (-shift + sx - 1) / sx)
                         let hi = Swift.max(lo, Swift.min(ow, g.width - shift <= 0 ? 0 : (g.width - shift - 1) / sx + 1))
                         for y in 0..<oh {
-                            let iy = y &* g.strideY &- g.padY &+ ky
+                            let iy = y &* g.strideY &- g.padY &+ ky &* g.dilationY
                             if iy < 0 || iy >= g.height {
                                 for j in 0..<ow { dst[j] = padValue }
                             } else {
@@ -522,11 +530,11 @@ enum Loops {
                 let plane = (n * g.channels + c) * g.height * g.width
                 for ky in 0..<g.kernelHeight {
                     for kx in 0..<g.kernelWidth {
-                        let shift = kx - g.padX
+                        let shift = kx * g.dilationX - g.padX
                         let lo = Swift.min(ow, shift >= 0 ? 0 : (-shift + g.strideX - 1) / g.strideX)
                         let hi = Swift.max(lo, Swift.min(ow, g.width - shift <= 0 ? 0 : (g.width - shift - 1) / g.strideX + 1))
                         for y in 0..<oh {
-                            let iy = y * g.strideY - g.padY + ky
+                            let iy = y * g.strideY - g.padY + ky * g.dilationY
                             if iy >= 0 && iy < g.height {
                                 let row = plane + iy * g.width + shift
                                 if g.strideX == 1 {
@@ -550,24 +558,25 @@ enum Loops {
     static func maxPool<S: TensorScalar>(_ x: UnsafeBufferPointer<S>, _ g: ConvGeometry,
                                          _ out: UnsafeMutableBufferPointer<S>, _ winners: UnsafeMutableBufferPointer<Int>) {
         let oh = g.outHeight, ow = g.outWidth, h = g.height, w = g.width
-        let kh = g.kernelHeight, kw = g.kernelWidth, sx = g.strideX
+        let kh = g.kernelHeight, kw = g.kernelWidth, sx = g.strideX, dy = g.dilationY, dx = g.dilationX
         let planeSize = h * w
         guard let xBase = x.baseAddress, let oBase = out.baseAddress, let wBase = winners.baseAddress else { return }
         // Output columns whose windows lie inside the image horizontally: lo..<hi.
         let lo = Swift.min(ow, (g.padX + sx - 1) / sx)
-        let hi = Swift.max(lo, Swift.min(ow, w - kw + g.padX < 0 ? 0 : (w - kw + g.padX) / sx + 1))
+        let hi = Swift.max(lo, Swift.min(ow, w - g.spanWidth + g.padX < 0 ? 0 : (w - g.spanWidth + g.padX) / sx + 1))
         // A window touching the padding: only the cells inside the image compete, so padding never
         // wins, not even over a window of −∞ (the first inside cell wins then, as in PyTorch).
-        // A window with no cell inside (impossible while padding ≤ kernel / 2) gives −∞, index −1.
+        // A window with no cell inside (possible only when a dilated window straddles a tiny
+        // input) gives −∞, index −1.
         func borderWindow(_ base: Int, _ y0: Int, _ xx: Int, _ o: Int) {
             let x0 = xx * sx - g.padX
             var best: S = -.infinity
             var bestIndex = -1
             for ky in 0..<kh {
-                let iy = y0 + ky
+                let iy = y0 + ky * dy
                 guard iy >= 0 && iy < h else { continue }
                 for kx in 0..<kw {
-                    let ix = x0 + kx
+                    let ix = x0 + kx * dx
                     guard ix >= 0 && ix < w else { continue }
                     let v = x[base + iy * w + ix]
                     if bestIndex < 0 || (!best.isNaN && (v.isNaN || v > best)) {
@@ -584,30 +593,32 @@ enum Loops {
             let base = plane * planeSize
             for y in 0..<oh {
                 let y0 = y * g.strideY - g.padY
-                if y0 < 0 || y0 + kh > h {
+                if y0 < 0 || y0 + g.spanHeight > h {
                     for xx in 0..<ow { borderWindow(base, y0, xx, o + xx) }
                     o += ow
                     continue
                 }
                 for xx in 0..<lo { borderWindow(base, y0, xx, o + xx) }
                 let corner = base + y0 * w + lo * sx - g.padX
-                windows(xBase, corner, w, kh, kw, sx, hi - lo, oBase + o + lo, wBase + o + lo)
+                windows(xBase, corner, w, kh, kw, sx, dy, dx, hi - lo, oBase + o + lo, wBase + o + lo)
                 for xx in hi..<ow { borderWindow(base, y0, xx, o + xx) }
                 o += ow
             }
         }
     }
 
-    /// Interior windows of a row, by the C kernel for Float and Double.
+    /// Interior windows of a row, by the C kernel for Float and Double (whose vector path for
+    /// 2×2 windows of stride 2 runs only without dilation).
     @inline(__always)
     static func windows<S: TensorScalar>(_ x: UnsafePointer<S>, _ corner: Int, _ w: Int, _ kh: Int, _ kw: Int, _ sx: Int,
-                                         _ count: Int, _ out: UnsafeMutablePointer<S>, _ winners: UnsafeMutablePointer<Int>) {
+                                         _ dy: Int, _ dx: Int, _ count: Int, _ out: UnsafeMutablePointer<S>,
+                                         _ winners: UnsafeMutablePointer<Int>) {
         guard count > 0 else { return }
         if S.self == Float.self {
-            ck_smaxpool_windows(UnsafeRawPointer(x).assumingMemoryBound(to: Float.self), corner, w, kh, kw, sx, count,
+            ck_smaxpool_windows(UnsafeRawPointer(x).assumingMemoryBound(to: Float.self), corner, w, kh, kw, sx, dy, dx, count,
                                 UnsafeMutableRawPointer(out).assumingMemoryBound(to: Float.self), winners)
         } else if S.self == Double.self {
-            ck_dmaxpool_windows(UnsafeRawPointer(x).assumingMemoryBound(to: Double.self), corner, w, kh, kw, sx, count,
+            ck_dmaxpool_windows(UnsafeRawPointer(x).assumingMemoryBound(to: Double.self), corner, w, kh, kw, sx, dy, dx, count,
                                 UnsafeMutableRawPointer(out).assumingMemoryBound(to: Double.self), winners)
         } else {
             for j in 0..<count {
@@ -615,7 +626,7 @@ enum Loops {
                 var best = x[first], bestIndex = first
                 for ky in 0..<kh {
                     for kx in (ky == 0 ? 1 : 0)..<kw {
-                        let i = first + ky * w + kx
+                        let i = first + ky * dy * w + kx * dx
                         if !best.isNaN && (x[i].isNaN || x[i] > best) { best = x[i]; bestIndex = i }
                     }
                 }
