@@ -46,6 +46,21 @@ struct StridedView: Sendable {
     }
 }
 
+/// Where the matrices of a batched product lie in a buffer: the batch view gives the offset of
+/// each product's matrix (per-axis strides over the batch shape, 0 where broadcast), and element
+/// (i, j) of a matrix is `rowStride·i + columnStride·j` from there. A transposed or permuted
+/// operand (a head of [batch, T, heads·d]) is just other strides.
+@usableFromInline
+struct MatrixLayout: Sendable {
+    @usableFromInline var batch: StridedView
+    @usableFromInline var rowStride: Int
+    @usableFromInline var columnStride: Int
+
+    @inlinable init(batch: StridedView, rowStride: Int, columnStride: Int) {
+        (self.batch, self.rowStride, self.columnStride) = (batch, rowStride, columnStride)
+    }
+}
+
 /// The kernels and tape entry points compiled for one scalar type.
 ///
 /// Ops are `@inlinable`, so that a model written with concrete types runs them specialised; but
@@ -67,6 +82,9 @@ final class Kernels<S: TensorScalar>: Sendable {
                                              UnsafeMutableBufferPointer<S>, UnsafeMutablePointer<Int>?) -> Void
     @usableFromInline let matmul: @Sendable (UnsafeBufferPointer<S>, StridedView, Bool, UnsafeBufferPointer<S>, StridedView,
                                              Bool, [Int], Int, Int, Int, UnsafeMutableBufferPointer<S>) -> Void
+    /// Batched product with every operand, the output too, laid out by a ``MatrixLayout``.
+    @usableFromInline let stridedMatmul: @Sendable (UnsafeBufferPointer<S>, MatrixLayout, UnsafeBufferPointer<S>, MatrixLayout,
+                                                    [Int], Int, Int, Int, UnsafeMutableBufferPointer<S>, MatrixLayout) -> Void
     @usableFromInline let unfold: @Sendable (UnsafeBufferPointer<S>, ConvGeometry, S, UnsafeMutableBufferPointer<S>) -> Void
     @usableFromInline let fold: @Sendable (UnsafeBufferPointer<S>, ConvGeometry, UnsafeMutableBufferPointer<S>) -> Void
     @usableFromInline let maxPool: @Sendable (UnsafeBufferPointer<S>, ConvGeometry, UnsafeMutableBufferPointer<S>,
@@ -102,6 +120,7 @@ final class Kernels<S: TensorScalar>: Sendable {
         embed = { x, shape, outView, out in Loops.embed(x, shape, outView, out) }
         reduce = { op, x, shape, axes, out, winners in Loops.reduce(op, x, shape, axes, out, winners) }
         matmul = { a, av, ta, b, bv, tb, batch, m, k, n, out in Loops.matmul(a, av, ta, b, bv, tb, batch, m, k, n, out) }
+        stridedMatmul = { a, al, b, bl, batch, m, k, n, out, ol in Loops.stridedMatmul(a, al, b, bl, batch, m, k, n, out, ol) }
         unfold = { x, g, pad, out in Loops.unfold(x, g, pad, out) }
         fold = { x, g, out in Loops.fold(x, g, out) }
         maxPool = { x, g, out, winners in Loops.maxPool(x, g, out, winners) }
@@ -410,28 +429,43 @@ enum Loops {
     /// Batched matrix product: for each batch index, out[m×n] = op(a)[m×k] · op(b)[k×n], where
     /// op transposes the stored matrix when its flag is set (a stored [k, m], b stored [n, k]):
     /// the transposes are read through strides, never copied. The views give each operand's
-    /// offset and batch strides (0 where broadcast); matrices are row-major.
+    /// offset and batch strides (0 where broadcast); matrices are row-major, the output contiguous.
     static func matmul<S: TensorScalar>(_ a: UnsafeBufferPointer<S>, _ av: StridedView, _ transposeA: Bool,
                                         _ b: UnsafeBufferPointer<S>, _ bv: StridedView, _ transposeB: Bool,
                                         _ batch: [Int], _ m: Int, _ k: Int, _ n: Int,
                                         _ out: UnsafeMutableBufferPointer<S>) {
+        // Element (i, p) of op(a) is at i·ars + p·acs; element (p, j) of op(b) at p·brs + j·bcs.
+        let (ars, acs) = transposeA ? (1, m) : (k, 1)
+        let (brs, bcs) = transposeB ? (1, k) : (n, 1)
+        stridedMatmul(a, MatrixLayout(batch: av, rowStride: ars, columnStride: acs),
+                      b, MatrixLayout(batch: bv, rowStride: brs, columnStride: bcs), batch, m, k, n, out,
+                      MatrixLayout(batch: StridedView(offset: 0, strides: Shape.strides(batch).map { $0 * m * n }),
+                                   rowStride: n, columnStride: 1))
+    }
+
+    /// Batched matrix product with every matrix read (and written) through its layout: for each
+    /// batch index, out[m×n] = a[m×k] · b[k×n]. The output's column stride must be 1 (the GEMM
+    /// writes rows); its products must not overlap, and together they must cover the buffer.
+    static func stridedMatmul<S: TensorScalar>(_ a: UnsafeBufferPointer<S>, _ al: MatrixLayout,
+                                               _ b: UnsafeBufferPointer<S>, _ bl: MatrixLayout,
+                                               _ batch: [Int], _ m: Int, _ k: Int, _ n: Int,
+                                               _ out: UnsafeMutableBufferPointer<S>, _ ol: MatrixLayout) {
         guard let oBase = out.baseAddress else { return }
         guard let aBase = a.baseAddress, let bBase = b.baseAddress else {
             oBase.initialize(repeating: 0, count: out.count)   // k = 0: every product is an empty sum
             return
         }
-        // Element (i, p) of op(a) is at i·ars + p·acs; element (p, j) of op(b) at p·brs + j·bcs.
-        let (ars, acs) = transposeA ? (1, m) : (k, 1)
-        let (brs, bcs) = transposeB ? (1, k) : (n, 1)
-        // Where each product of the batch reads its operands.
-        var batchOffsets: [(a: Int, b: Int)] = []
-        forEachRow(batch + [1], [StridedView(offset: av.offset, strides: av.strides + [0]),
-                                 StridedView(offset: bv.offset, strides: bv.strides + [0])]) { _, offsets, _, _ in
-            batchOffsets.append((offsets[0], offsets[1]))
+        let (ars, acs, brs, bcs, ldc) = (al.rowStride, al.columnStride, bl.rowStride, bl.columnStride, ol.rowStride)
+        // Where each product of the batch reads its operands and writes its result.
+        var batchOffsets: [(a: Int, b: Int, out: Int)] = []
+        forEachRow(batch + [1], [StridedView(offset: al.batch.offset, strides: al.batch.strides + [0]),
+                                 StridedView(offset: bl.batch.offset, strides: bl.batch.strides + [0]),
+                                 StridedView(offset: ol.batch.offset, strides: ol.batch.strides + [0])]) { _, offsets, _, _ in
+            batchOffsets.append((offsets[0], offsets[1], offsets[2]))
         }
         let operandOffsets = batchOffsets
         func product(_ index: Int) {
-            let ap = aBase + operandOffsets[index].a, bp = bBase + operandOffsets[index].b, op = oBase + index * m * n
+            let ap = aBase + operandOffsets[index].a, bp = bBase + operandOffsets[index].b, op = oBase + operandOffsets[index].out
             // Large products go to the packed, blocked GEMM (which overwrites its output); small ones
             // stay in a plain loop, where packing would cost more than it saves.
             // (S is Float or Double, both GemmScalar; the cast opens it as one, once per type.)
@@ -440,15 +474,15 @@ enum Loops {
                     Gemm.multiply(m: m, n: n, k: k,
                                   a: .init(base: UnsafeRawPointer(ap).assumingMemoryBound(to: G.self), rowStride: ars, columnStride: acs),
                                   b: .init(base: UnsafeRawPointer(bp).assumingMemoryBound(to: G.self), rowStride: brs, columnStride: bcs),
-                                  c: UnsafeMutableRawPointer(op).assumingMemoryBound(to: G.self), ldc: n)
+                                  c: UnsafeMutableRawPointer(op).assumingMemoryBound(to: G.self), ldc: ldc)
                 }
                 packed(gemmType)
                 return
             }
-            op.initialize(repeating: 0, count: m * n)
             if bcs == 1 {
                 for i in 0..<m {
-                    let row = op + i * n
+                    let row = op + i * ldc
+                    row.initialize(repeating: 0, count: n)
                     for p in 0..<k {
                         let aip = ap[i * ars + p * acs]
                         let brow = bp + p * brs
@@ -457,7 +491,7 @@ enum Loops {
                 }
             } else {
                 for i in 0..<m {
-                    let row = op + i * n
+                    let row = op + i * ldc
                     for j in 0..<n {
                         var total: S = 0
                         for p in 0..<k { total += ap[i * ars + p * acs] * bp[p * brs + j * bcs] }
