@@ -89,6 +89,9 @@ final class Kernels<S: TensorScalar>: Sendable {
     @usableFromInline let fold: @Sendable (UnsafeBufferPointer<S>, ConvGeometry, UnsafeMutableBufferPointer<S>) -> Void
     @usableFromInline let maxPool: @Sendable (UnsafeBufferPointer<S>, ConvGeometry, UnsafeMutableBufferPointer<S>,
                                               UnsafeMutableBufferPointer<Int>) -> Void
+    /// Softmax (or, when the flag is set, log-softmax) along the middle axis of an [outer, length,
+    /// inner] buffer; returns whether some slice was −∞ everywhere (it gets zeros).
+    @usableFromInline let softmax: @Sendable (UnsafeBufferPointer<S>, Int, Int, Int, Bool, UnsafeMutableBufferPointer<S>) -> Bool
     /// Running sums along the middle axis of an [outer, length, inner] buffer, from the end when `reverse`.
     @usableFromInline let cumulativeSum: @Sendable (UnsafeBufferPointer<S>, Int, Int, Int, Bool, UnsafeMutableBufferPointer<S>) -> Void
     @usableFromInline let scatterByIndex: @Sendable (UnsafeBufferPointer<S>, UnsafeBufferPointer<Int>,
@@ -124,6 +127,7 @@ final class Kernels<S: TensorScalar>: Sendable {
         unfold = { x, g, pad, out in Loops.unfold(x, g, pad, out) }
         fold = { x, g, out in Loops.fold(x, g, out) }
         maxPool = { x, g, out, winners in Loops.maxPool(x, g, out, winners) }
+        softmax = { x, outer, length, inner, log, out in Loops.softmax(x, outer, length, inner, log, out) }
         cumulativeSum = { x, outer, length, inner, reverse, out in Loops.cumulativeSum(x, outer, length, inner, reverse, out) }
         scatterByIndex = { x, index, out in Loops.scatterByIndex(x, index, out) }
         gatherByIndex = { x, index, out in Loops.gatherByIndex(x, index, out) }
@@ -668,6 +672,66 @@ enum Loops {
                 winners[j] = bestIndex
             }
         }
+    }
+
+    /// Softmax along the middle axis of `x` seen as [outer, length, inner], one block of
+    /// [length, inner] at a time: the maximum m of each slice, e = exp(x − m), the slice totals by
+    /// the same pairwise sums as `sum` (Summation.swift), then e / Σe — or, for log-softmax,
+    /// x − (log Σe + m). These are the composition's expressions in the same order, so the values
+    /// are those of max, exp, sum and divide. A slice that is −∞ everywhere (fully masked) gets
+    /// zeros; a NaN or +∞ makes its slice NaN (as PyTorch). Returns whether some slice was fully masked.
+    static func softmax<S: TensorScalar>(_ x: UnsafeBufferPointer<S>, _ outer: Int, _ length: Int, _ inner: Int,
+                                         _ log: Bool, _ out: UnsafeMutableBufferPointer<S>) -> Bool {
+        guard length > 0, inner > 0, let xp = x.baseAddress, let op = out.baseAddress else { return false }
+        let peaks = UnsafeMutablePointer<S>.allocate(capacity: inner), totals = UnsafeMutablePointer<S>.allocate(capacity: inner)
+        let masked = UnsafeMutablePointer<Bool>.allocate(capacity: inner)
+        defer {
+            peaks.deallocate()
+            totals.deallocate()
+            masked.deallocate()
+        }
+        var fullyMasked = false
+        for o in 0..<outer {
+            let xs = xp + o &* length &* inner, os = op + o &* length &* inner
+            peaks.update(from: xs, count: inner)
+            for l in 1..<length {
+                let row = xs + l &* inner
+                for i in 0..<inner {
+                    let v = row[i]
+                    if v.isNaN || peaks[i].isNaN { peaks[i] = .nan } else if v > peaks[i] { peaks[i] = v }
+                }
+            }
+            // A fully masked slice: no shift, so that its exponentials are all 0 (and its total 0).
+            for i in 0..<inner {
+                masked[i] = peaks[i] == -.infinity
+                if masked[i] {
+                    peaks[i] = 0
+                    fullyMasked = true
+                }
+            }
+            for l in 0..<length {
+                let row = xs + l &* inner, target = os + l &* inner
+                for i in 0..<inner { target[i] = S.exp(row[i] - peaks[i]) }
+            }
+            if inner == 1 {
+                totals[0] = contiguousSum(UnsafePointer(os), length)
+            } else {
+                sumRows(UnsafePointer(os), count: length, width: inner, into: totals)
+            }
+            if log {
+                for i in 0..<inner { totals[i] = S.log(totals[i]) + peaks[i] }
+                for l in 0..<length {
+                    let row = xs + l &* inner, target = os + l &* inner
+                    for i in 0..<inner { target[i] = masked[i] ? 0 : row[i] - totals[i] }
+                }
+            } else {
+                for l in 0..<length {
+                    let target = os + l &* inner
+                    for i in 0..<inner where !masked[i] { target[i] = target[i] / totals[i] }
+                }
+            }
+        }
+        return fullyMasked
     }
 
     /// Running sums along the middle axis of `x` seen as [outer, length, inner]: each slice of

@@ -250,6 +250,18 @@ enum Bench {
             report("attention fwd+bwd: heads copied, kᵀ through strides", key: "attention-transposeB",
                    time(repeats: repeats, warmup: 5, transposedKeys))
             report("attention fwd+bwd: headScores/headOutputs, no copy", key: "attention-strided", time(repeats: repeats, warmup: 5, strided))
+            let (q, k, v) = (inputs[0].detached(), inputs[1].detached(), inputs[2].detached())
+            let scores = Tensor.headScores(queries: q, keys: k, heads: heads)
+            let weights = scores.softmax()
+            report("  its parts, forward only: headScores (128 products 16³)", key: "attention-scores",
+                   time(repeats: repeats, warmup: 5) { _ = Tensor.headScores(queries: q, keys: k, heads: heads) })
+            report("  headOutputs (128 products 16³)", key: "attention-outputs",
+                   time(repeats: repeats, warmup: 5) { _ = Tensor.headOutputs(weights: weights, values: v, heads: heads) })
+            let masked = scores.masked(where: future, fill: -.infinity)
+            report("  scale [32,4,16,16]", key: "attention-scale", time(repeats: repeats, warmup: 5) { _ = scores * scale })
+            report("  causal mask", key: "attention-mask",
+                   time(repeats: repeats, warmup: 5) { _ = scores.masked(where: future, fill: -.infinity) })
+            report("  softmax", key: "attention-softmax", time(repeats: repeats, warmup: 5) { _ = masked.softmax() })
             report("one head split [32,16,4,16] → [32,4,16,16] fwd+bwd", key: "attention-split",
                    time(repeats: repeats, warmup: 5) { _ = try? gradients(of: split(inputs[0]), wrt: [inputs[0]], upstream: split(upstream)) })
         }
