@@ -343,13 +343,28 @@ enum Loops {
                                         _ a: UnsafeBufferPointer<S>, _ av: StridedView,
                                         _ b: UnsafeBufferPointer<S>, _ bv: StridedView,
                                         _ shape: [Int], _ out: UnsafeMutableBufferPointer<S>) {
+        guard let cp = c.baseAddress, let ap = a.baseAddress, let bp = b.baseAddress, let op = out.baseAddress else { return }
         forEachRow(shape, [cv, av, bv]) { start, offsets, inner, steps in
+            let o = op + start
+            // The common rows as plain loops (no overflow checks, vectorisable): a mask broadcast
+            // over a batch (stride 1) picking between a contiguous row and a scalar (masked fill).
+            if steps[0] == 1 && steps[1] == 0 && steps[2] == 1 {
+                let (cr, fill, br) = (cp + offsets[0], ap[offsets[1]], bp + offsets[2])
+                for j in 0..<inner { o[j] = cr[j] != 0 ? fill : br[j] }
+                return
+            }
+            if steps[0] == 1 && steps[1] == 1 && steps[2] == 1 {
+                let (cr, ar, br) = (cp + offsets[0], ap + offsets[1], bp + offsets[2])
+                for j in 0..<inner { o[j] = cr[j] != 0 ? ar[j] : br[j] }
+                return
+            }
             var ic = offsets[0], ia = offsets[1], ib = offsets[2]
+            let (sc, sa, sb) = (steps[0], steps[1], steps[2])
             for j in 0..<inner {
-                out[start + j] = c[ic] != 0 ? a[ia] : b[ib]
-                ic += steps[0]
-                ia += steps[1]
-                ib += steps[2]
+                o[j] = cp[ic] != 0 ? ap[ia] : bp[ib]
+                ic &+= sc
+                ia &+= sa
+                ib &+= sb
             }
         }
     }
