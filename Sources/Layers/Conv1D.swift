@@ -113,7 +113,7 @@ public struct Conv1D<Scalar: TensorScalar>: Layer {
 
     /// A layer holding exactly this filter bank [outChannels, inChannels/groups, kernel] and bias
     /// [outChannels]. A tensor that already is a leaf (as `gradcheck` makes its inputs) stays
-    /// that leaf (see ``Parameter/init(sharing:)``).
+    /// that leaf (see ``Parameter/init(_:)``).
     ///
     /// ```swift
     /// let difference = Conv1D(weight: Tensor<Double>([-1, 1], shape: [1, 1, 2]))   // x[t + 1] − x[t]
@@ -127,8 +127,8 @@ public struct Conv1D<Scalar: TensorScalar>: Layer {
             require(bias.shape == [weight.shape[0]],
                     "Conv1D: bias of shape \(bias.shape) does not match filters \(weight.shape) (expected [\(weight.shape[0])])")
         }
-        self.weight = Parameter(sharing: weight)
-        self.bias = bias.map { Parameter(sharing: $0) }
+        self.weight = Parameter(weight)
+        self.bias = bias.map { Parameter($0) }
         (self.stride, self.padding, self.dilation, self.groups) = (stride, padding, dilation, groups)
         Conv1D.check(stride: stride, padding: padding, dilation: dilation)
     }
