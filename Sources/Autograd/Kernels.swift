@@ -698,6 +698,34 @@ enum Loops {
     static func softmax<S: TensorScalar>(_ x: UnsafeBufferPointer<S>, _ outer: Int, _ length: Int, _ inner: Int,
                                          _ log: Bool, _ out: UnsafeMutableBufferPointer<S>) -> Bool {
         guard length > 0, inner > 0, let xp = x.baseAddress, let op = out.baseAddress else { return false }
+        var fullyMasked = false
+        if inner == 1 {
+            // Contiguous rows (softmax over the last axis): one row at a time, no bookkeeping.
+            for r in 0..<outer {
+                let xs = xp + r &* length, os = op + r &* length
+                var peak = xs[0], sawNaN = false
+                for l in 0..<length {
+                    let v = xs[l]
+                    sawNaN = sawNaN || v.isNaN
+                    if v > peak { peak = v }
+                }
+                if sawNaN { peak = .nan }
+                if peak == -.infinity {
+                    fullyMasked = true
+                    os.update(repeating: 0, count: length)
+                    continue
+                }
+                for l in 0..<length { os[l] = S.exp(xs[l] - peak) }
+                let total = contiguousSum(UnsafePointer(os), length)
+                if log {
+                    let shift = S.log(total) + peak
+                    for l in 0..<length { os[l] = xs[l] - shift }
+                } else {
+                    for l in 0..<length { os[l] = os[l] / total }
+                }
+            }
+            return fullyMasked
+        }
         let peaks = UnsafeMutablePointer<S>.allocate(capacity: inner), totals = UnsafeMutablePointer<S>.allocate(capacity: inner)
         let masked = UnsafeMutablePointer<Bool>.allocate(capacity: inner)
         defer {
@@ -705,7 +733,6 @@ enum Loops {
             totals.deallocate()
             masked.deallocate()
         }
-        var fullyMasked = false
         for o in 0..<outer {
             let xs = xp + o &* length &* inner, os = op + o &* length &* inner
             peaks.update(from: xs, count: inner)

@@ -128,6 +128,8 @@ final class MaskingGradTests: XCTestCase {
         }
         check(GradTest.normal([3, 4, 5], seed: 40) * 10)
         check(GradTest.normal([3, 4, 5], seed: 41).converted(to: Float.self) * 10)
+        check(GradTest.normal([3, 700], seed: 42).converted(to: Float.self))     // rows past one block of the pairwise sum
+        check(GradTest.normal([2, 300, 3], seed: 43))
         check(T([1000, -1000, 0, 999], shape: [1, 4]))
         check(T([0, -.infinity, -.infinity, 1, 2, 3], shape: [3, 2]))     // partly masked rows and columns; log Σ = 0 in one
         let odd = T(rows: [[1, .nan, 2], [1, .infinity, 2], [1, 2, 3]])
