@@ -10,9 +10,9 @@
 /// ```
 ///
 /// ``Tensor/map(_:)`` runs it in a loop compiled for `Float` or `Double`, also when the op is
-/// called from code that is generic over the scalar type (a layer, `fit`): the function's type is
-/// concrete where the op names it, and `map` picks the scalar type with a run-time test that folds
-/// away in specialised code.
+/// called from code that is generic over the scalar type (a layer, `fit`): `map` picks the scalar
+/// type with a run-time test that folds away in specialised code, and calls the function's `float`
+/// or `double` entry point, which the conformance compiles for that type.
 @usableFromInline
 protocol ElementFunction {
     /// The function's value at `x`.
