@@ -46,6 +46,21 @@ struct StridedView: Sendable {
     }
 }
 
+/// Where the matrices of a batched product lie in a buffer: the batch view gives the offset of
+/// each product's matrix (per-axis strides over the batch shape, 0 where broadcast), and element
+/// (i, j) of a matrix is `rowStride·i + columnStride·j` from there. A transposed or permuted
+/// operand (a head of [batch, T, heads·d]) is just other strides.
+@usableFromInline
+struct MatrixLayout: Sendable {
+    @usableFromInline var batch: StridedView
+    @usableFromInline var rowStride: Int
+    @usableFromInline var columnStride: Int
+
+    @inlinable init(batch: StridedView, rowStride: Int, columnStride: Int) {
+        (self.batch, self.rowStride, self.columnStride) = (batch, rowStride, columnStride)
+    }
+}
+
 /// The kernels and tape entry points compiled for one scalar type.
 ///
 /// Ops are `@inlinable`, so that a model written with concrete types runs them specialised; but
@@ -67,10 +82,18 @@ final class Kernels<S: TensorScalar>: Sendable {
                                              UnsafeMutableBufferPointer<S>, UnsafeMutablePointer<Int>?) -> Void
     @usableFromInline let matmul: @Sendable (UnsafeBufferPointer<S>, StridedView, Bool, UnsafeBufferPointer<S>, StridedView,
                                              Bool, [Int], Int, Int, Int, UnsafeMutableBufferPointer<S>) -> Void
+    /// Batched product with every operand, the output too, laid out by a ``MatrixLayout``.
+    @usableFromInline let stridedMatmul: @Sendable (UnsafeBufferPointer<S>, MatrixLayout, UnsafeBufferPointer<S>, MatrixLayout,
+                                                    [Int], Int, Int, Int, UnsafeMutableBufferPointer<S>, MatrixLayout) -> Void
     @usableFromInline let unfold: @Sendable (UnsafeBufferPointer<S>, ConvGeometry, S, UnsafeMutableBufferPointer<S>) -> Void
     @usableFromInline let fold: @Sendable (UnsafeBufferPointer<S>, ConvGeometry, UnsafeMutableBufferPointer<S>) -> Void
     @usableFromInline let maxPool: @Sendable (UnsafeBufferPointer<S>, ConvGeometry, UnsafeMutableBufferPointer<S>,
                                               UnsafeMutableBufferPointer<Int>) -> Void
+    /// Softmax (or, when the flag is set, log-softmax) along the middle axis of an [outer, length,
+    /// inner] buffer; returns whether some slice was −∞ everywhere (it gets zeros).
+    @usableFromInline let softmax: @Sendable (UnsafeBufferPointer<S>, Int, Int, Int, Bool, UnsafeMutableBufferPointer<S>) -> Bool
+    /// Running sums along the middle axis of an [outer, length, inner] buffer, from the end when `reverse`.
+    @usableFromInline let cumulativeSum: @Sendable (UnsafeBufferPointer<S>, Int, Int, Int, Bool, UnsafeMutableBufferPointer<S>) -> Void
     @usableFromInline let scatterByIndex: @Sendable (UnsafeBufferPointer<S>, UnsafeBufferPointer<Int>,
                                                      UnsafeMutableBufferPointer<S>) -> Void
     @usableFromInline let gatherByIndex: @Sendable (UnsafeBufferPointer<S>, UnsafeBufferPointer<Int>,
@@ -100,9 +123,12 @@ final class Kernels<S: TensorScalar>: Sendable {
         embed = { x, shape, outView, out in Loops.embed(x, shape, outView, out) }
         reduce = { op, x, shape, axes, out, winners in Loops.reduce(op, x, shape, axes, out, winners) }
         matmul = { a, av, ta, b, bv, tb, batch, m, k, n, out in Loops.matmul(a, av, ta, b, bv, tb, batch, m, k, n, out) }
+        stridedMatmul = { a, al, b, bl, batch, m, k, n, out, ol in Loops.stridedMatmul(a, al, b, bl, batch, m, k, n, out, ol) }
         unfold = { x, g, pad, out in Loops.unfold(x, g, pad, out) }
         fold = { x, g, out in Loops.fold(x, g, out) }
         maxPool = { x, g, out, winners in Loops.maxPool(x, g, out, winners) }
+        softmax = { x, outer, length, inner, log, out in Loops.softmax(x, outer, length, inner, log, out) }
+        cumulativeSum = { x, outer, length, inner, reverse, out in Loops.cumulativeSum(x, outer, length, inner, reverse, out) }
         scatterByIndex = { x, index, out in Loops.scatterByIndex(x, index, out) }
         gatherByIndex = { x, index, out in Loops.gatherByIndex(x, index, out) }
         addByIndex = { x, index, out in Loops.addByIndex(x, index, out) }
@@ -131,21 +157,29 @@ extension TensorScalar {
     }
 }
 
-/// Geometry of a 2-D sliding window over NCHW images (shared by unfold and fold).
+/// Geometry of a 2-D sliding window over NCHW images (shared by unfold, fold and max pooling).
+/// A window's cell (ky, kx) reads the input at (y·strideY − padY + ky·dilationY, x·strideX − padX +
+/// kx·dilationX), so a dilated kernel spans dilation·(kernel − 1) + 1 cells (PyTorch's convention).
 @usableFromInline
 struct ConvGeometry: Sendable, Hashable {
     @usableFromInline var batch: Int, channels: Int, height: Int, width: Int
     @usableFromInline var kernelHeight: Int, kernelWidth: Int
     @usableFromInline var strideY: Int, strideX: Int
     @usableFromInline var padY: Int, padX: Int
-    @inlinable var outHeight: Int { (height + 2 * padY - kernelHeight) / strideY + 1 }
-    @inlinable var outWidth: Int { (width + 2 * padX - kernelWidth) / strideX + 1 }
+    @usableFromInline var dilationY: Int, dilationX: Int
+    /// The cells a window spans along each axis.
+    @inlinable var spanHeight: Int { dilationY * (kernelHeight - 1) + 1 }
+    @inlinable var spanWidth: Int { dilationX * (kernelWidth - 1) + 1 }
+    @inlinable var outHeight: Int { (height + 2 * padY - spanHeight) / strideY + 1 }
+    @inlinable var outWidth: Int { (width + 2 * padX - spanWidth) / strideX + 1 }
+    @inlinable var isDilated: Bool { dilationY != 1 || dilationX != 1 }
 
     @inlinable init(batch: Int, channels: Int, height: Int, width: Int, kernelHeight: Int, kernelWidth: Int,
-                    strideY: Int, strideX: Int, padY: Int, padX: Int) {
+                    strideY: Int, strideX: Int, padY: Int, padX: Int, dilationY: Int = 1, dilationX: Int = 1) {
         (self.batch, self.channels, self.height, self.width) = (batch, channels, height, width)
         (self.kernelHeight, self.kernelWidth) = (kernelHeight, kernelWidth)
         (self.strideY, self.strideX, self.padY, self.padX) = (strideY, strideX, padY, padX)
+        (self.dilationY, self.dilationX) = (dilationY, dilationX)
     }
 }
 
@@ -309,13 +343,28 @@ enum Loops {
                                         _ a: UnsafeBufferPointer<S>, _ av: StridedView,
                                         _ b: UnsafeBufferPointer<S>, _ bv: StridedView,
                                         _ shape: [Int], _ out: UnsafeMutableBufferPointer<S>) {
+        guard let cp = c.baseAddress, let ap = a.baseAddress, let bp = b.baseAddress, let op = out.baseAddress else { return }
         forEachRow(shape, [cv, av, bv]) { start, offsets, inner, steps in
+            let o = op + start
+            // The common rows as plain loops (no overflow checks, vectorisable): a mask broadcast
+            // over a batch (stride 1) picking between a contiguous row and a scalar (masked fill).
+            if steps[0] == 1 && steps[1] == 0 && steps[2] == 1 {
+                let (cr, fill, br) = (cp + offsets[0], ap[offsets[1]], bp + offsets[2])
+                for j in 0..<inner { o[j] = cr[j] != 0 ? fill : br[j] }
+                return
+            }
+            if steps[0] == 1 && steps[1] == 1 && steps[2] == 1 {
+                let (cr, ar, br) = (cp + offsets[0], ap + offsets[1], bp + offsets[2])
+                for j in 0..<inner { o[j] = cr[j] != 0 ? ar[j] : br[j] }
+                return
+            }
             var ic = offsets[0], ia = offsets[1], ib = offsets[2]
+            let (sc, sa, sb) = (steps[0], steps[1], steps[2])
             for j in 0..<inner {
-                out[start + j] = c[ic] != 0 ? a[ia] : b[ib]
-                ic += steps[0]
-                ia += steps[1]
-                ib += steps[2]
+                o[j] = cp[ic] != 0 ? ap[ia] : bp[ib]
+                ic &+= sc
+                ia &+= sa
+                ib &+= sb
             }
         }
     }
@@ -399,28 +448,43 @@ enum Loops {
     /// Batched matrix product: for each batch index, out[m×n] = op(a)[m×k] · op(b)[k×n], where
     /// op transposes the stored matrix when its flag is set (a stored [k, m], b stored [n, k]):
     /// the transposes are read through strides, never copied. The views give each operand's
-    /// offset and batch strides (0 where broadcast); matrices are row-major.
+    /// offset and batch strides (0 where broadcast); matrices are row-major, the output contiguous.
     static func matmul<S: TensorScalar>(_ a: UnsafeBufferPointer<S>, _ av: StridedView, _ transposeA: Bool,
                                         _ b: UnsafeBufferPointer<S>, _ bv: StridedView, _ transposeB: Bool,
                                         _ batch: [Int], _ m: Int, _ k: Int, _ n: Int,
                                         _ out: UnsafeMutableBufferPointer<S>) {
+        // Element (i, p) of op(a) is at i·ars + p·acs; element (p, j) of op(b) at p·brs + j·bcs.
+        let (ars, acs) = transposeA ? (1, m) : (k, 1)
+        let (brs, bcs) = transposeB ? (1, k) : (n, 1)
+        stridedMatmul(a, MatrixLayout(batch: av, rowStride: ars, columnStride: acs),
+                      b, MatrixLayout(batch: bv, rowStride: brs, columnStride: bcs), batch, m, k, n, out,
+                      MatrixLayout(batch: StridedView(offset: 0, strides: Shape.strides(batch).map { $0 * m * n }),
+                                   rowStride: n, columnStride: 1))
+    }
+
+    /// Batched matrix product with every matrix read (and written) through its layout: for each
+    /// batch index, out[m×n] = a[m×k] · b[k×n]. The output's column stride must be 1 (the GEMM
+    /// writes rows); its products must not overlap, and together they must cover the buffer.
+    static func stridedMatmul<S: TensorScalar>(_ a: UnsafeBufferPointer<S>, _ al: MatrixLayout,
+                                               _ b: UnsafeBufferPointer<S>, _ bl: MatrixLayout,
+                                               _ batch: [Int], _ m: Int, _ k: Int, _ n: Int,
+                                               _ out: UnsafeMutableBufferPointer<S>, _ ol: MatrixLayout) {
         guard let oBase = out.baseAddress else { return }
         guard let aBase = a.baseAddress, let bBase = b.baseAddress else {
             oBase.initialize(repeating: 0, count: out.count)   // k = 0: every product is an empty sum
             return
         }
-        // Element (i, p) of op(a) is at i·ars + p·acs; element (p, j) of op(b) at p·brs + j·bcs.
-        let (ars, acs) = transposeA ? (1, m) : (k, 1)
-        let (brs, bcs) = transposeB ? (1, k) : (n, 1)
-        // Where each product of the batch reads its operands.
-        var batchOffsets: [(a: Int, b: Int)] = []
-        forEachRow(batch + [1], [StridedView(offset: av.offset, strides: av.strides + [0]),
-                                 StridedView(offset: bv.offset, strides: bv.strides + [0])]) { _, offsets, _, _ in
-            batchOffsets.append((offsets[0], offsets[1]))
+        let (ars, acs, brs, bcs, ldc) = (al.rowStride, al.columnStride, bl.rowStride, bl.columnStride, ol.rowStride)
+        // Where each product of the batch reads its operands and writes its result.
+        var batchOffsets: [(a: Int, b: Int, out: Int)] = []
+        forEachRow(batch + [1], [StridedView(offset: al.batch.offset, strides: al.batch.strides + [0]),
+                                 StridedView(offset: bl.batch.offset, strides: bl.batch.strides + [0]),
+                                 StridedView(offset: ol.batch.offset, strides: ol.batch.strides + [0])]) { _, offsets, _, _ in
+            batchOffsets.append((offsets[0], offsets[1], offsets[2]))
         }
         let operandOffsets = batchOffsets
         func product(_ index: Int) {
-            let ap = aBase + operandOffsets[index].a, bp = bBase + operandOffsets[index].b, op = oBase + index * m * n
+            let ap = aBase + operandOffsets[index].a, bp = bBase + operandOffsets[index].b, op = oBase + operandOffsets[index].out
             // Large products go to the packed, blocked GEMM (which overwrites its output); small ones
             // stay in a plain loop, where packing would cost more than it saves.
             // (S is Float or Double, both GemmScalar; the cast opens it as one, once per type.)
@@ -429,15 +493,15 @@ enum Loops {
                     Gemm.multiply(m: m, n: n, k: k,
                                   a: .init(base: UnsafeRawPointer(ap).assumingMemoryBound(to: G.self), rowStride: ars, columnStride: acs),
                                   b: .init(base: UnsafeRawPointer(bp).assumingMemoryBound(to: G.self), rowStride: brs, columnStride: bcs),
-                                  c: UnsafeMutableRawPointer(op).assumingMemoryBound(to: G.self), ldc: n)
+                                  c: UnsafeMutableRawPointer(op).assumingMemoryBound(to: G.self), ldc: ldc)
                 }
                 packed(gemmType)
                 return
             }
-            op.initialize(repeating: 0, count: m * n)
             if bcs == 1 {
                 for i in 0..<m {
-                    let row = op + i * n
+                    let row = op + i * ldc
+                    row.initialize(repeating: 0, count: n)
                     for p in 0..<k {
                         let aip = ap[i * ars + p * acs]
                         let brow = bp + p * brs
@@ -446,7 +510,7 @@ enum Loops {
                 }
             } else {
                 for i in 0..<m {
-                    let row = op + i * n
+                    let row = op + i * ldc
                     for j in 0..<n {
                         var total: S = 0
                         for p in 0..<k { total += ap[i * ars + p * acs] * bp[p * brs + j * bcs] }
@@ -483,11 +547,11 @@ enum Loops {
                 for ky in 0..<g.kernelHeight {
                     for kx in 0..<g.kernelWidth {
                         // Output columns xx whose cell lies inside the image: lo..<hi.
-                        let shift = kx - g.padX
+                        let shift = kx &* g.dilationX - g.padX
                         let lo = Swift.min(ow, shift >= 0 ? 0 : (-shift + sx - 1) / sx)
                         let hi = Swift.max(lo, Swift.min(ow, g.width - shift <= 0 ? 0 : (g.width - shift - 1) / sx + 1))
                         for y in 0..<oh {
-                            let iy = y &* g.strideY &- g.padY &+ ky
+                            let iy = y &* g.strideY &- g.padY &+ ky &* g.dilationY
                             if iy < 0 || iy >= g.height {
                                 for j in 0..<ow { dst[j] = padValue }
                             } else {
@@ -519,11 +583,11 @@ enum Loops {
                 let plane = (n * g.channels + c) * g.height * g.width
                 for ky in 0..<g.kernelHeight {
                     for kx in 0..<g.kernelWidth {
-                        let shift = kx - g.padX
+                        let shift = kx * g.dilationX - g.padX
                         let lo = Swift.min(ow, shift >= 0 ? 0 : (-shift + g.strideX - 1) / g.strideX)
                         let hi = Swift.max(lo, Swift.min(ow, g.width - shift <= 0 ? 0 : (g.width - shift - 1) / g.strideX + 1))
                         for y in 0..<oh {
-                            let iy = y * g.strideY - g.padY + ky
+                            let iy = y * g.strideY - g.padY + ky * g.dilationY
                             if iy >= 0 && iy < g.height {
                                 let row = plane + iy * g.width + shift
                                 if g.strideX == 1 {
@@ -547,24 +611,25 @@ enum Loops {
     static func maxPool<S: TensorScalar>(_ x: UnsafeBufferPointer<S>, _ g: ConvGeometry,
                                          _ out: UnsafeMutableBufferPointer<S>, _ winners: UnsafeMutableBufferPointer<Int>) {
         let oh = g.outHeight, ow = g.outWidth, h = g.height, w = g.width
-        let kh = g.kernelHeight, kw = g.kernelWidth, sx = g.strideX
+        let kh = g.kernelHeight, kw = g.kernelWidth, sx = g.strideX, dy = g.dilationY, dx = g.dilationX
         let planeSize = h * w
         guard let xBase = x.baseAddress, let oBase = out.baseAddress, let wBase = winners.baseAddress else { return }
         // Output columns whose windows lie inside the image horizontally: lo..<hi.
         let lo = Swift.min(ow, (g.padX + sx - 1) / sx)
-        let hi = Swift.max(lo, Swift.min(ow, w - kw + g.padX < 0 ? 0 : (w - kw + g.padX) / sx + 1))
+        let hi = Swift.max(lo, Swift.min(ow, w - g.spanWidth + g.padX < 0 ? 0 : (w - g.spanWidth + g.padX) / sx + 1))
         // A window touching the padding: only the cells inside the image compete, so padding never
         // wins, not even over a window of −∞ (the first inside cell wins then, as in PyTorch).
-        // A window with no cell inside (impossible while padding ≤ kernel / 2) gives −∞, index −1.
+        // A window with no cell inside (possible only when a dilated window straddles a tiny
+        // input) gives −∞, index −1.
         func borderWindow(_ base: Int, _ y0: Int, _ xx: Int, _ o: Int) {
             let x0 = xx * sx - g.padX
             var best: S = -.infinity
             var bestIndex = -1
             for ky in 0..<kh {
-                let iy = y0 + ky
+                let iy = y0 + ky * dy
                 guard iy >= 0 && iy < h else { continue }
                 for kx in 0..<kw {
-                    let ix = x0 + kx
+                    let ix = x0 + kx * dx
                     guard ix >= 0 && ix < w else { continue }
                     let v = x[base + iy * w + ix]
                     if bestIndex < 0 || (!best.isNaN && (v.isNaN || v > best)) {
@@ -581,30 +646,32 @@ enum Loops {
             let base = plane * planeSize
             for y in 0..<oh {
                 let y0 = y * g.strideY - g.padY
-                if y0 < 0 || y0 + kh > h {
+                if y0 < 0 || y0 + g.spanHeight > h {
                     for xx in 0..<ow { borderWindow(base, y0, xx, o + xx) }
                     o += ow
                     continue
                 }
                 for xx in 0..<lo { borderWindow(base, y0, xx, o + xx) }
                 let corner = base + y0 * w + lo * sx - g.padX
-                windows(xBase, corner, w, kh, kw, sx, hi - lo, oBase + o + lo, wBase + o + lo)
+                windows(xBase, corner, w, kh, kw, sx, dy, dx, hi - lo, oBase + o + lo, wBase + o + lo)
                 for xx in hi..<ow { borderWindow(base, y0, xx, o + xx) }
                 o += ow
             }
         }
     }
 
-    /// Interior windows of a row, by the C kernel for Float and Double.
+    /// Interior windows of a row, by the C kernel for Float and Double (whose vector path for
+    /// 2×2 windows of stride 2 runs only without dilation).
     @inline(__always)
     static func windows<S: TensorScalar>(_ x: UnsafePointer<S>, _ corner: Int, _ w: Int, _ kh: Int, _ kw: Int, _ sx: Int,
-                                         _ count: Int, _ out: UnsafeMutablePointer<S>, _ winners: UnsafeMutablePointer<Int>) {
+                                         _ dy: Int, _ dx: Int, _ count: Int, _ out: UnsafeMutablePointer<S>,
+                                         _ winners: UnsafeMutablePointer<Int>) {
         guard count > 0 else { return }
         if S.self == Float.self {
-            ck_smaxpool_windows(UnsafeRawPointer(x).assumingMemoryBound(to: Float.self), corner, w, kh, kw, sx, count,
+            ck_smaxpool_windows(UnsafeRawPointer(x).assumingMemoryBound(to: Float.self), corner, w, kh, kw, sx, dy, dx, count,
                                 UnsafeMutableRawPointer(out).assumingMemoryBound(to: Float.self), winners)
         } else if S.self == Double.self {
-            ck_dmaxpool_windows(UnsafeRawPointer(x).assumingMemoryBound(to: Double.self), corner, w, kh, kw, sx, count,
+            ck_dmaxpool_windows(UnsafeRawPointer(x).assumingMemoryBound(to: Double.self), corner, w, kh, kw, sx, dy, dx, count,
                                 UnsafeMutableRawPointer(out).assumingMemoryBound(to: Double.self), winners)
         } else {
             for j in 0..<count {
@@ -612,12 +679,119 @@ enum Loops {
                 var best = x[first], bestIndex = first
                 for ky in 0..<kh {
                     for kx in (ky == 0 ? 1 : 0)..<kw {
-                        let i = first + ky * w + kx
+                        let i = first + ky * dy * w + kx * dx
                         if !best.isNaN && (x[i].isNaN || x[i] > best) { best = x[i]; bestIndex = i }
                     }
                 }
                 out[j] = best
                 winners[j] = bestIndex
+            }
+        }
+    }
+
+    /// Softmax along the middle axis of `x` seen as [outer, length, inner], one block of
+    /// [length, inner] at a time: the maximum m of each slice, e = exp(x − m), the slice totals by
+    /// the same pairwise sums as `sum` (Summation.swift), then e / Σe — or, for log-softmax,
+    /// x − (log Σe + m). These are the composition's expressions in the same order, so the values
+    /// are those of max, exp, sum and divide. A slice that is −∞ everywhere (fully masked) gets
+    /// zeros; a NaN or +∞ makes its slice NaN (as PyTorch). Returns whether some slice was fully masked.
+    static func softmax<S: TensorScalar>(_ x: UnsafeBufferPointer<S>, _ outer: Int, _ length: Int, _ inner: Int,
+                                         _ log: Bool, _ out: UnsafeMutableBufferPointer<S>) -> Bool {
+        guard length > 0, inner > 0, let xp = x.baseAddress, let op = out.baseAddress else { return false }
+        var fullyMasked = false
+        if inner == 1 {
+            // Contiguous rows (softmax over the last axis): one row at a time, no bookkeeping.
+            for r in 0..<outer {
+                let xs = xp + r &* length, os = op + r &* length
+                var peak = xs[0], sawNaN = false
+                for l in 0..<length {
+                    let v = xs[l]
+                    sawNaN = sawNaN || v.isNaN
+                    if v > peak { peak = v }
+                }
+                if sawNaN { peak = .nan }
+                if peak == -.infinity {
+                    fullyMasked = true
+                    os.update(repeating: 0, count: length)
+                    continue
+                }
+                for l in 0..<length { os[l] = S.exp(xs[l] - peak) }
+                let total = contiguousSum(UnsafePointer(os), length)
+                if log {
+                    let shift = S.log(total) + peak
+                    for l in 0..<length { os[l] = xs[l] - shift }
+                } else {
+                    for l in 0..<length { os[l] = os[l] / total }
+                }
+            }
+            return fullyMasked
+        }
+        let peaks = UnsafeMutablePointer<S>.allocate(capacity: inner), totals = UnsafeMutablePointer<S>.allocate(capacity: inner)
+        let masked = UnsafeMutablePointer<Bool>.allocate(capacity: inner)
+        defer {
+            peaks.deallocate()
+            totals.deallocate()
+            masked.deallocate()
+        }
+        for o in 0..<outer {
+            let xs = xp + o &* length &* inner, os = op + o &* length &* inner
+            peaks.update(from: xs, count: inner)
+            for l in 1..<length {
+                let row = xs + l &* inner
+                for i in 0..<inner {
+                    let v = row[i]
+                    if v.isNaN || peaks[i].isNaN { peaks[i] = .nan } else if v > peaks[i] { peaks[i] = v }
+                }
+            }
+            // A fully masked slice: no shift, so that its exponentials are all 0 (and its total 0).
+            for i in 0..<inner {
+                masked[i] = peaks[i] == -.infinity
+                if masked[i] {
+                    peaks[i] = 0
+                    fullyMasked = true
+                }
+            }
+            for l in 0..<length {
+                let row = xs + l &* inner, target = os + l &* inner
+                for i in 0..<inner { target[i] = S.exp(row[i] - peaks[i]) }
+            }
+            if inner == 1 {
+                totals[0] = contiguousSum(UnsafePointer(os), length)
+            } else {
+                sumRows(UnsafePointer(os), count: length, width: inner, into: totals)
+            }
+            if log {
+                for i in 0..<inner { totals[i] = S.log(totals[i]) + peaks[i] }
+                for l in 0..<length {
+                    let row = xs + l &* inner, target = os + l &* inner
+                    for i in 0..<inner { target[i] = masked[i] ? 0 : row[i] - totals[i] }
+                }
+            } else {
+                for l in 0..<length {
+                    let target = os + l &* inner
+                    for i in 0..<inner where !masked[i] { target[i] = target[i] / totals[i] }
+                }
+            }
+        }
+        return fullyMasked
+    }
+
+    /// Running sums along the middle axis of `x` seen as [outer, length, inner]: each slice of
+    /// `inner` elements is the previous slice's sum plus its own (a loop the compiler vectorises
+    /// over `inner`); `reverse` runs from the last slice to the first.
+    static func cumulativeSum<S: TensorScalar>(_ x: UnsafeBufferPointer<S>, _ outer: Int, _ length: Int, _ inner: Int,
+                                               _ reverse: Bool, _ out: UnsafeMutableBufferPointer<S>) {
+        guard length > 0, inner > 0, let xp = x.baseAddress, let op = out.baseAddress else { return }
+        for o in 0..<outer {
+            let base = o &* length &* inner
+            let first = reverse ? length - 1 : 0, step = reverse ? -inner : inner
+            var current = base &+ first &* inner
+            (op + current).update(from: xp + current, count: inner)
+            for _ in 1..<length {
+                let previous = op + current
+                current &+= step
+                let source = xp + current, target = op + current
+                for j in 0..<inner { target[j] = previous[j] + source[j] }
             }
         }
     }

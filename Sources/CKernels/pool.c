@@ -1,18 +1,18 @@
 #include "CKernels.h"
 
 // Max over `count` windows of kh×kw cells that lie inside one image plane: window j has its
-// top-left cell at x[corner + j*sx], rows w apart. Keeps the first winner in row-major order;
+// top-left cell at x[corner + j*sx], its cells dy rows (of w) and dx columns apart. Keeps the first winner in row-major order;
 // a NaN wins once and then stays. The test has no short-circuits, so that it compiles to
 // selects (on real data `v > best` is unpredictable: a branchy loop ran 4× slower), and the
 // common 2×2, stride 2 window is instantiated with constant sizes, which the compiler vectorises.
-#define CK_MAXPOOL_BODY(T, x, corner, w, kh, kw, sx, count, out, winners)                         \
+#define CK_MAXPOOL_BODY(T, x, corner, w, kh, kw, sx, dy, dx, count, out, winners)                 \
     for (long j = 0; j < (count); j++) {                                                         \
         long first = (corner) + j * (sx);                                                        \
         T best = (x)[first];                                                                     \
         long bestIndex = first;                                                                  \
         for (long ky = 0; ky < (kh); ky++) {                                                     \
             for (long kx = 0; kx < (kw); kx++) {                                                 \
-                long i = first + ky * (w) + kx;                                                  \
+                long i = first + ky * (dy) * (w) + kx * (dx);                                    \
                 T v = (x)[i];                                                                    \
                 int better = ((v > best) | (v != v)) & (best == best) & (i != first);            \
                 best = better ? v : best;                                                        \
@@ -23,14 +23,15 @@
         (winners)[j] = bestIndex;                                                                \
     }
 
+// The vector path and the constant-size loop are for undilated 2×2 windows of stride 2 only.
 #define CK_MAXPOOL_WINDOWS(NAME, T, FAST22)                                                       \
-    void NAME(const T *x, long corner, long w, long kh, long kw, long sx, long count,          \
-              T *out, long *winners) {                                                           \
-        if (kh == 2 && kw == 2 && sx == 2) {                                                     \
+    void NAME(const T *x, long corner, long w, long kh, long kw, long sx, long dy, long dx,      \
+              long count, T *out, long *winners) {                                               \
+        if (kh == 2 && kw == 2 && sx == 2 && dy == 1 && dx == 1) {                               \
             if (FAST22(x, corner, w, count, out, winners)) return;                               \
-            CK_MAXPOOL_BODY(T, x, corner, w, 2, 2, 2, count, out, winners)                       \
+            CK_MAXPOOL_BODY(T, x, corner, w, 2, 2, 2, 1, 1, count, out, winners)                 \
         } else {                                                                                 \
-            CK_MAXPOOL_BODY(T, x, corner, w, kh, kw, sx, count, out, winners)                    \
+            CK_MAXPOOL_BODY(T, x, corner, w, kh, kw, sx, dy, dx, count, out, winners)            \
         }                                                                                        \
     }
 

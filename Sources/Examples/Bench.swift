@@ -218,6 +218,53 @@ enum Bench {
             report("ops: mean of 32×8×28×28", time(repeats: repeats, warmup: 3) { _ = h.mean() })
             report("ops: logSumExp over axis 1 of 1024×1024", time(repeats: repeats, warmup: 3) { _ = m.logSumExp(axes: [1]) })
         }
+        if only == "attention" {
+            // Multi-head causal self-attention's products at GPT-ish sizes (not part of the default
+            // run): q, k, v [32, 16, 4·16] as a linear layer makes them, forward and backward, with the
+            // heads split and merged by permuted copies, and read through strides instead.
+            let (b, t, heads, d) = (32, 16, 4, 16)
+            var rng = SeededGenerator(seed: 6)
+            let inputs = (0..<3).map { _ in Tensor<Float>.randomNormal([b, t, heads * d], using: &rng).requiringGrad() }
+            let upstream = Tensor<Float>.randomNormal([b, t, heads * d], using: &rng)
+            let future = Tensor<Float>.triu(rows: t, diagonal: 1)
+            let scale = 1 / Float(d).squareRoot()
+            func split(_ x: Tensor<Float>) -> Tensor<Float> { x.reshaped([b, t, heads, d]).permuted([0, 2, 1, 3]) }
+            func merge(_ x: Tensor<Float>) -> Tensor<Float> { x.permuted([0, 2, 1, 3]).reshaped([b, t, heads * d]) }
+            func step(_ attention: @escaping ([Tensor<Float>]) -> Tensor<Float>) -> () -> Void {
+                { _ = try? gradients(of: attention(inputs), wrt: inputs, upstream: upstream) }
+            }
+            let withCopies = step { x in
+                let (q, k, v) = (split(x[0]), split(x[1]), split(x[2]))
+                return merge(((q.matmul(k.transposed()) * scale).masked(where: future, fill: -.infinity).softmax()).matmul(v))
+            }
+            let transposedKeys = step { x in
+                let (q, k, v) = (split(x[0]), split(x[1]), split(x[2]))
+                let scores = q.matmul(k, transposeA: false, transposeB: true) * scale
+                return merge(scores.masked(where: future, fill: -.infinity).softmax().matmul(v))
+            }
+            let strided = step { x in
+                let scores = Tensor.headScores(queries: x[0], keys: x[1], heads: heads) * scale
+                return Tensor.headOutputs(weights: scores.masked(where: future, fill: -.infinity).softmax(), values: x[2], heads: heads)
+            }
+            report("attention fwd+bwd: heads and kᵀ as permuted copies", key: "attention-copies", time(repeats: repeats, warmup: 5, withCopies))
+            report("attention fwd+bwd: heads copied, kᵀ through strides", key: "attention-transposeB",
+                   time(repeats: repeats, warmup: 5, transposedKeys))
+            report("attention fwd+bwd: headScores/headOutputs, no copy", key: "attention-strided", time(repeats: repeats, warmup: 5, strided))
+            let (q, k, v) = (inputs[0].detached(), inputs[1].detached(), inputs[2].detached())
+            let scores = Tensor.headScores(queries: q, keys: k, heads: heads)
+            let weights = scores.softmax()
+            report("  its parts, forward only: headScores (128 products 16³)", key: "attention-scores",
+                   time(repeats: repeats, warmup: 5) { _ = Tensor.headScores(queries: q, keys: k, heads: heads) })
+            report("  headOutputs (128 products 16³)", key: "attention-outputs",
+                   time(repeats: repeats, warmup: 5) { _ = Tensor.headOutputs(weights: weights, values: v, heads: heads) })
+            let masked = scores.masked(where: future, fill: -.infinity)
+            report("  scale [32,4,16,16]", key: "attention-scale", time(repeats: repeats, warmup: 5) { _ = scores * scale })
+            report("  causal mask", key: "attention-mask",
+                   time(repeats: repeats, warmup: 5) { _ = scores.masked(where: future, fill: -.infinity) })
+            report("  softmax", key: "attention-softmax", time(repeats: repeats, warmup: 5) { _ = masked.softmax() })
+            report("one head split [32,16,4,16] → [32,4,16,16] fwd+bwd", key: "attention-split",
+                   time(repeats: repeats, warmup: 5) { _ = try? gradients(of: split(inputs[0]), wrt: [inputs[0]], upstream: split(upstream)) })
+        }
         if selected("memory") {
             // Before the chain: its million nodes leave the heap larger than this workload needs.
             // Training the first MLP for 20 epochs must keep resident memory flat after epoch 1.

@@ -2,9 +2,10 @@
 /// not flipped) over NCHW images, with filters of shape [outChannels, inChannels/groups, kh, kw]
 /// and an optional bias [outChannels].
 ///
-/// The output is [batch, outChannels, outH, outW] with outH = (H + 2·padding.height − kh) / stride.height + 1
-/// (rounded down), likewise outW. Zero padding. The forward pass is the engine's `conv2d`
-/// (im2col + matmul), so the gradients come from those ops' rules.
+/// The output is [batch, outChannels, outH, outW] with
+/// outH = (H + 2·padding.height − dilation.height·(kh − 1) − 1) / stride.height + 1 (rounded down),
+/// likewise outW. Zero padding. The forward pass is the engine's `conv2d` (im2col + matmul), so
+/// the gradients come from those ops' rules.
 ///
 /// ```swift
 /// let conv = Conv2D<Float>(inChannels: 1, outChannels: 8, kernel: (3, 3), padding: (1, 1), seed: 1)
@@ -36,6 +37,13 @@ public struct Conv2D<Scalar: TensorScalar>: Layer {
     /// Conv2D<Float>(inChannels: 1, outChannels: 1, kernel: 3, padding: 1).padding.height   // 1
     /// ```
     public let padding: Size2D
+    /// The spacing of the kernel's cells, (height, width): 1 is an ordinary convolution; with d a
+    /// kernel k spans d·(k − 1) + 1 input cells.
+    ///
+    /// ```swift
+    /// Conv2D<Float>(inChannels: 1, outChannels: 1, kernel: 3, dilation: 2).dilation.width   // 2
+    /// ```
+    public let dilation: Size2D
     /// Channel groups: input and output channels are split into this many independent groups.
     ///
     /// ```swift
@@ -73,7 +81,7 @@ public struct Conv2D<Scalar: TensorScalar>: Layer {
     ///     (inChannels·kh·kw / groups, outChannels·kh·kw / groups)).
     ///   - biasInitializer: fills the bias (default zeros).
     public init(inChannels: Int, outChannels: Int, kernel: Size2D, stride: Size2D = (1, 1), padding: Size2D = (0, 0),
-                groups: Int = 1, useBias: Bool = true,
+                dilation: Size2D = (1, 1), groups: Int = 1, useBias: Bool = true,
                 weightInitializer: Initializer<Scalar> = .xavierUniform(), biasInitializer: Initializer<Scalar> = .zeros,
                 using generator: inout SeededGenerator) {
         require(inChannels > 0 && outChannels > 0,
@@ -87,8 +95,9 @@ public struct Conv2D<Scalar: TensorScalar>: Layer {
         bias = useBias ? Parameter(biasInitializer([outChannels], fans: fans, using: &generator)) : nil
         self.stride = stride
         self.padding = padding
+        self.dilation = dilation
         self.groups = groups
-        Conv2D.check(stride: stride, padding: padding)
+        Conv2D.check(stride: stride, padding: padding, dilation: dilation)
     }
 
     /// A layer with freshly initialized filters, drawn from a generator seeded with `seed`
@@ -98,26 +107,26 @@ public struct Conv2D<Scalar: TensorScalar>: Layer {
     /// let conv = Conv2D<Float>(inChannels: 1, outChannels: 8, kernel: (3, 3), padding: (1, 1), seed: 42)
     /// ```
     public init(inChannels: Int, outChannels: Int, kernel: Size2D, stride: Size2D = (1, 1), padding: Size2D = (0, 0),
-                groups: Int = 1, useBias: Bool = true,
+                dilation: Size2D = (1, 1), groups: Int = 1, useBias: Bool = true,
                 weightInitializer: Initializer<Scalar> = .xavierUniform(), biasInitializer: Initializer<Scalar> = .zeros,
                 seed: UInt64? = nil) {
         var generator = SeededGenerator(seed: seed ?? DefaultGenerator.nextSeed())
         self.init(inChannels: inChannels, outChannels: outChannels, kernel: kernel, stride: stride, padding: padding,
-                  groups: groups, useBias: useBias, weightInitializer: weightInitializer,
+                  dilation: dilation, groups: groups, useBias: useBias, weightInitializer: weightInitializer,
                   biasInitializer: biasInitializer, using: &generator)
     }
 
-    /// A layer with a square kernel and the same stride and padding on both axes.
+    /// A layer with a square kernel and the same stride, padding and dilation on both axes.
     ///
     /// ```swift
     /// let conv = Conv2D<Float>(inChannels: 3, outChannels: 8, kernel: 3, stride: 1, padding: 1, seed: 5)
     /// ```
-    public init(inChannels: Int, outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0,
+    public init(inChannels: Int, outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0, dilation: Int = 1,
                 groups: Int = 1, useBias: Bool = true,
                 weightInitializer: Initializer<Scalar> = .xavierUniform(), biasInitializer: Initializer<Scalar> = .zeros,
                 seed: UInt64? = nil) {
         self.init(inChannels: inChannels, outChannels: outChannels, kernel: (kernel, kernel), stride: (stride, stride),
-                  padding: (padding, padding), groups: groups, useBias: useBias, weightInitializer: weightInitializer,
+                  padding: (padding, padding), dilation: (dilation, dilation), groups: groups, useBias: useBias, weightInitializer: weightInitializer,
                   biasInitializer: biasInitializer, seed: seed)
     }
 
@@ -130,7 +139,7 @@ public struct Conv2D<Scalar: TensorScalar>: Layer {
     /// let conv = Conv2D(weight: filter, padding: (1, 1))
     /// ```
     public init(weight: Tensor<Scalar>, bias: Tensor<Scalar>? = nil, stride: Size2D = (1, 1), padding: Size2D = (0, 0),
-                groups: Int = 1) {
+                dilation: Size2D = (1, 1), groups: Int = 1) {
         require(weight.rank == 4, "Conv2D: filters of shape \(weight.shape) are not [outChannels, inChannels, kh, kw]")
         require(groups > 0 && weight.shape[0] % groups == 0,
                      "Conv2D: \(weight.shape[0]) filters (shape \(weight.shape)) are not divisible by \(groups) groups")
@@ -142,13 +151,15 @@ public struct Conv2D<Scalar: TensorScalar>: Layer {
         self.bias = bias.map { Parameter($0) }
         self.stride = stride
         self.padding = padding
+        self.dilation = dilation
         self.groups = groups
-        Conv2D.check(stride: stride, padding: padding)
+        Conv2D.check(stride: stride, padding: padding, dilation: dilation)
     }
 
-    private static func check(stride: Size2D, padding: Size2D) {
+    private static func check(stride: Size2D, padding: Size2D, dilation: Size2D) {
         require(stride.height > 0 && stride.width > 0, "Conv2D: stride \(stride) must be positive")
         require(padding.height >= 0 && padding.width >= 0, "Conv2D: padding \(padding) must not be negative")
+        require(dilation.height > 0 && dilation.width > 0, "Conv2D: dilation \(dilation) must be positive (1 is no dilation)")
     }
 
     /// The convolution of `input` [batch, inChannels, H, W] with the filters, plus the bias.
@@ -163,6 +174,6 @@ public struct Conv2D<Scalar: TensorScalar>: Layer {
         require(input.rank == 4 && input.shape[1] == inChannels,
                      "Conv2D: input of shape \(input.shape) is not [batch, \(inChannels), height, width] "
                      + "(filters \(weight.shape))")
-        return input.conv2d(weight.value, bias: bias?.value, stride: stride, padding: padding, groups: groups)
+        return input.conv2d(weight.value, bias: bias?.value, stride: stride, padding: padding, dilation: dilation, groups: groups)
     }
 }

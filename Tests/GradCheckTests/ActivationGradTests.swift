@@ -76,6 +76,19 @@ final class ActivationGradTests: XCTestCase {
         "hardtanh": { $0.hardtanh() }, "hardtanh(min: -0.5, max: 2)": { $0.hardtanh(min: -0.5, max: 2) },
     ] }
 
+    /// Called from code generic over the scalar type (as a layer calls them), the element
+    /// functions run through their Float and Double entry points: the same values.
+    func testGenericCallersGetTheSameValues() {
+        func viaGeneric<S: TensorScalar>(_ x: Tensor<S>) -> [Tensor<S>] {
+            [x.gelu(), x.gelu(approximate: .tanh), x.silu(), x.mish(), x.softplus(), x.elu(alpha: 0.5), x.erf(), x.sin()]
+        }
+        let d = GradTest.normal([3, 5], seed: 9) * 2, f = d.converted(to: Float.self)
+        XCTAssertEqual(viaGeneric(d), [d.gelu(), d.gelu(approximate: .tanh), d.silu(), d.mish(), d.softplus(), d.elu(alpha: 0.5),
+                                       d.erf(), d.sin()])
+        XCTAssertEqual(viaGeneric(f), [f.gelu(), f.gelu(approximate: .tanh), f.silu(), f.mish(), f.softplus(), f.elu(alpha: 0.5),
+                                       f.erf(), f.sin()])
+    }
+
     func testFloatVersionsCoverEveryOp() {
         XCTAssertEqual(Set(Self.floatVersions.keys), Set(Self.smooth.map(\.name)))
     }

@@ -74,6 +74,39 @@ final class DocsTests: XCTestCase {
         XCTAssertEqual(Tensor<Double>([1, 2, 3, 4], shape: [2, 2]).description, "[[1, 2],\n [3, 4]]")
     }
 
+    func testUserGuideOpsForTodaysModels() {
+        let x = Tensor<Double>([-2, -0.5, 0.5, 1.5])
+        let g = x.gelu()
+        XCTAssertEqual(g.scalars[3], 1.5 * 0.5 * (1 + Foundation.erf(1.5 / 2.0.squareRoot())), accuracy: 1e-15)
+        let others = [x.silu(), x.mish(), x.softplus(), x.elu(alpha: 1), x.selu(), x.hardtanh(min: -1, max: 1)]
+        let special = [x.erf(), x.erfc(), x.expm1(), (x + 3).log1p(), (x + 3).rsqrt()]
+        XCTAssertEqual(others[5], Tensor([-1, -0.5, 0.5, 1]))
+        XCTAssertEqual(special[3].scalars[0], Foundation.log(2), accuracy: 1e-15)
+        XCTAssertTrue((others + special).allSatisfy { $0.shape == [4] && $0.scalars.allSatisfy(\.isFinite) })
+
+        let scores = Tensor<Double>.randomNormal([2, 4, 4], seed: 1)
+        let weights = scores.masked(where: Tensor.triu(rows: 4, diagonal: 1), fill: -.infinity).softmax()
+        XCTAssertEqual(weights[0][0], Tensor([1, 0, 0, 0]))
+        let (q, k, v) = (Tensor<Float>.randomNormal([2, 5, 12], seed: 2), Tensor<Float>.randomNormal([2, 5, 12], seed: 3),
+                         Tensor<Float>.randomNormal([2, 5, 12], seed: 4))
+        let s = Tensor.headScores(queries: q, keys: k, heads: 3) / 2
+        let out = Tensor.headOutputs(weights: s.softmax(), values: v, heads: 3)
+        XCTAssertEqual(s.shape, [2, 3, 5, 5])
+        XCTAssertEqual(out.shape, [2, 5, 12])
+
+        let sums = Tensor<Double>([1, 2, 3, 4]).cumulativeSum(axis: 0)
+        XCTAssertEqual(sums, Tensor([1, 3, 6, 10]))
+        let signal = Tensor<Float>.randomNormal([1, 2, 16], seed: 5)
+        let filters = Tensor<Float>.randomNormal([4, 2, 3], seed: 6)
+        let causal = signal.padded([(0, 0), (0, 0), (4, 0)]).conv1d(filters, dilation: 2)
+        let pooled = causal.maxPool1D(kernel: 2)
+        XCTAssertEqual(causal.shape, [1, 4, 16])
+        XCTAssertEqual(pooled.shape, [1, 4, 8])
+        let image = Tensor<Float>.randomNormal([1, 3, 9, 9], seed: 7)
+        let wide = image.conv2d(Tensor.randomNormal([8, 3, 3, 3], seed: 8), padding: (2, 2), dilation: (2, 2))
+        XCTAssertEqual(wide.shape, [1, 8, 9, 9])
+    }
+
     func testUserGuideGradients() {
         let x = Tensor<Double>([1, 2, 3]).requiringGrad(named: "x")
         let y = (x * x).sum()

@@ -115,6 +115,30 @@ final class MaskingGradTests: XCTestCase {
         XCTAssertEqual(Tensor<Float>(rows: [[-.infinity, -.infinity], [0, -.infinity]]).softmax().scalars, [0, 0, 1, 0])
     }
 
+    /// The fused kernel computes the composition's expressions in the same order (the same pairwise
+    /// sums): the same bits, along every axis, in Double and Float, partly masked rows included; a
+    /// NaN or +∞ makes its row NaN, as in PyTorch.
+    func testFusedSoftmaxEqualsTheComposition() {
+        func check<S: TensorScalar>(_ x: Tensor<S>) {
+            for axis in 0..<x.rank {
+                let e = (x - x.max(axes: [axis], keepDims: true)).exp()
+                XCTAssertEqual(x.softmax(axis: axis), e / e.sum(axes: [axis], keepDims: true), "axis \(axis)")
+                XCTAssertEqual(x.logSoftmax(axis: axis), x - x.logSumExp(axes: [axis], keepDims: true), "axis \(axis)")
+            }
+        }
+        check(GradTest.normal([3, 4, 5], seed: 40) * 10)
+        check(GradTest.normal([3, 4, 5], seed: 41).converted(to: Float.self) * 10)
+        check(GradTest.normal([3, 700], seed: 42).converted(to: Float.self))     // rows past one block of the pairwise sum
+        check(GradTest.normal([2, 300, 3], seed: 43))
+        check(T([1000, -1000, 0, 999], shape: [1, 4]))
+        check(T([0, -.infinity, -.infinity, 1, 2, 3], shape: [3, 2]))     // partly masked rows and columns; log Σ = 0 in one
+        let odd = T(rows: [[1, .nan, 2], [1, .infinity, 2], [1, 2, 3]])
+        for y in [odd.softmax(), odd.logSoftmax()] {
+            XCTAssertTrue(y.scalars[0..<6].allSatisfy(\.isNaN), "\(y)")
+            XCTAssertTrue(y.scalars[6...].allSatisfy(\.isFinite))
+        }
+    }
+
     func testSoftmaxGradientOfAFullyMaskedRowIsZero() throws {
         let x = GradTest.normal([2, 3, 4], seed: 4).requiringGrad()
         let upstream = GradTest.normal([2, 3, 4], seed: 5)

@@ -6,8 +6,8 @@
 // ActivationGradTests):
 //   elu'(0) = alpha (the x ≤ 0 branch; continuous when alpha = 1, where only elu'' jumps),
 //   selu'(0) = scale·alpha,
-//   hardtanh'(min) = hardtanh'(max) = 0 (the gradient passes only strictly inside the bounds;
-//   `clamped` passes it at the bounds: PyTorch's clamp and hardtanh differ there too).
+//   hardtanh'(min) = hardtanh'(max) = 0 (the gradient passes only strictly inside the bounds,
+//   as for `clamped`).
 
 /// The tanh approximation of GELU, or none, as PyTorch's `approximate` argument.
 public enum GELUApproximation: Sendable, Hashable {
@@ -130,8 +130,8 @@ extension Tensor {
     }
 
     /// Each element limited to [min, max] (−1 and 1 by default). The gradient passes strictly
-    /// inside the bounds and is 0 at them, as PyTorch's `hardtanh` (unlike ``clamped(lower:upper:)``,
-    /// which, like PyTorch's `clamp`, passes it at the bounds).
+    /// inside the bounds and is 0 at them, as PyTorch's `hardtanh` (and as ``clamped(lower:upper:)``
+    /// and PyTorch's `clamp`).
     ///
     /// ```swift
     /// Tensor<Double>([-3, 0.5, 3]).hardtanh()    // [−1, 0.5, 1]

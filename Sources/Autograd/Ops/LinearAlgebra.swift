@@ -19,11 +19,16 @@ extension Tensor {
         return matmul(other, transposeA: false, transposeB: false)
     }
 
-    /// The product of the last two axes of each operand, either of them transposed first —
-    /// read through strides, without copying the transpose. Its rule is again such products,
-    /// so gradients of any order need no copies either.
+    /// The product of the last two axes of each operand (leading axes are batch axes and
+    /// broadcast), either of them transposed first — read through strides, without copying the
+    /// transpose, as `matmul(other.transposed())` would. Its rule is again such products, so
+    /// gradients of any order need no copies either.
+    ///
+    /// ```swift
+    /// let scores = q.matmul(k, transposeA: false, transposeB: true)    // q·kᵀ for q, k [batch, heads, T, d]
+    /// ```
     @inlinable
-    func matmul(_ other: Tensor, transposeA: Bool, transposeB: Bool) -> Tensor {
+    public func matmul(_ other: Tensor, transposeA: Bool, transposeB: Bool) -> Tensor {
         require(rank >= 2 && other.rank >= 2, "matmul: \(shape) × \(other.shape): operands need 2 axes")
         let (ra, ca) = (shape[rank - 2], shape[rank - 1])
         let (rb, cb) = (other.shape[other.rank - 2], other.shape[other.rank - 1])

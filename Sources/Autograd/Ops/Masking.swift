@@ -81,19 +81,3 @@ extension Tensor {
         return select(mask, Tensor(value), self)
     }
 }
-
-/// The argument checks of the ops whose conditions are more than one comparison, as functions
-/// that return the message (nil when the arguments are fine), so that tests can read it.
-@usableFromInline
-package enum OpChecks {
-    /// Why `mask` cannot mask a tensor of shape `tensor`: it must broadcast to that shape without
-    /// enlarging it (each of its sizes equal to the tensor's trailing size or 1, no more axes).
-    @usableFromInline
-    package static func maskProblem(_ op: String, mask: [Int], tensor: [Int]) -> String? {
-        let lead = tensor.count - mask.count
-        let fits = lead >= 0 && mask.indices.allSatisfy { mask[$0] == 1 || mask[$0] == tensor[$0 + lead] }
-        if fits { return nil }
-        return "\(op): mask of shape \(mask) does not broadcast to the tensor's shape \(tensor) "
-            + "(each mask size must equal the tensor's size on that trailing axis, or be 1)"
-    }
-}

@@ -4,7 +4,8 @@
 // zeros from both ops and a zero gradient (tested in MaskingGradTests).
 
 extension Tensor {
-    /// exp(x) / Σ exp(x) along `axis`, computed stably (logits of ±1000 are fine).
+    /// exp(x) / Σ exp(x) along `axis`, computed stably (the row's maximum is subtracted first, so
+    /// logits of ±1000 are fine), in one fused pass over each row.
     ///
     /// Entries of −∞ get probability 0. A row whose entries are all −∞ (fully masked) gives
     /// zeros, and its gradient is zero (PyTorch gives NaN there).
@@ -25,25 +26,29 @@ extension Tensor {
             return reshaped([1]).softmax(axis: 0).reshaped([])
         }
         let a = Shape.normalize(axis: axis, rank: rank, op: "softmax")
-        let values = count == 0 ? [] : withoutGradients { () -> [Scalar] in
-            let x = detached()
-            var shift = x.max(axes: [a], keepDims: true)
-            // A fully masked row: no shift (its exponentials are all 0) and a sum of 1, so that it gives 0s.
-            let fullyMasked = shift.scalars.contains(-Scalar.infinity)
-            if fullyMasked { shift = select(shift .== -Scalar.infinity, Tensor(0), shift) }
-            let e = (x - shift).exp()
-            var total = e.sum(axes: [a], keepDims: true)
-            if fullyMasked { total = select(total .== 0, Tensor(1), total) }
-            return (e / total).scalars
-        }
+        let values = softmaxValues(axis: a, log: false).values
         return Tensor.record("softmax", "axis: \(a)", inputs: NodeInputs(self), shape: shape, scalars: values) { c in
             let p = c.output
             return [p * (c.upstream - (c.upstream * p).sum(axes: [a], keepDims: true))]
         }
     }
 
+    /// The forward values of softmax or logSoftmax along axis `a` by the fused kernel (one pass
+    /// over each slice), and whether some slice was −∞ everywhere.
+    @inlinable
+    func softmaxValues(axis a: Int, log: Bool) -> (values: [Scalar], fullyMasked: Bool) {
+        let (outer, length, inner) = (shape[..<a].reduce(1, *), shape[a], shape[(a + 1)...].reduce(1, *))
+        let n = count
+        var fullyMasked = false
+        let values = [Scalar](unsafeUninitializedCapacity: n) { out, initialized in
+            scalars.withUnsafeBufferPointer { fullyMasked = Scalar.kernels.softmax($0, outer, length, inner, log, out) }
+            initialized = n
+        }
+        return (values, fullyMasked)
+    }
+
     /// log(softmax(x)) along `axis`, computed as x − logSumExp(x) without forming softmax
-    /// first, so that it stays finite for logits of ±1000.
+    /// first (one fused pass over each row), so that it stays finite for logits of ±1000.
     ///
     /// An entry of −∞ gives −∞ (log 0) and passes the upstream gradient through unchanged (its
     /// derivative 1 − p is 1). A row whose entries are all −∞ (fully masked) gives zeros — not
@@ -64,17 +69,10 @@ extension Tensor {
             return reshaped([1]).logSoftmax(axis: 0).reshaped([])
         }
         let a = Shape.normalize(axis: axis, rank: rank, op: "logSoftmax")
-        var fullyMasked: Tensor? = nil
-        let values = withoutGradients { () -> [Scalar] in
-            let total = detached().logSumExp(axes: [a], keepDims: true)
-            let out = detached() - total
-            guard total.scalars.contains(-Scalar.infinity) else { return out.scalars }
-            let rows = total .== -Scalar.infinity
-            fullyMasked = rows
-            return select(rows, Tensor(0), out).scalars
-        }
-        return Tensor.record("logSoftmax", "axis: \(a)", inputs: NodeInputs(self), shape: shape, scalars: values) {
-            [fullyMasked] c in
+        let (values, anyFullyMasked) = softmaxValues(axis: a, log: true)
+        // The rows that were −∞ everywhere, when there are any: their gradient is zero.
+        let fullyMasked = anyFullyMasked ? withoutGradients { detached().max(axes: [a], keepDims: true) .== -Scalar.infinity } : nil
+        return Tensor.record("logSoftmax", "axis: \(a)", inputs: NodeInputs(self), shape: shape, scalars: values) { c in
             let dx = c.upstream - c.output.exp() * c.upstream.sum(axes: [a], keepDims: true)
             guard let fullyMasked else { return [dx] }
             return [select(fullyMasked, Tensor(0), dx)]

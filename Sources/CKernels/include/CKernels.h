@@ -27,13 +27,14 @@ int ck_dgemm_nr(int isa);
 void ck_sgemm_tile(int isa, long kc, const float *a, const float *b, float *c, long ldc, int mr, int nr, int accumulate);
 void ck_dgemm_tile(int isa, long kc, const double *a, const double *b, double *c, long ldc, int mr, int nr, int accumulate);
 
-/// Max pooling of `count` windows (kh×kw, rows `w` apart) lying inside one plane, the j-th with
-/// its top-left cell at x[corner + j*sx]: each window's largest value (first in row-major order on
-/// ties, NaN winning) into out[j] and its flat index into winners[j].
-void ck_smaxpool_windows(const float *x, long corner, long w, long kh, long kw, long sx, long count,
-                         float *out, long *winners);
-void ck_dmaxpool_windows(const double *x, long corner, long w, long kh, long kw, long sx, long count,
-                         double *out, long *winners);
+/// Max pooling of `count` windows (kh×kw cells, dy rows of `w` and dx columns apart) lying inside
+/// one plane, the j-th with its top-left cell at x[corner + j*sx]: each window's largest value
+/// (first in row-major order on ties, NaN winning) into out[j] and its flat index into winners[j].
+/// The AVX-512 path serves undilated (dy = dx = 1) 2×2 windows of stride 2 only.
+void ck_smaxpool_windows(const float *x, long corner, long w, long kh, long kw, long sx, long dy, long dx,
+                         long count, float *out, long *winners);
+void ck_dmaxpool_windows(const double *x, long corner, long w, long kh, long kw, long sx, long dy, long dx,
+                         long count, double *out, long *winners);
 
 /// Raises glibc's mmap and trim thresholds so that freed tensor buffers are reused rather than
 /// unmapped (Linux with glibc; elsewhere does nothing). Returns 1 when it changed anything.
