@@ -117,11 +117,8 @@ public struct Embedding<Scalar: TensorScalar>: Layer {
             }
             if row == paddingIndex { padding = true }
         }
-        // gather along axis 0 picks element [index[i][j], j]: each index repeated across the row.
-        var spread = [Scalar]()
-        spread.reserveCapacity(rows.count * dimension)
-        for value in rows { spread.append(contentsOf: repeatElement(value, count: dimension)) }
-        let picked = weight.value.gather(axis: 0, indices: Tensor(spread, shape: [rows.count, dimension]))
+        // The table's rows at the indices: [indices…, dimension]; the rule adds the gradient back into them.
+        let picked = weight.value.take(indices.reshaped([rows.count]), axis: 0)
         var output = picked
         if padding, let paddingIndex {
             // The padding rows keep their value but pass no gradient back to the table.

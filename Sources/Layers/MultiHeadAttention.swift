@@ -195,23 +195,23 @@ public struct MultiHeadAttention<Scalar: TensorScalar>: Layer, CustomModuleChild
                     "MultiHeadAttention: key padding mask of shape \(keyPaddingMask.shape) is not [\(batch), \(s)] "
                     + "([batch, key length] for keys of shape \(key.shape); 1 marks padding)")
         }
-        // Projections: rows 0..<e of in_proj_weight for q, e..<2e for k, 2e..<3e for v.
+        // Projections: rows 0..<e of in_proj_weight for q, e..<2e for k, 2e..<3e for v; the
+        // weights' transposes are read through strides (transposeB), not copied.
         func project(_ x: Tensor<Scalar>, _ part: Int) -> Tensor<Scalar> {
             let w = inputProjectionWeight.value.slice(axis: 0, part * e..<(part + 1) * e)
-            var y = x.matmul(w.transposed())
-            if let bias = inputProjectionBias { y = y + bias.value.slice(axis: 0, part * e..<(part + 1) * e) }
-            // [batch, length, e] → [batch, heads, length, d]
-            return y.reshaped([batch, x.shape[1], h, d]).permuted([0, 2, 1, 3])
+            let y = x.matmul(w, transposeA: false, transposeB: true)                  // [batch, length, e]
+            return inputProjectionBias.map { y + $0.value.slice(axis: 0, part * e..<(part + 1) * e) } ?? y
         }
         let q = project(query, 0), k = project(key, 1), v = project(value, 2)
-        var scores = q.matmul(k.transposed()) / Scalar(Double(d).squareRoot())      // [batch, heads, T, S]
+        // Each head reads its columns of q, k and v in place: no split, transpose or merge copies.
+        var scores = Tensor.headScores(queries: q, keys: k, heads: h) / Scalar(Double(d).squareRoot())   // [batch, heads, T, S]
         if causal { scores = scores.masked(where: Tensor.triu(rows: t, columns: s, diagonal: 1), fill: -.infinity) }
         if let keyPaddingMask {
             scores = scores.masked(where: keyPaddingMask.detached().reshaped([batch, 1, 1, s]), fill: -.infinity)
         }
         let weights = dropout(scores.softmax(axis: -1))
-        let heads = weights.matmul(v)                                                   // [batch, heads, T, d]
-        var output = heads.permuted([0, 2, 1, 3]).reshaped([batch, t, e]).matmul(outputProjectionWeight.value.transposed())
+        let heads = Tensor.headOutputs(weights: weights, values: v, heads: h)             // [batch, T, e]
+        var output = heads.matmul(outputProjectionWeight.value, transposeA: false, transposeB: true)
         if let bias = outputProjectionBias { output = output + bias.value }
         return output
     }
