@@ -13,6 +13,9 @@ protocol GemmScalar: TensorScalar {
     static func tileColumns(_ isa: Int32) -> Int
     static func tile(_ isa: Int32, _ kc: Int, _ a: UnsafePointer<Self>, _ b: UnsafePointer<Self>,
                      _ c: UnsafeMutablePointer<Self>, _ ldc: Int, _ mr: Int, _ nr: Int, accumulate: Bool)
+    /// C = A·B for row-major A and B read in place (see `ck_sgemm_direct`).
+    static func direct(_ isa: Int32, _ m: Int, _ n: Int, _ k: Int, _ a: UnsafePointer<Self>, _ lda: Int,
+                       _ b: UnsafePointer<Self>, _ ldb: Int, _ c: UnsafeMutablePointer<Self>, _ ldc: Int)
 }
 
 extension Float: GemmScalar {
@@ -22,6 +25,10 @@ extension Float: GemmScalar {
                      _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ mr: Int, _ nr: Int, accumulate: Bool) {
         ck_sgemm_tile(isa, kc, a, b, c, ldc, Int32(mr), Int32(nr), accumulate ? 1 : 0)
     }
+    static func direct(_ isa: Int32, _ m: Int, _ n: Int, _ k: Int, _ a: UnsafePointer<Float>, _ lda: Int,
+                       _ b: UnsafePointer<Float>, _ ldb: Int, _ c: UnsafeMutablePointer<Float>, _ ldc: Int) {
+        ck_sgemm_direct(isa, m, n, k, a, lda, b, ldb, c, ldc)
+    }
 }
 
 extension Double: GemmScalar {
@@ -30,6 +37,10 @@ extension Double: GemmScalar {
     static func tile(_ isa: Int32, _ kc: Int, _ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>,
                      _ c: UnsafeMutablePointer<Double>, _ ldc: Int, _ mr: Int, _ nr: Int, accumulate: Bool) {
         ck_dgemm_tile(isa, kc, a, b, c, ldc, Int32(mr), Int32(nr), accumulate ? 1 : 0)
+    }
+    static func direct(_ isa: Int32, _ m: Int, _ n: Int, _ k: Int, _ a: UnsafePointer<Double>, _ lda: Int,
+                       _ b: UnsafePointer<Double>, _ ldb: Int, _ c: UnsafeMutablePointer<Double>, _ ldc: Int) {
+        ck_dgemm_direct(isa, m, n, k, a, lda, b, ldb, c, ldc)
     }
 }
 
@@ -44,6 +55,9 @@ enum Gemm {
     static let kc = 256, mc = 96, nc = 3072
     /// Below this many multiply-adds, one thread does the whole product.
     static let parallelThreshold = 1 << 20
+    /// Row-major operands with at most this many elements together (192 KiB of Float: they stay
+    /// in L2) are multiplied in place, without packing.
+    static let directLimit = 48 * 1024
 
     struct Operand<T> {
         let base: UnsafePointer<T>
@@ -51,12 +65,29 @@ enum Gemm {
         let columnStride: Int
     }
 
-    /// `isa` picks the micro-kernels (tests run every one this CPU supports).
+    /// `isa` picks the micro-kernels (tests run every one this CPU supports); `direct: false`
+    /// packs even operands the direct kernel could read in place (tests of the packed path).
     static func multiply<T: GemmScalar>(m: Int, n: Int, k: Int, a: Operand<T>, b: Operand<T>,
-                                        c: UnsafeMutablePointer<T>, ldc: Int, isa: Int32 = Gemm.isa) {
+                                        c: UnsafeMutablePointer<T>, ldc: Int, isa: Int32 = Gemm.isa,
+                                        direct: Bool = true) {
         guard m > 0, n > 0 else { return }
         guard k > 0 else {
             for i in 0..<m { (c + i * ldc).update(repeating: 0, count: n) }
+            return
+        }
+        if direct && a.columnStride == 1 && b.columnStride == 1 && m * k + k * n <= directLimit {
+            // Packing would cost a pass over both operands for nothing: they are row-major and in cache.
+            guard m * n * k >= parallelThreshold && m >= 12 else {
+                T.direct(isa, m, n, k, a.base, a.rowStride, b.base, b.rowStride, c, ldc)
+                return
+            }
+            let half = (m / 2 + 5) / 6 * 6
+            let shared = Unchecked((a, b, c))
+            DispatchQueue.concurrentPerform(iterations: 2) { t in
+                let (a, b, c) = shared.value
+                let i0 = t == 0 ? 0 : half, rows = t == 0 ? half : m - half
+                T.direct(isa, rows, n, k, a.base + i0 * a.rowStride, a.rowStride, b.base, b.rowStride, c + i0 * ldc, ldc)
+            }
             return
         }
         let mr = T.tileRows(isa), nr = T.tileColumns(isa)

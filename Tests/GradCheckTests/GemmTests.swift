@@ -84,7 +84,7 @@ final class GemmTests: XCTestCase {
 /// `Gemm.multiply` called directly on `a` (m×k, or k×m read transposed through strides when
 /// `transposedA`) and `b` (k×n), with the given instruction set.
 func packedProduct<T: GemmScalar>(_ a: Tensor<T>, _ b: Tensor<T>, transposedA: Bool = false,
-                                  isa: Int32 = Gemm.isa) -> [T] {
+                                  isa: Int32 = Gemm.isa, direct: Bool = false) -> [T] {
     let (m, k) = transposedA ? (a.shape[1], a.shape[0]) : (a.shape[0], a.shape[1])
     let n = b.shape[1]
     // NaN where nothing was written: the product must overwrite every element of C.
@@ -96,7 +96,7 @@ func packedProduct<T: GemmScalar>(_ a: Tensor<T>, _ b: Tensor<T>, transposedA: B
                 let aOperand = transposedA ? Gemm.Operand(base: ab, rowStride: 1, columnStride: m)
                                            : Gemm.Operand(base: ab, rowStride: k, columnStride: 1)
                 Gemm.multiply(m: m, n: n, k: k, a: aOperand, b: .init(base: bb, rowStride: n, columnStride: 1),
-                              c: cb, ldc: n, isa: isa)
+                              c: cb, ldc: n, isa: isa, direct: direct)
             }
         }
     }
@@ -116,6 +116,43 @@ final class GemmKernelTests: XCTestCase {
                 // Float through the same kernels.
                 let cf = packedProduct(a.converted(to: Float.self), b.converted(to: Float.self), isa: isa)
                 XCTAssertLessThan(zip(cf, want).map { Swift.abs(Double($0) - $1) }.max() ?? 1, 1e-3, "Float isa \(isa)")
+            }
+        }
+    }
+
+    /// The direct kernels (row-major operands read in place) of every instruction set: odd
+    /// shapes that end in partial tiles of rows and columns, operands and C inside wider rows
+    /// (leading dimensions larger than the width); every element of C written, nothing beside it.
+    func testDirectKernelsMatchReference() {
+        for isa in Int32(0)...Gemm.isa {
+            for (m, k, n) in [(1, 1, 1), (5, 7, 3), (6, 16, 16), (13, 64, 27), (32, 64, 192), (7, 3, 33)] {
+                let (lda, ldb, ldc) = (k + 3, n + 5, n + 2)
+                let a = Tensor<Double>.randomNormal([m, lda], seed: UInt64(m + k)), b = Tensor<Double>.randomNormal([k, ldb], seed: UInt64(n))
+                let want = referenceProduct(a.slice(axis: 1, 0..<k), b.slice(axis: 1, 0..<n))
+                func run<T: GemmScalar>(_: T.Type) -> [T] {
+                    let af = a.scalars.map { T($0) }, bf = b.scalars.map { T($0) }
+                    var c = [T](repeating: .nan, count: m * ldc)
+                    af.withUnsafeBufferPointer { ap in
+                        bf.withUnsafeBufferPointer { bp in
+                            c.withUnsafeMutableBufferPointer { cp in
+                                T.direct(isa, m, n, k, ap.baseAddress!, lda, bp.baseAddress!, ldb, cp.baseAddress!, ldc)
+                            }
+                        }
+                    }
+                    return c
+                }
+                for (name, got, tolerance) in [("Double", run(Double.self), 1e-12), ("Float", run(Float.self).map(Double.init), 1e-4)] {
+                    for i in 0..<m {
+                        for j in 0..<ldc {
+                            let value = got[i * ldc + j]
+                            if j < n {
+                                XCTAssertEqual(value, want[i * n + j], accuracy: tolerance * Double(k), "\(name) isa \(isa) \(m)×\(k)×\(n) [\(i), \(j)]")
+                            } else {
+                                XCTAssertTrue(value.isNaN, "\(name) isa \(isa): wrote beside C at [\(i), \(j)]")
+                            }
+                        }
+                    }
+                }
             }
         }
     }
