@@ -54,7 +54,7 @@ final class DocsTutorialTests: XCTestCase {
                                 1.5, 0.9, 0.1, 1.4], shape: [1, 1, 4, 4])
         let net = TinyCNN(conv: Conv2D(weight: Tensor([0.6, -0.4, 0.3, 0.9], shape: [1, 1, 2, 2]), stride: (2, 2)),
                           output: Dense(weight: Tensor([0.7, -0.5, 0.8, 0.4], shape: [4, 1])))
-        let loss = l2Loss(predicted: net(x), target: Tensor([0.5], shape: [1, 1]))   // ½(out − t)²
+        let loss = l2Loss(predicted: net(x), targets: Tensor([0.5], shape: [1, 1]))   // ½(out − t)²
         loss.backward()
         let dW = net.output.weight.grad     // [[3.32143], [0], [1.69166], [4.02285]]
         let dK = net.conv.weight.grad       // [[[[1.19654, -0.63953], [2.99135, 3.79592]]]]
@@ -153,13 +153,13 @@ final class DocsTutorialTests: XCTestCase {
                           training: train, validation: validation, epochs: epochs, batchSize: 32,
                           metric: .accuracy, output: Self.full ? .plain : .silent)
         let (testLoss, testAccuracy) = evaluate(model, on: test, loss: lossFunction, metric: .accuracy)
-        print(history.validationMetric.last!, testLoss, testAccuracy!)
+        print(history.validationMetric.last!, testLoss, testAccuracy)
 
         XCTAssertEqual(model.parameterCount, 3818)
         XCTAssertEqual(model.namedParameters.map(\.name),
                        ["conv1.weight", "conv1.bias", "conv2.weight", "conv2.bias", "head.weight", "head.bias"])
         XCTAssertEqual(history.epochs, epochs)
-        XCTAssertGreaterThan(testAccuracy ?? 0, Self.full ? 0.95 : 0.5)
+        XCTAssertGreaterThan(testAccuracy, Self.full ? 0.95 : 0.5)
 
         let folder = try temporaryFolder(self)
         try model.save(to: folder + "/digitnet.safetensors")
@@ -366,8 +366,8 @@ final class DocsTutorialTests: XCTestCase {
         let scores = Tensor<Float>(rows: [[2, 0.5, -1], [0, 3, 0.2]])
         let labels = Tensor<Float>([0, 1])
         let ce = crossEntropy(logits: scores, labels: labels)                          // 0.1731
-        let mse = meanSquaredError(predicted: Tensor<Float>([1, 2]), target: Tensor([0, 0]))   // 2.5
-        let l2 = l2Loss(predicted: Tensor<Float>([1, 2]), target: Tensor([0, 0]))              // 2.5
+        let mse = meanSquaredError(predicted: Tensor<Float>([1, 2]), targets: Tensor([0, 0]))   // 2.5
+        let l2 = l2Loss(predicted: Tensor<Float>([1, 2]), targets: Tensor([0, 0]))              // 2.5
         let acc = accuracy(logits: scores, labels: labels)                              // 1.0
         XCTAssertEqual(ce.scalar, 0.1731, accuracy: 1e-4)
         XCTAssertEqual(mse.scalar, 2.5)
@@ -438,7 +438,7 @@ final class DocsTutorialTests: XCTestCase {
         XCTAssertNotNil(best)
         XCTAssertTrue(csv.hasPrefix("epoch,train_loss,val_loss,train_accuracy,val_accuracy,lr,seconds\n"), csv)
         XCTAssertTrue(testLoss.isFinite)
-        XCTAssertGreaterThan(testAccuracy ?? 0, 0.85, "\(history.validationMetric)")
+        XCTAssertGreaterThan(testAccuracy, 0.85, "\(history.validationMetric)")
 
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("net-\(UUID().uuidString).safetensors").path
         addTeardownBlock { try? FileManager.default.removeItem(atPath: path) }
@@ -472,9 +472,9 @@ final class DocsTutorialTests: XCTestCase {
         let (testLoss, testAccuracy) = evaluate(model, on: test, loss: lossFunction, metric: .accuracy)  // about 0.97
         let path = try temporaryFolder(self) + "/digits.safetensors"
         try model.save(to: path)
-        if Self.full { print("README block: test accuracy \(testAccuracy ?? .nan), loss \(testLoss)") }
+        if Self.full { print("README block: test accuracy \(testAccuracy), loss \(testLoss)") }
         XCTAssertEqual(history.epochs, epochs)
-        XCTAssertGreaterThan(testAccuracy ?? 0, Self.full ? 0.96 : 0.8)
+        XCTAssertGreaterThan(testAccuracy, Self.full ? 0.96 : 0.8)
         XCTAssertTrue(FileManager.default.fileExists(atPath: path))
     }
 }
