@@ -142,12 +142,30 @@ final class DocsTutorialTests: XCTestCase {
         return (train, validation, test)
     }
 
+    func testTrainYourFirstModelSummary() {
+        _ = Printed.take()
+        print(DigitNet().summary(inputShape: [1, 1, 8, 8]))
+        XCTAssertEqual(Printed.take().joined(separator: "\n"), """
+            DigitNet: input [1, 1, 8, 8] → output [1, 10]
+            Layer                                          Output shape   Parameters
+            ────────────────────────────────────────────────────────────────────────
+            conv1  Conv2D(1→8, kernel 3×3, padding 1×1)    —                      80
+            conv2  Conv2D(8→16, kernel 3×3, padding 1×1)   —                   1,168
+            pool   MaxPool2D(kernel 2×2, stride 2×2)       —                       0
+            head   Dense(256→10)                           —                   2,570
+            ────────────────────────────────────────────────────────────────────────
+            Total: 3,818 parameters (14.9 KB as Float)
+            — : not measured (the layer runs inside its container's callAsFunction)
+            """)
+    }
+
     func testTrainYourFirstModelWithFit() throws {
         let (train, validation, test) = try digitsSplit(path: Self.digitsPath())
         let epochs = Self.full ? 15 : 2
 
         let model = DigitNet()
         print(model.parameterCount)                                 // 3818
+        XCTAssertEqual(Printed.take().last, "3818")
         let lossFunction = { (logits: Tensor<Float>, labels: Tensor<Float>) in crossEntropy(logits: logits, labels: labels) }
         let history = fit(model, optimizer: Adam(model, learningRate: 1e-3), loss: lossFunction,
                           training: train, validation: validation, epochs: epochs, batchSize: 32,
@@ -236,6 +254,7 @@ final class DocsTutorialTests: XCTestCase {
         }
         print(wrong)
         print(wrong.firstWrong!.name)                  // z
+        XCTAssertEqual(Printed.take().last, "z")
 
         XCTAssertTrue(right.passed)
         XCTAssertFalse(wrong.passed)
@@ -256,6 +275,7 @@ final class DocsTutorialTests: XCTestCase {
         }
         print(typo)
         print(typo.passed)                                          // false
+        XCTAssertEqual(Printed.take().last, "false")
         XCTAssertFalse(typo.passed)
         XCTAssertEqual(typo.description, """
             derivation NOT CHECKED: the hand gradients use names that are neither an input nor a step
@@ -333,6 +353,19 @@ final class DocsTutorialTests: XCTestCase {
         XCTAssertTrue(logits.requiresGrad)
         XCTAssertEqual(evaluation.shape, [5, 10])
         XCTAssertFalse(evaluation.requiresGrad)
+
+        _ = Printed.take()
+        print(mlp.summary(inputShape: [1, 64]))
+        XCTAssertEqual(Printed.take().joined(separator: "\n"), """
+            Sequential<Float>: input [1, 64] → output [1, 10]
+            Layer                          Output shape   Parameters
+            ────────────────────────────────────────────────────────
+            layers.0  Dense(64→32, relu)   [1, 32]             2,080
+            layers.1  Dropout(rate 0.1)    [1, 32]                 0
+            layers.2  Dense(32→10)         [1, 10]               330
+            ────────────────────────────────────────────────────────
+            Total: 2,410 parameters (9.41 KB as Float)
+            """)
 
         let conv = Conv2D(weight: Tensor<Double>([0, 1, 2, 1, 0, 1, 2, 1, 0], shape: [1, 1, 3, 3]), padding: (1, 1))
         let dense = Dense(weight: Tensor<Double>(rows: [[1, 2], [3, 4]]), bias: Tensor([0.5, -0.5]), activation: .tanh)
@@ -434,6 +467,9 @@ final class DocsTutorialTests: XCTestCase {
         let best = history.bestEpoch                   // the epoch with the lowest validation loss (0-based)
         let csv = history.csv                          // epoch,train_loss,val_loss,train_accuracy,val_accuracy,lr,seconds
         let (testLoss, testAccuracy) = evaluate(net, on: test, loss: lossFunction, metric: .accuracy)
+        print("test accuracy \(testAccuracy)")   // a Double: with a metric asked for, evaluate's is not optional
+        XCTAssertEqual(Printed.take().last, "test accuracy \(testAccuracy)")
+        XCTAssertFalse("\(testAccuracy)".contains("Optional"))
         XCTAssertNotNil(last)
         XCTAssertNotNil(best)
         XCTAssertTrue(csv.hasPrefix("epoch,train_loss,val_loss,train_accuracy,val_accuracy,lr,seconds\n"), csv)
@@ -473,6 +509,10 @@ final class DocsTutorialTests: XCTestCase {
         let path = try temporaryFolder(self) + "/digits.safetensors"
         try model.save(to: path)
         if Self.full { print("README block: test accuracy \(testAccuracy), loss \(testLoss)") }
+        print(model.summary(inputShape: [1, 64]))      // each layer, its output shape and parameter count
+        let summary = Printed.take().joined(separator: "\n")
+        XCTAssertTrue(summary.contains("layers.0  Dense(64→128, relu)   [1, 128]"), summary)
+        XCTAssertTrue(summary.contains("Total: 9,610 parameters"), summary)
         XCTAssertEqual(history.epochs, epochs)
         XCTAssertGreaterThan(testAccuracy, Self.full ? 0.96 : 0.8)
         XCTAssertTrue(FileManager.default.fileExists(atPath: path))
