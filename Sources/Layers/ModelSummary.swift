@@ -48,8 +48,8 @@ public struct ModelSummary: CustomStringConvertible, Sendable {
         /// model.summary().rows.filter { $0.depth == 0 }.count   // the model's own layers
         /// ```
         public let depth: Int
-        /// The module in one line: its description ("Dense(784→128, relu)") for a layer without
-        /// sublayers, its type name for a container.
+        /// The module in one line: its description ("Dense(784→128, relu)") when that is one line,
+        /// as it is for every built-in layer; the type name of a container of your own.
         ///
         /// ```swift
         /// model.summary().rows[1].layer    // "Dense(1000→10)"
@@ -269,12 +269,11 @@ enum ModuleTree {
         return open(child)
     }
 
-    /// The module in one line: a leaf's own description (its first line), a container's type.
+    /// The module in one line: its description when that is one line (every built-in layer's, any
+    /// layer without sublayers), else its type (a container, whose description is a table).
     static func label<M: Module>(_ module: M) -> String {
-        if submodules(of: module).isEmpty {
-            return module.description.split(separator: "\n", maxSplits: 1).first.map(String.init) ?? ""
-        }
-        return typeName(module, generic: false)
+        let description = module.description
+        return description.contains("\n") || description.isEmpty ? typeName(module, generic: false) : description
     }
 
     /// "Dense<Float>" → "Dense" unless `generic`.
@@ -293,8 +292,12 @@ enum ModuleTree {
     static func submodules(of value: Any) -> [(label: String, module: any Module)] {
         var found: [(label: String, module: any Module)] = []
         var seen = Set<ObjectIdentifier>()
-        let mirror = Mirror(reflecting: value)
-        visitChildren(of: mirror, prefix: "", into: &found, seen: &seen)
+        if let custom = value as? CustomModuleChildren {
+            // A layer that names its own children (PyTorch's names) is walked as its parameters are.
+            for (label, child) in custom.moduleChildren { visit(child, prefix: label, into: &found, seen: &seen) }
+            return found
+        }
+        visitChildren(of: Mirror(reflecting: value), prefix: "", into: &found, seen: &seen)
         return found
     }
 

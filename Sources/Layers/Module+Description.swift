@@ -124,3 +124,145 @@ extension LogSoftmax {
 /// Any ``Sequential``, whatever its scalar type: an empty one still prints as a table.
 protocol SequentialProtocol {}
 extension Sequential: SequentialProtocol {}
+
+extension Embedding {
+    /// "Embedding(1000 × 64)": the number of rows and their width, and the padding index if any.
+    ///
+    /// ```swift
+    /// print(Embedding<Float>(count: 1000, dimension: 64))     // Embedding(1000 × 64)
+    /// ```
+    public var description: String {
+        "Embedding(\(count) × \(dimension)\(paddingIndex.map { ", padding \($0)" } ?? ""))"
+    }
+}
+
+private func recurrentDescription(_ name: String, _ inputSize: Int, _ hiddenSize: Int, layers: Int, hasBias: Bool,
+                                  extra: String? = nil) -> String {
+    var parts = ["\(inputSize)→\(hiddenSize)"]
+    if layers != 1 { parts.append("\(layers) layers") }
+    if let extra { parts.append(extra) }
+    if !hasBias { parts.append("no bias") }
+    return "\(name)(\(parts.joined(separator: ", ")))"
+}
+
+extension LSTM {
+    /// "LSTM(8→32, 2 layers)": input size → hidden size, the number of stacked layers if not 1.
+    ///
+    /// ```swift
+    /// print(LSTM<Float>(inputSize: 8, hiddenSize: 32))     // LSTM(8→32)
+    /// ```
+    public var description: String {
+        recurrentDescription("LSTM", inputSize, hiddenSize, layers: layers, hasBias: cells[0].biasIH != nil)
+    }
+}
+
+extension GRU {
+    /// "GRU(8→32, 2 layers)": input size → hidden size, the number of stacked layers if not 1.
+    ///
+    /// ```swift
+    /// print(GRU<Float>(inputSize: 8, hiddenSize: 32))     // GRU(8→32)
+    /// ```
+    public var description: String {
+        recurrentDescription("GRU", inputSize, hiddenSize, layers: layers, hasBias: cells[0].biasIH != nil)
+    }
+}
+
+extension RNN {
+    /// "RNN(8→32, relu)": input size → hidden size, the layers if not 1, the nonlinearity if not tanh.
+    ///
+    /// ```swift
+    /// print(RNN<Float>(inputSize: 8, hiddenSize: 32, nonlinearity: .relu))     // RNN(8→32, relu)
+    /// ```
+    public var description: String {
+        recurrentDescription("RNN", inputSize, hiddenSize, layers: layers, hasBias: cells[0].biasIH != nil,
+                             extra: cells[0].nonlinearity == .tanh ? nil : "\(cells[0].nonlinearity)")
+    }
+}
+
+extension LSTMCell {
+    /// "LSTMCell(8→32)".
+    ///
+    /// ```swift
+    /// print(LSTMCell<Float>(inputSize: 8, hiddenSize: 32))     // LSTMCell(8→32)
+    /// ```
+    public var description: String { recurrentDescription("LSTMCell", inputSize, hiddenSize, layers: 1, hasBias: biasIH != nil) }
+}
+
+extension GRUCell {
+    /// "GRUCell(8→32)".
+    ///
+    /// ```swift
+    /// print(GRUCell<Float>(inputSize: 8, hiddenSize: 32))     // GRUCell(8→32)
+    /// ```
+    public var description: String { recurrentDescription("GRUCell", inputSize, hiddenSize, layers: 1, hasBias: biasIH != nil) }
+}
+
+extension RNNCell {
+    /// "RNNCell(8→32)", with the nonlinearity if not tanh.
+    ///
+    /// ```swift
+    /// print(RNNCell<Float>(inputSize: 8, hiddenSize: 32))     // RNNCell(8→32)
+    /// ```
+    public var description: String {
+        recurrentDescription("RNNCell", inputSize, hiddenSize, layers: 1, hasBias: biasIH != nil,
+                             extra: nonlinearity == .tanh ? nil : "\(nonlinearity)")
+    }
+}
+
+extension BatchNorm1D {
+    /// "BatchNorm1D(16)": the number of features, and "no affine" without gain and bias.
+    ///
+    /// ```swift
+    /// print(BatchNorm1D<Float>(features: 16))     // BatchNorm1D(16)
+    /// ```
+    public var description: String { "BatchNorm1D(\(features)\(weight == nil ? ", no affine" : ""))" }
+}
+
+extension BatchNorm2D {
+    /// "BatchNorm2D(16)": the number of channels, and "no affine" without gain and bias.
+    ///
+    /// ```swift
+    /// print(BatchNorm2D<Float>(features: 16))     // BatchNorm2D(16)
+    /// ```
+    public var description: String { "BatchNorm2D(\(features)\(weight == nil ? ", no affine" : ""))" }
+}
+
+extension LayerNorm {
+    /// "LayerNorm([64])": the normalized shape, and "no affine" without gain and bias.
+    ///
+    /// ```swift
+    /// print(LayerNorm<Float>(normalizedShape: [64]))     // LayerNorm([64])
+    /// ```
+    public var description: String { "LayerNorm(\(normalizedShape)\(weight == nil ? ", no affine" : ""))" }
+}
+
+extension GroupNorm {
+    /// "GroupNorm(4 groups, 16 channels)".
+    ///
+    /// ```swift
+    /// print(GroupNorm<Float>(groups: 4, channels: 16))     // GroupNorm(4 groups, 16 channels)
+    /// ```
+    public var description: String {
+        "GroupNorm(\(groups) groups, \(channels) channels\(weight == nil ? ", no affine" : ""))"
+    }
+}
+
+extension RMSNorm {
+    /// "RMSNorm([64])": the normalized shape, and "no affine" without a gain.
+    ///
+    /// ```swift
+    /// print(RMSNorm<Float>(normalizedShape: [64]))     // RMSNorm([64])
+    /// ```
+    public var description: String { "RMSNorm(\(normalizedShape)\(weight == nil ? ", no affine" : ""))" }
+}
+
+extension MultiHeadAttention {
+    /// "MultiHeadAttention(64, 4 heads)": the model width and the number of heads.
+    ///
+    /// ```swift
+    /// print(MultiHeadAttention<Float>(dimension: 64, heads: 4))     // MultiHeadAttention(64, 4 heads)
+    /// ```
+    public var description: String {
+        "MultiHeadAttention(\(dimension), \(heads) head\(heads == 1 ? "" : "s")\(inputProjectionBias == nil ? ", no bias" : ""))"
+    }
+}

@@ -86,6 +86,44 @@ final class ModelSummaryTests: XCTestCase {
         XCTAssertEqual(nested.summary(inputShape: [4, 3]).rows.map(\.outputShape), [[4, 2], [4, 2], [4, 2], [4, 2]])
     }
 
+    struct TinyGPT: Layer {
+        var embedding = Embedding<Float>(count: 50, dimension: 16, seed: 1)
+        var blocks = [TransformerBlock<Float>(dimension: 16, heads: 4, seed: 2)]
+        var norm = LayerNorm<Float>(normalizedShape: [16])
+        var recurrent = LSTM<Float>(inputSize: 16, hiddenSize: 8, layers: 2, seed: 3)
+        var head = Dense<Float>(inputs: 8, outputs: 50, seed: 4)
+        func callAsFunction(_ x: Tensor<Float>) -> Tensor<Float> {
+            head(recurrent(norm(blocks.reduce(embedding(x)) { $1($0) })))
+        }
+    }
+
+    /// The newer layers print in one line; layers that give their parameters PyTorch's names
+    /// (the recurrent layers, attention) appear under the same names in the summary.
+    func testNewerLayersPrintInOneLineAndNestUnderTheirParametersNames() {
+        let model = TinyGPT()
+        let summary = model.summary(inputShape: [2, 5])
+        XCTAssertEqual(summary.outputShape, [2, 5, 50])
+        XCTAssertEqual(summary.parameterCount, model.parameterCount)
+        XCTAssertEqual(summary.rows.map(\.path), ["embedding", "blocks.0", "blocks.0.norm1", "blocks.0.attention",
+                                                  "blocks.0.attention.dropout", "blocks.0.norm2", "blocks.0.linear1",
+                                                  "blocks.0.linear2", "blocks.0.dropout", "norm", "recurrent", "head"])
+        XCTAssertEqual(summary.rows.first { $0.path == "blocks.0.attention" }?.layer, "MultiHeadAttention(16, 4 heads)")
+        XCTAssertEqual(summary.rows.first { $0.path == "recurrent" }?.layer, "LSTM(16→8, 2 layers)")
+        let paths = Set(summary.rows.map(\.path))
+        for name in model.namedParameters.map(\.name) {
+            XCTAssertTrue(paths.contains { name.hasPrefix($0 + ".") }, name)
+        }
+        XCTAssertEqual("\(Embedding<Float>(count: 1000, dimension: 64, paddingIndex: 0))", "Embedding(1000 × 64, padding 0)")
+        XCTAssertEqual("\(GRU<Float>(inputSize: 8, hiddenSize: 32))", "GRU(8→32)")
+        XCTAssertEqual("\(RNN<Float>(inputSize: 8, hiddenSize: 32, nonlinearity: .relu))", "RNN(8→32, relu)")
+        XCTAssertEqual("\(LSTMCell<Float>(inputSize: 8, hiddenSize: 32))", "LSTMCell(8→32)")
+        XCTAssertEqual("\(BatchNorm2D<Float>(features: 16))", "BatchNorm2D(16)")
+        XCTAssertEqual("\(GroupNorm<Float>(groups: 4, channels: 16))", "GroupNorm(4 groups, 16 channels)")
+        XCTAssertEqual("\(RMSNorm<Float>(normalizedShape: [64]))", "RMSNorm([64])")
+        // A block prints as its table.
+        XCTAssertTrue("\(model.blocks[0])".hasPrefix("TransformerBlock<Float>\nLayer"), "\(model.blocks[0])")
+    }
+
     struct Gated: Layer {
         var w: Parameter<Double>
         func callAsFunction(_ x: Tensor<Double>) -> Tensor<Double> { x * w.value.sigmoid() }
