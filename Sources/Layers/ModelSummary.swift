@@ -209,19 +209,26 @@ extension Layer {
 
 /// The modules of a model, found by reflection as its parameters are (see ``Module``).
 enum ModuleTree {
+    /// True while a summary is being made: a container's default description is then its type
+    /// name, so labelling a row never makes another summary (which a reference cycle between
+    /// modules would make endless).
+    @TaskLocal static var listing = false
+
     static func summary<M: Module>(of model: M, inputShape: [Int]?) -> ModelSummary {
-        var rows: [ModelSummary.Row] = []
+        $listing.withValue(true) { makeSummary(of: model, inputShape: inputShape) }
+    }
+
+    private static func makeSummary<M: Module>(of model: M, inputShape: [Int]?) -> ModelSummary {
+        var walk = Walk()
         var output: Tensor<M.Scalar>?
         let children = submodules(of: model)
-        func measure() {
-            if let inputShape {
-                let input = Tensor<M.Scalar>.zeros(inputShape)
-                output = withInference { walk(model, input: input, name: "", path: "", depth: -1, into: &rows) }
-            } else {
-                _ = walk(model, input: nil, name: "", path: "", depth: -1, into: &rows)
-            }
+        if let inputShape {
+            let input = Tensor<M.Scalar>.zeros(inputShape)
+            output = withInference { visit(model, input: input, name: "", path: "", depth: -1, into: &walk) }
+        } else {
+            _ = visit(model, input: nil, name: "", path: "", depth: -1, into: &walk)
         }
-        measure()
+        var rows = walk.rows
         if children.isEmpty && !(model is Sequential<M.Scalar>) {
             // A single layer: show it as its own row.
             rows = [ModelSummary.Row(path: "", name: "", depth: 0, layer: label(model),
@@ -232,38 +239,67 @@ enum ModuleTree {
                             bytesPerScalar: MemoryLayout<M.Scalar>.size, scalarName: "\(M.Scalar.self)")
     }
 
+    /// What a walk over the modules has found so far.
+    struct Walk {
+        var rows: [ModelSummary.Row] = []
+        /// Module objects (classes) already listed, with their paths: a module reached again (a
+        /// shared layer, a reference cycle) is listed, but its sublayers are not walked twice.
+        var objects: [ObjectIdentifier: String] = [:]
+        /// The path of the layer that first listed each parameter.
+        var parameterOwners: [ObjectIdentifier: String] = [:]
+    }
+
     /// Adds the rows of `module`'s submodules (and, unless it is the root, its own row) and
     /// returns its output on `input` when it can be run: a ``Sequential`` runs its layers one by
     /// one, so each gets its shape; any other layer runs as a whole.
-    static func walk<M: Module>(_ module: M, input: Tensor<M.Scalar>?, name: String, path: String, depth: Int,
-                                into rows: inout [ModelSummary.Row]) -> Tensor<M.Scalar>? {
-        let index = rows.count
+    static func visit<M: Module>(_ module: M, input: Tensor<M.Scalar>?, name: String, path: String, depth: Int,
+                                 into walk: inout Walk) -> Tensor<M.Scalar>? {
+        let index = walk.rows.count
+        var repeated: String?
+        if type(of: module as Any) is AnyClass {
+            let id = ObjectIdentifier(module as AnyObject)
+            if let first = walk.objects[id] { repeated = first } else { walk.objects[id] = path }
+        }
+        let children = repeated == nil ? submodules(of: module) : []
         if depth >= 0 {
-            rows.append(ModelSummary.Row(path: path, name: name, depth: depth, layer: label(module), outputShape: nil,
-                                         parameterCount: module.parameterCount))
+            var layer = label(module)
+            if let repeated {
+                layer += " (listed above as \(repeated.isEmpty ? "the model" : repeated))"
+            } else if children.isEmpty {
+                // A layer whose parameters another row already listed shares them (a layer used twice).
+                let ids = module.parameters.map(ObjectIdentifier.init)
+                if let owner = ids.first.flatMap({ walk.parameterOwners[$0] }), ids.allSatisfy({ walk.parameterOwners[$0] != nil }) {
+                    layer += " (shares the parameters of \(owner))"
+                }
+                for id in ids where walk.parameterOwners[id] == nil { walk.parameterOwners[id] = path }
+            }
+            walk.rows.append(ModelSummary.Row(path: path, name: name, depth: depth, layer: layer, outputShape: nil,
+                                              parameterCount: module.parameterCount))
         }
         var output: Tensor<M.Scalar>?
         if let sequential = module as? Sequential<M.Scalar> {
             var x = input
             for (i, layer) in sequential.layers.enumerated() {
-                x = walkChild(layer, input: x, name: "layers.\(i)", path: join(path, "layers.\(i)"), depth: depth + 1, into: &rows)
+                x = visitChild(layer, input: x, name: "layers.\(i)", path: join(path, "layers.\(i)"), depth: depth + 1,
+                               into: &walk)
             }
             output = x
         } else {
             if let input, let layer = module as? any Layer<M.Scalar> { output = layer(input) }
-            for (label, child) in submodules(of: module) {
-                _ = walkChild(child, input: Tensor<M.Scalar>?.none, name: label, path: join(path, label), depth: depth + 1, into: &rows)
+            for (label, child) in children {
+                _ = visitChild(child, input: Tensor<M.Scalar>?.none, name: label, path: join(path, label), depth: depth + 1,
+                               into: &walk)
             }
         }
-        if depth >= 0 { rows[index] = rows[index].with(outputShape: output?.shape) }
+        if depth >= 0 { walk.rows[index] = walk.rows[index].with(outputShape: output?.shape) }
         return output
     }
 
-    /// `walk` for a child met as an existential; its scalar type is the parent's.
-    static func walkChild<Scalar>(_ child: any Module, input: Tensor<Scalar>?, name: String, path: String, depth: Int,
-                                  into rows: inout [ModelSummary.Row]) -> Tensor<Scalar>? {
+    /// `visit` for a child met as an existential; its scalar type is the parent's.
+    static func visitChild<Scalar>(_ child: any Module, input: Tensor<Scalar>?, name: String, path: String, depth: Int,
+                                   into walk: inout Walk) -> Tensor<Scalar>? {
         func open<M: Module>(_ module: M) -> Tensor<Scalar>? {
-            let output = walk(module, input: input as? Tensor<M.Scalar>, name: name, path: path, depth: depth, into: &rows)
+            let output = visit(module, input: input as? Tensor<M.Scalar>, name: name, path: path, depth: depth, into: &walk)
             return output as? Tensor<Scalar>
         }
         return open(child)
@@ -294,14 +330,14 @@ enum ModuleTree {
         var seen = Set<ObjectIdentifier>()
         if let custom = value as? CustomModuleChildren {
             // A layer that names its own children (PyTorch's names) is walked as its parameters are.
-            for (label, child) in custom.moduleChildren { visit(child, prefix: label, into: &found, seen: &seen) }
+            for (label, child) in custom.moduleChildren { findModules(in: child, prefix: label, into: &found, seen: &seen) }
             return found
         }
         visitChildren(of: Mirror(reflecting: value), prefix: "", into: &found, seen: &seen)
         return found
     }
 
-    private static func visit(_ value: Any, prefix: String, into found: inout [(label: String, module: any Module)],
+    private static func findModules(in value: Any, prefix: String, into found: inout [(label: String, module: any Module)],
                               seen: inout Set<ObjectIdentifier>) {
         if let module = value as? any Module {
             found.append((prefix, module))
@@ -311,7 +347,7 @@ enum ModuleTree {
         let mirror = Mirror(reflecting: value)
         switch mirror.displayStyle {
         case .optional:
-            if let child = mirror.children.first { visit(child.value, prefix: prefix, into: &found, seen: &seen) }
+            if let child = mirror.children.first { findModules(in: child.value, prefix: prefix, into: &found, seen: &seen) }
             return
         case .class:
             guard seen.insert(ObjectIdentifier(value as AnyObject)).inserted else { return }
@@ -322,7 +358,7 @@ enum ModuleTree {
                 return ("\(pair[0].value)", pair[1].value)
             }
             for (key, child) in entries.sorted(by: { $0.0 < $1.0 }) {
-                visit(child, prefix: join(prefix, key), into: &found, seen: &seen)
+                findModules(in: child, prefix: join(prefix, key), into: &found, seen: &seen)
             }
             return
         case .set:
@@ -341,7 +377,7 @@ enum ModuleTree {
             for child in m.children {
                 let label = child.label.map(propertyName) ?? "\(index)"
                 index += 1
-                visit(child.value, prefix: join(prefix, label), into: &found, seen: &seen)
+                findModules(in: child.value, prefix: join(prefix, label), into: &found, seen: &seen)
             }
             current = m.superclassMirror
         }

@@ -11,8 +11,10 @@ extension Module {
     /// ```
     /// Print ``Parameter/value`` (or ``namedParameters``) to see the values themselves.
     public var description: String {
-        if self is any SequentialProtocol || !ModuleTree.submodules(of: self).isEmpty { return summary().description }
         let type = ModuleTree.typeName(self, generic: false)
+        if self is any SequentialProtocol || !ModuleTree.submodules(of: self).isEmpty {
+            return ModuleTree.listing ? type : summary().description
+        }
         let parameters = namedParameters
         if parameters.isEmpty { return type }
         return type + "(" + parameters.map { "\($0.name) \($0.parameter.shape)" }.joined(separator: ", ") + ")"

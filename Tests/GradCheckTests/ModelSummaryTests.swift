@@ -124,6 +124,39 @@ final class ModelSummaryTests: XCTestCase {
         XCTAssertTrue("\(model.blocks[0])".hasPrefix("TransformerBlock<Float>\nLayer"), "\(model.blocks[0])")
     }
 
+    final class Chain: Module {
+        typealias Scalar = Float
+        let layer: Dense<Float>
+        var next: Chain?
+        init(_ layer: Dense<Float>) { self.layer = layer }
+    }
+
+    struct Twice: Layer {
+        let first: Dense<Float>
+        let second: Dense<Float>
+        func callAsFunction(_ x: Tensor<Float>) -> Tensor<Float> { second(first(x)) }
+    }
+
+    /// A reference cycle between modules is listed once around (no endless recursion), and a
+    /// layer used twice is marked as sharing the parameters of its first row; the total counts
+    /// each parameter once.
+    func testCyclesAndSharedLayersAreListedOnce() {
+        let a = Chain(Dense(inputs: 1, outputs: 1, seed: 1)), b = Chain(Dense(inputs: 1, outputs: 1, seed: 2))
+        a.next = b
+        b.next = a
+        let summary = a.summary()
+        XCTAssertEqual(summary.rows.map(\.path), ["layer", "next", "next.layer", "next.next"])
+        XCTAssertEqual(summary.rows.last?.layer, "Chain (listed above as the model)")
+        XCTAssertEqual(summary.parameterCount, 4)
+        XCTAssertTrue("\(a)".hasSuffix("Total: 4 parameters (16 B as Float)"), "\(a)")
+
+        let layer = Dense<Float>(inputs: 2, outputs: 2, seed: 3)
+        let twice = Twice(first: layer, second: layer).summary(inputShape: [1, 2])
+        XCTAssertEqual(twice.rows.map(\.layer), ["Dense(2→2)", "Dense(2→2) (shares the parameters of first)"])
+        XCTAssertEqual(twice.parameterCount, 6)
+        XCTAssertEqual(twice.outputShape, [1, 2])
+    }
+
     struct Gated: Layer {
         var w: Parameter<Double>
         func callAsFunction(_ x: Tensor<Double>) -> Tensor<Double> { x * w.value.sigmoid() }

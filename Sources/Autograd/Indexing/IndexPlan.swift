@@ -31,7 +31,7 @@ struct IndexPlan {
             return false
         }.count
         require(consuming <= rank,
-                "\(context): \(consuming) indices for \(rank) \(rank == 1 ? "axis" : "axes")"
+                "\(context): \(consuming) \(consuming == 1 ? "index" : "indices") for \(rank) \(rank == 1 ? "axis" : "axes")"
                 + (rank == 0 ? " (a 0-d tensor takes only .ellipsis and .newAxis)" : ""))
         let whole = TensorIndexOperation.slice(TensorSlice(start: nil, end: nil))
         var expanded: [TensorIndexOperation] = []
