@@ -39,7 +39,8 @@ extension Dense {
 }
 
 extension Conv2D {
-    /// "Conv2D(1→8, kernel 3×3, stride 2×2, padding 1×1, groups 2, no bias)", defaults left out.
+    /// "Conv2D(1→8, kernel 3×3, stride 2×2, padding 1×1, dilation 2×2, groups 2, no bias)", defaults
+    /// left out.
     ///
     /// ```swift
     /// print(Conv2D<Float>(inChannels: 1, outChannels: 8, kernel: (3, 3), padding: (1, 1)))   // Conv2D(1→8, kernel 3×3, padding 1×1)
@@ -48,19 +49,38 @@ extension Conv2D {
         var parts = ["\(inChannels)→\(outChannels)", "kernel \(kernel.height)×\(kernel.width)"]
         if stride != (1, 1) { parts.append("stride \(stride.height)×\(stride.width)") }
         if padding != (0, 0) { parts.append("padding \(padding.height)×\(padding.width)") }
+        if dilation != (1, 1) { parts.append("dilation \(dilation.height)×\(dilation.width)") }
         if groups != 1 { parts.append("groups \(groups)") }
         if bias == nil { parts.append("no bias") }
         return "Conv2D(\(parts.joined(separator: ", ")))"
     }
 }
 
+extension Conv1D {
+    /// "Conv1D(16→32, kernel 3, padding 2, dilation 2)": channels, kernel, and the settings not at
+    /// their defaults.
+    ///
+    /// ```swift
+    /// print(Conv1D<Float>(inChannels: 16, outChannels: 32, kernel: 3))     // Conv1D(16→32, kernel 3)
+    /// ```
+    public var description: String {
+        var parts = ["\(inChannels)→\(outChannels)", "kernel \(kernel)"]
+        if stride != 1 { parts.append("stride \(stride)") }
+        if padding != 0 { parts.append("padding \(padding)") }
+        if dilation != 1 { parts.append("dilation \(dilation)") }
+        if groups != 1 { parts.append("groups \(groups)") }
+        if bias == nil { parts.append("no bias") }
+        return "Conv1D(\(parts.joined(separator: ", ")))"
+    }
+}
+
 extension MaxPool2D {
-    /// "MaxPool2D(kernel 2×2, stride 2×2)", with the padding when there is some.
+    /// "MaxPool2D(kernel 2×2, stride 2×2)", with the padding and dilation when not the defaults.
     ///
     /// ```swift
     /// print(MaxPool2D<Float>(kernel: 2))     // MaxPool2D(kernel 2×2, stride 2×2)
     /// ```
-    public var description: String { poolDescription("MaxPool2D", kernel, stride, padding) }
+    public var description: String { poolDescription("MaxPool2D", kernel, stride, padding, dilation: dilation) }
 }
 
 extension AvgPool2D {
@@ -72,9 +92,11 @@ extension AvgPool2D {
     public var description: String { poolDescription("AvgPool2D", kernel, stride, padding) }
 }
 
-private func poolDescription(_ name: String, _ kernel: Size2D, _ stride: Size2D, _ padding: Size2D) -> String {
+private func poolDescription(_ name: String, _ kernel: Size2D, _ stride: Size2D, _ padding: Size2D,
+                             dilation: Size2D = (1, 1)) -> String {
     var parts = ["kernel \(kernel.height)×\(kernel.width)", "stride \(stride.height)×\(stride.width)"]
     if padding != (0, 0) { parts.append("padding \(padding.height)×\(padding.width)") }
+    if dilation != (1, 1) { parts.append("dilation \(dilation.height)×\(dilation.width)") }
     return "\(name)(\(parts.joined(separator: ", ")))"
 }
 

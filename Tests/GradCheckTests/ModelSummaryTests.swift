@@ -170,6 +170,12 @@ final class ModelSummaryTests: XCTestCase {
         XCTAssertEqual("\(Conv2D<Float>(inChannels: 4, outChannels: 8, kernel: (3, 5), stride: (2, 2), groups: 2, useBias: false))",
                        "Conv2D(4→8, kernel 3×5, stride 2×2, groups 2, no bias)")
         XCTAssertEqual("\(MaxPool2D<Float>(kernel: 2))", "MaxPool2D(kernel 2×2, stride 2×2)")
+        XCTAssertEqual("\(MaxPool2D<Float>(kernel: 3, stride: 1, padding: 1, dilation: 2))",
+                       "MaxPool2D(kernel 3×3, stride 1×1, padding 1×1, dilation 2×2)")
+        XCTAssertEqual("\(Conv2D<Float>(inChannels: 2, outChannels: 4, kernel: 3, padding: 2, dilation: 2))",
+                       "Conv2D(2→4, kernel 3×3, padding 2×2, dilation 2×2)")
+        XCTAssertEqual("\(Conv1D<Float>(inChannels: 16, outChannels: 32, kernel: 3, padding: 2, dilation: 2))",
+                       "Conv1D(16→32, kernel 3, padding 2, dilation 2)")
         XCTAssertEqual("\(AvgPool2D<Float>(kernel: 3, stride: 1, padding: 1))", "AvgPool2D(kernel 3×3, stride 1×1, padding 1×1)")
         XCTAssertEqual("\(Dropout<Float>(rate: 0.2))", "Dropout(rate 0.2)")
         XCTAssertEqual("\(Flatten<Float>())", "Flatten")
