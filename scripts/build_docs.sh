@@ -84,8 +84,9 @@ for m in "${modules[@]}"; do
         END { if (pending != "") print pending }' "$log" >> "$warnings"
 done
 if [[ -s "$warnings" ]]; then
+    sort -u "$warnings" -o "$warnings"
     echo "docc warnings ($(wc -l < "$warnings")):"
-    sort -u "$warnings"
+    cat "$warnings"
     echo "(docc's full messages, with the fixes it suggests, are in $work/docc-<Module>.log)"
     status=1
 else
