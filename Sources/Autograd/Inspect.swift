@@ -14,17 +14,30 @@ public struct TapeListing: CustomStringConvertible, Sendable {
     public struct Entry: Sendable {
         /// The name the listing gives the op's output ("t7", or a leaf's own name).
         public let name: String
+        /// The op's name as it is recorded ("matmul", "add", "leaf" for a leaf).
         public let op: String
+        /// The op's settings ("axes: [1]", "shape: [2, 3]"), empty when it has none.
         public let attributes: String
         /// Names of the inputs that are on the tape (`const` for plain tensors).
         public let inputs: [String]
+        /// The shape of the op's output.
         public let shape: [Int]
         /// The output's values, shown for small tensors (empty once the graph is freed).
         public let values: String
     }
 
+    /// The recorded ops, in the order they ran (leaves first where they were made).
+    ///
+    /// ```swift
+    /// (x * x + x).tape.entries.map(\.op)     // ["leaf", "multiply", "add"]
+    /// ```
     public let entries: [Entry]
 
+    /// One line per op: "t1 = multiply(x, x)  [] 9", with its settings in braces.
+    ///
+    /// ```swift
+    /// print(loss.tape)
+    /// ```
     public var description: String {
         entries.map { e in
             let head = e.op == "leaf" ? "\(e.name) = leaf" : "\(e.name) = \(e.op)(\(e.inputs.joined(separator: ", ")))"

@@ -29,6 +29,13 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable, Hashable, Codabl
         self.state = state
     }
 
+    /// The next 64 random bits (xoshiro256**), advancing the state.
+    ///
+    /// ```swift
+    /// var rng = SeededGenerator(seed: 7)
+    /// let bits = rng.next()
+    /// let coin = Bool.random(using: &rng)     // any Swift API that takes a generator
+    /// ```
     public mutating func next() -> UInt64 {
         let result = rotate(state[1] &* 5, 7) &* 9
         let t = state[1] << 17

@@ -1,41 +1,58 @@
 import Foundation
 
 extension Tensor: CustomStringConvertible, CustomDebugStringConvertible {
-    /// NumPy-style text: nested brackets, aligned columns; tensors of more than 1000
-    /// elements show the first and last three entries of each axis around "...".
+    /// NumPy-style text: nested brackets, aligned columns. A tensor of more than 1000 elements
+    /// is abbreviated as NumPy abbreviates it, whatever its rank: along every axis longer than 6
+    /// only the first and last three entries are shown, around "...". Only the entries shown are
+    /// formatted, so printing a tensor of millions of elements is quick.
     ///
     /// ```swift
     /// print(Tensor<Double>([1, 2, 3, 4], shape: [2, 2]))
     /// // [[1, 2],
     /// //  [3, 4]]
+    /// print(Tensor<Float>.arange(1, 10_001))
+    /// // [    1,     2,     3, ...,  9998,  9999, 10000]
     /// ```
     public var description: String {
+        if rank == 0 { return scalars.first.map(Tensor.format) ?? "" }
+        if shape.contains(0) { return "[] (shape \(shape))" }
         let elide = count > 1000
-        let texts = scalars.map(Tensor.format)
-        let width = texts.map(\.count).max() ?? 0
-        if rank == 0 { return texts.first ?? "" }
+        let strides = Shape.strides(shape)
+        func shown(_ axis: Int) -> [Int?] {
+            let size = shape[axis]
+            return elide && size > 6 ? [0, 1, 2, nil, size - 3, size - 2, size - 1] : (0..<size).map { $0 }
+        }
+        // The entries shown, formatted once; the column width is the widest of them.
+        var texts: [Int: String] = [:]
+        func collect(axis: Int, offset: Int) {
+            for case let index? in shown(axis) {
+                if axis == rank - 1 {
+                    texts[offset + index] = Tensor.format(scalars[offset + index])
+                } else {
+                    collect(axis: axis + 1, offset: offset + index * strides[axis])
+                }
+            }
+        }
+        collect(axis: 0, offset: 0)
+        let width = texts.values.map(\.count).max() ?? 0
         var out = ""
         func render(axis: Int, offset: Int, indent: Int) {
-            let size = shape[axis]
-            let step = shape[(axis + 1)...].reduce(1, *)
-            let indices: [Int?] = elide && size > 6 ? [0, 1, 2, nil, size - 3, size - 2, size - 1] : (0..<size).map { $0 }
             out += "["
-            for (n, index) in indices.enumerated() {
+            for (n, index) in shown(axis).enumerated() {
                 if n > 0 {
                     out += axis == rank - 1 ? ", " : ",\n" + String(repeating: "\n", count: Swift.max(0, rank - axis - 2))
                         + String(repeating: " ", count: indent + 1)
                 }
                 guard let index else { out += "..."; continue }
                 if axis == rank - 1 {
-                    let text = texts[offset + index]
+                    let text = texts[offset + index] ?? ""
                     out += String(repeating: " ", count: width - text.count) + text
                 } else {
-                    render(axis: axis + 1, offset: offset + index * step, indent: indent + 1)
+                    render(axis: axis + 1, offset: offset + index * strides[axis], indent: indent + 1)
                 }
             }
             out += "]"
         }
-        if shape.contains(0) { return "[] (shape \(shape))" }
         render(axis: 0, offset: 0, indent: 0)
         return out
     }

@@ -89,7 +89,7 @@ public struct CSVReader: Sendable {
     /// ```swift
     /// let table = try CSVReader(hasHeader: false).read(from: "points.csv", as: Double.self)
     /// ```
-    /// - Throws: ``DataError`` naming the file, line and column of the first problem.
+    /// - Throws: `DataError` naming the file, line and column of the first problem.
     public func read<Scalar: TensorScalar>(from path: String, as type: Scalar.Type = Scalar.self) throws -> CSVTable<Scalar> {
         try parse(FileBytes.read(path), path: path, as: type)
     }

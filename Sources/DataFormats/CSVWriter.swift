@@ -2,7 +2,7 @@ import Autograd
 
 /// Writes a feature matrix (and optionally a label column) as CSV that ``CSVReader`` reads
 /// back exactly: numbers are written in the shortest form that round-trips, names are quoted
-/// when they need to be, lines end with LF. The file is written atomically (``AtomicFile``).
+/// when they need to be, lines end with LF. The file is written atomically (`AtomicFile`).
 ///
 /// ```swift
 /// let x = Tensor<Float>(rows: [[1, 2], [3, 4]])
@@ -15,7 +15,7 @@ public enum CSVWriter {
     /// ```swift
     /// try CSVWriter.write(features: Tensor<Double>(rows: [[0.5]]), to: "/tmp/one.csv")
     /// ```
-    /// - Throws: ``DataError`` when shapes or the header do not fit (`.mismatch`) or the file cannot be written.
+    /// - Throws: `DataError` when shapes or the header do not fit (`.mismatch`) or the file cannot be written.
     public static func write<Scalar: TensorScalar>(features: Tensor<Scalar>, labels: Tensor<Scalar>? = nil,
                                                    header: [String]? = nil, delimiter: Character = ",",
                                                    to path: String) throws {

@@ -78,7 +78,7 @@ public enum IDX {
     /// ```swift
     /// let labels = try IDX.read(from: "t10k-labels-idx1-ubyte", as: Float.self)   // shape [10000]
     /// ```
-    /// - Throws: ``DataError`` naming the file and the byte offset of the problem.
+    /// - Throws: `DataError` naming the file and the byte offset of the problem.
     public static func read<Scalar: TensorScalar>(from path: String, as type: Scalar.Type = Scalar.self) throws -> Tensor<Scalar> {
         try decode(FileBytes.read(path), path: path, as: type)
     }
@@ -145,7 +145,7 @@ public enum IDX {
     /// ```swift
     /// let bytes = try IDX.encode(Tensor<Float>([7, 9]), as: .uint8)   // [0, 0, 8, 1, 0, 0, 0, 2, 7, 9]
     /// ```
-    /// - Throws: ``DataError`` (`.invalidValue`) for a value the type cannot hold, or (`.unsupported`)
+    /// - Throws: `DataError` (`.invalidValue`) for a value the type cannot hold, or (`.unsupported`)
     ///   for a rank above 255 or a size above 2³² − 1.
     public static func encode<Scalar: TensorScalar>(_ tensor: Tensor<Scalar>, as type: ElementType,
                                                     path: String? = nil) throws -> [UInt8] {
@@ -182,7 +182,7 @@ public enum IDX {
     /// let (x, y) = try IDX.loadImagesAndLabels(images: "t10k-images-idx3-ubyte",
     ///                                          labels: "t10k-labels-idx1-ubyte", scale: 1 / 255, as: Float.self)
     /// ```
-    /// - Throws: ``DataError`` naming the file at fault; `.mismatch` when the counts differ.
+    /// - Throws: `DataError` naming the file at fault; `.mismatch` when the counts differ.
     public static func loadImagesAndLabels<Scalar: TensorScalar>(images imagesPath: String, labels labelsPath: String,
                                                                  scale: Scalar = 1, as type: Scalar.Type = Scalar.self)
         throws -> (images: Tensor<Scalar>, labels: Tensor<Scalar>) {

@@ -120,7 +120,7 @@ public enum NPY {
     /// ```swift
     /// let w = try NPY.read(from: "weights.npy", as: Double.self)
     /// ```
-    /// - Throws: ``DataError`` naming the file and the byte offset of the problem.
+    /// - Throws: `DataError` naming the file and the byte offset of the problem.
     public static func read<Scalar: TensorScalar>(from path: String, as type: Scalar.Type = Scalar.self) throws -> Tensor<Scalar> {
         try decode(FileBytes.read(path), path: path, as: type)
     }
@@ -271,7 +271,7 @@ public enum NPY {
     /// ```swift
     /// let bytes = try NPY.encode(Tensor<Float>([1, 2, 3]))
     /// ```
-    /// - Throws: ``DataError`` (`.invalidValue`) when an integer dtype cannot hold a value.
+    /// - Throws: `DataError` (`.invalidValue`) when an integer dtype cannot hold a value.
     public static func encode<Scalar: TensorScalar>(_ tensor: Tensor<Scalar>, dtype: DType? = nil,
                                                     path: String? = nil) throws -> [UInt8] {
         let dtype = dtype ?? .natural(for: Scalar.self)

@@ -262,7 +262,7 @@ public enum SafeTensors {
     /// ```swift
     /// let file = try SafeTensors.read(from: "model.safetensors", as: Float.self)
     /// ```
-    /// - Throws: ``DataError`` naming the file, the byte offset and, for a tensor entry, its name.
+    /// - Throws: `DataError` naming the file, the byte offset and, for a tensor entry, its name.
     public static func read<Scalar: TensorScalar>(from path: String, as type: Scalar.Type = Scalar.self) throws -> Contents<Scalar> {
         try decode(FileBytes.read(path), path: path, as: type)
     }
@@ -421,7 +421,7 @@ public enum SafeTensors {
     /// ```swift
     /// let bytes = try SafeTensors.encode(["x": Tensor<Float>([1, 2, 3])], metadata: ["format": "pt"])
     /// ```
-    /// - Throws: ``DataError`` for the reserved name `__metadata__`, a name used both for a
+    /// - Throws: `DataError` for the reserved name `__metadata__`, a name used both for a
     ///   tensor and for integers, or a value an integer dtype cannot hold.
     public static func encode<Scalar: TensorScalar>(_ tensors: [String: Tensor<Scalar>], metadata: [String: String] = [:],
                                                     dtype: DType? = nil, integers: [String: Integers] = [:],
@@ -473,7 +473,7 @@ public enum SafeTensors {
     /// ```swift
     /// try SafeTensors.write(["embedding": Tensor<Float>.zeros([10, 4])], to: "/tmp/e.safetensors")
     /// ```
-    /// - Throws: ``DataError`` as ``encode(_:metadata:dtype:integers:path:)`` does, or when the
+    /// - Throws: `DataError` as ``encode(_:metadata:dtype:integers:path:)`` does, or when the
     ///   file cannot be written (the previous file, if any, is then unchanged).
     public static func write<Scalar: TensorScalar>(_ tensors: [String: Tensor<Scalar>], metadata: [String: String] = [:],
                                                    dtype: DType? = nil, integers: [String: Integers] = [:],

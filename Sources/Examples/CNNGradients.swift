@@ -36,7 +36,7 @@ enum CNNGradients {
     }
 
     static func loss(_ net: Network) -> Tensor<Double> {
-        l2Loss(predicted: net(input), target: Tensor([target], shape: [1, 1]))
+        l2Loss(predicted: net(input), targets: Tensor([target], shape: [1, 1]))
     }
 
     /// The four pre-activations c11, c12, c21, c22.

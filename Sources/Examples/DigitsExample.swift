@@ -44,7 +44,7 @@ enum DigitsExample {
         let (training, validation, test) = data.split(training: 0.7, validation: 0.15, seed: config.seed)
         let start = ContinuousClock.now
         let history: TrainingHistory
-        let testResult: (loss: Double, metric: Double?)
+        let testResult: (loss: Double, metric: Double)
         let parameterCount: Int
         switch config.model {
         case .dense:
@@ -62,7 +62,7 @@ enum DigitsExample {
                           metric: .accuracy, shuffleSeed: config.seed, output: Run.output(config.verbose))
             testResult = evaluate(model, on: test, loss: Run.crossEntropyLoss, metric: .accuracy)
         }
-        return Outcome(history: history, testAccuracy: testResult.metric ?? .nan, testLoss: testResult.loss,
+        return Outcome(history: history, testAccuracy: testResult.metric, testLoss: testResult.loss,
                        seconds: Run.seconds(since: start), counts: (training.count, validation.count, test.count),
                        parameterCount: parameterCount)
     }

@@ -75,11 +75,11 @@ enum Run {
         crossEntropy(logits: logits, labels: labels)
     }
 
-    /// Where fit's progress goes: a live progress bar on a terminal; otherwise one line per epoch
-    /// through `print` (so that it stays in order with the example's own buffered output when
-    /// standard output is a pipe or a file); nowhere in tests.
+    /// Where fit's progress goes: a live progress bar on a terminal; otherwise (and when a test
+    /// captures the output) one line per epoch through `print` (so that it stays in order with
+    /// the example's own buffered output when standard output is a pipe or a file).
     static func output(_ verbose: Bool) -> TrainingOutput {
         guard verbose else { return .silent }
-        return isatty(STDOUT_FILENO) != 0 ? .progressBar : .lines { print($0) }
+        return isatty(STDOUT_FILENO) != 0 && !Console.isCapturing ? .progressBar : .lines { print($0) }
     }
 }

@@ -49,7 +49,7 @@ enum InitExample {
             let w = model.parameters[0].value.detached()          // [64, hidden]: column j feeds unit j
             let columns = (0..<w.shape[1]).map { j in (0..<w.shape[0]).map { w.scalars[$0 * w.shape[1] + j] } }
             let spread = columns.map { c in zip(c, columns[0]).map { Double(abs($0 - $1)) }.max() ?? 0 }.max() ?? 0
-            return Result(name: scheme.name, history: history, testAccuracy: test.metric ?? .nan,
+            return Result(name: scheme.name, history: history, testAccuracy: test.metric,
                           hiddenUnitSpread: spread, distinctHiddenUnits: Set(columns).count)
         }
     }

@@ -94,7 +94,7 @@ enum MNISTExample {
                               batchSize: config.batchSize, metric: .accuracy, shuffleSeed: config.seed,
                               output: Run.output(config.verbose))
             let result = evaluate(model, on: test, loss: Run.crossEntropyLoss, metric: .accuracy)
-            return Outcome(history: history, testAccuracy: result.metric ?? .nan, seconds: Run.seconds(since: start),
+            return Outcome(history: history, testAccuracy: result.metric, seconds: Run.seconds(since: start),
                            counts: (training.count, validation.count, test.count))
         }
         switch config.model {

@@ -49,7 +49,7 @@ enum OptimizersExample {
                                  config: config)
             let test = evaluate(model, on: test, loss: Run.crossEntropyLoss, metric: .accuracy)
             return Result(name: contender.name, learningRate: contender.learningRate, history: history,
-                          testAccuracy: test.metric ?? .nan, seconds: Run.seconds(since: start))
+                          testAccuracy: test.metric, seconds: Run.seconds(since: start))
         }
     }
 

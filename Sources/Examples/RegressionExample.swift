@@ -67,8 +67,8 @@ enum RegressionExample {
             let start = ContinuousClock.now
             let model = Models.mlp(inputs: 10, hidden: config.hidden, outputs: 1, seed: config.seed)
             let loss: (Tensor<Float>, Tensor<Float>) -> Tensor<Float> = kind == .mse
-                ? { meanSquaredError(predicted: $0, target: $1) }
-                : { meanAbsoluteError(predicted: $0, target: $1) }
+                ? { meanSquaredError(predicted: $0, targets: $1) }
+                : { meanAbsoluteError(predicted: $0, targets: $1) }
             let history = fit(model, optimizer: Adam(model, learningRate: config.learningRate), loss: loss,
                               training: train, validation: valid, epochs: config.epochs, batchSize: config.batchSize,
                               metric: metric, shuffleSeed: config.seed,

@@ -5,7 +5,7 @@ import Foundation
 /// inference it is the identity.
 ///
 /// Whether it drops is decided by ``LearningPhase/current`` (per thread, ``LearningPhase/training``
-/// by default). Masks come from the layer's own ``SeededGenerator``, so a run is reproducible;
+/// by default). Masks come from the layer's own `SeededGenerator`, so a run is reproducible;
 /// copies of the layer share that generator. The gradient is the upstream gradient times the
 /// same mask and scale (the mask is a constant): it is composed from the engine's multiply.
 ///

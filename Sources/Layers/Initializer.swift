@@ -61,7 +61,7 @@ public struct Fans: Sendable, Hashable, CustomStringConvertible {
 /// How a layer fills a parameter when it is built: zeros, a constant, random draws with a
 /// fixed spread, or Xavier/Glorot and He/Kaiming draws scaled by the weight's ``Fans``.
 ///
-/// Every random initializer draws from the ``SeededGenerator`` it is given, so the same seed
+/// Every random initializer draws from the `SeededGenerator` it is given, so the same seed
 /// gives the same weights on every platform.
 ///
 /// ```swift

@@ -5,7 +5,7 @@
 ///
 /// For stability p is first clamped to [eps, 1 − eps] (default eps = 1e-7, as in Keras), so a
 /// probability of exactly 0 or 1 gives a large finite loss instead of infinity; the gradient is
-/// zero where p lies outside that interval or on its bounds (see ``Tensor/clamped(lower:upper:)``). Prefer ``binaryCrossEntropy(logits:targets:reduction:)``
+/// zero where p lies outside that interval or on its bounds (see `Tensor.clamped(lower:upper:)`). Prefer ``binaryCrossEntropy(logits:targets:reduction:)``
 /// when you have the scores before the sigmoid: it needs no clamping.
 ///
 /// ```swift
@@ -27,7 +27,7 @@ public func binaryCrossEntropy<Scalar>(probabilities: Tensor<Scalar>, targets: T
 ///
 ///     max(z, 0) − z·t + log(1 + e^−|z|)  =  softplus(z) − z·t
 ///
-/// with the engine's stable ``Tensor/softplus(beta:)``, so it is finite for logits of ±1000 and its gradient,
+/// with the engine's stable `Tensor.softplus(beta:)`, so it is finite for logits of ±1000 and its gradient,
 /// sigmoid(z) − t, is exact everywhere — including z = 0, where a composition through relu and
 /// abs would give the one-sided −t instead of ½ − t. Averaged by default.
 ///

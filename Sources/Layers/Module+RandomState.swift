@@ -6,6 +6,12 @@ public struct RandomStateMismatchError: Error, CustomStringConvertible, Sendable
     /// Saved states that name no generator of the model.
     public let unexpected: [String]
 
+    /// "random states do not match the model: no saved state for …; saved states name no
+    /// generator of the model: …".
+    ///
+    /// ```swift
+    /// do { try model.restoreRandomStates(states) } catch { print(error) }
+    /// ```
     public var description: String {
         var parts: [String] = []
         if !missing.isEmpty { parts.append("no saved state for \(missing.joined(separator: ", "))") }

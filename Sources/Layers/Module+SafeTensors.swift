@@ -98,7 +98,7 @@ extension Module {
     /// ```swift
     /// try model.save(to: "checkpoints/epoch-3.safetensors", metadata: ["epoch": "3"])
     /// ```
-    /// - Throws: ``DataError`` naming the path when the file cannot be written; the previous
+    /// - Throws: `DataError` naming the path when the file cannot be written; the previous
     ///   file, if any, is then unchanged.
     public func save(to path: String, metadata: [String: String] = [:]) throws {
         var tensors: [String: Tensor<Scalar>] = [:]
@@ -118,7 +118,7 @@ extension Module {
     /// let model = Classifier()
     /// try model.load(from: "checkpoints/epoch-3.safetensors")
     /// ```
-    /// - Throws: ``DataError`` for an unreadable or malformed file, ``ParameterMismatchError``
+    /// - Throws: `DataError` for an unreadable or malformed file, ``ParameterMismatchError``
     ///   when it does not fit the model.
     @discardableResult
     public func load(from path: String) throws -> [String: String] {

@@ -22,7 +22,8 @@
 /// directly (not in a ``Parameter``) are constants, not parameters; state that is saved with
 /// the model but not trained (batch normalization's running statistics) is held in a ``Buffer``
 /// (see ``Module/namedBuffers``).
-public protocol Module {
+public protocol Module: CustomStringConvertible {
+    /// The element type of the parameters, `Float` or `Double`.
     associatedtype Scalar: TensorScalar
     /// Every parameter with its dotted path ("conv1.weight", "layers.2.bias"), in declaration order.
     var namedParameters: [(name: String, parameter: Parameter<Scalar>)] { get }

@@ -20,7 +20,7 @@ public final class Parameter<Scalar: TensorScalar>: @unchecked Sendable {
     public private(set) var value: Tensor<Scalar>
 
     /// Wraps `tensor` as a trainable leaf, using `tensor` itself when it already is a leaf that
-    /// requires gradients: the parameter's gradient is then that leaf's own ``Tensor/grad``, so a
+    /// requires gradients: the parameter's gradient is then that leaf's own `Tensor.grad`, so a
     /// layer built around a tensor is differentiated with respect to that tensor. Any other
     /// tensor (a plain one, or a recorded result) becomes a new leaf with the same values.
     ///

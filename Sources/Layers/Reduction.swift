@@ -1,8 +1,8 @@
 /// How a loss turns its per-element (or per-sample) values into its result.
 ///
 /// ```swift
-/// let perElement = meanSquaredError(predicted: y, target: t, reduction: .none)   // shape of y
-/// let total = meanSquaredError(predicted: y, target: t, reduction: .sum)         // a scalar
+/// let perElement = meanSquaredError(predicted: y, targets: t, reduction: .none)   // shape of y
+/// let total = meanSquaredError(predicted: y, targets: t, reduction: .sum)         // a scalar
 /// ```
 public enum Reduction: Sendable, Hashable, CustomStringConvertible {
     /// No reduction: the unreduced losses (one per element for the elementwise losses, one per

@@ -27,7 +27,7 @@ public func l2Penalty<Scalar>(_ parameters: [Parameter<Scalar>], lambda: Scalar)
 /// pushes weights to exactly zero. The derivative of |w| at 0 is taken as 0.
 ///
 /// ```swift
-/// let loss = meanSquaredError(predicted: model(x), target: y) + l1Penalty(model, lambda: 1e-5)
+/// let loss = meanSquaredError(predicted: model(x), targets: y) + l1Penalty(model, lambda: 1e-5)
 /// ```
 public func l1Penalty<M: Module>(_ model: M, lambda: M.Scalar, includeBiases: Bool = false) -> Tensor<M.Scalar> {
     let terms = selectedParameters(model, includeBiases: includeBiases).map { $0.value.abs().sum() }

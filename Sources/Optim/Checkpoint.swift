@@ -7,6 +7,11 @@ public struct CheckpointError: Error, CustomStringConvertible, Sendable, Equatab
     /// Every difference found, one per line.
     public let problems: [String]
 
+    /// The path, then each problem on a line of its own.
+    ///
+    /// ```swift
+    /// do { _ = try Checkpoint.load(into: model, optimizer: adam, from: "run.safetensors") } catch { print(error) }
+    /// ```
     public var description: String {
         "\(path): cannot resume from this checkpoint:\n" + problems.map { "  - \($0)" }.joined(separator: "\n")
     }
@@ -15,7 +20,7 @@ public struct CheckpointError: Error, CustomStringConvertible, Sendable, Equatab
 /// A training checkpoint: the model's parameters and buffers, the optimizer's state (moments, step count,
 /// and so the position of its learning-rate schedule), the epoch, and the state of every random
 /// generator (the model's dropout generators and any you pass), in one safetensors file written
-/// atomically. Training resumed from it with ``fit(_:optimizer:loss:training:validation:epochs:initialEpoch:batchSize:metric:shuffleSeed:dropLast:earlyStopping:output:onEpochEnd:)``'s
+/// atomically. Training resumed from it with ``fit(_:optimizer:loss:training:validation:epochs:initialEpoch:batchSize:metric:shuffleSeed:dropLast:earlyStopping:stopOnNonFiniteLoss:output:onEpochEnd:)-(_,Opt,_,_,_,_,_,_,_,_,_,_,_,_,_)``'s
 /// `initialEpoch` gives exactly the weights of training that was never interrupted.
 ///
 /// ```swift

@@ -91,7 +91,7 @@ public struct Dataset<Scalar: TensorScalar> {
     }
 }
 
-/// 0..<n in a random order fixed by `seed` (Fisher–Yates with ``SeededGenerator``; the same on
+/// 0..<n in a random order fixed by `seed` (Fisher–Yates with `SeededGenerator`; the same on
 /// every platform).
 ///
 /// ```swift

@@ -1,4 +1,4 @@
-/// A bare list of parameters as a ``Module``, for training parameters that belong to no layer.
+/// A bare list of parameters as a `Module`, for training parameters that belong to no layer.
 /// Unnamed parameters are named by position ("0", "1", …).
 ///
 /// ```swift

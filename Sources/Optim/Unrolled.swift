@@ -65,8 +65,8 @@ extension Optimizer {
     ///     derivatives through more than one step or with respect to the initial values. With
     ///     `false`, gradients are constants (a first-order approximation, exact for d/d(lr) of
     ///     a single step).
-    /// - Throws: ``AutogradError`` when `loss` is not recorded (for example inside
-    ///   ``withoutGradients(_:)``).
+    /// - Throws: `AutogradError` when `loss` is not recorded (for example inside
+    ///   `withoutGradients(_:)`).
     public func unrolled(from initial: [Tensor<Scalar>], learningRate: Tensor<Scalar>, steps: Int = 1,
                          createGraph: Bool = true, loss: ([Tensor<Scalar>]) -> Tensor<Scalar>) throws -> [Tensor<Scalar>] {
         require(steps >= 0, "unrolled: steps \(steps) must not be negative")

@@ -54,7 +54,7 @@ final class DocsTutorialTests: XCTestCase {
                                 1.5, 0.9, 0.1, 1.4], shape: [1, 1, 4, 4])
         let net = TinyCNN(conv: Conv2D(weight: Tensor([0.6, -0.4, 0.3, 0.9], shape: [1, 1, 2, 2]), stride: (2, 2)),
                           output: Dense(weight: Tensor([0.7, -0.5, 0.8, 0.4], shape: [4, 1])))
-        let loss = l2Loss(predicted: net(x), target: Tensor([0.5], shape: [1, 1]))   // ½(out − t)²
+        let loss = l2Loss(predicted: net(x), targets: Tensor([0.5], shape: [1, 1]))   // ½(out − t)²
         loss.backward()
         let dW = net.output.weight.grad     // [[3.32143], [0], [1.69166], [4.02285]]
         let dK = net.conv.weight.grad       // [[[[1.19654, -0.63953], [2.99135, 3.79592]]]]
@@ -142,24 +142,42 @@ final class DocsTutorialTests: XCTestCase {
         return (train, validation, test)
     }
 
+    func testTrainYourFirstModelSummary() {
+        _ = Printed.take()
+        print(DigitNet().summary(inputShape: [1, 1, 8, 8]))
+        XCTAssertEqual(Printed.take().joined(separator: "\n"), """
+            DigitNet: input [1, 1, 8, 8] → output [1, 10]
+            Layer                                          Output shape   Parameters
+            ────────────────────────────────────────────────────────────────────────
+            conv1  Conv2D(1→8, kernel 3×3, padding 1×1)    —                      80
+            conv2  Conv2D(8→16, kernel 3×3, padding 1×1)   —                   1,168
+            pool   MaxPool2D(kernel 2×2, stride 2×2)       —                       0
+            head   Dense(256→10)                           —                   2,570
+            ────────────────────────────────────────────────────────────────────────
+            Total: 3,818 parameters (14.9 KB as Float)
+            — : not measured (the layer runs inside its container's callAsFunction)
+            """)
+    }
+
     func testTrainYourFirstModelWithFit() throws {
         let (train, validation, test) = try digitsSplit(path: Self.digitsPath())
         let epochs = Self.full ? 15 : 2
 
         let model = DigitNet()
         print(model.parameterCount)                                 // 3818
+        XCTAssertEqual(Printed.take().last, "3818")
         let lossFunction = { (logits: Tensor<Float>, labels: Tensor<Float>) in crossEntropy(logits: logits, labels: labels) }
         let history = fit(model, optimizer: Adam(model, learningRate: 1e-3), loss: lossFunction,
                           training: train, validation: validation, epochs: epochs, batchSize: 32,
                           metric: .accuracy, output: Self.full ? .plain : .silent)
         let (testLoss, testAccuracy) = evaluate(model, on: test, loss: lossFunction, metric: .accuracy)
-        print(history.validationMetric.last!, testLoss, testAccuracy!)
+        print(history.validationMetric.last!, testLoss, testAccuracy)
 
         XCTAssertEqual(model.parameterCount, 3818)
         XCTAssertEqual(model.namedParameters.map(\.name),
                        ["conv1.weight", "conv1.bias", "conv2.weight", "conv2.bias", "head.weight", "head.bias"])
         XCTAssertEqual(history.epochs, epochs)
-        XCTAssertGreaterThan(testAccuracy ?? 0, Self.full ? 0.95 : 0.5)
+        XCTAssertGreaterThan(testAccuracy, Self.full ? 0.95 : 0.5)
 
         let folder = try temporaryFolder(self)
         try model.save(to: folder + "/digitnet.safetensors")
@@ -236,6 +254,7 @@ final class DocsTutorialTests: XCTestCase {
         }
         print(wrong)
         print(wrong.firstWrong!.name)                  // z
+        XCTAssertEqual(Printed.take().last, "z")
 
         XCTAssertTrue(right.passed)
         XCTAssertFalse(wrong.passed)
@@ -256,6 +275,7 @@ final class DocsTutorialTests: XCTestCase {
         }
         print(typo)
         print(typo.passed)                                          // false
+        XCTAssertEqual(Printed.take().last, "false")
         XCTAssertFalse(typo.passed)
         XCTAssertEqual(typo.description, """
             derivation NOT CHECKED: the hand gradients use names that are neither an input nor a step
@@ -334,6 +354,19 @@ final class DocsTutorialTests: XCTestCase {
         XCTAssertEqual(evaluation.shape, [5, 10])
         XCTAssertFalse(evaluation.requiresGrad)
 
+        _ = Printed.take()
+        print(mlp.summary(inputShape: [1, 64]))
+        XCTAssertEqual(Printed.take().joined(separator: "\n"), """
+            Sequential<Float>: input [1, 64] → output [1, 10]
+            Layer                          Output shape   Parameters
+            ────────────────────────────────────────────────────────
+            layers.0  Dense(64→32, relu)   [1, 32]             2,080
+            layers.1  Dropout(rate 0.1)    [1, 32]                 0
+            layers.2  Dense(32→10)         [1, 10]               330
+            ────────────────────────────────────────────────────────
+            Total: 2,410 parameters (9.41 KB as Float)
+            """)
+
         let conv = Conv2D(weight: Tensor<Double>([0, 1, 2, 1, 0, 1, 2, 1, 0], shape: [1, 1, 3, 3]), padding: (1, 1))
         let dense = Dense(weight: Tensor<Double>(rows: [[1, 2], [3, 4]]), bias: Tensor([0.5, -0.5]), activation: .tanh)
         XCTAssertEqual(MaxPool2D(kernel: 2)(conv(WorkedCNN.image.reshaped([1, 1, 4, 4]))).scalars, [16, 33, 34, 35])
@@ -366,8 +399,8 @@ final class DocsTutorialTests: XCTestCase {
         let scores = Tensor<Float>(rows: [[2, 0.5, -1], [0, 3, 0.2]])
         let labels = Tensor<Float>([0, 1])
         let ce = crossEntropy(logits: scores, labels: labels)                          // 0.1731
-        let mse = meanSquaredError(predicted: Tensor<Float>([1, 2]), target: Tensor([0, 0]))   // 2.5
-        let l2 = l2Loss(predicted: Tensor<Float>([1, 2]), target: Tensor([0, 0]))              // 2.5
+        let mse = meanSquaredError(predicted: Tensor<Float>([1, 2]), targets: Tensor([0, 0]))   // 2.5
+        let l2 = l2Loss(predicted: Tensor<Float>([1, 2]), targets: Tensor([0, 0]))              // 2.5
         let acc = accuracy(logits: scores, labels: labels)                              // 1.0
         XCTAssertEqual(ce.scalar, 0.1731, accuracy: 1e-4)
         XCTAssertEqual(mse.scalar, 2.5)
@@ -434,11 +467,14 @@ final class DocsTutorialTests: XCTestCase {
         let best = history.bestEpoch                   // the epoch with the lowest validation loss (0-based)
         let csv = history.csv                          // epoch,train_loss,val_loss,train_accuracy,val_accuracy,lr,seconds
         let (testLoss, testAccuracy) = evaluate(net, on: test, loss: lossFunction, metric: .accuracy)
+        print("test accuracy \(testAccuracy)")   // a Double: with a metric asked for, evaluate's is not optional
+        XCTAssertEqual(Printed.take().last, "test accuracy \(testAccuracy)")
+        XCTAssertFalse("\(testAccuracy)".contains("Optional"))
         XCTAssertNotNil(last)
         XCTAssertNotNil(best)
         XCTAssertTrue(csv.hasPrefix("epoch,train_loss,val_loss,train_accuracy,val_accuracy,lr,seconds\n"), csv)
         XCTAssertTrue(testLoss.isFinite)
-        XCTAssertGreaterThan(testAccuracy ?? 0, 0.85, "\(history.validationMetric)")
+        XCTAssertGreaterThan(testAccuracy, 0.85, "\(history.validationMetric)")
 
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("net-\(UUID().uuidString).safetensors").path
         addTeardownBlock { try? FileManager.default.removeItem(atPath: path) }
@@ -472,9 +508,13 @@ final class DocsTutorialTests: XCTestCase {
         let (testLoss, testAccuracy) = evaluate(model, on: test, loss: lossFunction, metric: .accuracy)  // about 0.97
         let path = try temporaryFolder(self) + "/digits.safetensors"
         try model.save(to: path)
-        if Self.full { print("README block: test accuracy \(testAccuracy ?? .nan), loss \(testLoss)") }
+        if Self.full { print("README block: test accuracy \(testAccuracy), loss \(testLoss)") }
+        print(model.summary(inputShape: [1, 64]))      // each layer, its output shape and parameter count
+        let summary = Printed.take().joined(separator: "\n")
+        XCTAssertTrue(summary.contains("layers.0  Dense(64→128, relu)   [1, 128]"), summary)
+        XCTAssertTrue(summary.contains("Total: 9,610 parameters"), summary)
         XCTAssertEqual(history.epochs, epochs)
-        XCTAssertGreaterThan(testAccuracy ?? 0, Self.full ? 0.96 : 0.8)
+        XCTAssertGreaterThan(testAccuracy, Self.full ? 0.96 : 0.8)
         XCTAssertTrue(FileManager.default.fileExists(atPath: path))
     }
 }

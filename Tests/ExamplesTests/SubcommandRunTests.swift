@@ -3,24 +3,58 @@ import XCTest
 @testable import Examples
 
 /// Every subcommand, run through the command line parser with fast settings, as CI runs them:
-/// it must finish without error and write the files it names.
+/// it must finish without error, write the files it names and print the worked examples'
+/// numbers. What they print is captured (`Console.capture`), so the test log holds test
+/// results only; `AUTOGRAD_SHOW_OUTPUT=1 swift test` shows it too.
 final class SubcommandRunTests: XCTestCase {
-    func testWorkedExamplesRun() throws {
-        for name in ["worked-cnn", "cnn-gradients", "hessian", "relu-kink", "softmax"] {
-            XCTAssertNoThrow(try Subcommand.run([name]), name)
+    /// Runs the subcommand and returns what it printed.
+    private func run(_ arguments: [String], file: StaticString = #filePath, line: UInt = #line) throws -> String {
+        try Console.capture { try Subcommand.run(arguments) }
+    }
+
+    private func assertPrints(_ text: String, _ fragments: [String], _ name: String,
+                              file: StaticString = #filePath, line: UInt = #line) {
+        for fragment in fragments {
+            XCTAssertTrue(text.contains(fragment), "\(name) did not print '\(fragment)':\n\(text)", file: file, line: line)
         }
-        XCTAssertNoThrow(try Subcommand.run(["xor", "--epochs", "250", "--seed", "1"]))
-        XCTAssertNoThrow(try Subcommand.run(["worked-cnn", "--filters", "1,0,1,0,1,0,1,0,1;0,0,0,0,1,0,0,0,0"]))
+    }
+
+    func testWorkedExamplesRunAndPrintTheirNumbers() throws {
+        assertPrints(try run(["worked-cnn"]), [
+            "     2 13 18 12\n    11 16 33 17\n    23 34 35 23\n    15 25 18  7",   // filter #1's convolution
+            "    16 33\n    34 35", "    17 14\n    18 25", "    24 41\n    42 35",  // the three pooled outputs
+            "✓ matches the worked example", "gradcheck PASSED",
+        ], "worked-cnn")
+        assertPrints(try run(["cnn-gradients"]), [
+            "w1    +3.321430000000  +3.321430000000",                                 // g = relu, quoted in the docs
+            "w11   +1.196540000000  +1.196540000000", "✓ agree to 1e-6",
+        ], "cnn-gradients")
+        assertPrints(try run(["hessian"]), [
+            "(2, 2)  -8  [[4, 2], [2, 4]]    12     local minimum",
+            "(0, 0)  0   [[0, -6], [-6, 0]]  -36    saddle point",
+        ], "hessian")
+        assertPrints(try run(["relu-kink"]), ["kink: left slope 0, right slope 1, rule chose 0"], "relu-kink")
+        assertPrints(try run(["softmax"]), [
+            "p = softmax(a) = [ 0.659001,  0.242433, 0.0985659]", "L = −Σ y log p = 1.41703",
+            "tape ∂L/∂a  = [ 0.659001, -0.757567, 0.0985659]",
+        ], "softmax")
+        assertPrints(try run(["xor", "--epochs", "250", "--seed", "1"]), [
+            "all four right from epoch 183; every right-class output above 0.9 from epoch 214",
+            "2 of 4 right",
+        ], "xor")
+        assertPrints(try run(["worked-cnn", "--filters", "1,0,1,0,1,0,1,0,1;0,0,0,0,1,0,0,0,0"]),
+                     ["    17 14\n    18 25", "    6 5\n    6 5"], "worked-cnn --filters")
     }
 
     func testTrainingSubcommandsRunQuickAndWriteTheirPlots() throws {
         let out = try temporaryFolder(self)
-        try Subcommand.run(["digits", "--quick", "--epochs", "2", "--out", out])
-        try Subcommand.run(["digits", "--model", "cnn", "--quick", "--epochs", "1", "--out", out])
-        try Subcommand.run(["regression", "--quick", "--out", out])
-        try Subcommand.run(["optimizers", "--epochs", "1", "--out", out])
-        try Subcommand.run(["init", "--epochs", "1", "--out", out])
-        try Subcommand.run(["sweep", "--quick", "--epochs", "1", "--out", out])
+        let digits = try run(["digits", "--quick", "--epochs", "2", "--out", out])
+        assertPrints(digits, ["epoch 2/2", "TEST accuracy"], "digits")
+        _ = try run(["digits", "--model", "cnn", "--quick", "--epochs", "1", "--out", out])
+        _ = try run(["regression", "--quick", "--out", out])
+        _ = try run(["optimizers", "--epochs", "1", "--out", out])
+        _ = try run(["init", "--epochs", "1", "--out", out])
+        _ = try run(["sweep", "--quick", "--epochs", "1", "--out", out])
         let written = Set(try FileManager.default.contentsOfDirectory(atPath: out))
         let expected: Set = ["digits-dense-loss.svg", "digits-dense-accuracy.svg", "digits-cnn-loss.svg",
                              "digits-cnn-accuracy.svg", "regression-validation.svg", "optimizers-validation-accuracy.svg",
@@ -34,23 +68,26 @@ final class SubcommandRunTests: XCTestCase {
     func testMNISTRunsOnTinyFiles() throws {
         let data = try temporaryFolder(self), out = try temporaryFolder(self)
         try writeTinyMNIST(to: data, train: 120, test: 30)
-        try Subcommand.run(["mnist", "--data", data, "--epochs", "2", "--out", out])
+        let text = try run(["mnist", "--data", data, "--epochs", "2", "--out", out])
+        assertPrints(text, ["120 training images, 30 test images", "epoch 2/2", "TEST accuracy"], "mnist")
         XCTAssertEqual(try ParsedSVG(contentsOf: out + "/mnist-accuracy.svg").seriesPointCounts, ["training": 2, "validation": 2])
     }
 
     func testTourWritesItsPlotsToTheFolderItNames() throws {
         let out = try temporaryFolder(self)
-        try Subcommand.run(["--out", out])
+        let text = try run(["--out", out])
         let written = Set(try FileManager.default.contentsOfDirectory(atPath: out))
         XCTAssertEqual(written, ["tape.dot", "tape.html", "digits-dense-loss.svg", "digits-dense-accuracy.svg"])
         let page = try String(contentsOfFile: out + "/tape.html", encoding: .utf8)
         XCTAssertNoThrow(try ParsedSVG(page), "the tape's page is well-formed")
         XCTAssertTrue(page.contains("∂L/∂a += ∂L/∂t1 · b = 8 · (−3) = −24"))
+        assertPrints(text, ["Autograd tour", "    16 33\n    34 35", "local minimum", "all four right from epoch",
+                            "Tour finished in", URL(fileURLWithPath: out).standardizedFileURL.path], "tour")
     }
 
     func testTapeAndSoftmaxWriteTheirPages() throws {
         let out = try temporaryFolder(self)
-        try Subcommand.run(["tape", "--dot", out + "/tape.dot", "--html", out + "/tape.html"])
+        _ = try run(["tape", "--dot", out + "/tape.dot", "--html", out + "/tape.html"])
         let tape = try ParsedSVG(contentsOf: out + "/tape.html")
         // Every value and gradient of L = (a·b + c)², in the boxes of the drawing.
         XCTAssertEqual(tape.all("text", class: "val").map(\.text), ["2", "−3", "10", "−6", "4", "16"])
@@ -59,10 +96,23 @@ final class SubcommandRunTests: XCTestCase {
         let dot = try String(contentsOfFile: out + "/tape.dot", encoding: .utf8)
         XCTAssertTrue(dot.contains("a\\n[]\\n2\\ngrad −24"), dot)
 
-        try Subcommand.run(["softmax", "--html", out + "/softmax.html"])
+        _ = try run(["softmax", "--html", out + "/softmax.html"])
         let softmax = try String(contentsOfFile: out + "/softmax.html", encoding: .utf8)
         XCTAssertNoThrow(try ParsedSVG(softmax))
         XCTAssertTrue(softmax.contains("class=\"node value leaf mark-wrong first-wrong\" id=\"v0\" data-name=\"logits\""))
         XCTAssertTrue(softmax.contains("the first step that disagrees, walking back from the loss, is ∂L/∂logits"))
+    }
+
+    /// Nothing the examples print escapes a capture, and captures nest.
+    func testConsoleCapturesEverythingPrinted() throws {
+        let (inner, outer) = Console.capture { () -> String in
+            print("outer", 1)
+            let inner = Console.capture { print("inner", terminator: "") }
+            print("outer again")
+            return inner
+        }
+        XCTAssertEqual(inner, "inner")
+        XCTAssertEqual(outer, "outer 1\nouter again\n")
+        XCTAssertFalse(Console.isCapturing)
     }
 }

@@ -10,7 +10,8 @@ final class TrainingExamplesTests: XCTestCase {
         let folder = try temporaryFolder(self)
         var config = DigitsExample.Config.quick
         config.verbose = false
-        let outcome = try DigitsExample.run(config, folder: folder)
+        let (outcome, printed) = try Console.capture { try DigitsExample.run(config, folder: folder) }
+        XCTAssertTrue(printed.contains("TEST accuracy"), printed)
         XCTAssertEqual(outcome.counts.training + outcome.counts.validation + outcome.counts.test, 1797)
         XCTAssertEqual(outcome.history.epochs, 8)
         XCTAssertGreaterThanOrEqual(outcome.testAccuracy, 0.93, "quick run: 8 epochs")

@@ -152,7 +152,7 @@ final class ConventionsTests: XCTestCase {
     func testMeanOfZeroLossesIsZeroWithAZeroGradient() {
         // Kept on purpose (PyTorch: NaN): an empty batch must not make every weight NaN.
         let p = T([], shape: [0]).requiringGrad()
-        let loss = meanSquaredError(predicted: p, target: T([], shape: [0]))
+        let loss = meanSquaredError(predicted: p, targets: T([], shape: [0]))
         XCTAssertEqual(loss.scalar, 0)
         XCTAssertEqual(Reduction.batchMean.apply(T([], shape: [0, 3])).scalar, 0)
         let logits = T([], shape: [0, 3]).requiringGrad()

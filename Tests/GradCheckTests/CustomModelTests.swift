@@ -56,7 +56,7 @@ final class CustomModelTests: XCTestCase {
             trainEpochs(model, optimizer, data)
             let (after, accuracy) = evaluate(model, on: data, loss: { crossEntropy(logits: $0, labels: $1) }, metric: .accuracy)
             XCTAssertLessThan(after, before * 0.5, "\(name): loss \(before) → \(after)")
-            XCTAssertGreaterThanOrEqual(accuracy ?? 0, 0.95, "\(name)")
+            XCTAssertGreaterThanOrEqual(accuracy, 0.95, "\(name)")
         }
     }
 

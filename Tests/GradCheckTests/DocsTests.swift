@@ -1,3 +1,4 @@
+import Foundation
 import XCTest
 import Foundation
 import Autograd
@@ -13,6 +14,17 @@ final class DocsTests: XCTestCase {
         loss.backward()
         XCTAssertEqual(w.grad?.shape, [3, 2])
         XCTAssertEqual(b.grad?.shape, [2])
+        let printed: Any = w.grad ?? "no gradient yet"            // what print(w.grad ?? "no gradient yet") prints
+        XCTAssertEqual("\(printed)", w.grad!.description)
+        let before: Any = x.detached().requiringGrad().grad ?? "no gradient yet"
+        XCTAssertEqual("\(before)", "no gradient yet")
+
+        let column = x[0..., 1]                        // [2, 5]
+        let lastRow = x[-1]                            // [4, 5, 6]
+        let reversed = x[.ellipsis, .stride(by: -1)]   // x[..., ::-1]
+        XCTAssertEqual(column.scalars, [2, 5])
+        XCTAssertEqual(lastRow.scalars, [4, 5, 6])
+        XCTAssertEqual(reversed.scalars, [3, 2, 1, 6, 5, 4])
 
         let h = x.matmul(w)
         let g = try gradients(of: h.relu().sum(), wrt: [h, w])
@@ -72,6 +84,30 @@ final class DocsTests: XCTestCase {
         XCTAssertTrue(u.scalars.allSatisfy { $0 >= -1 && $0 < 1 })
         XCTAssertEqual((Tensor<Double>.zeros([3, 1]) + Tensor<Double>.ones([1, 4])).shape, [3, 4])
         XCTAssertEqual(Tensor<Double>([1, 2, 3, 4], shape: [2, 2]).description, "[[1, 2],\n [3, 4]]")
+        XCTAssertEqual(Tensor<Double>.arange(1, 10_001).description, "[    1,     2,     3, ...,  9998,  9999, 10000]")
+    }
+
+    func testUserGuideIndexing() {
+        let m = Tensor<Double>.arange(0, 12).reshaped([3, 4])
+        XCTAssertEqual(m[0..., 1].scalars, [1, 5, 9])
+        XCTAssertEqual(m[0, 1..<3].scalars, [1, 2])
+        XCTAssertEqual(m[.ellipsis, -1].scalars, [3, 7, 11])
+        XCTAssertEqual(m[.stride(by: 2), .stride(by: -1)], Tensor(rows: [[3, 2, 1, 0], [11, 10, 9, 8]]))
+        XCTAssertEqual(m[index: 1, 2], 6.0)
+        // The table's rows.
+        XCTAssertEqual([m[0].shape, m[-1].shape, m[0..., 1].shape, m[0, 1..<3].shape, m[0, 1...2].shape],
+                       [[4], [4], [3], [2], [2]])
+        XCTAssertEqual([m[1...].shape, m[..<2].shape, m[(-2)...].shape], [[2, 4], [2, 4], [2, 4]])
+        XCTAssertEqual(m[.stride(from: 0, to: 3, by: 2)], m[.stride(by: 2)])
+        XCTAssertEqual(m[.stride(by: 2)].shape, [2, 4])
+        XCTAssertEqual(m[.stride(by: -1)][0], m[2])
+        XCTAssertEqual([m[.newAxis].shape, m[0..., .newAxis].shape], [[1, 3, 4], [3, 1, 4]])
+        XCTAssertEqual(m[1, 2].scalar, 6)
+
+        var grid = Tensor<Float>.zeros([3, 4])
+        grid[0, 1..<3] = Tensor([7, 8])          // [[0, 7, 8, 0], …]
+        grid[0..., 0] = Tensor(1)                // the first column set to 1
+        XCTAssertEqual(grid.scalars, [1, 7, 8, 0, 1, 0, 0, 0, 1, 0, 0, 0])
     }
 
     func testUserGuideOpsForTodaysModels() {
@@ -112,6 +148,11 @@ final class DocsTests: XCTestCase {
         let y = (x * x).sum()
         y.backward()
         XCTAssertEqual(x.grad, Tensor([2, 4, 6]))
+        let printed: Any = x.grad ?? "no gradient yet"            // print(x.grad ?? "no gradient yet")
+        XCTAssertEqual("\(printed)", "[2, 4, 6]")
+        if let g = x.grad { XCTAssertEqual("\(g)", "[2, 4, 6]") }
+        let none: Any = Tensor<Double>(1).requiringGrad().grad ?? "no gradient yet"
+        XCTAssertEqual("\(none)", "no gradient yet")
     }
 
     func testUserGuideUpdatingAParameterByHand() {
@@ -128,6 +169,8 @@ final class DocsTests: XCTestCase {
         withoutGradients { if let g = w.grad { w -= 0.05 * g } }   // PyTorch's torch.no_grad(): w -= lr * w.grad
         XCTAssertEqual(w, withoutGradients { before - 0.05 * (before.grad ?? Tensor([0, 0])) })
         w.assign(w.detached() * 0.5)                               // any new value of the same shape
+        w.data[0] = Tensor(1)                                      // one element, through a subscript
+        XCTAssertEqual(w[index: 0], 1)
         XCTAssertTrue(w.isLeaf)
         XCTAssertEqual(w.name, "w")
     }
@@ -180,6 +223,20 @@ final class ConventionsPageTests: XCTestCase {
 
     func read(_ path: String) throws -> String {
         try String(contentsOf: Self.root.appendingPathComponent(path), encoding: .utf8)
+    }
+
+    /// The README is written for users: no dates of development stages, no words about the
+    /// project's own planning (issues, sessions, targets, earlier versions).
+    func testReadmeSpeaksToUsers() throws {
+        let readme = try read("README.md")
+        for phrase in ["issue's targets", "speed issue", "session", "Earlier figures", "before the packed", "used to be in",
+                       "µs target", "(target "] {
+            XCTAssertFalse(readme.contains(phrase), "README.md mentions '\(phrase)'")
+        }
+        let dates = try NSRegularExpression(pattern: "20[0-9]{2}-[01][0-9]-[0-3][0-9]")
+        let found = dates.matches(in: readme, range: NSRange(readme.startIndex..., in: readme))
+            .compactMap { Range($0.range, in: readme).map { String(readme[$0]) } }
+        XCTAssertEqual(found, [], "README.md dates its figures by when they were measured")
     }
 
     func testConventionsPageIsLinkedAndBacked() throws {

@@ -12,39 +12,57 @@ final class LossTests: XCTestCase {
 
     // MARK: Regression
 
+    /// Every loss names what it compares against `targets:` (or, for class indices, `labels:`),
+    /// as `Dataset(inputs:targets:)` and `fit`'s loss closure do.
+    func testEveryLossTakesTargets() {
+        let p = Tensor<Double>(rows: [[0.2, 0.8], [0.6, 0.4]]), t = Tensor<Double>(rows: [[0, 1], [1, 0]])
+        let values = [meanSquaredError(predicted: p, targets: t), meanAbsoluteError(predicted: p, targets: t),
+                      l2Loss(predicted: p, targets: t), l1Loss(predicted: p, targets: t),
+                      huberLoss(predicted: p, targets: t, delta: 1), crossEntropy(logits: p, targets: t),
+                      binaryCrossEntropy(probabilities: p, targets: t), binaryCrossEntropy(logits: p, targets: t),
+                      crossEntropy(logits: p, labels: Tensor([1, 0]))].map(\.scalar)
+        XCTAssertEqual(values[0], (0.04 + 0.04 + 0.16 + 0.16) / 4, accuracy: 1e-15)
+        XCTAssertEqual(values[1], 0.3, accuracy: 1e-15)
+        XCTAssertEqual(values[2], 0.2, accuracy: 1e-15)
+        XCTAssertEqual(values[3], 1.2, accuracy: 1e-15)
+        XCTAssertEqual(values[4], 0.05, accuracy: 1e-15)
+        XCTAssertEqual(values[5], values[8], accuracy: 1e-15, "one-hot targets and labels agree")
+        XCTAssertTrue(values.allSatisfy { $0.isFinite && $0 > 0 })
+    }
+
     func testRegressionValuesByHand() {
         let p = Tensor<Double>(rows: [[1, 2], [3, 4]]), t = Tensor<Double>(rows: [[0, 2], [5, 1]])
         // d = [[1, 0], [-2, 3]]: d² = [1, 0, 4, 9] (sum 14), |d| = [1, 0, 2, 3] (sum 6)
-        XCTAssertEqual(meanSquaredError(predicted: p, target: t).scalar, 14.0 / 4)
-        XCTAssertEqual(meanSquaredError(predicted: p, target: t, reduction: .sum).scalar, 14)
-        XCTAssertEqual(meanSquaredError(predicted: p, target: t, reduction: .batchMean).scalar, 7)
-        XCTAssertEqual(meanSquaredError(predicted: p, target: t, reduction: .none), Tensor(rows: [[1, 0], [4, 9]]))
-        XCTAssertEqual(l2Loss(predicted: p, target: t).scalar, 7, "½‖d‖², summed by default")
-        XCTAssertEqual(l2Loss(predicted: p, target: t, reduction: .batchMean).scalar, 3.5)
-        XCTAssertEqual(l2Loss(predicted: p, target: t, reduction: .mean).scalar, 1.75)
-        XCTAssertEqual(meanAbsoluteError(predicted: p, target: t).scalar, 1.5)
-        XCTAssertEqual(l1Loss(predicted: p, target: t).scalar, 6)
-        XCTAssertEqual(l1Loss(predicted: p, target: t, reduction: .mean), meanAbsoluteError(predicted: p, target: t))
+        XCTAssertEqual(meanSquaredError(predicted: p, targets: t).scalar, 14.0 / 4)
+        XCTAssertEqual(meanSquaredError(predicted: p, targets: t, reduction: .sum).scalar, 14)
+        XCTAssertEqual(meanSquaredError(predicted: p, targets: t, reduction: .batchMean).scalar, 7)
+        XCTAssertEqual(meanSquaredError(predicted: p, targets: t, reduction: .none), Tensor(rows: [[1, 0], [4, 9]]))
+        XCTAssertEqual(l2Loss(predicted: p, targets: t).scalar, 7, "½‖d‖², summed by default")
+        XCTAssertEqual(l2Loss(predicted: p, targets: t, reduction: .batchMean).scalar, 3.5)
+        XCTAssertEqual(l2Loss(predicted: p, targets: t, reduction: .mean).scalar, 1.75)
+        XCTAssertEqual(meanAbsoluteError(predicted: p, targets: t).scalar, 1.5)
+        XCTAssertEqual(l1Loss(predicted: p, targets: t).scalar, 6)
+        XCTAssertEqual(l1Loss(predicted: p, targets: t, reduction: .mean), meanAbsoluteError(predicted: p, targets: t))
         // Huber with delta 1: |d| = 1 → ½, 0 → 0, 2 → 1.5, 3 → 2.5
-        XCTAssertEqual(huberLoss(predicted: p, target: t, reduction: .none).scalars, [0.5, 0, 1.5, 2.5])
+        XCTAssertEqual(huberLoss(predicted: p, targets: t, reduction: .none).scalars, [0.5, 0, 1.5, 2.5])
     }
 
     func testRegressionGradcheck() {
         for reduction in reductions {
             assertGradcheck([predicted, target], names: ["predicted", "target"], "MSE \(reduction)") {
-                meanSquaredError(predicted: $0[0], target: $0[1], reduction: reduction)
+                meanSquaredError(predicted: $0[0], targets: $0[1], reduction: reduction)
             }
             assertGradcheck([predicted, target], names: ["predicted", "target"], "L2 \(reduction)") {
-                l2Loss(predicted: $0[0], target: $0[1], reduction: reduction)
+                l2Loss(predicted: $0[0], targets: $0[1], reduction: reduction)
             }
             assertGradcheck([predicted, target], names: ["predicted", "target"], "MAE \(reduction)") {
-                meanAbsoluteError(predicted: $0[0], target: $0[1], reduction: reduction)
+                meanAbsoluteError(predicted: $0[0], targets: $0[1], reduction: reduction)
             }
             assertGradcheck([predicted, target], names: ["predicted", "target"], "L1 \(reduction)") {
-                l1Loss(predicted: $0[0], target: $0[1], reduction: reduction)
+                l1Loss(predicted: $0[0], targets: $0[1], reduction: reduction)
             }
             assertGradcheck([predicted * 2, target], names: ["predicted", "target"], "Huber \(reduction)") {
-                huberLoss(predicted: $0[0], target: $0[1], delta: 0.7, reduction: reduction)
+                huberLoss(predicted: $0[0], targets: $0[1], delta: 0.7, reduction: reduction)
             }
         }
     }
@@ -52,11 +70,11 @@ final class LossTests: XCTestCase {
     func testClosedFormGradients() throws {
         let p = predicted.requiringGrad()
         // ½‖ŷ − y‖² has gradient ŷ − y (worked example 5).
-        let g = try gradients(of: l2Loss(predicted: p, target: target), wrt: [p])[0]
+        let g = try gradients(of: l2Loss(predicted: p, targets: target), wrt: [p])[0]
         assertClose(g.scalars, (predicted - target).scalars, tolerance: 1e-15)
-        let m = try gradients(of: meanSquaredError(predicted: p, target: target), wrt: [p])[0]
+        let m = try gradients(of: meanSquaredError(predicted: p, targets: target), wrt: [p])[0]
         assertClose(m.scalars, ((predicted - target) * (2.0 / 12)).scalars, tolerance: 1e-15)
-        let a = try gradients(of: meanAbsoluteError(predicted: p, target: target), wrt: [p])[0]
+        let a = try gradients(of: meanAbsoluteError(predicted: p, targets: target), wrt: [p])[0]
         assertClose(a.scalars, (predicted - target).sign().scalars.map { $0 / 12 }, tolerance: 1e-15)
     }
 

@@ -51,7 +51,7 @@ final class SummationTests: XCTestCase {
     func testLossMeanAndBroadcastGradientOfLongTensors() {
         let n = 4_000_000
         // Every squared difference is 0.1 · 0.1 in Float.
-        let mse = meanSquaredError(predicted: Tensor<Float>.full([n], 0.1), target: .zeros([n])).scalar
+        let mse = meanSquaredError(predicted: Tensor<Float>.full([n], 0.1), targets: .zeros([n])).scalar
         XCTAssertLessThan(relativeError(Double(mse), Double(Float(0.1) * Float(0.1))), 1e-6, "mse \(mse)")
         // The bias of x + b receives the sum over 2e6 rows of an upstream gradient of 0.1.
         let b = Tensor<Float>.zeros([2]).requiringGrad()

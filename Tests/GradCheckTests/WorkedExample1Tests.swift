@@ -101,7 +101,7 @@ final class WorkedExample1Tests: XCTestCase {
 
         // L = ½‖pooled − target‖²: ∂L/∂conv is (pooled − target) on the winners only.
         let target = Tensor<Double>([15, 30, 36, 35, 17, 10, 20, 25, 20, 40, 42, 30], shape: [1, 3, 2, 2])
-        let dConv2 = try gradients(of: l2Loss(predicted: pooled, target: target), wrt: [convolved])[0]
+        let dConv2 = try gradients(of: l2Loss(predicted: pooled, targets: target), wrt: [convolved])[0]
         let residual = (pooled.detached() - target).scalars
         for f in 0..<3 {
             let win = winners(of: expectedConvolution[f])
@@ -131,7 +131,7 @@ final class WorkedExample1Tests: XCTestCase {
             self.pool(Conv2D(weight: v[1], padding: (1, 1))(v[0])).sum()
         }
         assertGradcheck([image, filter1], names: ["image", "filter"], "L = ½‖pooled − target‖², filter #1") { v in
-            l2Loss(predicted: self.pool(Conv2D(weight: v[1], padding: (1, 1))(v[0])), target: target)
+            l2Loss(predicted: self.pool(Conv2D(weight: v[1], padding: (1, 1))(v[0])), targets: target)
         }
         assertGradcheck([image, bank], names: ["image", "filters"], "L = Σ pooled, bank of 3 filters") { v in
             self.pool(Conv2D(weight: v[1], padding: (1, 1))(v[0])).sum()

@@ -36,7 +36,7 @@ final class WorkedExample2Tests: XCTestCase {
     var input: Tensor<Double> { Tensor(x.flatMap { $0 }, shape: [1, 1, 4, 4]) }
 
     func loss(_ kernel: [Double], _ dense: [Double], _ g: Activation) -> Tensor<Double> {
-        l2Loss(predicted: network(kernel, dense, g)(input), target: Tensor([[t]].flatMap { $0 }, shape: [1, 1]))
+        l2Loss(predicted: network(kernel, dense, g)(input), targets: Tensor([[t]].flatMap { $0 }, shape: [1, 1]))
     }
 
     /// The doc's formulas, typed in by hand: [dL/dw1…dw4, dL/dw11, dL/dw12, dL/dw21, dL/dw22].
@@ -77,7 +77,7 @@ final class WorkedExample2Tests: XCTestCase {
     /// Gradients from the tape: build the network, run backward, read the parameters' grads.
     func tapeGradients(_ g: Activation) -> [Double] {
         let net = network(kernel, denseWeights, g)
-        let l = l2Loss(predicted: net(input), target: Tensor([t], shape: [1, 1]))
+        let l = l2Loss(predicted: net(input), targets: Tensor([t], shape: [1, 1]))
         l.backward()
         let dense = net.parameter(named: "output.weight")?.grad?.scalars ?? []
         let conv = net.parameter(named: "conv.weight")?.grad?.scalars ?? []
@@ -140,7 +140,7 @@ final class WorkedExample2Tests: XCTestCase {
             assertGradcheck([input, Tensor(kernel, shape: [1, 1, 2, 2]), Tensor(denseWeights, shape: [4, 1])],
                             names: ["x", "kernel", "dense"], "worked example 2 with \(g)") { v in
                 let net = Network(conv: Conv2D(weight: v[1], stride: (2, 2)), g: g, output: Dense(weight: v[2]))
-                return l2Loss(predicted: net(v[0]), target: Tensor([self.t], shape: [1, 1]))
+                return l2Loss(predicted: net(v[0]), targets: Tensor([self.t], shape: [1, 1]))
             }
         }
     }

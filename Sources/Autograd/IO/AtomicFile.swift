@@ -21,7 +21,7 @@ import Musl
 ///   replaced and the link stays, as editors and SQLite do.
 /// - The new file keeps the permissions of the file it replaces (a new file gets rw-r--r--).
 ///
-/// Every writer of this library (``NPY``, ``IDX``, ``SafeTensors``, model saving) goes through it.
+/// Every writer of this library (`NPY`, `IDX`, `SafeTensors`, model saving) goes through it.
 ///
 /// ```swift
 /// try AtomicFile.write(Array("hello\n".utf8), to: "/tmp/greeting.txt")

@@ -248,13 +248,17 @@ extension Tensor {
     /// 1 where a == b, else 0.
     @inlinable public static func .== (a: Tensor, b: Tensor) -> Tensor { mask(.equal, a, b) }
 
-    /// Comparisons with a scalar on the right.
+    /// 1 where a > b, else 0, with a scalar on the right: `x .> 0`.
     @inlinable public static func .> (a: Tensor, b: Scalar) -> Tensor { mask(.greater, a, Tensor(b)) }
+    /// 1 where a ≥ b, else 0, with a scalar on the right.
     @inlinable
     public static func .>= (a: Tensor, b: Scalar) -> Tensor { mask(.greaterEqual, a, Tensor(b)) }
+    /// 1 where a < b, else 0, with a scalar on the right.
     @inlinable public static func .< (a: Tensor, b: Scalar) -> Tensor { mask(.less, a, Tensor(b)) }
+    /// 1 where a ≤ b, else 0, with a scalar on the right.
     @inlinable
     public static func .<= (a: Tensor, b: Scalar) -> Tensor { mask(.lessEqual, a, Tensor(b)) }
+    /// 1 where a == b, else 0, with a scalar on the right.
     @inlinable public static func .== (a: Tensor, b: Scalar) -> Tensor { mask(.equal, a, Tensor(b)) }
 
     @inlinable
@@ -296,16 +300,24 @@ public func select<Scalar>(_ condition: Tensor<Scalar>, _ a: Tensor<Scalar>, _ b
 
 // Scalars on either side of an operator are broadcast tensors.
 extension Tensor {
+    /// `a + b` with a number on the right, broadcast to every element: `x + 1`.
     @inlinable public static func + (a: Tensor, b: Scalar) -> Tensor { a + Tensor(b) }
+    /// `a + b` with a number on the left, broadcast to every element: `1 + x`.
     @inlinable
     public static func + (a: Scalar, b: Tensor) -> Tensor { Tensor(a) + b }
+    /// `a − b` with a number on the right: `x - 1`.
     @inlinable public static func - (a: Tensor, b: Scalar) -> Tensor { a - Tensor(b) }
+    /// `a − b` with a number on the left: `1 - p`.
     @inlinable
     public static func - (a: Scalar, b: Tensor) -> Tensor { Tensor(a) - b }
+    /// `a · b` with a number on the right: `x * 2`.
     @inlinable public static func * (a: Tensor, b: Scalar) -> Tensor { a * Tensor(b) }
+    /// `a · b` with a number on the left: `0.5 * x`.
     @inlinable
     public static func * (a: Scalar, b: Tensor) -> Tensor { Tensor(a) * b }
+    /// `a / b` with a number on the right: `x / 255`.
     @inlinable public static func / (a: Tensor, b: Scalar) -> Tensor { a / Tensor(b) }
+    /// `a / b` with a number on the left: `1 / x`.
     @inlinable
     public static func / (a: Scalar, b: Tensor) -> Tensor { Tensor(a) / b }
 

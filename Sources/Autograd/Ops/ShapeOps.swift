@@ -195,21 +195,6 @@ extension Tensor {
                                 fill: value)
     }
 
-    /// The sub-tensor at `index` along the first axis (that axis removed).
-    @inlinable
-    public subscript(_ index: Int) -> Tensor {
-        require(rank >= 1, "subscript: a scalar tensor has no axis to index")
-        let i = index < 0 ? index + shape[0] : index
-        require(i >= 0 && i < shape[0], "subscript: index \(index) is out of bounds for axis 0 of shape \(shape)")
-        return slice(axis: 0, i..<(i + 1)).squeezed(at: 0)
-    }
-
-    /// The sub-tensor at `range` along the first axis.
-    @inlinable
-    public subscript(_ range: Range<Int>) -> Tensor {
-        slice(axis: 0, range)
-    }
-
     // MARK: Join
 
     /// The tensors joined along `axis`; all other sizes must agree.

@@ -45,7 +45,7 @@ public struct OneHotEncoder<Scalar: TensorScalar>: Sendable {
     /// ```swift
     /// let e = try OneHotEncoder(fitting: Tensor<Float>([3, 7, 3]))   // categories [3, 7]
     /// ```
-    /// - Throws: ``DataError`` (`.invalidValue`) for a NaN label or no labels at all.
+    /// - Throws: `DataError` (`.invalidValue`) for a NaN label or no labels at all.
     public init(fitting labels: Tensor<Scalar>) throws {
         if let i = labels.scalars.firstIndex(where: \.isNaN) {
             throw DataError(.invalidValue, path: nil, at: .element(i), expected: "a label", found: "NaN")
@@ -61,7 +61,7 @@ public struct OneHotEncoder<Scalar: TensorScalar>: Sendable {
     /// ```swift
     /// let targets = try OneHotEncoder<Float>(classCount: 10).transform(labels)   // [batch, 10]
     /// ```
-    /// - Throws: ``DataError`` (`.invalidValue`) naming the first label that is not a category.
+    /// - Throws: `DataError` (`.invalidValue`) naming the first label that is not a category.
     public func transform(_ labels: Tensor<Scalar>) throws -> Tensor<Scalar> {
         let k = categories.count
         var index: [Scalar: Int] = [:]
