@@ -24,6 +24,7 @@ public enum AutogradError: Error, CustomStringConvertible, Equatable {
     /// read it and before backward reached that op: the gradient would be the one at the old values.
     case modifiedAfterUse(tensor: String, op: String)
 
+    /// What went wrong and what to do about it.
     public var description: String {
         switch self {
         case .doesNotRequireGrad(let shape):
@@ -65,6 +66,7 @@ public struct ChainRuleStep: CustomStringConvertible, Sendable {
     /// For each input: its name on the tape and the gradient the rule passes to it.
     public let contributions: [(input: String, gradient: String)]
 
+    /// The step as printed by `backward(trace:)`: the upstream gradient, then each input's contribution.
     public var description: String {
         var lines = ["∂L/∂\(op) = \(upstream)"]
         for c in contributions {

@@ -43,15 +43,21 @@ public struct DerivationReport: CustomStringConvertible {
 
     /// The comparison for one named tensor (an input or a marked step).
     public struct Item: Sendable {
+        /// The tensor's name: an input's, or the one given to `step`.
         public let name: String
+        /// The tensor's shape.
         public let shape: [Int]
+        /// True for an input of the function, false for a marked intermediate step.
         public let isInput: Bool
+        /// Exact, close, wrong or not given.
         public let verdict: Verdict
         /// The largest |hand − tape| over the elements (infinity when the shapes differ).
         public let maxDifference: Double
         /// The element where hand and tape differ most, its coordinates and both values.
         public let worstIndex: [Int]
+        /// The hand-derived gradient at ``worstIndex``.
         public let hand: Double
+        /// The tape's gradient at ``worstIndex``.
         public let tape: Double
         /// The central-difference value at the worst element: the loss's slope when that
         /// element of the input, or of the step's tensor as `step` returns it, is nudged.
@@ -87,6 +93,7 @@ public struct DerivationReport: CustomStringConvertible {
     /// True when at least one hand gradient was compared, none is wrong, and no returned name is unknown.
     public var passed: Bool { firstWrong == nil && unknownNames.isEmpty && comparedCount > 0 }
 
+    /// The verdict, one line per item from the loss back, the first wrong step named.
     public var description: String {
         var lines: [String] = []
         let known = "known: \(knownNames.joined(separator: ", "))"

@@ -5,7 +5,9 @@ import Foundation
 public struct GradCheckTolerance: Sendable, Equatable {
     /// Step of the central difference (f(x + eps) − f(x − eps)) / 2eps.
     public var eps: Double
+    /// Absolute part of the allowed error: an entry passes when |analytic − numeric| ≤ atol + rtol·|numeric|.
     public var atol: Double
+    /// Relative part of the allowed error (see ``atol``).
     public var rtol: Double
     /// PyTorch's defaults: eps 1e-6, atol 1e-5, rtol 1e-3.
     public init(eps: Double = 1e-6, atol: Double = 1e-5, rtol: Double = 1e-3) {
@@ -37,30 +39,43 @@ public struct GradCheckReport: CustomStringConvertible, Sendable {
 
     /// One entry of the Jacobian: ∂output[outputIndex] / ∂input[inputIndex].
     public struct Entry: Sendable {
+        /// Coordinates of the input element.
         public let inputIndex: [Int]
+        /// Coordinates of the output element (`[]` for a scalar output).
         public let outputIndex: [Int]
+        /// The entry from the tape (the backward pass).
         public let analytic: Double
+        /// The entry from central finite differences.
         public let numeric: Double
+        /// |analytic − numeric|.
         public let absoluteError: Double
+        /// |analytic − numeric| / |numeric| (infinite when numeric is 0 and they differ).
         public let relativeError: Double
         /// atol + rtol·|numeric|, the largest absolute error allowed here.
         public let tolerance: Double
+        /// Within tolerance, at a recognised kink, or a mismatch.
         public let status: Status
     }
 
     /// The comparison for one input tensor.
     public struct Input: Sendable {
+        /// The input's name, as given to `gradcheck(names:)` or "x0", "x1", ….
         public let name: String
+        /// The input's shape.
         public let shape: [Int]
         /// The worst entries (largest error relative to its tolerance) first.
         public let worst: [Entry]
+        /// How many Jacobian entries of this input are outside the tolerance (and not at a kink).
         public let mismatches: Int
+        /// How many entries sit at a non-differentiable point whose one-sided slopes bracket the tape's value.
         public let kinks: Int
+        /// The largest |analytic − numeric| over this input's entries.
         public let maxAbsoluteError: Double
         /// The tape gave this input a gradient of exactly zero everywhere while the finite
         /// differences show that the output depends on it: the input is not connected to the
         /// output on the tape (a layer initializer that copied it, `withoutGradients`, `detached()`).
         public let notConnected: Bool
+        /// True when no entry of this input is a mismatch.
         public var passed: Bool { mismatches == 0 }
         /// Per element of the input (row-major), its worst entry over the outputs: 0 ok, 1 kink, 2 mismatch.
         var elementStatus: [UInt8] = []
@@ -68,8 +83,11 @@ public struct GradCheckReport: CustomStringConvertible, Sendable {
 
     /// "gradcheck" or "gradgradcheck": which check made this report.
     public let check: String
+    /// The comparison for each input, in the order given.
     public let inputs: [Input]
+    /// The shape of the checked function's output (`[]`: a scalar).
     public let outputShape: [Int]
+    /// The step and tolerances the check used.
     public let tolerance: GradCheckTolerance
     /// Two backward passes over fresh graphs gave bitwise identical gradients.
     public let backwardIsDeterministic: Bool
@@ -88,6 +106,7 @@ public struct GradCheckReport: CustomStringConvertible, Sendable {
         inputs.flatMap { input in input.worst.filter { $0.status == .mismatch }.map { (input.name, $0) } }
     }
 
+    /// The verdict, then each input's worst entries with their coordinates and both values.
     public var description: String {
         let output = outputShape.isEmpty ? "scalar output"
             : check == "gradgradcheck" ? "\(outputShape.reduce(1, *)) first derivatives" : "output \(outputShape)"

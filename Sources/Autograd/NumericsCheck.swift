@@ -6,29 +6,39 @@ import Foundation
 public struct NumericsError: Error, CustomStringConvertible, Sendable {
     /// Summary statistics of one input of the op.
     public struct InputSummary: Sendable {
+        /// The input's shape.
         public let shape: [Int]
+        /// Its smallest, largest and mean element (NaN for an empty input).
         public let minimum: Double
+        /// See ``minimum``.
         public let maximum: Double
+        /// See ``minimum``.
         public let mean: Double
     }
 
     /// The op that produced the value ("log", "divide", …), or that read it first when it
     /// entered the checked computation from outside (see ``nonFiniteInput``), and its settings.
     public let op: String
+    /// The op's settings as printed on the tape ("axes: [1]"); empty when it has none.
     public let attributes: String
     /// `nil` in the forward pass; in the backward pass, the tape name of the op whose
     /// derivative rule was running ("t3").
     public let backwardOf: String?
+    /// The shape of the op's output.
     public let outputShape: [Int]
     /// How many elements of the output are NaN, +∞ or −∞, and the first one's coordinates.
     public let nanCount: Int
+    /// See ``nanCount``.
     public let infinityCount: Int
+    /// See ``nanCount``.
     public let firstIndex: [Int]
+    /// Summary statistics of each input of ``op``.
     public let inputs: [InputSummary]
     /// When the first non-finite value was not produced by an op but came in from outside — a
     /// parameter, the data, a tensor computed before the check — the index of the input of ``op``
     /// that held it, and what that input is ("the leaf 'w'", "a constant"); `nil` when ``op`` produced it.
     public let nonFiniteInput: Int?
+    /// See ``nonFiniteInput``.
     public let nonFiniteInputDescription: String?
     /// In the backward pass: where the op whose derivative rule produced the value was called in
     /// the forward pass, innermost first (recorded for ops run inside the check; empty otherwise).
@@ -41,6 +51,7 @@ public struct NumericsError: Error, CustomStringConvertible, Sendable {
     /// turns into the function, file and line where the op was called.
     public let stack: [String]
 
+    /// The op, where (forward or which rule), the counts, the inputs' statistics and the call stacks.
     public var description: String {
         let phase = backwardOf.map { "in the backward pass (derivative rule of \($0))" } ?? "in the forward pass"
         let name = "\(op)\(attributes.isEmpty ? "" : " {\(attributes)}")"

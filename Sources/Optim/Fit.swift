@@ -6,7 +6,7 @@ import Foundation
 /// `validation` without recording. Progress goes to `output`: a live bar on a terminal, plain
 /// lines otherwise. With `earlyStopping`, training stops when the validation loss (training
 /// loss without a validation set) stops improving, and the best epoch's weights are restored.
-/// Training batches run in the ``LearningPhase/training`` phase, evaluation in ``LearningPhase/inference``.
+/// Training batches run in the `LearningPhase.training` phase (Layers), evaluation in `LearningPhase.inference`.
 ///
 /// A training loss that is NaN or infinite stops training at once (as Keras' `TerminateOnNaN`),
 /// before that batch's update, so the weights stay those of the last finite step: the message
@@ -182,7 +182,7 @@ public func fit<Model: Layer>(
 }
 
 /// The loss of `model` on `data` (mean over batches weighted by batch size) and the metric, if
-/// any, computed without recording and in the ``LearningPhase/inference`` phase (dropout off),
+/// any, computed without recording and in the `LearningPhase.inference` phase (dropout off),
 /// in batches of `batchSize` in order.
 ///
 /// ```swift

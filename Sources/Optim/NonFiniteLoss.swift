@@ -1,4 +1,4 @@
-/// Where ``fit(_:optimizer:loss:training:validation:epochs:initialEpoch:batchSize:metric:shuffleSeed:dropLast:earlyStopping:stopOnNonFiniteLoss:output:onEpochEnd:)``
+/// Where `fit(_:optimizer:loss:training:…)`
 /// first met a training loss that was NaN or infinite, and the first non-finite value it found
 /// behind it: in the batch's inputs, its targets, or a parameter.
 ///

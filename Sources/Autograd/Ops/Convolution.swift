@@ -206,7 +206,7 @@ extension Tensor {
     /// ```
     ///
     /// A primitive: the forward pass keeps the index of each window's winner, and the rule
-    /// scatters the upstream gradient to those cells (``scatteredByIndex``, whose own rule
+    /// scatters the upstream gradient to those cells (`scatteredByIndex`, whose own rule
     /// gathers from them), so that second derivatives flow too.
     @inlinable
     public func maxPool2D(kernel: Size2D, stride: Size2D? = nil, padding: Size2D = (0, 0),
