@@ -28,10 +28,11 @@ struct Subcommand: Sendable {
                    accepts: ["html"], run: SoftmaxExample.run),
         Subcommand(name: "xor", summary: "example 6: a 2-3-2 network learns XOR, a network with no hidden layer cannot (--epochs, --lr, --seed)",
                    accepts: ["epochs", "lr", "seed"], run: XORExample.run),
-        Subcommand(name: "digits", summary: "train on the bundled 8x8 digits to >95% test accuracy, with plots (--model dense|cnn, --epochs, --quick, --out DIR)",
-                   accepts: ["model", "epochs", "quick", "out", "lr", "batch-size", "seed"], run: DigitsExample.run),
-        Subcommand(name: "mnist", summary: "the digits example on real MNIST IDX files you already have (--data DIR, --epochs, --limit N, --model, --quick)",
-                   accepts: ["data", "epochs", "limit", "model", "quick", "out"], run: MNISTExample.run),
+        Subcommand(name: "digits", summary: "train on the bundled 8x8 digits, with plots (--model dense|cnn, --hidden N[,N…], --activation, --loss, --optimizer, --schedule, --lr, --epochs, --quick, --out DIR)",
+                   accepts: ["model", "epochs", "quick", "out", "batch-size", "seed"] + ClassicNetwork.optionNames, run: DigitsExample.run),
+        Subcommand(name: "mnist", summary: "the digits example on real MNIST IDX files you already have (--data DIR, --limit N, and the options of digits)",
+                   accepts: ["data", "epochs", "limit", "model", "quick", "out", "batch-size", "seed"] + ClassicNetwork.optionNames,
+                   run: MNISTExample.run),
         Subcommand(name: "regression", summary: "MAE vs MSE loss on the bundled diabetes data: test RMSE of both, validation curves (--epochs, --quick)",
                    accepts: ["epochs", "lr", "quick", "out"], run: RegressionExample.run),
         Subcommand(name: "optimizers", summary: "SGD, SGD+momentum, RMSProp, Adagrad, Adam on the same network and digits: table and plot (--epochs, --quick)",
@@ -109,6 +110,11 @@ struct Options {
     mutating func flag(_ name: String) -> Bool {
         used.insert(name)
         return flags.contains(name)
+    }
+
+    /// Whether `--name` was given, as a flag or with a value (without reading it).
+    func isGiven(_ name: String) -> Bool {
+        flags.contains(name) || values[name] != nil
     }
 
     mutating func string(_ name: String) -> String? {

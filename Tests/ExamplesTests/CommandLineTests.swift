@@ -59,6 +59,10 @@ final class CommandLineTests: XCTestCase {
         let badOption = try run(["sweep", "--quik"])
         XCTAssertEqual(badOption.status, 2)
         XCTAssertTrue(badOption.error.contains("unknown option '--quik'"), badOption.error)
+        let badActivation = try run(["digits", "--activation", "softsign"])
+        XCTAssertEqual(badActivation.status, 2)
+        XCTAssertTrue(badActivation.error.contains("--activation expects one of sigmoid, tanh, relu, leaky-relu, got 'softsign'"),
+                      badActivation.error)
         let help = try run(["--help"])
         XCTAssertEqual(help.status, 0)
         XCTAssertTrue(help.output.contains("cnn-gradients"))
