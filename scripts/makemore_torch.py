@@ -163,7 +163,7 @@ def main():
     with torch.no_grad():
         losses = {name: F.cross_entropy(forward(X), Y).item()
                   for name, (X, Y) in {"train": (Xtr, Ytr), "dev": (Xdev, Ydev), "test": (Xte, Yte)}.items()}
-    print("PyTorch %s: train loss %.4f, dev loss %.4f (test %.4f; BatchNorm's running statistics), trained in %.1f s"
+    print("PyTorch %s: train loss %.6f, dev loss %.6f (test %.6f; BatchNorm's running statistics), trained in %.1f s"
           % (torch.__version__, losses["train"], losses["dev"], losses["test"], seconds))
 
 

@@ -165,7 +165,7 @@ enum MakemoreExample {
               + String(format: "%.4f", Foundation.log(Double(names.vocabulary))) + " means every character starts equally likely")
         let (_, outcome) = train(config, names: names)
         let sampled = config.trainingEvaluationLimit.map { $0 < examples.0 ? " on the first \($0) training examples" : "" } ?? ""
-        print(String(format: "train loss %.4f%@, dev loss %.4f (BatchNorm's running statistics), trained in %.1f s",
+        print(String(format: "train loss %.6f%@, dev loss %.6f (BatchNorm's running statistics), trained in %.1f s",
                      outcome.trainingLoss, sampled, outcome.developmentLoss, outcome.seconds))
         let known = Set(names.names)
         print("\(outcome.samples.count) names sampled from the model (seed \(config.seed + 2)):")

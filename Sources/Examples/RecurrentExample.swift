@@ -25,7 +25,8 @@ extension Models {
 
 /// `lstm` and `gru`: the same task with a recurrent network (embedding 64, one layer of 128).
 enum RecurrentExample {
-    static let defaults = CharacterModelTraining.Config(epochs: 20, learningRate: 3e-3)
+    /// 8 epochs: the dev loss is near its lowest there (LSTM 1.8688, GRU 1.8769) and rises a few epochs later.
+    static let defaults = CharacterModelTraining.Config(epochs: 8, learningRate: 3e-3)
     static let quick = CharacterModelTraining.Config(epochs: 1, learningRate: 3e-3, limit: 96, developmentLimit: 64)
 
     static func runLSTM(_ options: inout Options) throws {

@@ -7,7 +7,8 @@ final class CommandLineTests: XCTestCase {
     func testHelpListsEverySubcommandWithOneLine() {
         let help = Subcommand.help
         for name in ["tour", "worked-cnn", "cnn-gradients", "hessian", "relu-kink", "softmax", "xor", "digits", "mnist",
-                     "regression", "optimizers", "init", "sweep", "tape", "bench"] {
+                     "regression", "optimizers", "init", "sweep", "makemore", "backprop-ninja", "gpt", "lstm", "gru", "tape",
+                     "bench"] {
             XCTAssertTrue(help.contains("\n  \(name) "), "help does not list \(name):\n\(help)")
         }
         XCTAssertEqual(Set(Subcommand.all.map(\.name)).count, Subcommand.all.count)
