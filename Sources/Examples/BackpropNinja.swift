@@ -266,8 +266,18 @@ enum BackpropNinja {
 
     static func run(_ options: inout Options) throws {
         let config = Config()
+        let html = options.string("html")
+        if options.isGiven("html") && html == nil { throw UsageError(message: "--html expects a file name, e.g. --html ninja.html") }
         let names = try NamesData(seed: config.seed)
-        _ = try run(config, names: names)
+        _ = try run(config, names: names, html: html)
+    }
+
+    /// `path` with `suffix` before its extension: ninja.html → ninja-slip.html.
+    static func sibling(of path: String, suffix: String) -> String {
+        let url = URL(fileURLWithPath: path)
+        let ext = url.pathExtension
+        let base = ext.isEmpty ? path : String(path.dropLast(ext.count + 1))
+        return base + suffix + (ext.isEmpty ? "" : "." + ext)
     }
 
     struct Outcome {
@@ -277,7 +287,9 @@ enum BackpropNinja {
         var compact: DerivationReport
     }
 
-    static func run(_ config: Config, names: NamesData) throws -> Outcome {
+    /// Runs the three checks and prints their tables; with `html`, writes the derivation's page
+    /// there (the tape's graph, each step coloured by its verdict) and the slip's page beside it.
+    static func run(_ config: Config, names: NamesData, html: String? = nil) throws -> Outcome {
         let problem = problem(config, names: names)
         let n = problem.n
         print(Text.heading("backprop-ninja: the makemore MLP's backward pass by hand, checked step by step"))
@@ -327,6 +339,14 @@ enum BackpropNinja {
                     scale: relativeDifferences(compact, tape: tape)).split(separator: "\n")
             .filter { !$0.contains("not given") }.joined(separator: "\n"))
         print(summary(compact))
+        if let html {
+            let slip = sibling(of: html, suffix: "-slip")
+            try FileManager.default.createDirectory(at: URL(fileURLWithPath: html).deletingLastPathComponent(),
+                                                    withIntermediateDirectories: true)
+            try right.writeHTML(to: html, title: "backprop-ninja: the MLP's backward pass by hand, every step against the tape")
+            try wrong.writeHTML(to: slip, title: "backprop-ninja: the variance without Bessel's correction, caught at ∂L/∂bndiff2")
+            print("\nPages of the two derivations on the tape's graph (open them in a browser, step with → and ←): \(html), \(slip)")
+        }
         return Outcome(loss: loss, right: right, wrong: wrong, compact: compact)
     }
 

@@ -87,6 +87,26 @@ final class MakemoreTests: XCTestCase {
                       "the marked row is the variance's step: \(marked)")
     }
 
+    func testBackpropNinjaWritesTheDerivationPages() throws {
+        let folder = try temporaryFolder(self)
+        let path = folder + "/ninja.html"
+        let (_, output) = try capturingOutput { try Subcommand.run(["backprop-ninja", "--html", path]) }
+        XCTAssertTrue(output.contains("\(path), \(folder)/ninja-slip.html"), output)
+        let right = try String(contentsOfFile: path, encoding: .utf8)
+        let slip = try String(contentsOfFile: folder + "/ninja-slip.html", encoding: .utf8)
+        XCTAssertTrue(right.contains("derivation OK: every given gradient agrees with the tape"))
+        XCTAssertFalse(right.contains("mark-wrong first-wrong"))
+        XCTAssertTrue(slip.contains("the first step that disagrees, walking back from the loss, is ∂L/∂bndiff2"))
+        XCTAssertTrue(slip.contains("mark-wrong first-wrong"), "the slip's step is outlined on the graph")
+        for name in ["bnvar_inv", "bndiff2", "logit_maxes", "embcat"] {
+            XCTAssertTrue(right.contains("∂L/∂\(name)"), name)
+        }
+        XCTAssertEqual(BackpropNinja.sibling(of: "a/b.c/page", suffix: "-slip"), "a/b.c/page-slip")
+        XCTAssertThrowsError(try Subcommand.run(["backprop-ninja", "--html"])) { error in
+            XCTAssertEqual((error as? UsageError)?.message, "--html expects a file name, e.g. --html ninja.html")
+        }
+    }
+
     func testBackpropNinjaReports() throws {
         let outcome = try capturingOutput { try BackpropNinja.run(BackpropNinja.Config(), names: try NamesData()) }.result
         let steps = ["logprobs", "probs", "counts_sum_inv", "counts_sum", "counts", "norm_logits", "logit_maxes", "logits",
