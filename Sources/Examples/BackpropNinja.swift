@@ -256,7 +256,7 @@ enum BackpropNinja {
             let difference = item.verdict == .notGiven ? "" : (item.maxDifference == 0 ? "0" : String(format: "%.2e", item.maxDifference))
             let relative = item.verdict == .notGiven ? ""
                 : scale[item.name].map { $0 == 0 ? "0" : String(format: "%.2e", $0) } ?? "(gradient ≈ 0)"
-            let numeric = item.numeric.map { String(format: "%.6f / %.6f", item.tape, $0) } ?? ""
+            let numeric = item.numeric.map { String(format: "%.4g / %.4g", item.tape, $0) } ?? ""
             return ["∂L/∂" + item.name + (item.isInput ? " (parameter)" : ""), shape,
                     verdict(item.verdict) + marker, difference, relative, numeric, rules[item.name] ?? ""]
         }
