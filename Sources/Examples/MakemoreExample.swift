@@ -55,6 +55,8 @@ enum MakemoreExample {
         /// Evaluate the training loss on the first this many training examples only (nil: all
         /// of them), to keep `--quick` quick in debug builds.
         var trainingEvaluationLimit: Int? = nil
+        /// The same for the dev loss (nil: every dev example).
+        var developmentEvaluationLimit: Int? = nil
         var verbose = true
 
         static let quick = Config(steps: 150, trainingEvaluationLimit: 4_000)
@@ -77,13 +79,14 @@ enum MakemoreExample {
 
     /// The mean cross-entropy of `model` on every example of `data`, in inference mode (batch
     /// norm's running statistics).
-    static func loss(_ model: Models.MLPLanguageModel, on data: (contexts: Tensor<Float>, next: Tensor<Float>)) -> Double {
+    static func loss<M: Layer>(_ model: M, on data: (contexts: Tensor<Float>, next: Tensor<Float>)) -> Double
+        where M.Scalar == Float {
         withInference { Double(crossEntropy(logits: model(data.contexts), labels: data.next).scalar) }
     }
 
     /// A name drawn one character at a time from the model (inference mode) until it draws '.'.
-    static func sample(_ model: Models.MLPLanguageModel, block: Int, names: NamesData,
-                       using generator: inout SeededGenerator) -> String {
+    static func sample<M: Layer>(_ model: M, block: Int, names: NamesData, using generator: inout SeededGenerator) -> String
+        where M.Scalar == Float {
         var context = [Int](repeating: NamesData.boundary, count: block), tokens: [Int] = []
         while tokens.count < 40 {
             let logits = withInference { model(Tensor(context.map(Float.init), shape: [1, block])) }
@@ -95,11 +98,11 @@ enum MakemoreExample {
         return names.text(tokens)
     }
 
-    static func train(_ config: Config, names: NamesData) -> (model: Models.MLPLanguageModel, outcome: Outcome) {
+    /// Trains `model` (a next-character model of `config.block` characters of context) with
+    /// SGD on batches drawn with `seed + 1`, then measures it and samples names with `seed + 2`.
+    static func train<M: Layer>(_ model: M, _ config: Config, names: NamesData) -> Outcome where M.Scalar == Float {
         let training = names.contexts(names.training, block: config.block)
         let development = names.contexts(names.development, block: config.block)
-        let model = Models.MLPLanguageModel(vocabulary: names.vocabulary, block: config.block, dimension: config.dimension,
-                                            hiddenUnits: config.hiddenUnits, seed: config.seed)
         var outcome = Outcome(parameterCount: model.parameterCount)
         outcome.examples = (training.next.count, development.next.count,
                             names.contexts(names.test, block: config.block).next.count)
@@ -127,10 +130,12 @@ enum MakemoreExample {
         let evaluated = min(config.trainingEvaluationLimit ?? training.next.count, training.next.count)
         outcome.trainingLoss = loss(model, on: (training.contexts.slice(axis: 0, 0..<evaluated),
                                                 training.next.slice(axis: 0, 0..<evaluated)))
-        outcome.developmentLoss = loss(model, on: development)
+        let evaluatedDevelopment = min(config.developmentEvaluationLimit ?? development.next.count, development.next.count)
+        outcome.developmentLoss = loss(model, on: (development.contexts.slice(axis: 0, 0..<evaluatedDevelopment),
+                                                   development.next.slice(axis: 0, 0..<evaluatedDevelopment)))
         var generator = SeededGenerator(seed: config.seed + 2)
         outcome.samples = (0..<config.samples).map { _ in sample(model, block: config.block, names: names, using: &generator) }
-        return (model, outcome)
+        return outcome
     }
 
     static func config(_ options: inout Options) throws -> Config {
@@ -150,23 +155,30 @@ enum MakemoreExample {
 
     @discardableResult
     static func run(_ config: Config, names: NamesData) throws -> Outcome {
-        print(Text.heading("makemore: an MLP language model (block size \(config.block), embedding \(config.dimension), "
-                           + "hidden \(config.hiddenUnits), BatchNorm1D, tanh) on data/names.txt"))
+        let model = Models.MLPLanguageModel(vocabulary: names.vocabulary, block: config.block, dimension: config.dimension,
+                                            hiddenUnits: config.hiddenUnits, seed: config.seed)
+        return report("makemore: an MLP language model (block size \(config.block), embedding \(config.dimension), "
+                      + "hidden \(config.hiddenUnits), BatchNorm1D, tanh)", model: model, config: config, names: names)
+    }
+
+    /// Prints the data, trains `model`, prints its losses and samples.
+    @discardableResult
+    static func report<M: Layer>(_ title: String, model: M, config: Config, names: NamesData) -> Outcome where M.Scalar == Float {
+        print(Text.heading(title + " on data/names.txt"))
         let examples = (names.contexts(names.training, block: config.block).next.count,
                         names.contexts(names.development, block: config.block).next.count,
                         names.contexts(names.test, block: config.block).next.count)
         print("\(names.names.count) names, \(names.vocabulary) characters; split 80/10/10 with seed \(config.seed): "
               + "\(names.training.count) / \(names.development.count) / \(names.test.count) names, "
               + "\(examples.0) / \(examples.1) / \(examples.2) examples")
-        let model = Models.MLPLanguageModel(vocabulary: names.vocabulary, block: config.block, dimension: config.dimension,
-                                            hiddenUnits: config.hiddenUnits, seed: config.seed)
         print("\(model.parameterCount) parameters; SGD, batch \(config.batchSize), \(config.steps) steps, learning rate 0.1 "
               + "then 0.01 from step \(max(config.steps / 2, 1)); a first loss near ln \(names.vocabulary) = "
               + String(format: "%.4f", Foundation.log(Double(names.vocabulary))) + " means every character starts equally likely")
-        let (_, outcome) = train(config, names: names)
+        let outcome = train(model, config, names: names)
         let sampled = config.trainingEvaluationLimit.map { $0 < examples.0 ? " on the first \($0) training examples" : "" } ?? ""
-        print(String(format: "train loss %.6f%@, dev loss %.6f (BatchNorm's running statistics), trained in %.1f s",
-                     outcome.trainingLoss, sampled, outcome.developmentLoss, outcome.seconds))
+        let sampledDevelopment = config.developmentEvaluationLimit.map { $0 < examples.1 ? " on the first \($0) dev examples" : "" } ?? ""
+        print(String(format: "train loss %.6f%@, dev loss %.6f%@ (BatchNorm's running statistics), trained in %.1f s",
+                     outcome.trainingLoss, sampled, outcome.developmentLoss, sampledDevelopment, outcome.seconds))
         let known = Set(names.names)
         print("\(outcome.samples.count) names sampled from the model (seed \(config.seed + 2)):")
         for name in outcome.samples {

@@ -45,6 +45,8 @@ struct Subcommand: Sendable {
                    accepts: ["quick", "steps", "seed", "samples"], run: MakemoreExample.run),
         Subcommand(name: "backprop-ninja", summary: "the makemore MLP's backward pass derived by hand, every step checked with checkDerivation; a slip at the variance caught there (--html PATH: the derivations drawn on the tape)",
                    accepts: ["html"], run: BackpropNinja.run),
+        Subcommand(name: "wavenet", summary: "dilated causal convolutions (kernel 2, dilations 1, 2, 4) over 8 characters, trained as makemore: train/dev loss, sampled names (--steps, --quick)",
+                   accepts: ["quick", "steps", "seed", "samples"], run: WaveNetExample.run),
         Subcommand(name: "gpt", summary: "a character-level transformer (2 layers, 4 heads, embedding 64, context 16) on data/names.txt: losses per epoch, sampled names (--epochs, --lr, --quick)",
                    accepts: CharacterModelTraining.optionNames, run: GPTExample.run),
         Subcommand(name: "lstm", summary: "the gpt task with an LSTM (embedding 64, 128 units): losses per epoch, sampled names (--epochs, --lr, --quick)",

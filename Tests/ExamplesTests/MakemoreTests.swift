@@ -1,5 +1,6 @@
 import Autograd
 import Foundation
+import Layers
 import XCTest
 @testable import Examples
 
@@ -63,6 +64,35 @@ final class MakemoreTests: XCTestCase {
             let name = sample.trimmingCharacters(in: .whitespaces).split(separator: " ").first.map(String.init) ?? ""
             XCTAssertTrue(name == "(empty)" || name.allSatisfy { $0.isASCII && $0.isLowercase }, String(sample))
         }
+    }
+
+    func testWaveNetQuickRunThroughTheCommandLine() throws {
+        let (_, output) = try capturingOutput { try Subcommand.run(["wavenet", "--quick"]) }
+        XCTAssertTrue(output.contains("4130 / 516 / 517 names, 28829 / 3646 / 3647 examples"), output)
+        // --quick has 32 channels: embedding 27×24, convolutions 32·24·2 + 2·32·32·2 (no bias),
+        // three batch norms of 32 (gain and bias), output 32×27 + 27.
+        XCTAssertTrue(output.contains("embedding 24, 32 channels"), output)
+        let embedding = 27 * 24, convolutions: Int = 32 * 24 * 2 + 2 * 32 * 32 * 2, norms = 3 * 64, head = 32 * 27 + 27
+        XCTAssertTrue(output.contains("\(embedding + convolutions + norms + head) parameters"), output)
+        let first = try XCTUnwrap(numbers(in: try XCTUnwrap(firstLine(containing: "step      0/40", in: output))).last)
+        XCTAssertEqual(first, Foundation.log(27.0), accuracy: 0.15, "small output weights: every character about equally likely")
+        let losses = numbers(in: try XCTUnwrap(firstLine(containing: "dev loss", in: output)))
+        XCTAssertEqual(losses.count, 5, "train loss, 1000, dev loss, 1000, seconds")
+        XCTAssertLessThan(losses[2], first - 0.1, "40 steps lower the dev loss")
+        XCTAssertEqual(output.split(separator: "\n").drop { !$0.contains("names sampled") }.dropFirst().count, 10)
+    }
+
+    func testWaveNetReceptiveFieldIsTheEightCharacters() {
+        let model = Models.WaveNetLanguageModel(vocabulary: 27, seed: 3)
+        let contexts = Tensor<Float>((0..<16).map { Float($0 % 27) }, shape: [2, 8])
+        var changed = contexts.scalars
+        changed[0] = 26                                    // the oldest character of the first context
+        let changedContexts = Tensor<Float>(changed, shape: [2, 8])
+        let a = withLearningPhase(.inference) { model(contexts) }
+        let b = withLearningPhase(.inference) { model(changedContexts) }
+        XCTAssertEqual(a.shape, [2, 27])
+        XCTAssertNotEqual(Array(a.scalars[0..<27]), Array(b.scalars[0..<27]), "the output sees the first of the 8 characters")
+        XCTAssertEqual(Array(a.scalars[27...]), Array(b.scalars[27...]), "and nothing of another example (inference mode)")
     }
 
     func testMakemoreOptions() {
