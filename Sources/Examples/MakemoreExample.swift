@@ -57,6 +57,8 @@ enum MakemoreExample {
         var trainingEvaluationLimit: Int? = nil
         /// The same for the dev loss (nil: every dev example).
         var developmentEvaluationLimit: Int? = nil
+        /// Evaluate in batches of this many examples (nil: all at once).
+        var evaluationBatch: Int? = nil
         var verbose = true
 
         static let quick = Config(steps: 150, trainingEvaluationLimit: 4_000)
@@ -79,9 +81,20 @@ enum MakemoreExample {
 
     /// The mean cross-entropy of `model` on every example of `data`, in inference mode (batch
     /// norm's running statistics).
-    static func loss<M: Layer>(_ model: M, on data: (contexts: Tensor<Float>, next: Tensor<Float>)) -> Double
+    static func loss<M: Layer>(_ model: M, on data: (contexts: Tensor<Float>, next: Tensor<Float>), batch: Int? = nil) -> Double
         where M.Scalar == Float {
-        withInference { Double(crossEntropy(logits: model(data.contexts), labels: data.next).scalar) }
+        let count = data.next.count, size = batch ?? count
+        guard size < count else {
+            return withInference { Double(crossEntropy(logits: model(data.contexts), labels: data.next).scalar) }
+        }
+        // In batches (the mean weighted by their sizes), so that a wide model's activations fit.
+        var total = 0.0
+        for start in stride(from: 0, to: count, by: size) {
+            let range = start..<min(start + size, count)
+            let x = data.contexts.slice(axis: 0, range), y = data.next.slice(axis: 0, range)
+            total += withInference { Double(crossEntropy(logits: model(x), labels: y).scalar) } * Double(range.count)
+        }
+        return total / Double(count)
     }
 
     /// A name drawn one character at a time from the model (inference mode) until it draws '.'.
@@ -129,10 +142,11 @@ enum MakemoreExample {
         outcome.seconds = Run.seconds(since: start)
         let evaluated = min(config.trainingEvaluationLimit ?? training.next.count, training.next.count)
         outcome.trainingLoss = loss(model, on: (training.contexts.slice(axis: 0, 0..<evaluated),
-                                                training.next.slice(axis: 0, 0..<evaluated)))
+                                                training.next.slice(axis: 0, 0..<evaluated)), batch: config.evaluationBatch)
         let evaluatedDevelopment = min(config.developmentEvaluationLimit ?? development.next.count, development.next.count)
         outcome.developmentLoss = loss(model, on: (development.contexts.slice(axis: 0, 0..<evaluatedDevelopment),
-                                                   development.next.slice(axis: 0, 0..<evaluatedDevelopment)))
+                                                   development.next.slice(axis: 0, 0..<evaluatedDevelopment)),
+                                       batch: config.evaluationBatch)
         var generator = SeededGenerator(seed: config.seed + 2)
         outcome.samples = (0..<config.samples).map { _ in sample(model, block: config.block, names: names, using: &generator) }
         return outcome

@@ -50,7 +50,7 @@ extension Models {
 /// `wavenet`: the dilated causal convolution stack on data/names.txt, trained as `makemore` is
 /// (same split, SGD, batch 32, learning rate 0.1 then 0.01) with 8 characters of context.
 enum WaveNetExample {
-    static let defaults = MakemoreExample.Config(steps: 30_000, block: 8, dimension: 24, hiddenUnits: 128)
+    static let defaults = MakemoreExample.Config(steps: 10_000, block: 8, dimension: 24, hiddenUnits: 128, evaluationBatch: 4_096)
     /// --quick: 32 channels instead of 128 (the convolutions' products dominate a debug build's
     /// time), 40 steps, losses measured on 1,000 examples each.
     static let quick = MakemoreExample.Config(steps: 40, block: 8, dimension: 24, hiddenUnits: 32,
