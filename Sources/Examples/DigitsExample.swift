@@ -14,8 +14,9 @@ enum DigitsExample {
         var model = ModelKind.dense
         var epochs = 30
         var batchSize = 32
-        var learningRate = 1e-3
-        var hidden = [128]
+        /// Hidden layers, activation, loss, optimizer, schedule and learning rate (the CNN uses
+        /// all but the first two). The default: 128 ReLU units, cross-entropy, Adam at 1e-3.
+        var network = ClassicNetwork()
         var seed: UInt64 = 42
         /// Use only the first `limit` samples (before the split), for quick runs in tests.
         var limit: Int? = nil
@@ -39,43 +40,42 @@ enum DigitsExample {
         return model == .cnn ? ExampleData.asImages(all, side: 8) : all
     }
 
-    /// Splits 70/15/15 with `seed`, trains with Adam and `fit`, evaluates on the test set.
+    /// Splits 70/15/15 with `seed`, trains with `fit` (the network's optimizer, schedule and
+    /// loss), evaluates on the test set.
     static func train(_ config: Config, data: Dataset<Float>) -> Outcome {
         let (training, validation, test) = data.split(training: 0.7, validation: 0.15, seed: config.seed)
         let start = ContinuousClock.now
-        let history: TrainingHistory
-        let testResult: (loss: Double, metric: Double)
-        let parameterCount: Int
-        switch config.model {
-        case .dense:
-            let model = Models.mlp(inputs: 64, hidden: config.hidden, outputs: 10, seed: config.seed)
-            parameterCount = model.parameterCount
-            history = fit(model, optimizer: Adam(model, learningRate: config.learningRate), loss: Run.crossEntropyLoss,
-                          training: training, validation: validation, epochs: config.epochs, batchSize: config.batchSize,
-                          metric: .accuracy, shuffleSeed: config.seed, output: Run.output(config.verbose))
-            testResult = evaluate(model, on: test, loss: Run.crossEntropyLoss, metric: .accuracy)
-        case .cnn:
-            let model = Models.SmallCNN(side: 8, channels: 8, seed: config.seed)
-            parameterCount = model.parameterCount
-            history = fit(model, optimizer: Adam(model, learningRate: config.learningRate), loss: Run.crossEntropyLoss,
-                          training: training, validation: validation, epochs: config.epochs, batchSize: config.batchSize,
-                          metric: .accuracy, shuffleSeed: config.seed, output: Run.output(config.verbose))
-            testResult = evaluate(model, on: test, loss: Run.crossEntropyLoss, metric: .accuracy)
+        let network = config.network, loss = network.lossFunction
+        let batchesPerEpoch = (training.count + config.batchSize - 1) / config.batchSize
+        func go<M: Layer>(_ model: M) -> (TrainingHistory, (loss: Double, metric: Double), Int) where M.Scalar == Float {
+            let history = fit(model, optimizer: network.makeOptimizer(model, epochs: config.epochs, batchesPerEpoch: batchesPerEpoch),
+                              loss: loss, training: training, validation: validation, epochs: config.epochs,
+                              batchSize: config.batchSize, metric: .accuracy, shuffleSeed: config.seed,
+                              output: Run.output(config.verbose))
+            return (history, evaluate(model, on: test, loss: loss, metric: .accuracy), model.parameterCount)
         }
+        let (history, testResult, parameterCount) = config.model == .dense
+            ? go(network.model(inputs: 64, seed: config.seed))
+            : go(Models.SmallCNN(side: 8, channels: 8, seed: config.seed))
         return Outcome(history: history, testAccuracy: testResult.metric, testLoss: testResult.loss,
                        seconds: Run.seconds(since: start), counts: (training.count, validation.count, test.count),
                        parameterCount: parameterCount)
     }
 
-    /// The loss and accuracy charts of a training history.
-    static func charts(_ history: TrainingHistory, title: String) -> (loss: LineChart, accuracy: LineChart) {
-        let loss = LineChart(title: "\(title): loss", xLabel: "epoch", yLabel: "cross-entropy loss",
-                             series: [.init(name: "training", perEpoch: history.trainingLoss),
-                                      .init(name: "validation", perEpoch: history.validationLoss)])
+    /// The loss, accuracy and learning-rate charts of a training history (the loss axis named
+    /// after `loss`).
+    static func charts(_ history: TrainingHistory, title: String, loss: ClassicNetwork.LossChoice = .crossEntropy)
+        -> (loss: LineChart, accuracy: LineChart, learningRate: LineChart) {
+        let lossChart = LineChart(title: "\(title): loss", xLabel: "epoch",
+                                  yLabel: loss == .crossEntropy ? "cross-entropy loss" : "squared error ½‖p − y‖²",
+                                  series: [.init(name: "training", perEpoch: history.trainingLoss),
+                                           .init(name: "validation", perEpoch: history.validationLoss)])
         let accuracy = LineChart(title: "\(title): accuracy", xLabel: "epoch", yLabel: "accuracy",
                                  series: [.init(name: "training", perEpoch: history.trainingMetric),
                                           .init(name: "validation", perEpoch: history.validationMetric)])
-        return (loss, accuracy)
+        let learningRate = LineChart(title: "\(title): learning rate", xLabel: "epoch", yLabel: "learning rate at the epoch's end",
+                                     series: [.init(name: "learning rate", perEpoch: history.learningRate)])
+        return (lossChart, accuracy, learningRate)
     }
 
     static func config(_ options: inout Options) throws -> Config {
@@ -89,7 +89,8 @@ enum DigitsExample {
         }
         config.epochs = try options.int("epochs", default: config.epochs)
         config.batchSize = try options.int("batch-size", default: config.batchSize)
-        config.learningRate = try Run.parseDouble(&options, "lr", default: config.learningRate)
+        config.network = try ClassicNetwork.parse(&options)
+        try ClassicNetwork.rejectDenseOptions(&options, model: config.model)
         config.seed = UInt64(try options.int("seed", default: Int(config.seed)))
         guard config.epochs > 0, config.batchSize > 0 else { throw UsageError(message: "--epochs and --batch-size must be positive") }
         return config
@@ -104,12 +105,17 @@ enum DigitsExample {
     @discardableResult
     static func run(_ config: Config, folder: String) throws -> Outcome {
         let data = try data(for: config.model, limit: config.limit)
+        let network = config.network
+        let trainingCount = data.split(training: 0.7, validation: 0.15, seed: config.seed).training.count
+        let batchesPerEpoch = (trainingCount + config.batchSize - 1) / config.batchSize
         let description = config.model == .dense
-            ? "dense 64-\(config.hidden.map(String.init).joined(separator: "-"))-10 (ReLU)"
-            : "CNN conv 3×3 (8) → ReLU → pool → conv 3×3 (16) → ReLU → pool → dense 64-10"
+            ? network.describe(inputs: 64)
+            : "CNN conv 3×3 (8) → ReLU → pool → conv 3×3 (16) → ReLU → pool → dense 64-10, \(network.loss.description), "
+                + network.optimizer.description
         print(Text.heading("Digits: \(description) on data/digits.csv"))
-        print("\(data.count) images of 8×8 pixels, split 70/15/15 with seed \(config.seed); Adam, learning rate "
-              + "\(Text.number(config.learningRate)), batch \(config.batchSize), \(config.epochs) epochs.")
+        print("\(data.count) images of 8×8 pixels, split 70/15/15 with seed \(config.seed); learning rate "
+              + "\(Text.number(network.initialLearningRate)) (\(network.scheduleDescription(epochs: config.epochs, batchesPerEpoch: batchesPerEpoch))), "
+              + "batch \(config.batchSize), \(config.epochs) epochs.")
         let outcome = train(config, data: data)
         let h = outcome.history
         print("\n\(outcome.counts.training) training, \(outcome.counts.validation) validation, \(outcome.counts.test) test "
@@ -119,11 +125,16 @@ enum DigitsExample {
         print("TEST accuracy \(Run.percent(outcome.testAccuracy)) (test loss \(String(format: "%.4f", outcome.testLoss))), "
               + "trained in \(String(format: "%.1f", outcome.seconds)) s.")
         let title = "Digits, \(config.model == .dense ? "dense network" : "CNN")"
-        let (loss, accuracy) = charts(h, title: title)
+        let (loss, accuracy, learningRate) = charts(h, title: title, loss: network.loss)
         let prefix = folder + "/digits-\(config.model.rawValue)"
         try loss.write(to: prefix + "-loss.svg")
         try accuracy.write(to: prefix + "-accuracy.svg")
-        print("Plots: \(prefix)-loss.svg, \(prefix)-accuracy.svg")
+        var written = [prefix + "-loss.svg", prefix + "-accuracy.svg"]
+        if network.schedule != .constant {
+            try learningRate.write(to: prefix + "-learning-rate.svg")
+            written.append(prefix + "-learning-rate.svg")
+        }
+        print("Plots: \(written.joined(separator: ", "))")
         return outcome
     }
 }

@@ -69,8 +69,8 @@ enum MNISTExample {
         var model = DigitsExample.ModelKind.dense
         var epochs = 10
         var batchSize = 64
-        var learningRate = 1e-3
-        var hidden = [128]
+        /// The default: 128 ReLU units, cross-entropy, Adam at 1e-3.
+        var network = ClassicNetwork()
         var seed: UInt64 = 42
         var limit: Int? = nil
         var verbose = true
@@ -84,33 +84,33 @@ enum MNISTExample {
     }
 
     /// Holds out 1/12 of the training images for validation (5,000 of MNIST's 60,000), trains
-    /// with Adam and `fit`, and evaluates on the test files.
+    /// with `fit` (the network's optimizer, schedule and loss) and evaluates on the test files.
     static func train(_ config: Config, training all: Dataset<Float>, test: Dataset<Float>) -> Outcome {
         let (training, validation, _) = all.split(training: 11.0 / 12, validation: 1.0 / 12, seed: config.seed)
         let start = ContinuousClock.now
+        let network = config.network, loss = network.lossFunction
+        let batchesPerEpoch = (training.count + config.batchSize - 1) / config.batchSize
         func go<M: Layer>(_ model: M) -> Outcome where M.Scalar == Float {
-            let history = fit(model, optimizer: Adam(model, learningRate: config.learningRate), loss: Run.crossEntropyLoss,
-                              training: training, validation: validation, epochs: config.epochs,
+            let history = fit(model, optimizer: network.makeOptimizer(model, epochs: config.epochs, batchesPerEpoch: batchesPerEpoch),
+                              loss: loss, training: training, validation: validation, epochs: config.epochs,
                               batchSize: config.batchSize, metric: .accuracy, shuffleSeed: config.seed,
                               output: Run.output(config.verbose))
-            let result = evaluate(model, on: test, loss: Run.crossEntropyLoss, metric: .accuracy)
+            let result = evaluate(model, on: test, loss: loss, metric: .accuracy)
             return Outcome(history: history, testAccuracy: result.metric, seconds: Run.seconds(since: start),
                            counts: (training.count, validation.count, test.count))
         }
         switch config.model {
         case .dense:
             let features = all.inputs.shape.dropFirst().reduce(1, *)
-            return go(Models.mlp(inputs: features, hidden: config.hidden, outputs: 10, seed: config.seed))
+            return go(network.model(inputs: features, seed: config.seed))
         case .cnn:
             return go(Models.SmallCNN(side: all.inputs.shape[2], channels: 8, seed: config.seed))
         }
     }
 
-    static func run(_ options: inout Options) throws {
-        let folder = options.string("data") ?? "data/mnist"
-        let quick = options.flag("quick")
+    static func config(_ options: inout Options) throws -> Config {
         var config = Config()
-        if quick { (config.epochs, config.limit) = (2, 6000) }
+        if options.flag("quick") { (config.epochs, config.limit) = (2, 6000) }
         if let name = options.string("model") {
             guard let kind = DigitsExample.ModelKind(rawValue: name) else {
                 throw UsageError(message: "--model expects dense or cnn, got '\(name)'")
@@ -118,23 +118,44 @@ enum MNISTExample {
             config.model = kind
         }
         config.epochs = try options.int("epochs", default: config.epochs)
+        config.batchSize = try options.int("batch-size", default: config.batchSize)
         let limit = try options.int("limit", default: config.limit ?? 0)
         config.limit = limit > 0 ? limit : nil
+        config.network = try ClassicNetwork.parse(&options)
+        try ClassicNetwork.rejectDenseOptions(&options, model: config.model)
+        config.seed = UInt64(try options.int("seed", default: Int(config.seed)))
+        guard config.epochs > 0, config.batchSize > 0 else { throw UsageError(message: "--epochs and --batch-size must be positive") }
+        return config
+    }
+
+    static func run(_ options: inout Options) throws {
+        let folder = options.string("data") ?? "data/mnist"
+        let config = try config(&options)
         let out = Run.outputFolder(&options, default: "mnist")
 
         _ = try locate(in: folder)                 // a clear message before anything else when files are missing
         print(Text.heading("MNIST from the IDX files in \(folder)"))
         let (training, test) = try load(from: folder, limit: config.limit, images: config.model == .cnn)
+        let network = config.network
+        let features = training.inputs.shape.dropFirst().reduce(1, *)
+        let batchesPerEpoch = (Int((Double(training.count) * 11 / 12).rounded()) + config.batchSize - 1) / config.batchSize
         print("\(training.count) training images\(config.limit == nil ? "" : " (--limit \(config.limit ?? 0))"), "
-              + "\(test.count) test images, \(config.model == .dense ? "dense 784-128-10 (ReLU)" : "small CNN"); Adam, "
-              + "learning rate \(Text.number(config.learningRate)), batch \(config.batchSize), \(config.epochs) epochs.")
+              + "\(test.count) test images; \(config.model == .dense ? network.describe(inputs: features) : "small CNN, \(network.loss.description), \(network.optimizer.description)"); "
+              + "learning rate \(Text.number(network.initialLearningRate)) (\(network.scheduleDescription(epochs: config.epochs, batchesPerEpoch: batchesPerEpoch))), "
+              + "batch \(config.batchSize), \(config.epochs) epochs.")
         let outcome = train(config, training: training, test: test)
         print("\n\(outcome.counts.training) training, \(outcome.counts.validation) validation, \(outcome.counts.test) test images.")
         print("TEST accuracy \(Run.percent(outcome.testAccuracy, digits: 2)), trained in "
               + "\(String(format: "%.1f", outcome.seconds)) s.")
-        let (loss, accuracy) = DigitsExample.charts(outcome.history, title: "MNIST, \(config.model.rawValue)")
+        let (loss, accuracy, learningRate) = DigitsExample.charts(outcome.history, title: "MNIST, \(config.model.rawValue)",
+                                                                  loss: network.loss)
         try loss.write(to: out + "/mnist-loss.svg")
         try accuracy.write(to: out + "/mnist-accuracy.svg")
-        print("Plots: \(out)/mnist-loss.svg, \(out)/mnist-accuracy.svg")
+        var written = [out + "/mnist-loss.svg", out + "/mnist-accuracy.svg"]
+        if network.schedule != .constant {
+            try learningRate.write(to: out + "/mnist-learning-rate.svg")
+            written.append(out + "/mnist-learning-rate.svg")
+        }
+        print("Plots: \(written.joined(separator: ", "))")
     }
 }

@@ -5,12 +5,19 @@ import Optim
 
 /// The models the training examples share.
 enum Models {
-    /// A fully connected classifier: inputs → hidden layers (each `activation`) → logits.
+    /// A fully connected classifier: inputs → hidden layers (each `activation`) → logits. Hidden
+    /// weights start He-normal under a rectifier, Xavier-uniform otherwise; the output layer's
+    /// Xavier-uniform (unless `weightInitializer` sets them all).
     static func mlp(inputs: Int, hidden: [Int], outputs: Int, activation: Activation = .relu,
                     weightInitializer: Initializer<Float>? = nil, seed: UInt64) -> Sequential<Float> {
         var rng = SeededGenerator(seed: seed)
         let sizes = [inputs] + hidden
-        let initializer = weightInitializer ?? (activation == .relu ? .heNormal() : .xavierUniform())
+        let rectifier: Bool
+        switch activation {
+        case .relu, .leakyRelu: rectifier = true
+        default: rectifier = false
+        }
+        let initializer = weightInitializer ?? (rectifier ? .heNormal() : .xavierUniform())
         var layers: [any Layer<Float>] = []
         for (n, m) in zip(sizes, sizes.dropFirst()) {
             layers.append(Dense(inputs: n, outputs: m, activation: activation, weightInitializer: initializer, using: &rng))

@@ -28,10 +28,11 @@ struct Subcommand: Sendable {
                    accepts: ["html"], run: SoftmaxExample.run),
         Subcommand(name: "xor", summary: "example 6: a 2-3-2 network learns XOR, a network with no hidden layer cannot (--epochs, --lr, --seed)",
                    accepts: ["epochs", "lr", "seed"], run: XORExample.run),
-        Subcommand(name: "digits", summary: "train on the bundled 8x8 digits to >95% test accuracy, with plots (--model dense|cnn, --epochs, --quick, --out DIR)",
-                   accepts: ["model", "epochs", "quick", "out", "lr", "batch-size", "seed"], run: DigitsExample.run),
-        Subcommand(name: "mnist", summary: "the digits example on real MNIST IDX files you already have (--data DIR, --epochs, --limit N, --model, --quick)",
-                   accepts: ["data", "epochs", "limit", "model", "quick", "out"], run: MNISTExample.run),
+        Subcommand(name: "digits", summary: "train on the bundled 8x8 digits, with plots (--model dense|cnn, --hidden N[,N…], --activation, --loss, --optimizer, --schedule, --lr, --epochs, --quick, --out DIR)",
+                   accepts: ["model", "epochs", "quick", "out", "batch-size", "seed"] + ClassicNetwork.optionNames, run: DigitsExample.run),
+        Subcommand(name: "mnist", summary: "the digits example on real MNIST IDX files you already have (--data DIR, --limit N, and the options of digits)",
+                   accepts: ["data", "epochs", "limit", "model", "quick", "out", "batch-size", "seed"] + ClassicNetwork.optionNames,
+                   run: MNISTExample.run),
         Subcommand(name: "regression", summary: "MAE vs MSE loss on the bundled diabetes data: test RMSE of both, validation curves (--epochs, --quick)",
                    accepts: ["epochs", "lr", "quick", "out"], run: RegressionExample.run),
         Subcommand(name: "optimizers", summary: "SGD, SGD+momentum, RMSProp, Adagrad, Adam on the same network and digits: table and plot (--epochs, --quick)",
@@ -40,6 +41,18 @@ struct Subcommand: Sendable {
                    accepts: ["epochs", "quick", "out"], run: InitExample.run),
         Subcommand(name: "sweep", summary: "learning rate x hidden units grid on the digits as an SVG heatmap (--epochs, --quick)",
                    accepts: ["epochs", "quick", "out"], run: SweepExample.run),
+        Subcommand(name: "makemore", summary: "an MLP language model (embeddings, BatchNorm1D, tanh) on data/names.txt: train/dev loss, ten sampled names (--steps, --seed, --quick)",
+                   accepts: ["quick", "steps", "seed", "samples"], run: MakemoreExample.run),
+        Subcommand(name: "backprop-ninja", summary: "the makemore MLP's backward pass derived by hand, every step checked with checkDerivation; a slip at the variance caught there (--html PATH: the derivations drawn on the tape)",
+                   accepts: ["html"], run: BackpropNinja.run),
+        Subcommand(name: "wavenet", summary: "dilated causal convolutions (kernel 2, dilations 1, 2, 4) over 8 characters, trained as makemore: train/dev loss, sampled names (--steps, --quick)",
+                   accepts: ["quick", "steps", "seed", "samples"], run: WaveNetExample.run),
+        Subcommand(name: "gpt", summary: "a character-level transformer (2 layers, 4 heads, embedding 64, context 16) on data/names.txt: losses per epoch, sampled names (--epochs, --lr, --quick)",
+                   accepts: CharacterModelTraining.optionNames, run: GPTExample.run),
+        Subcommand(name: "lstm", summary: "the gpt task with an LSTM (embedding 64, 128 units): losses per epoch, sampled names (--epochs, --lr, --quick)",
+                   accepts: CharacterModelTraining.optionNames, run: RecurrentExample.runLSTM),
+        Subcommand(name: "gru", summary: "the gpt task with a GRU (embedding 64, 128 units): losses per epoch, sampled names (--epochs, --lr, --quick)",
+                   accepts: CharacterModelTraining.optionNames, run: RecurrentExample.runGRU),
         Subcommand(name: "tape", summary: "a tiny expression: its tape, the chain rule step by step, a DOT graph (--dot PATH), a page to step through (--html PATH)",
                    accepts: ["dot", "html"], run: TapeExample.run),
         Subcommand(name: "bench", summary: "speed: GEMM, MLP and CNN training steps, scalar chain, peak memory (--quick, --only gemm|mlp|cnn|chain|ops|attention, --json PATH)",
@@ -109,6 +122,11 @@ struct Options {
     mutating func flag(_ name: String) -> Bool {
         used.insert(name)
         return flags.contains(name)
+    }
+
+    /// Whether `--name` was given, as a flag or with a value (without reading it).
+    func isGiven(_ name: String) -> Bool {
+        flags.contains(name) || values[name] != nil
     }
 
     mutating func string(_ name: String) -> String? {

@@ -7,7 +7,8 @@ final class CommandLineTests: XCTestCase {
     func testHelpListsEverySubcommandWithOneLine() {
         let help = Subcommand.help
         for name in ["tour", "worked-cnn", "cnn-gradients", "hessian", "relu-kink", "softmax", "xor", "digits", "mnist",
-                     "regression", "optimizers", "init", "sweep", "tape", "bench"] {
+                     "regression", "optimizers", "init", "sweep", "makemore", "backprop-ninja", "gpt", "lstm", "gru", "tape",
+                     "bench"] {
             XCTAssertTrue(help.contains("\n  \(name) "), "help does not list \(name):\n\(help)")
         }
         XCTAssertEqual(Set(Subcommand.all.map(\.name)).count, Subcommand.all.count)
@@ -59,6 +60,10 @@ final class CommandLineTests: XCTestCase {
         let badOption = try run(["sweep", "--quik"])
         XCTAssertEqual(badOption.status, 2)
         XCTAssertTrue(badOption.error.contains("unknown option '--quik'"), badOption.error)
+        let badActivation = try run(["digits", "--activation", "softsign"])
+        XCTAssertEqual(badActivation.status, 2)
+        XCTAssertTrue(badActivation.error.contains("--activation expects one of sigmoid, tanh, relu, leaky-relu, got 'softsign'"),
+                      badActivation.error)
         let help = try run(["--help"])
         XCTAssertEqual(help.status, 0)
         XCTAssertTrue(help.output.contains("cnn-gradients"))

@@ -335,6 +335,187 @@ final class DocsTutorialTests: XCTestCase {
         XCTAssertTrue(page.contains("class=\"node value result mark-exact\" id=\"v1\" data-name=\"p\""))
     }
 
+    // MARK: docs/BackpropNinja.md
+
+    /// Every block of docs/BackpropNinja.md in order (the data file located from the package),
+    /// then: the same batch, parameters, loss and hand gradients as `Examples backprop-ninja`,
+    /// bit for bit, and the tables the tutorial quotes are the example's.
+    func testBackpropNinjaTutorial() throws {
+        let words = try String(contentsOfFile: ExampleData.locate("data/names.txt"), encoding: .utf8).split(separator: "\n").map(String.init)
+        let letters = Array(".abcdefghijklmnopqrstuvwxyz")              // token 0 is ".", then a…z
+        let order = shuffledIndices(words.count, seed: 42)
+        let trainingWords = order[..<Int(0.8 * Double(words.count))].map { words[$0] }
+        var contexts: [[Int]] = [], nextCharacters: [Int] = []
+        for word in trainingWords {
+            var context = [0, 0, 0]
+            for character in word + "." {
+                let token = letters.firstIndex(of: character) ?? 0
+                contexts.append(context)
+                nextCharacters.append(token)
+                context = Array(context.dropFirst()) + [token]
+            }
+        }
+        var batchGenerator = SeededGenerator(seed: 43)
+        let rows = (0..<32).map { _ in Int(batchGenerator.next().multipliedFullWidth(by: UInt64(contexts.count)).high) }
+        let X = Tensor<Double>(rows.flatMap { contexts[$0].map(Double.init) }, shape: [32, 3])   // [n, 3] tokens
+        let Y = Tensor<Double>(rows.map { Double(nextCharacters[$0]) })                          // [n] next tokens
+
+        var generator = SeededGenerator(seed: 42)
+        let C = Tensor<Double>.randomNormal([27, 10], using: &generator)
+        let W1 = Tensor<Double>.randomNormal([30, 200], using: &generator) * ((5.0 / 3) / 30.0.squareRoot())
+        let b1 = Tensor<Double>.randomNormal([200], using: &generator) * 0.1     // useless before batch norm: see below
+        let bngain = Tensor<Double>.randomNormal([1, 200], using: &generator) * 0.1 + 1
+        let bnbias = Tensor<Double>.randomNormal([1, 200], using: &generator) * 0.1
+        let W2 = Tensor<Double>.randomNormal([200, 27], using: &generator) * 0.1
+        let b2 = Tensor<Double>.randomNormal([27], using: &generator) * 0.1
+        let parameters = [C, W1, b1, bngain, bnbias, W2, b2]
+        let parameterNames = ["C", "W1", "b1", "bngain", "bnbias", "W2", "b2"]
+
+        let n = 32.0
+        func forward(_ p: [Tensor<Double>], _ step: (String, Tensor<Double>) -> Tensor<Double>) -> Tensor<Double> {
+            let (C, W1, b1, bngain, bnbias, W2, b2) = (p[0], p[1], p[2], p[3], p[4], p[5], p[6])
+            let emb = step("emb", Embedding(weight: C)(X))                            // [32, 3, 10]
+            let embcat = step("embcat", emb.reshaped([32, 30]))                       // the three vectors side by side
+            let hprebn = step("hprebn", embcat.matmul(W1) + b1)                       // [32, 200]
+            let bnmeani = step("bnmeani", 1 / n * hprebn.sum(axes: [0], keepDims: true))
+            let bndiff = step("bndiff", hprebn - bnmeani)
+            let bndiff2 = step("bndiff2", bndiff.squared())
+            let bnvar = step("bnvar", 1 / (n - 1) * bndiff2.sum(axes: [0], keepDims: true))   // Bessel's correction
+            let bnvarInv = step("bnvar_inv", (bnvar + 1e-5).pow(-0.5))
+            let bnraw = step("bnraw", bndiff * bnvarInv)
+            let hpreact = step("hpreact", bngain * bnraw + bnbias)
+            let h = step("h", hpreact.tanh())
+            let logits = step("logits", h.matmul(W2) + b2)                            // [32, 27]
+            let logitMaxes = step("logit_maxes", logits.max(axes: [1], keepDims: true))
+            let normLogits = step("norm_logits", logits - logitMaxes)
+            let counts = step("counts", normLogits.exp())
+            let countsSum = step("counts_sum", counts.sum(axes: [1], keepDims: true))
+            let countsSumInv = step("counts_sum_inv", countsSum.pow(-1))
+            let probs = step("probs", counts * countsSumInv)
+            let logprobs = step("logprobs", probs.log())
+            return -logprobs.gather(axis: 1, indices: Y.unsqueezed(at: 1)).mean()    // −mean of logprobs[i, yᵢ]
+        }
+
+        var f: [String: Tensor<Double>] = [:]                                         // every step's value, by name
+        let loss = forward(parameters) { name, value in f[name] = value; return value }
+        print(loss)                                                                   // 3.750753068505…
+
+        let probs = f["probs"]!, counts = f["counts"]!, countsSum = f["counts_sum"]!, countsSumInv = f["counts_sum_inv"]!
+        let logits = f["logits"]!
+        var picked = [Double](repeating: 0, count: 32 * 27)
+        for (i, y) in Y.scalars.enumerated() { picked[i * 27 + Int(y)] = -1 / n }
+        let dlogprobs = Tensor<Double>(picked, shape: [32, 27])
+        let dprobs = 1 / probs * dlogprobs                                        // log: 1/x
+        let dcountsSumInv = (counts * dprobs).sum(axes: [1], keepDims: true)      // broadcast along the row: sum it
+        let dcountsSum = -countsSum.pow(-2) * dcountsSumInv                       // x⁻¹: −x⁻²
+        let dcounts = countsSumInv * dprobs + Tensor.ones(like: counts) * dcountsSum   // two uses: probs and the sum
+        let dnormLogits = counts * dcounts                                        // exp: its own value
+        let dlogitMaxes = (-dnormLogits).sum(axes: [1], keepDims: true)           // ≈ 0
+        var winners = [Double](repeating: 0, count: 32 * 27)
+        for (i, j) in logits.argmax(axis: 1).scalars.enumerated() { winners[i * 27 + Int(j)] = 1 }
+        let dlogits = dnormLogits + Tensor(winners, shape: [32, 27]) * dlogitMaxes    // two uses: directly and through the max
+
+        let h = f["h"]!
+        let dh = dlogits.matmul(W2.transposed())
+        let dW2 = h.transposed().matmul(dlogits)
+        let db2 = dlogits.sum(axes: [0])
+        let dhpreact = (1 - h.squared()) * dh
+
+        let bnraw = f["bnraw"]!, bnvarInv = f["bnvar_inv"]!, bnvar = f["bnvar"]!, bndiff = f["bndiff"]!
+        let dbngain = (bnraw * dhpreact).sum(axes: [0], keepDims: true)
+        let dbnbias = dhpreact.sum(axes: [0], keepDims: true)
+        let dbnraw = bngain * dhpreact
+        let dbnvarInv = (bndiff * dbnraw).sum(axes: [0], keepDims: true)
+        let dbnvar = -0.5 * (bnvar + 1e-5).pow(-1.5) * dbnvarInv
+        let dbndiff2 = 1 / (n - 1) * Tensor.ones(like: bndiff) * dbnvar            // Bessel's correction
+        let dbndiff = bnvarInv * dbnraw + 2 * bndiff * dbndiff2
+        let dbnmeani = (-dbndiff).sum(axes: [0], keepDims: true)
+        let dhprebn = dbndiff + 1 / n * Tensor.ones(like: bndiff) * dbnmeani
+
+        let embcat = f["embcat"]!
+        let dembcat = dhprebn.matmul(W1.transposed())
+        let dW1 = embcat.transposed().matmul(dhprebn)
+        let db1 = dhprebn.sum(axes: [0])
+        let demb = dembcat.reshaped([32, 3, 10])
+        var rowsOfC = [Double](repeating: 0, count: 27 * 10)
+        for (position, token) in X.scalars.enumerated() {
+            for d in 0..<10 { rowsOfC[Int(token) * 10 + d] += demb.scalars[position * 10 + d] }
+        }
+        let dC = Tensor<Double>(rowsOfC, shape: [27, 10])
+
+        let hand: [String: Tensor<Double>] = [
+            "logprobs": dlogprobs, "probs": dprobs, "counts_sum_inv": dcountsSumInv, "counts_sum": dcountsSum,
+            "counts": dcounts, "norm_logits": dnormLogits, "logit_maxes": dlogitMaxes, "logits": dlogits,
+            "h": dh, "hpreact": dhpreact, "bnraw": dbnraw, "bnvar_inv": dbnvarInv, "bnvar": dbnvar,
+            "bndiff2": dbndiff2, "bndiff": dbndiff, "bnmeani": dbnmeani, "hprebn": dhprebn,
+            "embcat": dembcat, "emb": demb,
+            "C": dC, "W1": dW1, "b1": db1, "bngain": dbngain, "bnbias": dbnbias, "W2": dW2, "b2": db2,
+        ]
+        let report = checkDerivation(at: parameters, names: parameterNames, atol: 1e-12, rtol: 1e-9,
+                                     function: { v, step in forward(v) { step($0, $1) } },
+                                     hand: { _, _ in hand })
+        print(report.passed)                  // true
+        print(report.items.count)             // 26: 19 steps and 7 parameters
+
+        var slipped = hand
+        slipped["bndiff2"] = 1 / n * Tensor.ones(like: bndiff) * dbnvar             // should be 1 / (n - 1)
+        let wrong = checkDerivation(at: parameters, names: parameterNames, atol: 1e-12, rtol: 1e-9,
+                                    function: { v, step in forward(v) { step($0, $1) } },
+                                    hand: { _, _ in slipped })
+        print(wrong.firstWrong!.name)         // bndiff2
+
+        var oneHot = [Double](repeating: 0, count: 32 * 27)
+        for (i, y) in Y.scalars.enumerated() { oneHot[i * 27 + Int(y)] = 1 }
+        let dlogitsAtOnce = (logits.softmax(axis: 1) - Tensor(oneHot, shape: [32, 27])) / n
+        let dhpreactAtOnce = (1 - h.squared()) * dlogitsAtOnce.matmul(W2.transposed())
+        let dhprebnAtOnce = bngain * bnvarInv / n
+            * (n * dhpreactAtOnce - dhpreactAtOnce.sum(axes: [0], keepDims: true)
+               - n / (n - 1) * bnraw * (dhpreactAtOnce * bnraw).sum(axes: [0], keepDims: true))
+        let compact = checkDerivation(at: parameters, names: parameterNames, atol: 1e-12, rtol: 1e-9,
+                                      function: { v, step in forward(v) { step($0, $1) } },
+                                      hand: { _, _ in ["logits": dlogitsAtOnce, "hpreact": dhpreactAtOnce, "hprebn": dhprebnAtOnce] })
+        print(compact.passed)                 // true: all three within 1e-16 relative of the tape
+
+        XCTAssertTrue(report.passed, "\(report)")
+        XCTAssertEqual(report.items.count, 26)
+        XCTAssertEqual(wrong.firstWrong?.name, "bndiff2")
+        XCTAssertTrue(compact.passed, "\(compact)")
+        XCTAssertEqual(compact.items.filter { $0.verdict != .notGiven }.count, 3)
+        XCTAssertLessThan(dlogitMaxes.scalars.map(Swift.abs).max() ?? 1, 1e-16, "0 up to rounding, of the order of 1e-17")
+        XCTAssertGreaterThan(dlogitMaxes.scalars.map(Swift.abs).max() ?? 0, 0, "not exactly 0, as the tutorial says")
+        XCTAssertLessThan(db1.scalars.map(Swift.abs).max() ?? 1, 1e-15, "a bias before batch norm gets no gradient")
+
+        // The example's problem and derivation are the tutorial's.
+        let config = BackpropNinja.Config()
+        let problem = BackpropNinja.problem(config, names: try NamesData())
+        XCTAssertEqual(problem.contexts, X)
+        XCTAssertEqual(problem.targets, Y)
+        XCTAssertEqual(problem.parameters, parameters)
+        XCTAssertEqual(BackpropNinja.parameterNames, parameterNames)
+        XCTAssertEqual(loss.scalar, 3.750753068505, accuracy: 1e-12)
+        let exampleHand = BackpropNinja.handGradients(parameters, f, contexts: X, targets: Y)
+        XCTAssertEqual(Set(exampleHand.keys), Set(hand.keys))
+        for (name, value) in hand { XCTAssertEqual(exampleHand[name], value, name) }
+        let exampleSlipped = BackpropNinja.handGradients(parameters, f, contexts: X, targets: Y, bessel: false)
+        XCTAssertEqual(exampleSlipped["bndiff2"], slipped["bndiff2"])
+
+        // The tables quoted in the tutorial are the example's output, line for line.
+        let tables = try capturingOutput { try BackpropNinja.run(config, names: try NamesData()) }.output
+        let quoted = Set(try doc(named: "BackpropNinja.md").split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) })
+        let printed = tables.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+        let reportLines = printed.filter { $0.hasPrefix("∂L/∂") || $0.hasPrefix("→") || $0.hasPrefix("The slip") || $0.hasPrefix("gradient") }
+        let inDoc = reportLines.filter { quoted.contains($0) }
+        XCTAssertGreaterThanOrEqual(inDoc.count, 26 + 1 + 10 + 2, "the right run's table and the wrong run's excerpt")
+        for line in quoted where line.hasPrefix("∂L/∂") && line.contains("[") {
+            XCTAssertTrue(printed.contains(line), "the tutorial quotes a row the example does not print: \(line)")
+        }
+    }
+
+    /// The text of docs/NAME.
+    func doc(named name: String) throws -> String {
+        try String(contentsOfFile: ExampleData.packageRoot + "/docs/" + name, encoding: .utf8)
+    }
+
     // MARK: docs/UserGuide.md, the training half
 
     func testUserGuideLayers() {

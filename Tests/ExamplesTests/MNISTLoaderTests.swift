@@ -20,7 +20,7 @@ final class MNISTLoaderTests: XCTestCase {
         XCTAssertEqual(limited.training.inputs.shape, [50, 1, 10, 10])
 
         var config = MNISTExample.Config()
-        (config.epochs, config.verbose, config.learningRate) = (15, false, 1e-2)
+        (config.epochs, config.verbose, config.network.learningRate) = (15, false, 1e-2)
         let outcome = MNISTExample.train(config, training: training, test: test)
         XCTAssertEqual(outcome.counts.training + outcome.counts.validation, 240)
         XCTAssertEqual(outcome.counts.test, 60)
