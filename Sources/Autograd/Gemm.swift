@@ -83,7 +83,7 @@ enum Gemm {
             }
             let half = (m / 2 + 5) / 6 * 6
             let shared = Unchecked((a, b, c))
-            DispatchQueue.concurrentPerform(iterations: 2) { t in
+            Parallel.two { t in
                 let (a, b, c) = shared.value
                 let i0 = t == 0 ? 0 : half, rows = t == 0 ? half : m - half
                 T.direct(isa, rows, n, k, a.base + i0 * a.rowStride, a.rowStride, b.base, b.rowStride, c + i0 * ldc, ldc)
@@ -105,7 +105,7 @@ enum Gemm {
             return
         }
         let shared = Unchecked((a, b, c))
-        DispatchQueue.concurrentPerform(iterations: 2) { t in
+        Parallel.two { t in
             let (a, b, c) = shared.value
             if splitRows {
                 let half = (m / 2 + mr - 1) / mr * mr
@@ -145,7 +145,7 @@ enum Gemm {
                 // Two threads split the row blocks when there are several, else the column panels.
                 if threads > 1 && icBlocks >= threads {
                     let shared = Unchecked((a, packedA, packedB, c))
-                    DispatchQueue.concurrentPerform(iterations: threads) { t in
+                    Parallel.two { t in
                         let (a, packedA, packedB, c) = shared.value
                         let myA = packedA + t * (mcMax + mr) * kcMax
                         for icIndex in stride(from: t, to: icBlocks, by: threads) {
@@ -163,7 +163,7 @@ enum Gemm {
                         if threads > 1 && columnPanels >= threads {
                             let share = (columnPanels + threads - 1) / threads
                             let shared = Unchecked((packedA, packedB, target))
-                            DispatchQueue.concurrentPerform(iterations: threads) { t in
+                            Parallel.two { t in
                                 let (packedA, packedB, target) = shared.value
                                 let panels = (t * share)..<Swift.min(columnPanels, (t + 1) * share)
                                 macroKernel(isa, mcBlock, ncBlock, kcBlock, packedA, packedB, target, ldc, panels: panels,

@@ -524,7 +524,7 @@ enum Loops {
         let count = operandOffsets.count
         if count >= 2 && m * n * k < Gemm.parallelThreshold && count * m * n * k >= Gemm.parallelThreshold {
             let shared = Unchecked(product)
-            DispatchQueue.concurrentPerform(iterations: 2) { t in
+            Parallel.two { t in
                 for index in stride(from: t * count / 2, to: (t + 1) * count / 2, by: 1) { shared.value(index) }
             }
         } else {

@@ -48,6 +48,12 @@ void ck_dmaxpool_windows(const double *x, long corner, long w, long kh, long kw,
 /// unmapped (Linux with glibc; elsewhere does nothing). Returns 1 when it changed anything.
 int ck_tune_allocator(void);
 
+/// A job split in two: `task(context, 0)` on the calling thread and `task(context, 1)` on a
+/// persistent worker thread (or both on the caller when the worker is busy with another caller's
+/// job); returns when both have finished.
+typedef void (*ck_task)(void *context, long index);
+void ck_parallel2(ck_task task, void *context);
+
 /// The next number of a tape node: increasing across threads.
 long ck_next_node_id(void);
 
