@@ -13,9 +13,15 @@ protocol GemmScalar: TensorScalar {
     static func tileColumns(_ isa: Int32) -> Int
     static func tile(_ isa: Int32, _ kc: Int, _ a: UnsafePointer<Self>, _ b: UnsafePointer<Self>,
                      _ c: UnsafeMutablePointer<Self>, _ ldc: Int, _ mr: Int, _ nr: Int, accumulate: Bool)
-    /// C = A·B for row-major A and B read in place (see `ck_sgemm_direct`).
-    static func direct(_ isa: Int32, _ m: Int, _ n: Int, _ k: Int, _ a: UnsafePointer<Self>, _ lda: Int,
+    /// C = A·B for row-major B and A (row stride lda, column stride acs) read in place (see
+    /// `ck_sgemm_direct`).
+    static func direct(_ isa: Int32, _ m: Int, _ n: Int, _ k: Int, _ a: UnsafePointer<Self>, _ lda: Int, _ acs: Int,
                        _ b: UnsafePointer<Self>, _ ldb: Int, _ c: UnsafeMutablePointer<Self>, _ ldc: Int)
+    /// C = A·Btᵀ for row-major A and Bt read in place (see `ck_sgemm_direct_nt`); false when this
+    /// type has no such kernel and the product must be packed.
+    static func directTransposedB(_ isa: Int32, _ m: Int, _ n: Int, _ k: Int, _ a: UnsafePointer<Self>, _ lda: Int,
+                                  _ bt: UnsafePointer<Self>, _ ldb: Int, _ c: UnsafeMutablePointer<Self>, _ ldc: Int) -> Bool
+    static var hasDirectTransposedB: Bool { get }
 }
 
 extension Float: GemmScalar {
@@ -25,10 +31,16 @@ extension Float: GemmScalar {
                      _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ mr: Int, _ nr: Int, accumulate: Bool) {
         ck_sgemm_tile(isa, kc, a, b, c, ldc, Int32(mr), Int32(nr), accumulate ? 1 : 0)
     }
-    static func direct(_ isa: Int32, _ m: Int, _ n: Int, _ k: Int, _ a: UnsafePointer<Float>, _ lda: Int,
+    static func direct(_ isa: Int32, _ m: Int, _ n: Int, _ k: Int, _ a: UnsafePointer<Float>, _ lda: Int, _ acs: Int,
                        _ b: UnsafePointer<Float>, _ ldb: Int, _ c: UnsafeMutablePointer<Float>, _ ldc: Int) {
-        ck_sgemm_direct(isa, m, n, k, a, lda, b, ldb, c, ldc)
+        ck_sgemm_direct(isa, m, n, k, a, lda, acs, b, ldb, c, ldc)
     }
+    static func directTransposedB(_ isa: Int32, _ m: Int, _ n: Int, _ k: Int, _ a: UnsafePointer<Float>, _ lda: Int,
+                                  _ bt: UnsafePointer<Float>, _ ldb: Int, _ c: UnsafeMutablePointer<Float>, _ ldc: Int) -> Bool {
+        ck_sgemm_direct_nt(isa, m, n, k, a, lda, bt, ldb, c, ldc)
+        return true
+    }
+    static var hasDirectTransposedB: Bool { true }
 }
 
 extension Double: GemmScalar {
@@ -38,10 +50,15 @@ extension Double: GemmScalar {
                      _ c: UnsafeMutablePointer<Double>, _ ldc: Int, _ mr: Int, _ nr: Int, accumulate: Bool) {
         ck_dgemm_tile(isa, kc, a, b, c, ldc, Int32(mr), Int32(nr), accumulate ? 1 : 0)
     }
-    static func direct(_ isa: Int32, _ m: Int, _ n: Int, _ k: Int, _ a: UnsafePointer<Double>, _ lda: Int,
+    static func direct(_ isa: Int32, _ m: Int, _ n: Int, _ k: Int, _ a: UnsafePointer<Double>, _ lda: Int, _ acs: Int,
                        _ b: UnsafePointer<Double>, _ ldb: Int, _ c: UnsafeMutablePointer<Double>, _ ldc: Int) {
-        ck_dgemm_direct(isa, m, n, k, a, lda, b, ldb, c, ldc)
+        ck_dgemm_direct(isa, m, n, k, a, lda, acs, b, ldb, c, ldc)
     }
+    static func directTransposedB(_ isa: Int32, _ m: Int, _ n: Int, _ k: Int, _ a: UnsafePointer<Double>, _ lda: Int,
+                                  _ bt: UnsafePointer<Double>, _ ldb: Int, _ c: UnsafeMutablePointer<Double>, _ ldc: Int) -> Bool {
+        false
+    }
+    static var hasDirectTransposedB: Bool { false }
 }
 
 /// Blocked, packed matrix multiplication (the BLIS loop nest) around the C micro-kernels:
@@ -58,6 +75,9 @@ enum Gemm {
     /// Row-major operands with at most this many elements together (192 KiB of Float: they stay
     /// in L2) are multiplied in place, without packing.
     static let directLimit = 48 * 1024
+    /// The same for A·Bᵀ read in place: B's rows are read once per four rows of A, from L2 (an
+    /// LSTM's [512×128] recurrent weight is 64K elements).
+    static let directTransposedLimit = 160 * 1024
 
     struct Operand<T> {
         let base: UnsafePointer<T>
@@ -75,10 +95,11 @@ enum Gemm {
             for i in 0..<m { (c + i * ldc).update(repeating: 0, count: n) }
             return
         }
-        if direct && a.columnStride == 1 && b.columnStride == 1 && m * k + k * n <= directLimit {
-            // Packing would cost a pass over both operands for nothing: they are row-major and in cache.
+        if direct && (a.columnStride == 1 || a.rowStride == 1) && b.columnStride == 1 && m * k + k * n <= directLimit {
+            // Packing would cost a pass over both operands for nothing: they are in cache, B is
+            // row-major and A row-major or transposed (the Aᵀ·g of a matmul's backward).
             guard m * n * k >= parallelThreshold && m >= 12 else {
-                T.direct(isa, m, n, k, a.base, a.rowStride, b.base, b.rowStride, c, ldc)
+                T.direct(isa, m, n, k, a.base, a.rowStride, a.columnStride, b.base, b.rowStride, c, ldc)
                 return
             }
             let half = (m / 2 + 5) / 6 * 6
@@ -86,7 +107,26 @@ enum Gemm {
             Parallel.two { t in
                 let (a, b, c) = shared.value
                 let i0 = t == 0 ? 0 : half, rows = t == 0 ? half : m - half
-                T.direct(isa, rows, n, k, a.base + i0 * a.rowStride, a.rowStride, b.base, b.rowStride, c + i0 * ldc, ldc)
+                T.direct(isa, rows, n, k, a.base + i0 * a.rowStride, a.rowStride, a.columnStride, b.base, b.rowStride,
+                         c + i0 * ldc, ldc)
+            }
+            return
+        }
+        if direct && T.hasDirectTransposedB && a.columnStride == 1 && b.rowStride == 1
+            && m * k + k * n <= directTransposedLimit {
+            // B is the transpose of a row-major matrix (a weight kept as [out, in], or the Bᵀ of
+            // a matmul's backward): dot products of rows, where packing would transpose B first.
+            let ldb = b.columnStride
+            guard m * n * k >= parallelThreshold && m >= 8 else {
+                _ = T.directTransposedB(isa, m, n, k, a.base, a.rowStride, b.base, ldb, c, ldc)
+                return
+            }
+            let half = (m / 2 + 3) / 4 * 4
+            let shared = Unchecked((a, b, c))
+            Parallel.two { t in
+                let (a, b, c) = shared.value
+                let i0 = t == 0 ? 0 : half, rows = t == 0 ? half : m - half
+                _ = T.directTransposedB(isa, rows, n, k, a.base + i0 * a.rowStride, a.rowStride, b.base, ldb, c + i0 * ldc, ldc)
             }
             return
         }

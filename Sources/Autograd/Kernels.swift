@@ -103,6 +103,9 @@ final class Kernels<S: TensorScalar>: Sendable {
     /// Converts index values to `Int`; returns the position of the first that is not a whole
     /// number in `0..<bound`, or nil.
     @usableFromInline let wholeNumbers: @Sendable (UnsafeBufferPointer<S>, Int, UnsafeMutableBufferPointer<Int>) -> Int?
+    /// `count` copies of a value: `Array(repeating:count:)` called from code the compiler did not
+    /// specialise copies element by element through the type's value witnesses.
+    @usableFromInline let filled: @Sendable (S, Int) -> [S]
     /// Records an op on this thread's tape (see `Tensor.record`).
     @usableFromInline let record: @Sendable (String, @escaping () -> String, NodeInputs<S>, [Int], [S],
                                              @escaping DerivativeRule<S>) -> Tensor<S>
@@ -133,6 +136,7 @@ final class Kernels<S: TensorScalar>: Sendable {
         gatherByIndex = { x, index, out in Loops.gatherByIndex(x, index, out) }
         addByIndex = { x, index, out in Loops.addByIndex(x, index, out) }
         wholeNumbers = { x, bound, out in Loops.wholeNumbers(x, bound, out) }
+        filled = { value, count in [S](repeating: value, count: count) }
         record = { op, attributes, inputs, shape, scalars, rule in
             Tensor.recordNode(op, attributes, inputs: inputs, shape: shape, scalars: scalars, rule: rule)
         }

@@ -10,7 +10,7 @@ extension Tensor {
         guard let count = Shape.elementCount(shape) else {
             trap("full: shape \(shape) cannot be a tensor: the product of its nonzero sizes overflows Int")
         }
-        return Tensor(shape: shape, scalars: [Scalar](repeating: value, count: count), node: nil)
+        return Tensor(shape: shape, scalars: Scalar.kernels.filled(value, count), node: nil)
     }
 
     /// A tensor of zeros.

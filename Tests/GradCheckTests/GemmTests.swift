@@ -120,41 +120,86 @@ final class GemmKernelTests: XCTestCase {
         }
     }
 
-    /// The direct kernels (row-major operands read in place) of every instruction set: odd
+    /// The direct kernels (B row-major, A row-major or transposed, read in place) of every instruction set: odd
     /// shapes that end in partial tiles of rows and columns, operands and C inside wider rows
     /// (leading dimensions larger than the width); every element of C written, nothing beside it.
     func testDirectKernelsMatchReference() {
         for isa in Int32(0)...Gemm.isa {
             for (m, k, n) in [(1, 1, 1), (5, 7, 3), (6, 16, 16), (13, 64, 27), (32, 64, 192), (7, 3, 33)] {
-                let (lda, ldb, ldc) = (k + 3, n + 5, n + 2)
-                let a = Tensor<Double>.randomNormal([m, lda], seed: UInt64(m + k)), b = Tensor<Double>.randomNormal([k, ldb], seed: UInt64(n))
-                let want = referenceProduct(a.slice(axis: 1, 0..<k), b.slice(axis: 1, 0..<n))
-                func run<T: GemmScalar>(_: T.Type) -> [T] {
-                    let af = a.scalars.map { T($0) }, bf = b.scalars.map { T($0) }
-                    var c = [T](repeating: .nan, count: m * ldc)
-                    af.withUnsafeBufferPointer { ap in
-                        bf.withUnsafeBufferPointer { bp in
-                            c.withUnsafeMutableBufferPointer { cp in
-                                T.direct(isa, m, n, k, ap.baseAddress!, lda, bp.baseAddress!, ldb, cp.baseAddress!, ldc)
+                for transposedA in [false, true] {
+                    // A row-major in [m, k + 3], or transposed: stored as [k, m + 3].
+                    let stored = transposedA ? [k, m + 3] : [m, k + 3]
+                    let (rowStride, columnStride) = transposedA ? (1, m + 3) : (k + 3, 1)
+                    let (ldb, ldc) = (n + 5, n + 2)
+                    let a = Tensor<Double>.randomNormal(stored, seed: UInt64(m + k)), b = Tensor<Double>.randomNormal([k, ldb], seed: UInt64(n))
+                    let aMatrix = transposedA ? a.slice(axis: 1, 0..<m).transposed() : a.slice(axis: 1, 0..<k)
+                    let want = referenceProduct(aMatrix, b.slice(axis: 1, 0..<n))
+                    func run<T: GemmScalar>(_: T.Type) -> [T] {
+                        let af = a.scalars.map { T($0) }, bf = b.scalars.map { T($0) }
+                        var c = [T](repeating: .nan, count: m * ldc)
+                        af.withUnsafeBufferPointer { ap in
+                            bf.withUnsafeBufferPointer { bp in
+                                c.withUnsafeMutableBufferPointer { cp in
+                                    T.direct(isa, m, n, k, ap.baseAddress!, rowStride, columnStride, bp.baseAddress!, ldb, cp.baseAddress!, ldc)
+                                }
                             }
                         }
+                        return c
                     }
-                    return c
-                }
-                for (name, got, tolerance) in [("Double", run(Double.self), 1e-12), ("Float", run(Float.self).map(Double.init), 1e-4)] {
-                    for i in 0..<m {
-                        for j in 0..<ldc {
-                            let value = got[i * ldc + j]
-                            if j < n {
-                                XCTAssertEqual(value, want[i * n + j], accuracy: tolerance * Double(k), "\(name) isa \(isa) \(m)×\(k)×\(n) [\(i), \(j)]")
-                            } else {
-                                XCTAssertTrue(value.isNaN, "\(name) isa \(isa): wrote beside C at [\(i), \(j)]")
+                    for (name, got, tolerance) in [("Double", run(Double.self), 1e-12), ("Float", run(Float.self).map(Double.init), 1e-4)] {
+                        let label = "\(name) isa \(isa) \(m)×\(k)×\(n)\(transposedA ? " Aᵀ" : "")"
+                        for i in 0..<m {
+                            for j in 0..<ldc {
+                                let value = got[i * ldc + j]
+                                if j < n {
+                                    XCTAssertEqual(value, want[i * n + j], accuracy: tolerance * Double(k), "\(label) [\(i), \(j)]")
+                                } else {
+                                    XCTAssertTrue(value.isNaN, "\(label): wrote beside C at [\(i), \(j)]")
+                                }
                             }
                         }
                     }
                 }
             }
         }
+    }
+
+    /// The Float kernel for A·Bᵀ with both read in place: odd shapes, every tail of k (k % 8),
+    /// edge blocks of rows and columns, operands inside wider rows, nothing written beside C;
+    /// and through `multiply`, the same product as the packed path gives.
+    func testDirectTransposedKernelMatchesReference() {
+        for isa in Int32(0)...Gemm.isa {
+            for (m, k, n) in [(1, 1, 1), (5, 7, 3), (4, 8, 3), (9, 17, 7), (13, 64, 27), (32, 128, 61), (3, 33, 2)] {
+                let (lda, ldb, ldc) = (k + 3, k + 5, n + 2)
+                let a = Tensor<Double>.randomNormal([m, lda], seed: UInt64(m + k)), bt = Tensor<Double>.randomNormal([n, ldb], seed: UInt64(n))
+                let want = referenceProduct(a.slice(axis: 1, 0..<k), bt.slice(axis: 1, 0..<k).transposed())
+                let af = a.scalars.map { Float($0) }, bf = bt.scalars.map { Float($0) }
+                var c = [Float](repeating: .nan, count: m * ldc)
+                af.withUnsafeBufferPointer { ap in
+                    bf.withUnsafeBufferPointer { bp in
+                        c.withUnsafeMutableBufferPointer { cp in
+                            XCTAssertTrue(Float.directTransposedB(isa, m, n, k, ap.baseAddress!, lda, bp.baseAddress!, ldb,
+                                                                  cp.baseAddress!, ldc))
+                        }
+                    }
+                }
+                for i in 0..<m {
+                    for j in 0..<ldc {
+                        if j < n {
+                            XCTAssertEqual(Double(c[i * ldc + j]), want[i * n + j], accuracy: 1e-4 * Double(k), "isa \(isa) \(m)×\(k)×\(n) [\(i), \(j)]")
+                        } else {
+                            XCTAssertTrue(c[i * ldc + j].isNaN, "isa \(isa): wrote beside C at [\(i), \(j)]")
+                        }
+                    }
+                }
+            }
+        }
+        // Through matmul (transposeB; 1.2 million multiply-adds: split between two threads),
+        // against the Double product.
+        let x = Tensor<Double>.randomNormal([64, 96], seed: 11), w = Tensor<Double>.randomNormal([200, 96], seed: 12)
+        let got = Tensor<Float>(x.scalars.map(Float.init), shape: x.shape).matmul(Tensor<Float>(w.scalars.map(Float.init), shape: w.shape), transposeA: false, transposeB: true)
+        let want = x.matmul(w, transposeA: false, transposeB: true)
+        XCTAssertLessThan(zip(got.scalars, want.scalars).map { Swift.abs(Double($0) - $1) }.max() ?? 1, 1e-3)
     }
 
     func testTransposedOperandThroughStrides() {

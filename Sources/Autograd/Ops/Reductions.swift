@@ -106,7 +106,7 @@ extension Tensor {
         return Tensor.record(name, "axes: \(axes)\(keepDims ? ", keepDims" : "")", inputs: NodeInputs(self),
                              shape: Tensor.finalShape(keepShape, axes: axes, keepDims: keepDims), scalars: values) { c in
             // A constant one-hot mask of the winners: the rule is linear in the upstream gradient.
-            var mask = [Scalar](repeating: 0, count: inShape.reduce(1, *))
+            var mask = Scalar.kernels.filled(0, inShape.reduce(1, *))
             for w in winners { mask[w] = 1 }
             return [c.upstream.reshaped(keepShape).expanded(to: inShape) * Tensor(shape: inShape, scalars: mask, node: nil)]
         }

@@ -167,7 +167,7 @@ extension Tensor {
     /// `steps` (the adjoint of slicing).
     @inlinable
     func embedded(into target: [Int], lower: [Int], steps: [Int], fill: Scalar) -> Tensor {
-        var values = [Scalar](repeating: fill, count: target.reduce(1, *))
+        var values = Scalar.kernels.filled(fill, target.reduce(1, *))
         let own = Shape.strides(target)
         let outView = StridedView(offset: zip(lower, own).map(*).reduce(0, +), strides: zip(own, steps).map(*))
         values.withUnsafeMutableBufferPointer { dst in

@@ -27,13 +27,18 @@ int ck_dgemm_nr(int isa);
 void ck_sgemm_tile(int isa, long kc, const float *a, const float *b, float *c, long ldc, int mr, int nr, int accumulate);
 void ck_dgemm_tile(int isa, long kc, const double *a, const double *b, double *c, long ldc, int mr, int nr, int accumulate);
 
-/// C[m×n] = A[m×k]·B[k×n] for row-major A and B (leading dimensions lda, ldb) read in place,
-/// without packing: for operands small enough to stay in cache. C (leading dimension ldc) is
+/// C[m×n] = A[m×k]·B[k×n] for row-major B (leading dimension ldb) and A with row stride lda and
+/// column stride acs (1: row-major; a transposed A has lda 1) read in place, without packing:
+/// for operands small enough to stay in cache. C (leading dimension ldc) is
 /// overwritten. `isa` as for the tiles (AVX-512 machines use the AVX2 kernel).
-void ck_sgemm_direct(int isa, long m, long n, long k, const float *a, long lda, const float *b, long ldb,
+void ck_sgemm_direct(int isa, long m, long n, long k, const float *a, long lda, long acs, const float *b, long ldb,
                      float *c, long ldc);
-void ck_dgemm_direct(int isa, long m, long n, long k, const double *a, long lda, const double *b, long ldb,
+void ck_dgemm_direct(int isa, long m, long n, long k, const double *a, long lda, long acs, const double *b, long ldb,
                      double *c, long ldc);
+/// C = A·Bᵀ for row-major A [m×k] and Bt [n×k] read in place (dot products of rows; Float only:
+/// Double products take the packed path). C is overwritten.
+void ck_sgemm_direct_nt(int isa, long m, long n, long k, const float *a, long lda, const float *bt, long ldb,
+                        float *c, long ldc);
 
 /// Max pooling of `count` windows (kh×kw cells, dy rows of `w` and dx columns apart) lying inside
 /// one plane, the j-th with its top-left cell at x[corner + j*sx]: each window's largest value
