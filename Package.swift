@@ -18,7 +18,7 @@ let package = Package(
         // The file formats (CSV, IDX, npy, safetensors) and preprocessing, on top of the engine.
         .target(name: "DataFormats", dependencies: ["Autograd"]),
         .target(name: "Layers", dependencies: ["Autograd", "DataFormats"]),
-        .target(name: "Optim", dependencies: ["Autograd", "DataFormats", "Layers"]),
+        .target(name: "Optim", dependencies: ["Autograd", "CKernels", "DataFormats", "Layers"]),
         .executableTarget(name: "Examples", dependencies: ["Autograd", "DataFormats", "Layers", "Optim"]),
         .testTarget(name: "GradCheckTests", dependencies: ["Autograd", "DataFormats", "Layers", "Optim"]),
         .testTarget(name: "IOTests", dependencies: ["Autograd", "DataFormats", "Layers"]),

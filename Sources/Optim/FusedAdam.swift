@@ -1,4 +1,5 @@
 import Autograd
+import CKernels
 import Foundation
 
 /// Adam's update as one pass over each parameter, its gradient and its moments, the moments
@@ -6,6 +7,9 @@ import Foundation
 /// expressions of the op-by-op update in `adamUpdate`, in the same order, so both give the same
 /// bits (OptimAdaptiveTests checks it); the op form remains for updates that are differentiated.
 enum FusedAdam {
+    /// The instruction set for the C loop (AVX2 or portable), read once.
+    static let isa = ck_isa()
+
     static func step<Scalar: TensorScalar>(_ value: Tensor<Scalar>, gradient g: Tensor<Scalar>,
                                            state: inout [String: Tensor<Scalar>], learningRate: Scalar, step t: Double,
                                            beta1: Double, beta2: Double, epsilon: Double, amsgrad: Bool) -> Tensor<Scalar> {
@@ -32,7 +36,11 @@ enum FusedAdam {
                                   let p = pp.baseAddress else { return }
                             let x = xp.baseAddress ?? m
                             // The loop compiled for the concrete type (the optimizer is generic).
-                            if Scalar.self == Float.self {
+                            if Scalar.self == Float.self && !amsgrad {
+                                let s = settings.as(Float.self)
+                                ck_adam_f32(isa, count, cast(g), cast(m), cast(v), cast(p), s.beta1, s.beta2,
+                                            s.correction1, s.correction2, s.learningRate, s.epsilon, s.hasMoments ? 1 : 0)
+                            } else if Scalar.self == Float.self {
                                 loop(count, cast(g), cast(m), cast(v), cast(x), cast(p), settings.as(Float.self))
                             } else if Scalar.self == Double.self {
                                 loop(count, cast(g), cast(m), cast(v), cast(x), cast(p), settings.as(Double.self))

@@ -59,6 +59,11 @@ int ck_tune_allocator(void);
 typedef void (*ck_task)(void *context, long index);
 void ck_parallel2(ck_task task, void *context);
 
+/// Adam's update without AMSGrad for Float, bit for bit the op form's (see adam.c): m and v are
+/// the moments (read only when has_moments), p the parameter, c1 and c2 the bias corrections.
+void ck_adam_f32(int isa, long n, const float *g, float *m, float *v, float *p, float beta1, float beta2, float c1,
+                 float c2, float lr, float eps, int has_moments);
+
 /// The next number of a tape node: increasing across threads.
 long ck_next_node_id(void);
 
