@@ -98,15 +98,7 @@ enum Gemm {
         if direct && (a.columnStride == 1 || a.rowStride == 1) && b.columnStride == 1 && m * k + k * n <= directLimit {
             // Packing would cost a pass over both operands for nothing: they are in cache, B is
             // row-major and A row-major or transposed (the Aᵀ·g of a matmul's backward).
-            guard m * n * k >= parallelThreshold && m >= 12 else {
-                T.direct(isa, m, n, k, a.base, a.rowStride, a.columnStride, b.base, b.rowStride, c, ldc)
-                return
-            }
-            let half = (m / 2 + 5) / 6 * 6
-            let shared = Unchecked((a, b, c))
-            Parallel.two { t in
-                let (a, b, c) = shared.value
-                let i0 = t == 0 ? 0 : half, rows = t == 0 ? half : m - half
+            byRowHalves(m: m, work: m * n * k, tileRows: 6) { i0, rows in
                 T.direct(isa, rows, n, k, a.base + i0 * a.rowStride, a.rowStride, a.columnStride, b.base, b.rowStride,
                          c + i0 * ldc, ldc)
             }
@@ -117,15 +109,7 @@ enum Gemm {
             // B is the transpose of a row-major matrix (a weight kept as [out, in], or the Bᵀ of
             // a matmul's backward): dot products of rows, where packing would transpose B first.
             let ldb = b.columnStride
-            guard m * n * k >= parallelThreshold && m >= 8 else {
-                _ = T.directTransposedB(isa, m, n, k, a.base, a.rowStride, b.base, ldb, c, ldc)
-                return
-            }
-            let half = (m / 2 + 3) / 4 * 4
-            let shared = Unchecked((a, b, c))
-            Parallel.two { t in
-                let (a, b, c) = shared.value
-                let i0 = t == 0 ? 0 : half, rows = t == 0 ? half : m - half
+            byRowHalves(m: m, work: m * n * k, tileRows: 4) { i0, rows in
                 _ = T.directTransposedB(isa, rows, n, k, a.base + i0 * a.rowStride, a.rowStride, b.base, ldb, c + i0 * ldc, ldc)
             }
             return
@@ -158,6 +142,18 @@ enum Gemm {
                 let part = Operand(base: b.base + j0 * b.columnStride, rowStride: b.rowStride, columnStride: b.columnStride)
                 multiply(m: m, n: columns, k: k, a: a, b: part, c: c + j0, ldc: ldc, isa: isa, threads: 1)
             }
+        }
+    }
+
+    /// `body(firstRow, rowCount)` over all `m` rows: on this thread for a product of fewer than
+    /// `parallelThreshold` multiply-adds or fewer than two tiles of rows, else in two halves
+    /// (the first a whole number of `tileRows`) on two threads. For the direct kernels, which
+    /// read the operands in place and so split C by rows with nothing to share.
+    private static func byRowHalves(m: Int, work: Int, tileRows: Int, _ body: (Int, Int) -> Void) {
+        guard work >= parallelThreshold && m >= 2 * tileRows else { return body(0, m) }
+        let half = (m / 2 + tileRows - 1) / tileRows * tileRows
+        Parallel.two { t in
+            if t == 0 { body(0, half) } else { body(half, m - half) }
         }
     }
 

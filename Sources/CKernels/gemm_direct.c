@@ -112,6 +112,22 @@ static inline float hsum_avx(__m256 v) {
     return _mm_cvtss_f32(x);
 }
 
+// Eight steps of k for the 4×3 block of dot products; `masked` (a constant once inlined) reads
+// only the lanes of `mask`, for k's tail.
+#define NT_LOAD(pointer) (masked ? _mm256_maskload_ps((pointer), mask) : _mm256_loadu_ps(pointer))
+__attribute__((target("avx2,fma"), always_inline))
+static inline void nt_step(__m256 acc[4][3], const float *const ar[4], const float *b0p, const float *b1p,
+                           const float *b2p, long p, int masked, __m256i mask) {
+    __m256 b0 = NT_LOAD(b0p + p), b1 = NT_LOAD(b1p + p), b2 = NT_LOAD(b2p + p);
+    for (int r = 0; r < 4; r++) {
+        __m256 x = NT_LOAD(ar[r] + p);
+        acc[r][0] = _mm256_fmadd_ps(x, b0, acc[r][0]);
+        acc[r][1] = _mm256_fmadd_ps(x, b1, acc[r][1]);
+        acc[r][2] = _mm256_fmadd_ps(x, b2, acc[r][2]);
+    }
+}
+#undef NT_LOAD
+
 __attribute__((target("avx2,fma")))
 static void sgemm_direct_nt_avx2(long m, long n, long k, const float *a, long lda, const float *bt, long ldb,
                                  float *c, long ldc) {
@@ -126,25 +142,8 @@ static void sgemm_direct_nt_avx2(long m, long n, long k, const float *a, long ld
             const float *b0p = bt + j * ldb, *b1p = bt + (j + (nr > 1 ? 1 : 0)) * ldb, *b2p = bt + (j + (nr > 2 ? 2 : 0)) * ldb;
             __m256 acc[4][3];
             for (int r = 0; r < 4; r++) { acc[r][0] = _mm256_setzero_ps(); acc[r][1] = _mm256_setzero_ps(); acc[r][2] = _mm256_setzero_ps(); }
-            for (long p = 0; p < whole; p += 8) {
-                __m256 b0 = _mm256_loadu_ps(b0p + p), b1 = _mm256_loadu_ps(b1p + p), b2 = _mm256_loadu_ps(b2p + p);
-                for (int r = 0; r < 4; r++) {
-                    __m256 x = _mm256_loadu_ps(ar[r] + p);
-                    acc[r][0] = _mm256_fmadd_ps(x, b0, acc[r][0]);
-                    acc[r][1] = _mm256_fmadd_ps(x, b1, acc[r][1]);
-                    acc[r][2] = _mm256_fmadd_ps(x, b2, acc[r][2]);
-                }
-            }
-            if (tail) {
-                __m256 b0 = _mm256_maskload_ps(b0p + whole, tail_mask), b1 = _mm256_maskload_ps(b1p + whole, tail_mask);
-                __m256 b2 = _mm256_maskload_ps(b2p + whole, tail_mask);
-                for (int r = 0; r < 4; r++) {
-                    __m256 x = _mm256_maskload_ps(ar[r] + whole, tail_mask);
-                    acc[r][0] = _mm256_fmadd_ps(x, b0, acc[r][0]);
-                    acc[r][1] = _mm256_fmadd_ps(x, b1, acc[r][1]);
-                    acc[r][2] = _mm256_fmadd_ps(x, b2, acc[r][2]);
-                }
-            }
+            for (long p = 0; p < whole; p += 8) nt_step(acc, ar, b0p, b1p, b2p, p, 0, tail_mask);
+            if (tail) nt_step(acc, ar, b0p, b1p, b2p, whole, 1, tail_mask);
             for (long r = 0; r < mr; r++)
                 for (long s = 0; s < nr; s++) c[(i + r) * ldc + j + s] = hsum_avx(acc[r][s]);
         }
