@@ -32,7 +32,7 @@ enum CNNGradients {
 
     static func network(_ kernel: [Double], _ dense: [Double], _ g: Activation) -> Network {
         Network(conv: Conv2D(weight: Tensor(kernel, shape: [1, 1, 2, 2]), stride: (2, 2)), g: g,
-                output: Dense(weight: Tensor(dense, shape: [4, 1])))
+                output: Dense(weight: Tensor(dense, shape: [1, 4])))
     }
 
     static func loss(_ net: Network) -> Tensor<Double> {

@@ -25,7 +25,7 @@ enum InitExample {
         /// The largest difference between any hidden unit's incoming weights and the first unit's,
         /// after training: 0 means every hidden unit is the same function of the input.
         var hiddenUnitSpread: Double
-        /// How many different hidden units there are after training (columns of the first weight).
+        /// How many different hidden units there are after training (rows of the first weight).
         var distinctHiddenUnits: Int
     }
 
@@ -46,11 +46,11 @@ enum InitExample {
                               epochs: config.epochs, batchSize: config.batchSize, metric: .accuracy,
                               shuffleSeed: config.seed, output: Run.output(config.verbose))
             let test = evaluate(model, on: test, loss: Run.crossEntropyLoss, metric: .accuracy)
-            let w = model.parameters[0].value.detached()          // [64, hidden]: column j feeds unit j
-            let columns = (0..<w.shape[1]).map { j in (0..<w.shape[0]).map { w.scalars[$0 * w.shape[1] + j] } }
-            let spread = columns.map { c in zip(c, columns[0]).map { Double(abs($0 - $1)) }.max() ?? 0 }.max() ?? 0
+            let w = model.parameters[0].value.detached()          // [hidden, 64]: row j feeds unit j
+            let rows = (0..<w.shape[0]).map { j in Array(w.scalars[j * w.shape[1]..<(j + 1) * w.shape[1]]) }
+            let spread = rows.map { r in zip(r, rows[0]).map { Double(abs($0 - $1)) }.max() ?? 0 }.max() ?? 0
             return Result(name: scheme.name, history: history, testAccuracy: test.metric,
-                          hiddenUnitSpread: spread, distinctHiddenUnits: Set(columns).count)
+                          hiddenUnitSpread: spread, distinctHiddenUnits: Set(rows).count)
         }
     }
 

@@ -27,9 +27,9 @@ extension Models {
             let w2 = Tensor<Float>.randomNormal([hiddenUnits, vocabulary], using: &rng) * Float(0.01)
             let b2 = Tensor<Float>.randomNormal([vocabulary], using: &rng) * Float(0)
             embedding = Embedding(weight: table)
-            hidden = Dense(weight: w1)
+            hidden = Dense(weight: w1.transposed())   // drawn [in, out] as in makemore; Dense is [out, in]
             norm = BatchNorm1D(features: hiddenUnits)
-            output = Dense(weight: w2, bias: b2)
+            output = Dense(weight: w2.transposed(), bias: b2)
         }
 
         /// Logits [batch, vocabulary] of contexts [batch, block] (token indices).

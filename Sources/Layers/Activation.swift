@@ -17,6 +17,8 @@ public enum Activation: Sendable, Hashable, CustomStringConvertible {
     case tanh
     /// f(x) = max(x, 0).
     case relu
+    /// f(x) = x·Φ(x), Φ the standard normal CDF: the exact GELU (PyTorch's default `nn.GELU()`).
+    case gelu
     /// f(x) = x for x > 0, slope·x otherwise (default slope 0.01).
     case leakyRelu(slope: Double = 0.01)
     /// Softmax along `axis` (default: the last axis, the classes of a [batch, classes] tensor).
@@ -35,6 +37,7 @@ public enum Activation: Sendable, Hashable, CustomStringConvertible {
         case .sigmoid: return x.sigmoid()
         case .tanh: return x.tanh()
         case .relu: return x.relu()
+        case .gelu: return x.gelu()
         case .leakyRelu(let slope): return x.leakyRelu(slope: Scalar(slope))
         case .softmax(let axis): return x.softmax(axis: axis)
         case .logSoftmax(let axis): return x.logSoftmax(axis: axis)
@@ -52,6 +55,7 @@ public enum Activation: Sendable, Hashable, CustomStringConvertible {
         case .sigmoid: return "sigmoid"
         case .tanh: return "tanh"
         case .relu: return "relu"
+        case .gelu: return "gelu"
         case .leakyRelu(let slope): return "leakyRelu(slope: \(slope))"
         case .softmax(let axis): return "softmax(axis: \(axis))"
         case .logSoftmax(let axis): return "logSoftmax(axis: \(axis))"
@@ -64,6 +68,6 @@ public enum Activation: Sendable, Hashable, CustomStringConvertible {
     /// for activation in Activation.allDefaults { print(activation) }
     /// ```
     public static var allDefaults: [Activation] {
-        [.identity, .sigmoid, .tanh, .relu, .leakyRelu(), .softmax(), .logSoftmax()]
+        [.identity, .sigmoid, .tanh, .relu, .gelu, .leakyRelu(), .softmax(), .logSoftmax()]
     }
 }

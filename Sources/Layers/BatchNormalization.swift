@@ -26,7 +26,7 @@ struct BatchNormalization<Scalar: TensorScalar> {
         bias = affine ? Parameter(.zeros([features])) : nil
         runningMean = trackRunningStatistics ? Buffer(.zeros([features])) : nil
         runningVariance = trackRunningStatistics ? Buffer(.ones([features])) : nil
-        batchesTracked = trackRunningStatistics ? Buffer(Tensor(0)) : nil
+        batchesTracked = trackRunningStatistics ? Buffer(counting: Tensor(0)) : nil
         self.eps = eps
         self.momentum = momentum
     }
@@ -53,7 +53,7 @@ struct BatchNormalization<Scalar: TensorScalar> {
         self.bias = bias.map { Parameter(sharing: $0) }
         self.runningMean = runningMean.map { Buffer($0) }
         self.runningVariance = runningVariance.map { Buffer($0) }
-        batchesTracked = runningMean == nil ? nil : Buffer(Tensor(0))
+        batchesTracked = runningMean == nil ? nil : Buffer(counting: Tensor(0))
         self.eps = eps
         self.momentum = momentum
     }

@@ -28,7 +28,18 @@ public final class Buffer<Scalar: TensorScalar>: @unchecked Sendable {
     /// ```
     public init(_ initial: Tensor<Scalar>) {
         value = initial.detached()
+        holdsCounts = false
     }
+
+    /// A buffer of whole numbers (a count such as `num_batches_tracked`): saved as I64, as
+    /// PyTorch saves it, so that a file written here loads into PyTorch with the same dtype.
+    init(counting initial: Tensor<Scalar>) {
+        value = initial.detached()
+        holdsCounts = true
+    }
+
+    /// Whether the value is a count, saved as integers.
+    let holdsCounts: Bool
 
     /// The shape of the value.
     ///

@@ -1,5 +1,6 @@
-/// A fully connected layer: `activation(x · weight + bias)`, with `weight` of shape
-/// [inputs, outputs] and `bias` of shape [outputs].
+/// A fully connected layer: `activation(x · weightᵀ + bias)`, with `weight` of shape
+/// [outputs, inputs] and `bias` of shape [outputs]: PyTorch's `nn.Linear`, in its names and its
+/// layout, so a `Linear`'s saved `state_dict` loads as it is.
 ///
 /// The input's last axis holds the features; any leading axes (usually one batch axis) are
 /// kept: [batch, inputs] → [batch, outputs], and a single sample [inputs] → [outputs].
@@ -10,12 +11,16 @@
 /// let layer = Dense<Float>(inputs: 784, outputs: 128, activation: .relu, weightInitializer: .heNormal(), seed: 1)
 /// let hidden = layer(images)                 // [batch, 784] → [batch, 128]
 /// layer.namedParameters.map(\.name)          // ["weight", "bias"]
+/// layer.weight.shape                          // [128, 784]
 /// ```
+///
+/// Versions before 2 stored the weight as [inputs, outputs]; ``Module/load(from:strict:layout:)``
+/// tells such a file from PyTorch's and converts it (see ``SavedLayout``).
 public struct Dense<Scalar: TensorScalar>: Layer {
-    /// The weight matrix, [inputs, outputs].
+    /// The weight matrix, [outputs, inputs] (PyTorch's layout: row `i` holds the weights of output `i`).
     ///
     /// ```swift
-    /// Dense<Float>(inputs: 4, outputs: 3).weight.shape    // [4, 3]
+    /// Dense<Float>(inputs: 4, outputs: 3).weight.shape    // [3, 4]
     /// ```
     public let weight: Parameter<Scalar>
     /// The bias, [outputs]; `nil` when built with `useBias: false`.
@@ -24,7 +29,7 @@ public struct Dense<Scalar: TensorScalar>: Layer {
     /// Dense<Float>(inputs: 4, outputs: 3).bias?.shape     // [3]
     /// ```
     public let bias: Parameter<Scalar>?
-    /// The function applied to x · weight + bias.
+    /// The function applied to x · weightᵀ + bias.
     ///
     /// ```swift
     /// var layer = Dense<Float>(inputs: 4, outputs: 3)
@@ -37,13 +42,13 @@ public struct Dense<Scalar: TensorScalar>: Layer {
     /// ```swift
     /// Dense<Float>(inputs: 4, outputs: 3).inputCount     // 4
     /// ```
-    public var inputCount: Int { weight.shape[0] }
+    public var inputCount: Int { weight.shape[1] }
     /// The number of output features.
     ///
     /// ```swift
     /// Dense<Float>(inputs: 4, outputs: 3).outputCount    // 3
     /// ```
-    public var outputCount: Int { weight.shape[1] }
+    public var outputCount: Int { weight.shape[0] }
 
     /// A layer with freshly initialized parameters drawn from `generator`.
     ///
@@ -61,7 +66,10 @@ public struct Dense<Scalar: TensorScalar>: Layer {
                 using generator: inout SeededGenerator) {
         require(inputs > 0 && outputs > 0, "Dense: inputs (\(inputs)) and outputs (\(outputs)) must be positive")
         let fans = Fans(fanIn: inputs, fanOut: outputs)
-        weight = Parameter(weightInitializer([inputs, outputs], fans: fans, using: &generator))
+        // Drawn in the [inputs, outputs] order of versions before 2, then transposed: a seeded
+        // model starts from the same numbers it always did.
+        let drawn = weightInitializer([inputs, outputs], fans: fans, using: &generator)
+        weight = Parameter(drawn.transposed())
         bias = useBias ? Parameter(biasInitializer([outputs], fans: fans, using: &generator)) : nil
         self.activation = activation
     }
@@ -85,22 +93,28 @@ public struct Dense<Scalar: TensorScalar>: Layer {
     /// respect to it can be read from it directly (see ``Parameter/init(_:)``).
     ///
     /// ```swift
-    /// let layer = Dense(weight: Tensor<Double>(rows: [[1, 2], [3, 4]]), bias: Tensor([0.5, -0.5]), activation: .relu)
+    /// `weight` is [outputs, inputs], as PyTorch's `nn.Linear.weight` (versions before 2 took
+    /// [inputs, outputs]: pass `w.transposed()` where such code had `w`).
+    ///
+    /// ```swift
+    /// // Two inputs, three outputs: one row of weights per output.
+    /// let layer = Dense(weight: Tensor<Double>(rows: [[1, 2], [3, 4], [5, 6]]), bias: Tensor([0.5, -0.5, 0]), activation: .relu)
     /// let report = gradcheck(inputs: [x, w, b]) { v in Dense(weight: v[1], bias: v[2], activation: .tanh)(v[0]) }
     /// ```
-    /// - Precondition: `weight` is 2-D and `bias`, if given, has shape [weight.shape[1]].
+    /// - Precondition: `weight` is 2-D and `bias`, if given, has shape [weight.shape[0]].
     public init(weight: Tensor<Scalar>, bias: Tensor<Scalar>? = nil, activation: Activation = .identity) {
-        require(weight.rank == 2, "Dense: weight of shape \(weight.shape) is not [inputs, outputs]")
+        require(weight.rank == 2, "Dense: weight of shape \(weight.shape) is not [outputs, inputs]")
         if let bias {
-            require(bias.shape == [weight.shape[1]],
-                         "Dense: bias of shape \(bias.shape) does not match weight \(weight.shape) (expected [\(weight.shape[1])])")
+            require(bias.shape == [weight.shape[0]],
+                    "Dense: bias of shape \(bias.shape) does not match weight \(weight.shape) [outputs, inputs] "
+                    + "(expected [\(weight.shape[0])])")
         }
         self.weight = Parameter(weight)
         self.bias = bias.map { Parameter($0) }
         self.activation = activation
     }
 
-    /// `activation(input · weight + bias)`.
+    /// `activation(input · weightᵀ + bias)`.
     ///
     /// ```swift
     /// let y = Dense<Float>(inputs: 4, outputs: 3)(Tensor.zeros([10, 4]))    // [10, 3]
@@ -109,9 +123,16 @@ public struct Dense<Scalar: TensorScalar>: Layer {
     /// - Precondition: the last axis of `input` has ``inputCount`` elements.
     public func callAsFunction(_ input: Tensor<Scalar>) -> Tensor<Scalar> {
         require(input.rank >= 1 && input.shape[input.rank - 1] == inputCount,
-                     "Dense: input of shape \(input.shape) does not end with \(inputCount) features "
-                     + "(weight \(weight.shape))")
-        var z = input.matmul(weight.value)
+                "Dense: input of shape \(input.shape) does not end with \(inputCount) features "
+                + "(weight \(weight.shape) is [outputs, inputs])")
+        // The transpose is read through strides by the product (no copy), and its rule is again
+        // such products: g·W for the input, gᵀ·x for the weight.
+        var z: Tensor<Scalar>
+        if input.rank == 1 {
+            z = input.unsqueezed(at: 0).matmul(weight.value, transposeA: false, transposeB: true).squeezed(at: 0)
+        } else {
+            z = input.matmul(weight.value, transposeA: false, transposeB: true)
+        }
         if let bias { z = z + bias.value }
         return activation(z)
     }

@@ -1,19 +1,25 @@
-/// A pre-norm transformer block, as in GPT-2 and PyTorch's
-/// `nn.TransformerEncoderLayer(…, activation: "gelu", batch_first: True, norm_first: True)`:
+/// A transformer block: PyTorch's `nn.TransformerEncoderLayer(…, batch_first=True)`, pre-norm by
+/// default as in GPT-2 (`norm_first=True`, ``normFirst``):
 ///
 ///     h = x + dropout(attention(norm1(x)))
 ///     y = h + dropout(linear2(dropout(gelu(linear1(norm2(h))))))
 ///
+/// or, with `normFirst: false` (PyTorch's default, the original transformer's post-norm):
+///
+///     h = norm1(x + dropout(attention(x)))
+///     y = norm2(h + dropout(linear2(dropout(activation(linear1(h))))))
+///
 /// with ``LayerNorm``s, ``MultiHeadAttention`` and a two-layer MLP (``Dense`` layers,
-/// dimension → hidden → dimension, exact GELU between). Inputs are [batch, time, dimension];
+/// dimension → hidden → dimension, exact GELU between unless ``activation`` says otherwise;
+/// PyTorch's default is ReLU, ours GELU as GPT's). Inputs are [batch, time, dimension];
 /// `causal: true` makes it a decoder (GPT) block. Dropout (rate `dropout`, training only) is
 /// applied where PyTorch applies it: to the attention weights, after the GELU and on both
 /// residual branches.
 ///
 /// The residual connections are plain additions: nothing beyond the engine's `+` is needed.
-/// Parameter names: `norm1.*`, `attention.in_proj_weight`, …, `norm2.*`, `linear1.*`,
-/// `linear2.*` (PyTorch's names, except `attention` for `self_attn`; the Dense weights are
-/// [inputs, outputs], the transpose of `nn.Linear`'s).
+/// Parameter names and layouts are PyTorch's: `norm1.*`, `self_attn.in_proj_weight`, …,
+/// `norm2.*`, `linear1.*`, `linear2.*`, so a `TransformerEncoderLayer`'s state dict loads as it
+/// is (versions before 2 saved the attention as `attention.*`; see ``SavedLayout``).
 ///
 /// ```swift
 /// let block = TransformerBlock<Float>(dimension: 64, heads: 4, seed: 1)
@@ -57,6 +63,19 @@ public struct TransformerBlock<Scalar: TensorScalar>: Layer {
     /// TransformerBlock<Float>(dimension: 8, heads: 2, dropout: 0.1).dropout.rate    // 0.1
     /// ```
     public let dropout: Dropout<Scalar>
+    /// Whether each sublayer normalizes its input (pre-norm, GPT-2's; `true` by default) or the
+    /// residual sum after it (post-norm, PyTorch's default `norm_first=False`).
+    ///
+    /// ```swift
+    /// TransformerBlock<Float>(dimension: 8, heads: 2, normFirst: false).normFirst    // false
+    /// ```
+    public var normFirst: Bool
+    /// The function between the MLP's two layers (default ``Activation/gelu``; PyTorch's default is relu).
+    ///
+    /// ```swift
+    /// TransformerBlock<Float>(dimension: 8, heads: 2, activation: .relu).activation    // relu
+    /// ```
+    public var activation: Activation
 
     /// The model dimension.
     ///
@@ -75,7 +94,10 @@ public struct TransformerBlock<Scalar: TensorScalar>: Layer {
     /// - Parameters:
     ///   - hidden: the MLP's hidden width (default 4·dimension).
     ///   - dropout: the dropout rate (default 0).
-    public init(dimension: Int, heads: Int, hidden: Int? = nil, dropout: Double = 0, using generator: inout SeededGenerator) {
+    ///   - normFirst: pre-norm (default) or post-norm (see ``normFirst``).
+    ///   - activation: between the MLP's layers (default GELU).
+    public init(dimension: Int, heads: Int, hidden: Int? = nil, dropout: Double = 0, normFirst: Bool = true,
+                activation: Activation = .gelu, using generator: inout SeededGenerator) {
         let hidden = hidden ?? 4 * dimension
         require(dimension > 0 && hidden > 0, "TransformerBlock: dimension (\(dimension)) and hidden (\(hidden)) must be positive")
         norm1 = LayerNorm(normalizedShape: [dimension])
@@ -89,6 +111,8 @@ public struct TransformerBlock<Scalar: TensorScalar>: Layer {
         linear1 = linear(dimension, hidden)
         linear2 = linear(hidden, dimension)
         self.dropout = Dropout(rate: dropout, seed: generator.next())
+        self.normFirst = normFirst
+        self.activation = activation
     }
 
     /// A block drawn from a generator seeded with `seed` (or, when `seed` is `nil`, with the next
@@ -97,9 +121,11 @@ public struct TransformerBlock<Scalar: TensorScalar>: Layer {
     /// ```swift
     /// let block = TransformerBlock<Float>(dimension: 64, heads: 4, dropout: 0.1, seed: 42)
     /// ```
-    public init(dimension: Int, heads: Int, hidden: Int? = nil, dropout: Double = 0, seed: UInt64? = nil) {
+    public init(dimension: Int, heads: Int, hidden: Int? = nil, dropout: Double = 0, normFirst: Bool = true,
+                activation: Activation = .gelu, seed: UInt64? = nil) {
         var generator = SeededGenerator(seed: seed ?? DefaultGenerator.nextSeed())
-        self.init(dimension: dimension, heads: heads, hidden: hidden, dropout: dropout, using: &generator)
+        self.init(dimension: dimension, heads: heads, hidden: hidden, dropout: dropout, normFirst: normFirst,
+                  activation: activation, using: &generator)
     }
 
     /// A block made of these layers (to build one around tensors for `gradcheck`, or from
@@ -112,18 +138,21 @@ public struct TransformerBlock<Scalar: TensorScalar>: Layer {
     /// - Precondition: the layers fit: norms over [dimension], linear1 dimension → hidden,
     ///   linear2 hidden → dimension.
     public init(norm1: LayerNorm<Scalar>, attention: MultiHeadAttention<Scalar>, norm2: LayerNorm<Scalar>,
-                linear1: Dense<Scalar>, linear2: Dense<Scalar>, dropout: Double = 0, seed: UInt64? = nil) {
+                linear1: Dense<Scalar>, linear2: Dense<Scalar>, dropout: Double = 0, normFirst: Bool = true,
+                activation: Activation = .gelu, seed: UInt64? = nil) {
         let e = attention.dimension
         require(norm1.normalizedShape == [e] && norm2.normalizedShape == [e],
                 "TransformerBlock: norms over \(norm1.normalizedShape) and \(norm2.normalizedShape) do not match dimension \(e)")
         require(linear1.inputCount == e && linear2.outputCount == e && linear1.outputCount == linear2.inputCount,
-                "TransformerBlock: MLP \(linear1.weight.shape) → \(linear2.weight.shape) is not [\(e), hidden] → [hidden, \(e)]")
+                "TransformerBlock: MLP weights \(linear1.weight.shape) → \(linear2.weight.shape) are not [hidden, \(e)] → [\(e), hidden] ([outputs, inputs])")
         self.norm1 = norm1
         self.attention = attention
         self.norm2 = norm2
         self.linear1 = linear1
         self.linear2 = linear2
         self.dropout = Dropout(rate: dropout, seed: seed)
+        self.normFirst = normFirst
+        self.activation = activation
     }
 
     /// The block without masks: [batch, time, dimension] → same shape.
@@ -141,7 +170,20 @@ public struct TransformerBlock<Scalar: TensorScalar>: Layer {
     /// let y = block(h, causal: true)
     /// ```
     public func callAsFunction(_ input: Tensor<Scalar>, causal: Bool, keyPaddingMask: Tensor<Scalar>? = nil) -> Tensor<Scalar> {
-        let h = input + dropout(attention(norm1(input), causal: causal, keyPaddingMask: keyPaddingMask))
-        return h + dropout(linear2(dropout(linear1(norm2(h)).gelu())))
+        func mlp(_ x: Tensor<Scalar>) -> Tensor<Scalar> { dropout(linear2(dropout(activation(linear1(x))))) }
+        if normFirst {
+            let h = input + dropout(attention(norm1(input), causal: causal, keyPaddingMask: keyPaddingMask))
+            return h + mlp(norm2(h))
+        }
+        let h = norm1(input + dropout(attention(input, causal: causal, keyPaddingMask: keyPaddingMask)))
+        return norm2(h + mlp(h))
+    }
+}
+
+extension TransformerBlock: CustomModuleChildren {
+    /// PyTorch's `TransformerEncoderLayer` names: the attention is `self_attn`.
+    var moduleChildren: [(label: String, value: Any)] {
+        [("norm1", norm1), ("self_attn", attention), ("norm2", norm2), ("linear1", linear1), ("linear2", linear2),
+         ("dropout", dropout)]
     }
 }

@@ -38,7 +38,10 @@ public enum Checkpoint {
         public let generators: [String: SeededGenerator]
     }
 
-    static let format = "autograd-checkpoint-1"
+    /// Version 2: tensors in PyTorch's names and layouts (see `SavedLayout`). Version 1 files
+    /// (`Dense` weights [inputs, outputs]) are converted as they load.
+    static let format = "autograd-checkpoint-2"
+    static let formatBeforeVersion2 = "autograd-checkpoint-1"
     /// The metadata key listing the optimizer's state tensors (a JSON array of their keys), so
     /// that a checkpoint that lost some of them is refused instead of resuming from fresh state.
     static let stateListKey = "optimizer-state"
@@ -77,7 +80,8 @@ public enum Checkpoint {
         let file = try SafeTensors.read(from: path, as: M.Scalar.self)
         var problems: [String] = []
         let metadata = file.metadata
-        if metadata["format"] != format {
+        let legacy = metadata["format"] == formatBeforeVersion2
+        if metadata["format"] != format && !legacy {
             problems.append("not a checkpoint of this library (format \(metadata["format"] ?? "missing"), expected \(format))")
         }
         if let saved = metadata["optimizer"], saved != String(describing: O.self) {
@@ -103,10 +107,16 @@ public enum Checkpoint {
             else if key.hasPrefix("optimizer/") { optimizerState[String(key.dropFirst(10))] = tensor }
             else { problems.append("unexpected tensor \(key)") }
         }
+        if legacy {
+            // Written before version 2: Dense weights (and their optimizer state) transposed, a
+            // transformer block's attention under its old name.
+            saved = LegacyLayout.convert(saved, model: model)
+            optimizerState = LegacyLayout.convert(optimizerState, model: model, slots: true)
+        }
         // The optimizer's state tensors against the list saved with them (checkpoints written
         // before the list was recorded have none, and are taken as they are).
         if let list = metadata[stateListKey] {
-            if let listed = decodeList(list) {
+            if let listed = decodeList(list).map({ names in legacy ? names.map { LegacyLayout.renamed($0, in: model) } : names }) {
                 let present = Set(optimizerState.keys.map { Array($0.utf8) })
                 let expected = Set(listed.map { Array($0.utf8) })
                 let missing = listed.filter { !present.contains(Array($0.utf8)) }
@@ -139,7 +149,8 @@ public enum Checkpoint {
         for (key, value) in metadata {
             let isModel = key.hasPrefix("model-rng/")
             guard isModel || key.hasPrefix("rng/") else { continue }
-            let name = String(key.dropFirst(isModel ? 10 : 4))
+            var name = String(key.dropFirst(isModel ? 10 : 4))
+            if legacy && isModel { name = LegacyLayout.renamed(name, in: model) }
             guard let g = decode(value) else { problems.append("generator \(name): unreadable state '\(value)'"); continue }
             if isModel { modelGenerators[name] = g } else { generators[name] = g }
         }

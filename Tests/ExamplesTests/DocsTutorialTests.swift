@@ -53,10 +53,10 @@ final class DocsTutorialTests: XCTestCase {
                                 -0.6, 0.2, 0.9, -0.3,
                                 1.5, 0.9, 0.1, 1.4], shape: [1, 1, 4, 4])
         let net = TinyCNN(conv: Conv2D(weight: Tensor([0.6, -0.4, 0.3, 0.9], shape: [1, 1, 2, 2]), stride: (2, 2)),
-                          output: Dense(weight: Tensor([0.7, -0.5, 0.8, 0.4], shape: [4, 1])))
+                          output: Dense(weight: Tensor([0.7, -0.5, 0.8, 0.4], shape: [1, 4])))
         let loss = l2Loss(predicted: net(x), targets: Tensor([0.5], shape: [1, 1]))   // ½(out − t)²
         loss.backward()
-        let dW = net.output.weight.grad     // [[3.32143], [0], [1.69166], [4.02285]]
+        let dW = net.output.weight.grad     // [[3.32143, 0, 1.69166, 4.02285]]
         let dK = net.conv.weight.grad       // [[[[1.19654, -0.63953], [2.99135, 3.79592]]]]
 
         let expectedDense = [3.32143, 0, 1.69166, 4.02285], expectedKernel = [1.19654, -0.63953, 2.99135, 3.79592]
@@ -549,9 +549,9 @@ final class DocsTutorialTests: XCTestCase {
             """)
 
         let conv = Conv2D(weight: Tensor<Double>([0, 1, 2, 1, 0, 1, 2, 1, 0], shape: [1, 1, 3, 3]), padding: (1, 1))
-        let dense = Dense(weight: Tensor<Double>(rows: [[1, 2], [3, 4]]), bias: Tensor([0.5, -0.5]), activation: .tanh)
+        let dense = Dense(weight: Tensor<Double>(rows: [[1, 2], [3, 4], [5, 6]]), bias: Tensor([0.5, -0.5, 0]), activation: .tanh)
         XCTAssertEqual(MaxPool2D(kernel: 2)(conv(WorkedCNN.image.reshaped([1, 1, 4, 4]))).scalars, [16, 33, 34, 35])
-        XCTAssertEqual(dense(Tensor([1, 0])).scalars, [Foundation.tanh(1.5), Foundation.tanh(1.5)])
+        XCTAssertEqual(dense(Tensor([1, 0])).scalars, [Foundation.tanh(1.5), Foundation.tanh(2.5), Foundation.tanh(5)])
 
         // A custom layer, proved by gradcheck.
         let x = Tensor<Double>.randomNormal([3, 4], seed: 1)

@@ -83,7 +83,7 @@ final class CheckpointTests: XCTestCase {
         let otherAdam = optimizer(other)
         XCTAssertThrowsError(try Checkpoint.load(into: other, optimizer: otherAdam, from: path)) { error in
             let text = "\(error)"
-            XCTAssertTrue(text.contains("layers.0.weight: saved shape [4, 8], model shape [4, 5]"), text)
+            XCTAssertTrue(text.contains("layers.0.weight: saved shape [8, 4], model shape [5, 4]"), text)
             XCTAssertTrue(text.contains("saved parameter layers.2.weight is not in the model"), text)
             XCTAssertTrue(text.contains("no saved state for") == false, text)
             XCTAssertTrue(text.contains("saved generator layers.1.source is not in the model"), text)

@@ -147,11 +147,11 @@ final class LayerAttentionTests: XCTestCase {
     func testTransformerBlockComposesItsLayers() {
         let block = TransformerBlock<Double>(dimension: 8, heads: 2, hidden: 12, seed: 3)
         XCTAssertEqual(block.namedParameters.map(\.name), [
-            "norm1.weight", "norm1.bias", "attention.in_proj_weight", "attention.in_proj_bias",
-            "attention.out_proj.weight", "attention.out_proj.bias", "norm2.weight", "norm2.bias",
+            "norm1.weight", "norm1.bias", "self_attn.in_proj_weight", "self_attn.in_proj_bias",
+            "self_attn.out_proj.weight", "self_attn.out_proj.bias", "norm2.weight", "norm2.bias",
             "linear1.weight", "linear1.bias", "linear2.weight", "linear2.bias",
         ])
-        XCTAssertEqual(Set(block.randomStates.keys), ["attention.dropout.source", "dropout.source"])
+        XCTAssertEqual(Set(block.randomStates.keys), ["self_attn.dropout.source", "dropout.source"])
         XCTAssertEqual(TransformerBlock<Float>(dimension: 64, heads: 4, seed: 1).parameterCount, 49_984)
         let x = Tensor<Double>.randomNormal([2, 5, 8], seed: 4)
         let h = x + block.attention(block.norm1(x), causal: true)
@@ -168,11 +168,11 @@ final class LayerAttentionTests: XCTestCase {
             .randomNormal([3 * e, e], standardDeviation: 0.5, seed: 33), .randomNormal([3 * e], standardDeviation: 0.3, seed: 34),
             .randomNormal([e, e], standardDeviation: 0.5, seed: 35), .randomNormal([e], standardDeviation: 0.3, seed: 36),
             .randomNormal([e], seed: 37) * 0.3 + 1, .randomNormal([e], standardDeviation: 0.3, seed: 38),
-            .randomNormal([e, hidden], standardDeviation: 0.5, seed: 39), .randomNormal([hidden], standardDeviation: 0.3, seed: 40),
-            .randomNormal([hidden, e], standardDeviation: 0.5, seed: 41), .randomNormal([e], standardDeviation: 0.3, seed: 42),
+            .randomNormal([hidden, e], standardDeviation: 0.5, seed: 39), .randomNormal([hidden], standardDeviation: 0.3, seed: 40),
+            .randomNormal([e, hidden], standardDeviation: 0.5, seed: 41), .randomNormal([e], standardDeviation: 0.3, seed: 42),
         ]
-        let names = ["x", "norm1.weight", "norm1.bias", "attention.in_proj_weight", "attention.in_proj_bias",
-                     "attention.out_proj.weight", "attention.out_proj.bias", "norm2.weight", "norm2.bias",
+        let names = ["x", "norm1.weight", "norm1.bias", "self_attn.in_proj_weight", "self_attn.in_proj_bias",
+                     "self_attn.out_proj.weight", "self_attn.out_proj.bias", "norm2.weight", "norm2.bias",
                      "linear1.weight", "linear1.bias", "linear2.weight", "linear2.bias"]
         let padding = Tensor<Double>(rows: [[0, 0, 1], [0, 0, 0]])
         func block(_ v: [Tensor<Double>]) -> TransformerBlock<Double> {

@@ -19,7 +19,7 @@ final class LayerCNNTests: XCTestCase {
     let labels = Tensor<Double>([2, 0])
     let convWeight = Tensor<Double>.randomNormal([3, 2, 3, 3], seed: 2)
     let convBias = Tensor<Double>.randomNormal([3], seed: 3)
-    let denseWeight = Tensor<Double>.randomNormal([12, 3], seed: 4)
+    let denseWeight = Tensor<Double>.randomNormal([3, 12], seed: 4)
     let denseBias = Tensor<Double>.randomNormal([3], seed: 5)
 
     func model(_ v: [Tensor<Double>]) -> SmallCNN {

@@ -5,12 +5,12 @@ import Layers
 /// input, the weight and the bias for every activation.
 final class LayerDenseTests: XCTestCase {
     let x = Tensor<Double>.randomNormal([2, 3], seed: 1)
-    let w = Tensor<Double>.randomNormal([3, 4], seed: 2)
+    let w = Tensor<Double>.randomNormal([4, 3], seed: 2)   // [outputs, inputs]
     let b = Tensor<Double>([1.5, -1.5, 0.5, -0.5])
 
     func testGradcheckEveryActivation() {
         // The pre-activations have both signs, so relu and leaky relu are checked on both branches.
-        let z = (x.matmul(w) + b).scalars
+        let z = (x.matmul(w.transposed()) + b).scalars
         XCTAssertTrue(z.contains { $0 > 0.1 } && z.contains { $0 < -0.1 }, "pre-activations \(z)")
         let activations = Activation.allDefaults + [.leakyRelu(slope: 0.2), .softmax(axis: 0), .logSoftmax(axis: 0)]
         for activation in activations {
@@ -30,11 +30,12 @@ final class LayerDenseTests: XCTestCase {
     }
 
     func testForwardByHand() {
-        let layer = Dense(weight: Tensor<Double>(rows: [[1, 2], [3, 4]]), bias: Tensor([0.5, -10]), activation: .relu)
-        // [1, 1]·W + b = [4.5, -4] → relu → [4.5, 0]; [2, -1]·W + b = [-0.5, -10] → [0, 0]
+        // Rows are outputs: output 0 weighs the inputs by [1, 3], output 1 by [2, 4].
+        let layer = Dense(weight: Tensor<Double>(rows: [[1, 3], [2, 4]]), bias: Tensor([0.5, -10]), activation: .relu)
+        // [1, 1]·Wᵀ + b = [4.5, -4] → relu → [4.5, 0]; [2, -1]·Wᵀ + b = [-0.5, -10] → [0, 0]
         let y = layer(Tensor(rows: [[1, 1], [2, -1]]))
         XCTAssertEqual(y, Tensor(rows: [[4.5, 0], [0, 0]]))
-        let leaky = Dense(weight: Tensor<Double>(rows: [[1], [1]]), activation: .leakyRelu())(Tensor(rows: [[-1, -1]]))
+        let leaky = Dense(weight: Tensor<Double>(rows: [[1, 1]]), activation: .leakyRelu())(Tensor(rows: [[-1, -1]]))
         XCTAssertEqual(leaky.scalars[0], -0.02, accuracy: 1e-15)
         let id = Dense(weight: Tensor<Double>(rows: [[2]]))(Tensor(rows: [[3]]))
         XCTAssertEqual(id.scalar, 6)
@@ -76,14 +77,14 @@ final class LayerDenseTests: XCTestCase {
     func testGradientsLandOnParameters() throws {
         let layer = Dense<Double>(inputs: 3, outputs: 4, activation: .tanh, seed: 9)
         layer(x).squared().sum().backward()
-        XCTAssertEqual(layer.weight.grad?.shape, [3, 4])
-        // By hand: z = x·W + b, L = Σ tanh(z)², dL/dz = 2 tanh(z)(1 − tanh²(z)),
-        // dL/db = Σ_rows dL/dz, dL/dW = xᵀ · dL/dz.
+        XCTAssertEqual(layer.weight.grad?.shape, [4, 3])
+        // By hand: z = x·Wᵀ + b, L = Σ tanh(z)², dL/dz = 2 tanh(z)(1 − tanh²(z)),
+        // dL/db = Σ_rows dL/dz, dL/dW = (dL/dz)ᵀ · x.
         let weight = layer.weight.value.detached(), bias = layer.bias?.value.detached() ?? Tensor(0)
-        let t = (x.matmul(weight) + bias).tanh()
+        let t = (x.matmul(weight.transposed()) + bias).tanh()
         let dz = t * 2 * (1 - t * t)
         assertClose(layer.bias?.grad?.scalars ?? [], dz.sum(axes: [0]).scalars, tolerance: 1e-12, "dL/dbias")
-        assertClose(layer.weight.grad?.scalars ?? [], x.transposed().matmul(dz).scalars, tolerance: 1e-12, "dL/dweight")
+        assertClose(layer.weight.grad?.scalars ?? [], dz.transposed().matmul(x).scalars, tolerance: 1e-12, "dL/dweight")
         layer.zeroGrad()
         XCTAssertNil(layer.weight.grad)
     }

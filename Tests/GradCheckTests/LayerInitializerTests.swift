@@ -16,7 +16,7 @@ final class LayerInitializerTests: XCTestCase {
         XCTAssertEqual(Initializer<Double>.ones([4], seed: 0), Tensor.ones([4]))
         XCTAssertEqual(Initializer<Float>.constant(0.1)([3], seed: 0), Tensor.full([3], 0.1))
         let d = Dense<Double>(inputs: 3, outputs: 2, weightInitializer: .zeros, biasInitializer: .constant(0.5), seed: 1)
-        XCTAssertEqual(d.weight.value, Tensor.zeros([3, 2]))
+        XCTAssertEqual(d.weight.value, Tensor.zeros([2, 3]))
         XCTAssertEqual(d.bias?.value, Tensor([0.5, 0.5]))
     }
 

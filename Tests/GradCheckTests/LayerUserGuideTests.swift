@@ -82,7 +82,7 @@ final class LayerUserGuideTests: XCTestCase {
 
         let model = GPT(vocabulary: 4, context: context, dimension: 16, heads: 2)
         XCTAssertEqual(model.namedParameters.first?.name, "tokens.weight")
-        XCTAssertTrue(model.namedParameters.contains { $0.name == "blocks.1.attention.in_proj_weight" })
+        XCTAssertTrue(model.namedParameters.contains { $0.name == "blocks.1.self_attn.in_proj_weight" })
         let adam = Adam(model, learningRate: 1e-2)
         var losses: [Float] = []
         for _ in 0..<20 {

@@ -200,7 +200,7 @@ final class LossTests: XCTestCase {
     func testL2PenaltyValueAndGradient() throws {
         let model = Sequential<Double> {
             Dense(weight: Tensor(rows: [[1, 2], [3, 4]]), bias: Tensor([5, 6]))
-            Dense(weight: Tensor(rows: [[1], [-1]]))
+            Dense(weight: Tensor(rows: [[1, -1]]))
         }
         // (λ/2)·Σw² over weights only: (1 + 4 + 9 + 16 + 1 + 1)·0.1/2 = 1.6
         let penalty = l2Penalty(model, lambda: 0.1)
@@ -212,7 +212,7 @@ final class LossTests: XCTestCase {
         XCTAssertNil(model.parameter(named: "layers.0.bias")?.grad, "biases are not penalized by default")
         XCTAssertEqual(l2Penalty([Parameter<Double>](), lambda: 1).scalar, 0)
         XCTAssertEqual(l1Penalty(model, lambda: 0.5).scalar, 6, accuracy: 1e-14)
-        let w = Tensor<Double>.randomNormal([3, 2], seed: 7)
+        let w = Tensor<Double>.randomNormal([2, 3], seed: 7)
         assertGradcheck([w], names: ["w"], "l2Penalty") { v in
             l2Penalty(Dense(weight: v[0], bias: Tensor([1, 1])), lambda: 0.3)
         }

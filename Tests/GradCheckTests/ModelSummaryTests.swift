@@ -104,10 +104,10 @@ final class ModelSummaryTests: XCTestCase {
         let summary = model.summary(inputShape: [2, 5])
         XCTAssertEqual(summary.outputShape, [2, 5, 50])
         XCTAssertEqual(summary.parameterCount, model.parameterCount)
-        XCTAssertEqual(summary.rows.map(\.path), ["embedding", "blocks.0", "blocks.0.norm1", "blocks.0.attention",
-                                                  "blocks.0.attention.dropout", "blocks.0.norm2", "blocks.0.linear1",
+        XCTAssertEqual(summary.rows.map(\.path), ["embedding", "blocks.0", "blocks.0.norm1", "blocks.0.self_attn",
+                                                  "blocks.0.self_attn.dropout", "blocks.0.norm2", "blocks.0.linear1",
                                                   "blocks.0.linear2", "blocks.0.dropout", "norm", "recurrent", "head"])
-        XCTAssertEqual(summary.rows.first { $0.path == "blocks.0.attention" }?.layer, "MultiHeadAttention(16, 4 heads)")
+        XCTAssertEqual(summary.rows.first { $0.path == "blocks.0.self_attn" }?.layer, "MultiHeadAttention(16, 4 heads)")
         XCTAssertEqual(summary.rows.first { $0.path == "recurrent" }?.layer, "LSTM(16→8, 2 layers)")
         let paths = Set(summary.rows.map(\.path))
         for name in model.namedParameters.map(\.name) {

@@ -30,7 +30,7 @@ final class WorkedExample2Tests: XCTestCase {
 
     func network(_ kernel: [Double], _ dense: [Double], _ g: Activation) -> Network {
         Network(conv: Conv2D(weight: Tensor(kernel, shape: [1, 1, 2, 2]), stride: (2, 2)),
-                g: g, output: Dense(weight: Tensor(dense, shape: [4, 1])))
+                g: g, output: Dense(weight: Tensor(dense, shape: [1, 4])))
     }
 
     var input: Tensor<Double> { Tensor(x.flatMap { $0 }, shape: [1, 1, 4, 4]) }
@@ -137,7 +137,7 @@ final class WorkedExample2Tests: XCTestCase {
 
     func testGradcheckOfTheWholeNetwork() {
         for g in [Activation.sigmoid, .tanh, .relu] {
-            assertGradcheck([input, Tensor(kernel, shape: [1, 1, 2, 2]), Tensor(denseWeights, shape: [4, 1])],
+            assertGradcheck([input, Tensor(kernel, shape: [1, 1, 2, 2]), Tensor(denseWeights, shape: [1, 4])],
                             names: ["x", "kernel", "dense"], "worked example 2 with \(g)") { v in
                 let net = Network(conv: Conv2D(weight: v[1], stride: (2, 2)), g: g, output: Dense(weight: v[2]))
                 return l2Loss(predicted: net(v[0]), targets: Tensor([self.t], shape: [1, 1]))
