@@ -261,8 +261,9 @@ enum Backpropagation {
 
         try withRecording(createGraph) {
             for node in order.reversed() {
-                guard isRelevant(node), let g = pending(node) else { continue }
+                guard isRelevant(node), var g = pending(node) else { continue }
                 setPending(node, nil)
+                if node.hasHooks { g = TensorHooks.apply(to: g, at: node, retain: targetSet == nil) }
                 if let targetSet {
                     let id = ObjectIdentifier(node)
                     if targetSet.contains(id) { results[id] = g }
@@ -334,8 +335,9 @@ enum Backpropagation {
         defer { heap.clearPending() }
         try withRecording(createGraph) {
             while let node = heap.pop() {
-                guard let g = node.pendingGrad else { continue }
+                guard var g = node.pendingGrad else { continue }
                 node.pendingGrad = nil
+                if node.hasHooks { g = TensorHooks.apply(to: g, at: node, retain: true) }
                 guard !node.isReleased, let rule = node.rule else {
                     throw releasedError(node)
                 }
@@ -377,8 +379,13 @@ enum Backpropagation {
                 if !retainGraph { node.release() }
             }
         }
+        // A leaf's hooks see its whole gradient of this pass, before it is added to `grad`.
+        var hooked = leafGradients
+        for (id, entry) in leafGradients where entry.leaf.hasHooks {
+            hooked[id] = (entry.leaf, withRecording(createGraph) { TensorHooks.apply(to: entry.gradient, at: entry.leaf, retain: true) })
+        }
         leafGradientLock.lock()
-        for (leaf, gradient) in leafGradients.values { leaf.grad = leaf.grad.map { $0 + gradient } ?? gradient }
+        for (leaf, gradient) in hooked.values { leaf.grad = leaf.grad.map { $0 + gradient } ?? gradient }
         leafGradientLock.unlock()
     }
 

@@ -72,6 +72,9 @@ final class Node<Scalar: TensorScalar> {
     @exclusivity(unchecked) var isRelevant = false
     /// Made by a compound assignment (`w -= …`) on a leaf while recording (see `Tensor.update`).
     @exclusivity(unchecked) var isRecordedLeafUpdate = false
+    /// Whether hooks or a retained gradient hang off this node (in `TensorHooks`' table, kept
+    /// there so that nodes without them, nearly all, stay small).
+    @exclusivity(unchecked) var hasHooks = false
     /// The output's elements, kept for rules that read them (exp, tanh, softmax, …).
     @exclusivity(unchecked) var output: [Scalar]
     let shape: [Int]
@@ -83,8 +86,10 @@ final class Node<Scalar: TensorScalar> {
     let id: Int
     /// For leaves: the gradient accumulated by `backward`.
     var grad: Tensor<Scalar>? {
-        get { leaf?.grad }
-        set { leaf?.grad = newValue }
+        get { leaf != nil ? leaf?.grad : (hasHooks ? TensorHooks.state(of: self)?.retainedGrad : nil) }
+        set {
+            if leaf != nil { leaf?.grad = newValue } else if hasHooks { TensorHooks.state(of: self)?.retainedGrad = newValue }
+        }
     }
     /// For leaves: the name given by the user, for printing.
     var label: String? {
@@ -153,6 +158,7 @@ final class Node<Scalar: TensorScalar> {
     }
 
     deinit {
+        if hasHooks { TensorHooks.forget(self) }
         // The deinit of a generic class runs unspecialised: hand the work to code compiled
         // for the concrete scalar type.
         if !inputs.isEmpty { Scalar.kernels.releaseGraph(self) }
@@ -318,18 +324,20 @@ extension Tensor {
         Tensor(shape: shape, scalars: scalars, node: nil)
     }
 
-    /// The gradient accumulated in this leaf by `backward()`; `nil` before any, or for a non-leaf.
-    /// Setting it replaces the stored gradient (gradient clipping, custom updates).
+    /// The gradient accumulated in this leaf by `backward()`; `nil` before any, or for a
+    /// non-leaf unless it called ``retainGrad()``. Setting it replaces the stored gradient
+    /// (gradient clipping, custom updates).
     ///
     /// ```swift
     /// if let g = w.grad { w.grad = g * 0.5 }
     /// ```
-    /// - Precondition: when setting, this tensor is a leaf and the new gradient has its shape.
+    /// - Precondition: when setting, this tensor is a leaf (or retains its gradient) and the new
+    ///   gradient has its shape.
     public var grad: Tensor? {
         get { node?.grad }
         nonmutating set {
-            guard let node, node.isLeaf else {
-                trap("grad: only a leaf (made with requiringGrad()) stores a gradient")
+            guard let node, node.isLeaf || retainsGrad else {
+                trap("grad: only a leaf (made with requiringGrad()) or a tensor that called retainGrad() stores a gradient")
             }
             if let newValue {
                 require(newValue.shape == shape, "grad: gradient of shape \(newValue.shape) for a tensor of shape \(shape)")

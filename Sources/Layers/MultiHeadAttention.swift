@@ -173,14 +173,40 @@ public struct MultiHeadAttention<Scalar: TensorScalar>: Layer, CustomModuleChild
 
     /// Attention of `query` [batch, T, dimension] over `key` and `value` [batch, S, dimension]:
     /// [batch, T, dimension]. `causal` hides key positions after each query position (key j from
-    /// query i when j > i); `keyPaddingMask` [batch, S] hides the keys marked 1.
+    /// query i when j > i); `keyPaddingMask` [batch, S] hides the keys marked 1; `attentionMask`
+    /// hides or biases any pairs (PyTorch's `attn_mask`, see ``AttentionMask``). All three combine.
     ///
     /// ```swift
     /// let translated = attention(query: decoderStates, key: encoderStates, value: encoderStates)
     /// ```
-    /// - Precondition: the shapes above, and a mask of exactly [batch, S].
+    /// - Precondition: the shapes above, a padding mask of exactly [batch, S], an attention mask
+    ///   of [T, S] or [batch · heads, T, S].
     public func callAsFunction(query: Tensor<Scalar>, key: Tensor<Scalar>, value: Tensor<Scalar>, causal: Bool = false,
-                               keyPaddingMask: Tensor<Scalar>? = nil) -> Tensor<Scalar> {
+                               keyPaddingMask: Tensor<Scalar>? = nil, attentionMask: AttentionMask<Scalar>? = nil) -> Tensor<Scalar> {
+        attend(query: query, key: key, value: value, causal: causal, keyPaddingMask: keyPaddingMask,
+               attentionMask: attentionMask).output
+    }
+
+    /// The attention's output and its weights (PyTorch's `need_weights=True`): the weights are
+    /// the softmax over keys (after dropout, as PyTorch returns them), [batch, T, S] averaged over
+    /// the heads (`averageHeads`, PyTorch's default) or [batch, heads, T, S]. Both are recorded:
+    /// a loss on the weights (an attention-entropy penalty) is differentiated as any other.
+    ///
+    /// ```swift
+    /// let (y, weights) = attention.outputAndWeights(query: x, key: x, value: x, causal: true)
+    /// weights.shape          // [batch, T, T]; each row sums to 1
+    /// ```
+    public func outputAndWeights(query: Tensor<Scalar>, key: Tensor<Scalar>, value: Tensor<Scalar>, causal: Bool = false,
+                                 keyPaddingMask: Tensor<Scalar>? = nil, attentionMask: AttentionMask<Scalar>? = nil,
+                                 averageHeads: Bool = true) -> (output: Tensor<Scalar>, weights: Tensor<Scalar>) {
+        let (output, weights) = attend(query: query, key: key, value: value, causal: causal, keyPaddingMask: keyPaddingMask,
+                                       attentionMask: attentionMask)
+        return (output, averageHeads ? weights.mean(axes: [1]) : weights)
+    }
+
+    private func attend(query: Tensor<Scalar>, key: Tensor<Scalar>, value: Tensor<Scalar>, causal: Bool,
+                        keyPaddingMask: Tensor<Scalar>?, attentionMask: AttentionMask<Scalar>?)
+    -> (output: Tensor<Scalar>, weights: Tensor<Scalar>) {
         let e = dimension, h = heads, d = headDimension
         require(query.rank == 3 && query.shape[2] == e,
                 "MultiHeadAttention: query of shape \(query.shape) is not [batch, time, \(e)] (dimension \(e))")
@@ -190,6 +216,11 @@ public struct MultiHeadAttention<Scalar: TensorScalar>: Layer, CustomModuleChild
         require(value.shape == key.shape,
                 "MultiHeadAttention: value of shape \(value.shape) does not match key of shape \(key.shape)")
         let s = key.shape[1]
+        if let mask = attentionMask?.tensor {
+            require(mask.shape == [t, s] || mask.shape == [batch * h, t, s],
+                    "MultiHeadAttention: attention mask of shape \(mask.shape) is neither [\(t), \(s)] ([queries, keys]) "
+                    + "nor [\(batch * h), \(t), \(s)] ([batch · heads, queries, keys]) for query \(query.shape) and key \(key.shape)")
+        }
         if let keyPaddingMask {
             require(keyPaddingMask.shape == [batch, s],
                     "MultiHeadAttention: key padding mask of shape \(keyPaddingMask.shape) is not [\(batch), \(s)] "
@@ -209,10 +240,18 @@ public struct MultiHeadAttention<Scalar: TensorScalar>: Layer, CustomModuleChild
         if let keyPaddingMask {
             scores = scores.masked(where: keyPaddingMask.detached().reshaped([batch, 1, 1, s]), fill: -.infinity)
         }
+        if let attentionMask {
+            let mask = attentionMask.tensor.detached()
+            let shaped = mask.rank == 2 ? mask : mask.reshaped([batch, h, t, s])
+            switch attentionMask {
+            case .hidden: scores = scores.masked(where: shaped, fill: -.infinity)
+            case .additive: scores = scores + shaped
+            }
+        }
         let weights = dropout(scores.softmax(axis: -1))
         let heads = Tensor.headOutputs(weights: weights, values: v, heads: h)             // [batch, T, e]
         var output = heads.matmul(outputProjectionWeight.value, transposeA: false, transposeB: true)
         if let bias = outputProjectionBias { output = output + bias.value }
-        return output
+        return (output, weights)
     }
 }

@@ -164,18 +164,23 @@ public struct TransformerBlock<Scalar: TensorScalar>: Layer {
         self(input, causal: false)
     }
 
-    /// The block, its attention causal and/or with padded keys ([batch, time], 1 marks padding).
+    /// The block, its attention causal and/or with padded keys ([batch, time], 1 marks padding)
+    /// and/or an attention mask (PyTorch's `src_mask`, see ``AttentionMask``).
     ///
     /// ```swift
     /// let y = block(h, causal: true)
     /// ```
-    public func callAsFunction(_ input: Tensor<Scalar>, causal: Bool, keyPaddingMask: Tensor<Scalar>? = nil) -> Tensor<Scalar> {
+    public func callAsFunction(_ input: Tensor<Scalar>, causal: Bool, keyPaddingMask: Tensor<Scalar>? = nil,
+                               attentionMask: AttentionMask<Scalar>? = nil) -> Tensor<Scalar> {
+        func attention(_ x: Tensor<Scalar>) -> Tensor<Scalar> {
+            self.attention(query: x, key: x, value: x, causal: causal, keyPaddingMask: keyPaddingMask, attentionMask: attentionMask)
+        }
         func mlp(_ x: Tensor<Scalar>) -> Tensor<Scalar> { dropout(linear2(dropout(activation(linear1(x))))) }
         if normFirst {
-            let h = input + dropout(attention(norm1(input), causal: causal, keyPaddingMask: keyPaddingMask))
+            let h = input + dropout(attention(norm1(input)))
             return h + mlp(norm2(h))
         }
-        let h = norm1(input + dropout(attention(input, causal: causal, keyPaddingMask: keyPaddingMask)))
+        let h = norm1(input + dropout(attention(input)))
         return norm2(h + mlp(h))
     }
 }

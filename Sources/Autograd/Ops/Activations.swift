@@ -21,15 +21,22 @@ extension Tensor {
     /// log(1 + e^(βx)) / β of each element (β = `beta`), computed stably for any x (no overflow
     /// for x = 1000, no loss of digits for x = −40). Its derivative is sigmoid(βx).
     ///
-    /// Unlike PyTorch's `softplus`, it does not switch to x above a threshold (PyTorch's default
-    /// threshold 20 is off by 2·10⁻⁹ there): the value is log(1 + e^(βx)) everywhere.
+    /// By default (`threshold: nil`) the value is log(1 + e^(βx)) everywhere, which is more
+    /// accurate than PyTorch's `softplus`: PyTorch switches to x where βx > `threshold` (its
+    /// default 20), and there its value is off by up to 2·10⁻⁹ and its gradient is exactly 1
+    /// instead of σ(βx). Pass `threshold: 20` to compute as PyTorch does, value and gradient.
     ///
     /// ```swift
-    /// Tensor<Double>([0, 1000]).softplus()    // [0.6931…, 1000]
+    /// Tensor<Double>([0, 1000]).softplus()                    // [0.6931…, 1000]
+    /// Tensor<Double>([21]).softplus(threshold: 20)            // [21]: PyTorch's F.softplus(x)
     /// ```
     @inlinable
-    public func softplus(beta: Scalar = 1) -> Tensor {
+    public func softplus(beta: Scalar = 1, threshold: Scalar? = nil) -> Tensor {
         require(beta > 0, "softplus: beta \(beta) must be positive")
+        if let threshold {
+            // PyTorch's linear branch: the identity where βx > threshold (gradient 1 there).
+            return select((self * beta).detached() .> threshold, self, softplus(beta: beta))
+        }
         if beta != 1 { return (self * beta).softplus() / beta }
         return Tensor.record("softplus", inputs: NodeInputs(self), shape: shape, scalars: map(Softplus())) { c in
             [c.upstream * c.inputs[0].sigmoid()]                                     // d log(1 + eˣ) = σ(x)
