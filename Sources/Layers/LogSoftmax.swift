@@ -1,6 +1,7 @@
 /// A layer computing log(softmax) along `axis` (by default the last axis), as
 /// x − logSumExp(x), which stays finite for large scores. It has no parameters.
-/// Its output is what ``negativeLogLikelihood(logProbabilities:labels:reduction:)`` expects.
+/// Its output is what
+/// ``negativeLogLikelihood(logProbabilities:labels:classAxis:ignoreIndex:reduction:)`` expects.
 ///
 /// ```swift
 /// let logProbabilities = LogSoftmax<Float>()(logits)

@@ -1,8 +1,9 @@
 /// A layer turning scores into probabilities along `axis` (by default the last axis, the
 /// classes of a [batch, classes] tensor), computed stably. It has no parameters.
 ///
-/// For training a classifier, feed the logits to ``crossEntropy(logits:labels:reduction:)``
-/// instead of a softmax followed by a log: it is more accurate.
+/// For training a classifier, feed the logits to
+/// ``crossEntropy(logits:labels:classAxis:ignoreIndex:labelSmoothing:reduction:)`` instead of a
+/// softmax followed by a log: it is more accurate.
 ///
 /// ```swift
 /// let probabilities = Softmax<Float>()(logits)      // each row sums to 1
