@@ -147,7 +147,8 @@ public struct LoadedState: Sendable, Equatable {
     /// result.unexpected  // ["head.b"]
     /// ```
     public var unexpected: [String]
-    /// The file's metadata (empty for tensors loaded from memory).
+    /// The file's metadata (empty for tensors loaded from memory), without the layout key
+    /// (``Module/layoutMetadataKey``), which ``layout`` reports.
     ///
     /// ```swift
     /// result.metadata["epoch"]   // "3"
@@ -264,7 +265,8 @@ extension Module {
     /// unexpected or any shape differs, it throws ``ParameterMismatchError`` listing all of them
     /// and loads nothing. A file written by PyTorch (`safetensors.torch.save_file(model.state_dict(), …)`)
     /// loads into the equivalent model; a file of this library's layout before version 2 is told
-    /// apart and converted (see ``SavedLayout``). Returns the file's metadata.
+    /// apart and converted (see ``SavedLayout``). Returns the file's metadata (as given to
+    /// ``save(to:metadata:)``: without this library's layout key).
     ///
     /// ```swift
     /// let model = Classifier()
@@ -307,7 +309,8 @@ extension Module {
             chosen = LegacyLayout.looksOld(tensors.map { ($0.name, $0.tensor.shape) }, model: self) ? .beforeVersion2 : .pytorch
         }
         var result = try loadStateDict(tensors, strict: strict, layout: chosen, source: path)
-        result.metadata = file.metadata
+        // The caller's metadata as saved: the layout key is this library's, reported as `layout`.
+        result.metadata = file.metadata.filter { $0.key != Self.layoutMetadataKey }
         return result
     }
 

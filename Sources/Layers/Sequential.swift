@@ -20,6 +20,9 @@ public struct Sequential<Scalar: TensorScalar>: Layer {
     /// let first = model.layers[0] as? Dense<Float>
     /// ```
     public var layers: [any Layer<Scalar>]
+    /// The hooks registered with ``registerForwardHook(_:)``, shared by copies (as a PyTorch
+    /// module's hooks belong to the module, whoever holds it).
+    let forwardHooks = ForwardHooks<Scalar>()
 
     /// The layers of an array, in order.
     ///
@@ -53,7 +56,11 @@ public struct Sequential<Scalar: TensorScalar>: Layer {
     /// ```
     public func callAsFunction(_ input: Tensor<Scalar>) -> Tensor<Scalar> {
         var x = input
-        for layer in layers { x = layer(x) }
+        let hooks = forwardHooks.isEmpty ? nil : forwardHooks
+        for (index, layer) in layers.enumerated() {
+            x = layer(x)
+            if let hooks { x = hooks.run(index: index, layer: layer, output: x) }
+        }
         return x
     }
 

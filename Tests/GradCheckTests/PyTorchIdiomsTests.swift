@@ -155,6 +155,43 @@ final class PyTorchIdiomsTests: XCTestCase {
         XCTAssertEqual(second.scalars, [6, 6])
     }
 
+    func testSequentialForwardHooksWatchAndReplaceOutputs() {
+        let model = Sequential<Double> {
+            Dense(inputs: 4, outputs: 3, seed: 1)
+            Tanh()
+            Dense(inputs: 3, outputs: 2, seed: 2)
+        }
+        let input = Tensor<Double>.randomNormal([5, 4], seed: 3)
+        var seen: [(Int, String, [Int])] = []
+        let watch = model.registerForwardHook { index, layer, output in
+            seen.append((index, "\(type(of: layer))", output.shape))
+            return nil
+        }
+        let plain = model(input)
+        XCTAssertEqual(seen.map(\.0), [0, 1, 2])
+        XCTAssertEqual(seen.map(\.1), ["Dense<Double>", "Tanh<Double>", "Dense<Double>"])
+        XCTAssertEqual(seen.map(\.2), [[5, 3], [5, 3], [5, 2]])
+        // A hook that replaces the tanh's output changes what the next layer sees; copies share hooks.
+        let copy = model
+        let zero = copy.registerForwardHook { index, _, output in index == 1 ? output * 0 : nil }
+        XCTAssertEqual(model(input), model.layers[2](Tensor<Double>.zeros([5, 3])))
+        zero.remove()
+        watch.remove()
+        seen.removeAll()
+        XCTAssertEqual(model(input), plain)
+        XCTAssertTrue(seen.isEmpty)
+        // A hook can ask for the gradient of an activation.
+        var hidden: Tensor<Double>?
+        let grab = model.registerForwardHook { index, _, output in
+            if index == 1 { output.retainGrad(); hidden = output }
+            return nil
+        }
+        model(input).sum().backward()
+        XCTAssertEqual(hidden?.grad?.shape, [5, 3])
+        grab.remove()
+        XCTAssertTrue(model.parameters.count == 4, "the hooks hold no parameters")
+    }
+
     // MARK: softplus
 
     func testSoftplusThresholdComputesAsPyTorch() {

@@ -31,15 +31,36 @@ final class ReferenceDocsTests: XCTestCase {
         let page = try read("Sources/Autograd/Autograd.docc/ComingFromPyTorch.md")
         let rows = page.split(separator: "\n").filter { $0.hasPrefix("| `") }
         for idiom in ["torch.manual_seed", ".item()", "torch.no_grad()", "model.eval()", "zero_grad()", "state_dict()",
-                      "load_state_dict", "x[:, 0]", "DataLoader", "retain_grad()", "register_hook"] {
+                      "load_state_dict", "x[:, 0]", "DataLoader", "retain_grad()", "register_hook", "torch.where",
+                      "x > 0", "torch.gather", "x[mask]", "strict=False", "register_forward_hook", "batch_first"] {
             guard let row = rows.first(where: { $0.split(separator: "|").first?.contains(idiom) ?? false }) else {
                 XCTFail("no row for \(idiom)")
                 continue
             }
             XCTAssertGreaterThanOrEqual(row.split(separator: "|").count, 2, "\(idiom): no answer")
         }
-        XCTAssertTrue(rows.first { $0.contains("retain_grad") }?.contains("not yet") ?? false)
-        XCTAssertTrue(rows.first { $0.contains("register_hook") }?.contains("not yet") ?? false)
+        XCTAssertFalse(rows.contains { $0.contains("not yet") }, "every idiom has an answer now")
+    }
+
+    func testComingFromPyTorchMasksPositionsAndHooks() throws {
+        let page = try read("Sources/Autograd/Autograd.docc/ComingFromPyTorch.md")
+        XCTAssertTrue(page.contains("let positive = t[mask: t .> 0]"))
+        let t = Tensor<Double>(rows: [[1, -2, 3], [-4, 5, -6]]).requiringGrad(named: "t")
+        let positive = t[mask: t .> 0]                   // t[t > 0]                     [1, 3, 5]
+        let rows = t[at: Tensor([1, 1, 0])]              // t[torch.tensor([1, 1, 0])]   shape [3, 3]
+        let picked = t.gather(Tensor(rows: [[2], [0]]), axis: 1)   // torch.gather(t, 1, idx)  [[3], [-4]]
+        let h = (positive.sum() + rows.sum() + picked.sum()) * 2
+        h.retainGrad()                                   // h.retain_grad()
+        var seen: [Double] = []
+        h.registerHook { g in seen.append(g.scalar); return nil }
+        h.backward()
+        XCTAssertEqual(positive.scalars, [1, 3, 5])
+        XCTAssertEqual(rows.shape, [3, 3])
+        XCTAssertEqual(picked.scalars, [3, -4])
+        XCTAssertEqual(seen, [1])
+        XCTAssertEqual(h.grad?.scalar, 1)
+        // Each element: 2·(1 if positive) + 2·(times its row is picked: row 0 once, row 1 twice) + 2·(1 if gathered).
+        XCTAssertEqual(t.grad?.scalars, [4, 2, 6, 6, 6, 4])
     }
 
     func testComingFromPyTorchTrainingStep() {
