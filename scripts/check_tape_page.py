@@ -2,15 +2,20 @@
 """Checks the tape's HTML page in a real browser: headless Chromium, driven through the
 DevTools protocol (a WebSocket client written here with the standard library only).
 
-It writes the pages with the examples (`Examples tape --html`, `Examples softmax --html`) unless
+It writes the pages with the examples (`Examples tape --html`, `Examples softmax --html`,
+`Examples backprop-ninja --html`: a graph of 30 ops and its derivation of 26 gradients) unless
 given `--page`, loads each from disk, steps through it with the keyboard (→, ←, Home, End), the
 buttons and a click on a box, checks the DOM after every step against the step list the page
 carries (which boxes have appeared, which show their gradient, which edges are highlighted, the
-chain-rule panel), checks that the page made no network request and threw no error, and saves
-screenshots.
+chain-rule panel, the address's #step=N counted from 1 as the page counts), that the step's box
+is in the graph's view and not covered (by the side panel or anything else), that a page opened
+at #step=N shows step N (#step=0: the first), that the page made no network request and threw no
+error, and saves screenshots.
 
     python3 scripts/check_tape_page.py                      # builds the examples in release first
+    python3 scripts/check_tape_page.py --examples .build/debug/Examples   # or with an Examples already built
     python3 scripts/check_tape_page.py --page tape.html     # any page written by tensor.writeHTML(to:)
+    python3 scripts/check_tape_page.py --page tape.html --size 1280x800   # another window (default 1400x900)
 
 Needs Chromium (`apt-get install chromium`); without it the check is skipped (exit 0, says so).
 Exit status 1 when a check fails.
@@ -172,6 +177,20 @@ STATE = r"""
     focus: words(steps[k], 'data-focus'), stepEdges: words(steps[k], 'data-edges'),
     slider: Number(document.getElementById('slider').value),
     currentItems: all('#steps > li.current').length,
+    hash: location.hash,
+    scrolls: document.scrollingElement.scrollHeight > window.innerHeight + 1,
+    inView: (() => {
+      const id = words(steps[k], 'data-focus')[0], box = id && document.getElementById(id);
+      if (!box) return null;
+      const graph = document.getElementById('graph'), r = box.getBoundingClientRect(), g = graph.getBoundingClientRect();
+      const view = {left: g.left + graph.clientLeft, top: g.top + graph.clientTop};
+      view.right = view.left + graph.clientWidth; view.bottom = view.top + graph.clientHeight;
+      const inside = r.left >= view.left - 0.5 && r.right <= view.right + 0.5 && r.top >= view.top - 0.5 && r.bottom <= view.bottom + 0.5;
+      const x = Math.min(Math.max(r.left + r.width / 2, view.left + 1), view.right - 1);
+      const y = Math.min(Math.max(r.top + r.height / 2, view.top + 1), view.bottom - 1);
+      const hit = document.elementFromPoint(x, y), on = hit && hit.closest && hit.closest('.node');
+      return {id: id, inside: inside, uncovered: on === box, hit: hit ? (hit.id || hit.tagName) : null};
+    })(),
     activeEdges: all('#drawing .edge.active').map(e => e.id),
     futureEdges: all('#drawing .edge.future').map(e => e.id),
     edges: all('#drawing .edge').map(e => ({id: e.id, appear: Number(e.getAttribute('data-appear')),
@@ -208,6 +227,12 @@ def check_state(c, state, k, where):
     c.expect(state["slider"] == k, f"{where}: slider at {state['slider']}")
     c.expect(state["currentItems"] == 1, f"{where}: {state['currentItems']} steps marked current")
     c.expect(state["counter"].startswith(f"Step {k + 1} of {state['total']}"), f"{where}: counter '{state['counter']}'")
+    c.expect(state["hash"] == f"#step={k + 1}", f"{where}: the address says '{state['hash']}', the page step {k + 1}")
+    seen = state["inView"]
+    # Opened without #step=N, a page that scrolls as one column (a narrow window) shows its top.
+    if seen is not None and not (where.endswith(" at load") and state["scrolls"]):
+        c.expect(seen["inside"], f"{where}: the step's box {seen['id']} is not in the graph's view")
+        c.expect(seen["uncovered"], f"{where}: the step's box {seen['id']} is covered (by {seen['hit']})")
     c.expect(state["now"] == state["stepText"], f"{where}: the panel does not show step {k}'s text")
     c.expect(sorted(state["activeEdges"]) == sorted(state["stepEdges"]),
              f"{where}: highlighted edges {state['activeEdges']} != the step's {state['stepEdges']}")
@@ -241,8 +266,9 @@ def check_flow(c, state, where):
                     c.expect(out["graded"], f"{where}: {x['name']} shows its gradient before {out['name']} does")
 
 
-def open_page(dev, path):
-    dev.call("Page.navigate", url="file://" + os.path.abspath(path))
+def open_page(dev, path, hash=""):
+    dev.call("Page.navigate", url="about:blank")
+    dev.call("Page.navigate", url="file://" + os.path.abspath(path) + hash)
     deadline = time.time() + 30
     while time.time() < deadline:
         try:
@@ -305,6 +331,13 @@ def check_tape_page(dev, c, path, out, name, expected=None):
             if node:
                 c.expect([t for t, _ in node["vals"]] == [value], f"{name}: {box} shows {node['vals']}, expected {value}")
                 c.expect([t for t, _ in node["grads"]] == [grad], f"{name}: {box} shows {node['grads']}, expected {grad}")
+    # #step=N in the address: step N as the page counts (from 1); #step=0 (old links) the first step.
+    for hash, k in (("#step=3", 2), ("#step=0", 0), (f"#step={total}", total - 1), (f"#step={total + 5}", total - 1)):
+        k = max(0, min(k, total - 1))
+        open_page(dev, path, hash)
+        check_state(c, dev.evaluate(STATE), k, f"{name} opened at {hash}")
+    open_page(dev, path)
+    dev.key("End", "End", 35)
     # ← one step, Home, End; the "next" button.
     dev.key("ArrowLeft", "ArrowLeft", 37)
     check_state(c, dev.evaluate(STATE), total - 2, f"{name} after ←")
@@ -338,6 +371,9 @@ def main():
     parser.add_argument("--page", help="check this page instead of writing the examples' pages")
     parser.add_argument("--out", default=os.path.join(ROOT, "check-tape-page-output"), help="folder for the screenshots")
     parser.add_argument("--browser", help="the Chromium executable")
+    parser.add_argument("--examples", help="an Examples executable already built, to write the pages with "
+                        "(instead of building it in release)")
+    parser.add_argument("--size", default="1400x900", help="the window, WIDTHxHEIGHT (e.g. 1280x800, 1920x1080)")
     args = parser.parse_args()
 
     browser = args.browser or next((shutil.which(b) for b in ("chromium", "chromium-browser", "google-chrome",
@@ -350,21 +386,29 @@ def main():
     if args.page:
         pages.append(("page", args.page, None))
     else:
-        subprocess.run(["swift", "build", "-c", "release", "--product", "Examples"], cwd=ROOT, check=True)
+        if args.examples:
+            examples = [os.path.abspath(args.examples)]
+        else:
+            subprocess.run(["swift", "build", "-c", "release", "--product", "Examples"], cwd=ROOT, check=True)
+            examples = ["swift", "run", "-c", "release", "Examples"]
         tape = os.path.join(args.out, "tape.html")
         softmax = os.path.join(args.out, "softmax.html")
-        subprocess.run(["swift", "run", "-c", "release", "Examples", "tape", "--html", tape, "--dot",
-                        os.path.join(args.out, "tape.dot")], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
-        subprocess.run(["swift", "run", "-c", "release", "Examples", "softmax", "--html", softmax], cwd=ROOT, check=True,
-                       stdout=subprocess.DEVNULL)
+        subprocess.run(examples + ["tape", "--html", tape, "--dot", os.path.join(args.out, "tape.dot")], cwd=ROOT,
+                       check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(examples + ["softmax", "--html", softmax], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
         pages.append(("tape", tape, {"a": ("2", "grad −24"), "b": ("−3", "grad 16"), "c": ("10", "grad 8"),
                                      "t1": ("−6", "grad 8"), "t2": ("4", "grad 8"), "t3": ("16", "grad 1")}))
         pages.append(("softmax", softmax, None))
+        ninja = os.path.join(args.out, "ninja.html")
+        subprocess.run(examples + ["backprop-ninja", "--html", ninja], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+        pages.append(("ninja", ninja, None))
+        pages.append(("ninja-slip", os.path.join(args.out, "ninja-slip.html"), None))
 
+    width, height = (int(v) for v in args.size.lower().split("x"))
     profile = tempfile.mkdtemp(prefix="check-tape-page-")
     process = subprocess.Popen([browser, "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
                                 "--no-default-browser-check", "--disable-extensions", "--hide-scrollbars",
-                                "--remote-debugging-port=0", f"--user-data-dir={profile}", "--window-size=1400,900",
+                                "--remote-debugging-port=0", f"--user-data-dir={profile}", f"--window-size={width},{height}",
                                 "about:blank"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     c = Checker()
     try:
@@ -380,7 +424,7 @@ def main():
         dev = DevTools(target["webSocketDebuggerUrl"])
         for domain in ("Page", "Runtime", "Network", "Log"):
             dev.call(f"{domain}.enable")
-        dev.call("Emulation.setDeviceMetricsOverride", width=1400, height=900, deviceScaleFactor=1, mobile=False)
+        dev.call("Emulation.setDeviceMetricsOverride", width=width, height=height, deviceScaleFactor=1, mobile=False)
 
         for name, path, expected in pages:
             dev.events.clear()
@@ -392,6 +436,11 @@ def main():
                 dev.key("Home", "Home", 36)
                 hidden = dev.evaluate("getComputedStyle(document.querySelector('#detail-body .gradpart')).display")
                 c.expect(hidden == "none", f"{name}: a's gradient shown in the detail before backward reached it ({hidden})")
+            if name == "ninja-slip":
+                flagged = dev.evaluate("Array.from(document.querySelectorAll('#drawing .first-wrong')).map(n => n.getAttribute('data-name'))")
+                c.expect(flagged == ["bndiff2"], f"{name}: first wrong step outlined: {flagged}")
+                detail = dev.evaluate("document.getElementById('detail-body').textContent")
+                c.expect("your derivation: wrong" in detail, f"{name}: the first wrong step's details are not open: '{detail[:80]}'")
             if name == "softmax":
                 flagged = dev.evaluate("Array.from(document.querySelectorAll('#drawing .first-wrong')).map(n => n.getAttribute('data-name'))")
                 c.expect(flagged == ["logits"], f"{name}: first wrong step outlined: {flagged}")

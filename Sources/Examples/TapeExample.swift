@@ -6,6 +6,14 @@ import Foundation
 enum TapeExample {
     static let title = "The tape of L = (a·b + c)² with a = 2, b = −3, c = 10"
 
+    /// Where the DOT file goes without `--dot`: beside the page (`--html dir/page.html` writes
+    /// `dir/tape.dot`), or `tape.dot` in the working directory when there is no page.
+    static func defaultDotPath(html: String?) -> String {
+        guard let html else { return "tape.dot" }
+        let folder = (html as NSString).deletingLastPathComponent
+        return folder.isEmpty ? "tape.dot" : (folder as NSString).appendingPathComponent("tape.dot")
+    }
+
     /// The expression: L = (a·b + c)² with a = 2, b = −3, c = 10; returns the leaves and the loss.
     static func expression() -> (a: Tensor<Double>, b: Tensor<Double>, c: Tensor<Double>, loss: Tensor<Double>) {
         let a = Tensor<Double>(2).requiringGrad(named: "a")
@@ -17,8 +25,8 @@ enum TapeExample {
     }
 
     static func run(_ options: inout Options) throws {
-        let path = options.string("dot") ?? "tape.dot"
         let htmlPath = options.string("html")
+        let path = options.string("dot") ?? defaultDotPath(html: htmlPath)
         print(Text.heading(title))
         let (a, b, c, loss) = expression()
         print("Forward, in the order the ops ran:\n\(loss.tape)")

@@ -111,9 +111,13 @@ public struct Embedding<Scalar: TensorScalar>: Layer {
         let rows = indices.scalars
         var padding = false
         for (position, value) in rows.enumerated() {
-            guard let row = Int(exactly: value), row >= 0, row < count else {
+            guard let row = Int(exactly: value) else {
                 trap("Embedding: index \(value) at position \(Embedding.position(position, in: indices.shape)) of indices "
                      + "\(indices.shape) is not a whole number in 0..<\(count) (table \(weight.shape))")
+            }
+            guard row >= 0, row < count else {
+                trap("Embedding: index \(row) at position \(Embedding.position(position, in: indices.shape)) of indices "
+                     + "\(indices.shape) is out of range 0..<\(count) (table \(weight.shape))")
             }
             if row == paddingIndex { padding = true }
         }

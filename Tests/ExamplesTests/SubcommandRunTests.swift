@@ -103,6 +103,22 @@ final class SubcommandRunTests: XCTestCase {
         XCTAssertTrue(softmax.contains("the first step that disagrees, walking back from the loss, is ∂L/∂logits"))
     }
 
+    func testTapeWritesItsDotFileBesideThePage() throws {
+        let out = try temporaryFolder(self)
+        let text = try run(["tape", "--html", out + "/pages/tape-page.html"])
+        let written = Set(try FileManager.default.contentsOfDirectory(atPath: out + "/pages"))
+        XCTAssertEqual(written, ["tape-page.html", "tape.dot"], "the DOT file goes beside the page")
+        XCTAssertTrue(text.contains("written to \(out)/pages/tape.dot"), text)
+        // --dot still chooses; without a page the file stays in the working directory.
+        XCTAssertEqual(TapeExample.defaultDotPath(html: nil), "tape.dot")
+        XCTAssertEqual(TapeExample.defaultDotPath(html: "page.html"), "tape.dot")
+        XCTAssertEqual(TapeExample.defaultDotPath(html: "out/page.html"), "out/tape.dot")
+        XCTAssertEqual(TapeExample.defaultDotPath(html: "/tmp/a/b.html"), "/tmp/a/tape.dot")
+        _ = try run(["tape", "--html", out + "/other.html", "--dot", out + "/elsewhere.dot"])
+        XCTAssertTrue(FileManager.default.fileExists(atPath: out + "/elsewhere.dot"))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out + "/tape.dot"))
+    }
+
     /// Nothing the examples print escapes a capture, and captures nest.
     func testConsoleCapturesEverythingPrinted() throws {
         let (inner, outer) = Console.capture { () -> String in

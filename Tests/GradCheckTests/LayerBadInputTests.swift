@@ -12,10 +12,13 @@ final class LayerBadInputTests: XCTestCase {
     static let cases: [String: (run: @Sendable () -> Void, expected: [String])] = [
         "embedding index out of range": ({
             _ = Embedding<Float>(count: 5, dimension: 2, seed: 1)(Tensor(rows: [[1, 4], [7, 2]]))
-        }, ["Embedding: index 7.0 at position [1, 0] of indices [2, 2]", "0..<5", "table [5, 2]"]),
+        }, ["Embedding: index 7 at position [1, 0] of indices [2, 2] is out of range 0..<5 (table [5, 2])"]),
+        "embedding index negative": ({
+            _ = Embedding<Double>(count: 5, dimension: 2, seed: 1)(Tensor([2, -1]))
+        }, ["Embedding: index -1 at position [1] of indices [2] is out of range 0..<5 (table [5, 2])"]),
         "embedding index not whole": ({
             _ = Embedding<Double>(count: 5, dimension: 2, seed: 1)(Tensor([0, 1.5]))
-        }, ["Embedding: index 1.5 at position [1] of indices [2] is not a whole number in 0..<5"]),
+        }, ["Embedding: index 1.5 at position [1] of indices [2] is not a whole number in 0..<5 (table [5, 2])"]),
         "lstm sequence of the wrong width": ({
             _ = LSTM<Float>(inputSize: 3, hiddenSize: 4, seed: 1)(Tensor.zeros([2, 5, 7]))
         }, ["LSTM: input of shape [2, 5, 7] is not [batch, time, 3]"]),
@@ -70,6 +73,13 @@ final class LayerBadInputTests: XCTestCase {
         }, ["GroupNorm: 6 channels cannot be split into 4 groups"]),
     ]
 
+    /// Fragments a case's message must not hold (an index out of range is not called "not a whole number").
+    static let absent: [String: [String]] = [
+        "embedding index out of range": ["not a whole number"],
+        "embedding index negative": ["not a whole number"],
+        "embedding index not whole": ["out of range"],
+    ]
+
     func testMessagesNameTheLayerShapesAndExpectation() throws {
         if let role = ProcessInfo.processInfo.environment[Self.roleKey] {
             // The child: run the one case, which must trap before the next line.
@@ -99,6 +109,9 @@ final class LayerBadInputTests: XCTestCase {
             XCTAssertEqual(process.terminationReason, .uncaughtSignal, "\(name): the child did not trap\n\(text)")
             for fragment in bad.expected {
                 XCTAssertTrue(text.contains(fragment), "\(name): the message lacks '\(fragment)':\n\(text)")
+            }
+            for fragment in Self.absent[name] ?? [] {
+                XCTAssertFalse(text.contains(fragment), "\(name): the message says '\(fragment)':\n\(text)")
             }
         }
     }

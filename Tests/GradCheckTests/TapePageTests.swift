@@ -431,6 +431,79 @@ final class TapePageTests: XCTestCase {
         XCTAssertTrue(page.source.contains("<tr class=\"wrong\"><td>logits[0]</td>"), "the first logit's row is marked wrong")
     }
 
+    // MARK: Layout and addresses
+
+    func testStepNumbersInTheAddressCountFromOneAsThePageDoes() throws {
+        let (_, _, _, loss) = tourExpression()
+        let page = try Page(loss.html())
+        // The page counts from 1 ("Step 1 of 8", the list of every step is an <ol>) ...
+        XCTAssertEqual(page.element(id: "counter")?.text, "Step 1 of 8")
+        XCTAssertEqual(page.all("ol").first?.attributes["id"], "steps")
+        // ... and so does the address: step k (from 0 inside the script) is #step=k+1, and
+        // #step=N opens step N; #step=0, of links from when the address counted from 0, the first.
+        let script = TapePage.script
+        XCTAssertTrue(script.contains("function hashOf(k) { return \"#step=\" + (k + 1); }"), script)
+        XCTAssertTrue(script.contains("return match ? Math.max(0, Number(match[1]) - 1) : null;"), script)
+        XCTAssertTrue(script.contains("history.replaceState(null, \"\", hashOf(k))"))
+        XCTAssertTrue(script.contains("show(stepFromHash(window.location.hash) || 0)"))
+        XCTAssertFalse(script.contains("\"#step=\" + k)"), "no address counting from 0 is left")
+        XCTAssertTrue(script.contains("addEventListener(\"hashchange\""), "a new #step=N in the address moves the page")
+        let keys = try XCTUnwrap(page.all("p", class: "keys").first)
+        XCTAssertTrue(keys.text.contains("#step=N for step N (from 1)"), keys.text)
+    }
+
+    func testSidePanelIsAColumnBesideTheGraphAndTheStepFollowsTheCurrentBox() throws {
+        let (big, named) = fiftyOpGraph()
+        let html = big.html(names: named)
+        keep(html, as: "fifty-ops.html")
+        // main holds the graph, then the side panel, which holds this step, the node and every step.
+        var at = html.startIndex
+        for part in ["<main>", "<div id=\"graph\"", "<svg id=\"drawing\"", "</svg>", "</div>\n<aside>", "id=\"panel\"",
+                     "id=\"detail\"", "id=\"all-steps\"", "<ol id=\"steps\">", "</ol>", "</aside>", "</main>"] {
+            let found = try XCTUnwrap(html.range(of: part, range: at..<html.endIndex), "\(part) in order")
+            at = found.upperBound
+        }
+        // No part of the page is laid over another; the graph takes the height the header leaves.
+        let css = TapePage.css
+        XCTAssertFalse(css.contains("position: absolute") || css.contains("position: fixed"))
+        XCTAssertTrue(css.contains("main { flex: 1 1 0; min-height: 0;"), "the graph and the panel fill the rest of the window")
+        XCTAssertTrue(css.contains("header { flex: 0 1 auto; max-height: 34vh; overflow: auto;"), "a long header scrolls by itself")
+        XCTAssertFalse(css.contains("100vh - 150px"), "no height guessed from a header of one size")
+        // Each step pans the graph to its boxes, not only when the first one has left the view.
+        XCTAssertTrue(TapePage.script.contains("follow(focus);"))
+        XCTAssertFalse(TapePage.script.contains("reveal("))
+    }
+
+    func testALongDerivationFoldsItsTableUnderOneLine() throws {
+        // L = sum(s10) with s_i = 2 · s_(i−1), s_0 = x: ten steps and the input, eleven rows.
+        let x = T([0.5, -1.0])
+        let report = checkDerivation(at: [x], names: ["x"], function: { v, step in
+            var s = v[0]
+            for i in 1...10 { s = step("s\(i)", s * 2) }
+            return s.sum()
+        }, hand: { _, _ in
+            var out: [String: T] = ["x": T([1024, 1024])]
+            for i in 1...10 { out["s\(i)"] = T([1, 1]) * Double(1 << (10 - i)) }
+            return out
+        })
+        XCTAssertNil(report.firstWrong)
+        let html = report.html()
+        keep(html, as: "derivation-ten-steps.html")
+        let page = try Page(html)
+        let folded = try XCTUnwrap(page.all("details", class: "items").first, "the table folds")
+        let summary = try XCTUnwrap(page.all("summary").first)
+        XCTAssertTrue(summary.text.hasPrefix("The 11 gradients compared: 11 exact"), summary.text)
+        XCTAssertTrue(folded.text.contains("∂L/∂s10") && folded.text.contains("∂L/∂x"), "the rows are all there")
+        let table = try XCTUnwrap(html.range(of: "<details class=\"items\">").flatMap { start in
+            html.range(of: "</details>", range: start.upperBound..<html.endIndex).map { html[start.lowerBound..<$0.upperBound] }
+        })
+        XCTAssertEqual(table.components(separatedBy: "<tr").count - 1, 12, "a header and eleven rows")
+        // A short table stays open.
+        let short = checkDerivation(at: [x], names: ["x"], function: { v, step in step("y", v[0] * 3).sum() },
+                                    hand: { _, _ in ["x": T([3, 3]), "y": T([1, 1])] })
+        XCTAssertTrue(try Page(short.html()).all("details").isEmpty)
+    }
+
     func testDerivationPageOfAWrongIntermediateStepShowsItsFiniteDifference() throws {
         let x = T(rows: [[0.5, -1.0], [2.0, 0.25], [-0.3, 0.7]]), y = T(rows: [[1.0], [0.0], [1.0]])
         let w = T(rows: [[0.3], [0.8]])

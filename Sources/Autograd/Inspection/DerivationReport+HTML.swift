@@ -12,6 +12,9 @@ struct DerivationPageData {
 }
 
 extension DerivationReport {
+    /// A page's table of compared gradients with more rows than this is folded (a click opens it).
+    static let unfoldedRows = 8
+
     /// The report drawn on the loss's graph, as the page of ``Tensor/html(title:names:collapseAbove:)``:
     /// each marked step and input coloured by its verdict (exact, close, wrong, not given), the
     /// first wrong step outlined, and a table with the hand, tape and finite-difference values
@@ -55,6 +58,17 @@ extension DerivationReport {
                 + "<th>tape</th><th>finite differences</th></tr><tr class=\"first\"><td>\(PageText.number(item.hand))</td>"
                 + "<td>\(PageText.number(item.tape))</td><td>\(item.numeric.map(PageText.number) ?? "—")</td></tr></table>"
         }
+        // A long table (a derivation of many steps) folds under one line, so that the graph keeps the
+        // window's height; the boxes carry the same verdicts in colour.
+        let folded = items.count > DerivationReport.unfoldedRows
+        if folded {
+            let counts = [DerivationReport.Verdict.exact, .close, .wrong, .notGiven].compactMap { verdict -> String? in
+                let n = items.filter { $0.verdict == verdict }.count
+                return n == 0 ? nil : "\(n) \(verdict.rawValue)"
+            }
+            banner += "<details class=\"items\"><summary>The \(items.count) gradients compared: "
+                + PageText.escape(counts.joined(separator: ", ")) + " (the table)</summary>"
+        }
         banner += "<table class=\"items\"><tr><th>gradient</th><th>shape</th><th>verdict</th><th>max |hand − tape|</th>"
             + "<th>at</th><th>hand</th><th>tape</th><th>finite differences</th></tr>"
         for (k, item) in items.enumerated() {
@@ -68,7 +82,7 @@ extension DerivationReport {
                 + "<td>\(given ? PageText.number(item.hand) : "—")</td><td>\(given ? PageText.number(item.tape) : "—")</td>"
                 + "<td>\(item.numeric.map(PageText.number) ?? "—")</td></tr>"
         }
-        banner += "</table>"
+        banner += "</table>" + (folded ? "</details>" : "")
         let report = TapePage.Report(kind: "derivation", banner: banner, marks: marks,
                                      legend: [("mark-exact", "exact"), ("mark-close", "close (within tolerance)"),
                                               ("mark-wrong", "wrong"), ("mark-none", "not given")])

@@ -7,9 +7,13 @@ extension TapePage {
     :root { --fg: #1d2330; --muted: #687080; --line: #d8dce2; --accent: #e8590c; --grad: #b42318;
             --leaf: #e7f0fd; --leaf-edge: #3a6db3; --op: #eef0f3; }
     * { box-sizing: border-box; }
+    /* The page fills the window: the header (scrolling on its own when a report makes it long), the
+       controls, then the graph beside the side panel in the rest of the height. Nothing overlaps. */
+    html, body { height: 100%; }
     body { margin: 0; font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--fg);
-           background: #f6f7f9; }
-    header { padding: 12px 20px 6px; background: #fff; border-bottom: 1px solid var(--line); }
+           background: #f6f7f9; display: flex; flex-direction: column; overflow: hidden; }
+    header { flex: 0 1 auto; max-height: 34vh; overflow: auto; padding: 12px 20px 6px; background: #fff;
+             border-bottom: 1px solid var(--line); }
     h1 { font-size: 19px; margin: 0 0 4px; }
     h2 { font-size: 13px; text-transform: uppercase; letter-spacing: .05em; color: var(--muted); margin: 10px 0 6px; }
     h3 { font-size: 16px; margin: 4px 0; }
@@ -18,16 +22,17 @@ extension TapePage {
     .summary { margin: 2px 0; color: var(--muted); }
     .note { margin: 4px 0; padding: 4px 8px; background: #fff7e0; border-left: 3px solid #d9a400; }
     .keys { margin: 4px 0 2px; color: var(--muted); font-size: 12px; }
-    #controls { position: sticky; top: 0; z-index: 3; display: flex; gap: 6px; align-items: center; padding: 6px 20px;
+    #controls { flex: 0 0 auto; display: flex; gap: 6px; align-items: center; padding: 6px 20px;
                 background: #fff; border-bottom: 1px solid var(--line); }
     #controls button { font: inherit; min-width: 34px; padding: 3px 8px; border: 1px solid #b9bfc8; border-radius: 5px;
                        background: #fff; cursor: pointer; }
     #controls button:hover { background: #f0f2f5; }
     #slider { flex: 1 1 auto; }
     #counter { min-width: 190px; font-variant-numeric: tabular-nums; }
-    main { display: flex; align-items: stretch; }
-    #graph { flex: 1 1 auto; overflow: auto; height: calc(100vh - 150px); min-height: 320px; background: #fff; outline: none; }
-    aside { flex: 0 0 400px; height: calc(100vh - 150px); min-height: 320px; overflow: auto; padding: 0 14px 14px;
+    main { flex: 1 1 0; min-height: 0; display: flex; align-items: stretch; }
+    #graph { flex: 1 1 0; min-width: 0; overflow: auto; display: flex; background: #fff; outline: none; }
+    #drawing { flex: none; display: block; margin: auto; }
+    aside { flex: 0 0 clamp(300px, 30vw, 420px); min-width: 0; overflow: auto; padding: 0 14px 14px;
             background: #fff; border-left: 1px solid var(--line); }
     #now .eq, #steps .eq { margin: 3px 0; }
     .phase { display: inline-block; padding: 0 6px; border-radius: 4px; background: #e9ecef; font-size: 12px; }
@@ -35,7 +40,6 @@ extension TapePage {
     [data-phase="backward"] > p > .phase { background: #fde2e1; }
     #now p { margin: 4px 0; }
     .done { color: var(--grad); margin: 3px 0; }
-    #all-steps { padding: 4px 20px 20px; }
     #steps { margin: 0; padding-left: 28px; }
     #steps li { padding: 2px 6px; border-radius: 4px; cursor: pointer; }
     #steps li p { margin: 1px 0; }
@@ -84,6 +88,7 @@ extension TapePage {
     .node text.badge { font-weight: bold; }
     .key { display: inline-block; padding: 1px 8px; margin-right: 6px; border-radius: 4px; border: 1px solid #ccc; }
     .banner { margin: 6px 0; }
+    .banner details summary { cursor: pointer; color: var(--muted); margin: 4px 0; }
     .banner table, .detail table, #detail-body table { border-collapse: collapse; margin: 4px 0; }
     .banner th, .banner td, #detail-body th, #detail-body td { border: 1px solid var(--line); padding: 2px 7px; text-align: left; }
     .banner tr.wrong td, .banner tr.first td { background: #fde0de; }
@@ -101,7 +106,16 @@ extension TapePage {
     #detail-body.nograd .gradwait { display: block; }
     #detail-body.notyet h4, #detail-body.notyet table { opacity: .35; }
     .hint { color: var(--muted); }
-    @media (max-width: 900px) { main { flex-direction: column; } aside { flex-basis: auto; height: auto; border-left: 0; } }
+    /* A narrow or low window: one column that scrolls, the controls kept at the top. */
+    @media (max-width: 900px), (max-height: 500px) {
+      html, body { height: auto; }
+      body { display: block; overflow: visible; }
+      header { max-height: none; }
+      #controls { position: sticky; top: 0; z-index: 3; flex-wrap: wrap; }
+      main { display: block; }
+      #graph { height: 70vh; min-height: 260px; }
+      aside { height: auto; border-left: 0; border-top: 1px solid var(--line); }
+    }
     """
 
     static let script = """
@@ -113,7 +127,7 @@ extension TapePage {
       var steps = all("#steps > li"), nodes = all("#drawing .node"), edges = all("#drawing .edge");
       var slider = byId("slider"), counter = byId("counter"), now = byId("now"), detail = byId("detail-body");
       var graph = byId("graph"), drawing = byId("drawing");
-      var current = 0, selected = null, scale = 1, timer = null;
+      var current = 0, selected = null, scale = 1, timer = null, zoomed = false, following = false;
       var baseWidth = Number(drawing.getAttribute("width")), baseHeight = Number(drawing.getAttribute("height"));
 
       function number(element, name) {
@@ -124,15 +138,54 @@ extension TapePage {
         var value = element.getAttribute(name);
         return value ? value.split(" ") : [];
       }
-      function reveal(element) {
-        if (!element || !element.getBoundingClientRect) { return; }
-        var box = element.getBoundingClientRect(), view = graph.getBoundingClientRect();
-        if (box.left < view.left || box.right > view.right) {
-          graph.scrollLeft += (box.left + box.right) / 2 - (view.left + view.right) / 2;
+      /* #step=N in the address is step N as the page counts them, from 1 ("Step N of M").
+         #step=0 (from links made when the address counted from 0) opens the first step. */
+      function stepFromHash(hash) {
+        var match = /step=(\\d+)/.exec(hash);
+        return match ? Math.max(0, Number(match[1]) - 1) : null;
+      }
+      function hashOf(k) { return "#step=" + (k + 1); }
+      /* The elements' rectangle in the scrolled coordinates of the graph's area. */
+      function extent(elements) {
+        var view = graph.getBoundingClientRect(), out = null;
+        elements.forEach(function (element) {
+          var box = element.getBoundingClientRect();
+          var r = { left: box.left - view.left - graph.clientLeft + graph.scrollLeft,
+                    top: box.top - view.top - graph.clientTop + graph.scrollTop };
+          r.right = r.left + box.width;
+          r.bottom = r.top + box.height;
+          out = out === null ? r : { left: Math.min(out.left, r.left), top: Math.min(out.top, r.top),
+                                     right: Math.max(out.right, r.right), bottom: Math.max(out.bottom, r.bottom) };
+        });
+        return out;
+      }
+      /* Pans the graph so that the step's boxes are in view: all of them when they fit, else the
+         first two (the op and its result), else the first; centred on them when any was out of
+         view or at the edge. */
+      function follow(ids) {
+        var elements = ids.map(byId).filter(function (e) { return e && e.getBoundingClientRect; });
+        if (elements.length === 0) { return; }
+        /* In a narrow window the page scrolls as one column: bring the graph up under the controls
+           (which then stay at the top of the window). */
+        var bar = byId("controls").getBoundingClientRect(), area = graph.getBoundingClientRect();
+        if (following && doc.documentElement.scrollHeight > window.innerHeight + 1 &&
+            (area.top < bar.bottom - 1 || area.bottom > window.innerHeight + 1)) {
+          window.scrollBy(0, area.top - bar.height);
         }
-        if (box.top < view.top || box.bottom > view.bottom) {
-          graph.scrollTop += (box.top + box.bottom) / 2 - (view.top + view.bottom) / 2;
+        var margin = 24, width = graph.clientWidth, height = graph.clientHeight, box = null;
+        [elements, elements.slice(0, 2), elements.slice(0, 1)].some(function (group) {
+          box = extent(group);
+          return box.right - box.left <= width - 2 * margin && box.bottom - box.top <= height - 2 * margin;
+        });
+        var left = graph.scrollLeft, top = graph.scrollTop;
+        if (box.left < left + margin || box.right > left + width - margin) {
+          left = (box.left + box.right - width) / 2;
         }
+        if (box.top < top + margin || box.bottom > top + height - margin) {
+          top = (box.top + box.bottom - height) / 2;
+        }
+        graph.scrollLeft = Math.max(0, left);
+        graph.scrollTop = Math.max(0, top);
       }
       function refreshDetail() {
         if (!selected) { return; }
@@ -166,8 +219,8 @@ extension TapePage {
         body.setAttribute("data-step", String(k));
         body.setAttribute("data-phase", phase);
         refreshDetail();
-        if (focus.length > 0) { reveal(byId(focus[0])); }
-        try { history.replaceState(null, "", "#step=" + k); } catch (error) { /* file: URLs may refuse */ }
+        follow(focus);
+        try { history.replaceState(null, "", hashOf(k)); } catch (error) { /* file: URLs may refuse */ }
       }
       function select(node) {
         selected = node;
@@ -179,9 +232,18 @@ extension TapePage {
         drawing.setAttribute("width", String(Math.round(baseWidth * scale)));
         drawing.setAttribute("height", String(Math.round(baseHeight * scale)));
       }
-      function zoom(factor) { setScale(scale * factor); }
+      function zoom(factor) { zoomed = true; setScale(scale * factor); follow(words(steps[current], "data-focus")); }
       function fitScale() {
         return Math.min((graph.clientWidth - 24) / baseWidth, (graph.clientHeight - 24) / baseHeight);
+      }
+      /* The drawing uses the height there is: a small graph is drawn whole and larger (up to twice
+         its size); a wide one as tall as the room (up to one and a half times, its text still
+         small enough to read a step at once), panned sideways as the steps go; a tall one keeps
+         its size and scrolls ("fit" shows it whole). */
+      function roomScale() {
+        var whole = fitScale(), tall = (graph.clientHeight - 24) / baseHeight;
+        if (whole >= 1) { return Math.min(2, whole); }
+        return tall > 1 ? Math.min(1.5, tall) : 1;
       }
       function play() {
         if (timer !== null) { clearInterval(timer); timer = null; byId("play").textContent = "play"; return; }
@@ -206,7 +268,7 @@ extension TapePage {
       byId("play").addEventListener("click", play);
       byId("zoom-in").addEventListener("click", function () { zoom(1.25); });
       byId("zoom-out").addEventListener("click", function () { zoom(0.8); });
-      byId("zoom-fit").addEventListener("click", function () { setScale(fitScale()); });
+      byId("zoom-fit").addEventListener("click", function () { zoomed = true; setScale(fitScale()); });
       slider.addEventListener("input", function () { show(Number(slider.value)); });
       doc.addEventListener("keydown", function (event) {
         if (event.target === slider || event.altKey || event.ctrlKey || event.metaKey) { return; }
@@ -221,13 +283,22 @@ extension TapePage {
         event.preventDefault();
         show(next);
       });
-      /* A small graph is drawn larger, up to twice its size; a large one keeps its size (scroll, or "fit"). */
-      if (fitScale() > 1) { setScale(Math.min(2, fitScale())); }
+      setScale(roomScale());
+      window.addEventListener("resize", function () {
+        if (!zoomed) { setScale(roomScale()); }
+        follow(words(steps[current], "data-focus"));
+      });
+      window.addEventListener("hashchange", function () {
+        var k = stepFromHash(window.location.hash);
+        if (k !== null && k !== current) { show(k); }
+      });
       /* A report page opens with the first wrong step's details. */
       var flagged = doc.querySelector("#drawing .first-wrong");
       if (flagged) { select(flagged); }
-      var match = /step=(\\d+)/.exec(window.location.hash);
-      show(match ? Number(match[1]) : 0);
+      /* Opened at a step (#step=N), the page shows its boxes; opened plain, its top (the title). */
+      following = stepFromHash(window.location.hash) !== null;
+      show(stepFromHash(window.location.hash) || 0);
+      following = true;
     }());
     """
 }

@@ -109,15 +109,17 @@ struct TapePage {
         out += controls(stepCount: steps.count)
         out += "<main>\n<div id=\"graph\" tabindex=\"-1\">\n"
         out += svg(boxes, arrows, layout)
+        // The side panel is a column of its own beside the graph (never over it): this step, the
+        // clicked box, and every step (numbered from 1, as the counter and #step=N count them).
         out += "</div>\n<aside>\n<section id=\"panel\"><h2>This step</h2><div id=\"now\"></div></section>\n"
         out += "<section id=\"detail\"><h2>Node</h2><div id=\"detail-body\"><p class=\"hint\">Click a box to see its "
-            + "full value, its gradient, its op and its rule.</p></div></section>\n</aside>\n</main>\n"
+            + "full value, its gradient, its op and its rule.</p></div></section>\n"
         out += "<section id=\"all-steps\"><h2>Every step</h2>\n<ol id=\"steps\">\n"
         for (k, s) in steps.enumerated() {
             out += "<li id=\"s\(k)\" data-phase=\"\(s.phase)\" data-focus=\"\(s.focus.joined(separator: " "))\" "
                 + "data-edges=\"\(s.edges.joined(separator: " "))\">\(s.html)</li>\n"
         }
-        out += "</ol>\n</section>\n<div id=\"details\" hidden=\"hidden\">\n"
+        out += "</ol>\n</section>\n</aside>\n</main>\n<div id=\"details\" hidden=\"hidden\">\n"
         for d in details { out += "<div class=\"detail\" id=\"\(d.id)\">\(d.html)</div>\n" }
         out += "</div>\n<script>//<![CDATA[\n\(TapePage.script)\n//]]></script>\n</body>\n</html>\n"
         return out
@@ -152,7 +154,8 @@ struct TapePage {
             }
         }
         out += "<p class=\"keys\">Step with → and ← (or the buttons and the slider), Home and End for the first "
-            + "and last step; click a box for its values.</p>\n</header>\n"
+            + "and last step; click a box for its values. The address ends in #step=N for step N (from 1); "
+            + "open it with #step=N to start there.</p>\n</header>\n"
         return out
     }
 
