@@ -124,12 +124,18 @@ struct IndexPlan {
     /// `value` with leading axes of size 1 dropped until it can broadcast to the result shape,
     /// or a trap naming both shapes.
     func broadcastable<Scalar>(_ value: Tensor<Scalar>) -> Tensor<Scalar> {
+        IndexPlan.broadcastable(value, to: resultShape, text: text, shape: shape)
+    }
+
+    /// `value` fitted to a selected `region` of a tensor of shape `shape` as every subscript write
+    /// fits it (leading axes of size 1 dropped), or a trap naming the subscript and both shapes.
+    static func broadcastable<Scalar>(_ value: Tensor<Scalar>, to region: [Int], text: String, shape: [Int]) -> Tensor<Scalar> {
         var valueShape = value.shape
-        while valueShape.count > resultShape.count && valueShape.first == 1 { valueShape.removeFirst() }
-        let lead = resultShape.count - valueShape.count
-        let fits = lead >= 0 && valueShape.indices.allSatisfy { valueShape[$0] == 1 || valueShape[$0] == resultShape[$0 + lead] }
+        while valueShape.count > region.count && valueShape.first == 1 { valueShape.removeFirst() }
+        let lead = region.count - valueShape.count
+        let fits = lead >= 0 && valueShape.indices.allSatisfy { valueShape[$0] == 1 || valueShape[$0] == region[$0 + lead] }
         require(fits, "subscript assignment \(text) of a tensor of shape \(shape): a value of shape \(value.shape) "
-                + "does not broadcast to the selected region of shape \(resultShape)")
+                + "does not broadcast to the selected region of shape \(region)")
         return valueShape == value.shape ? value : value.reshaped(valueShape)
     }
 

@@ -143,20 +143,9 @@ extension Tensor {
     /// Replaces the elements at `offsets` (a region of shape `region`, in its row-major order)
     /// with `value` broadcast to `region`, by the rules of the basic subscripts' writes.
     mutating func write(_ value: Tensor, atOffsets offsets: [Int], region: [Int], text: String) {
-        var valueShape = value.shape
-        while valueShape.count > region.count && valueShape.first == 1 { valueShape.removeFirst() }
-        let lead = region.count - valueShape.count
-        let fits = lead >= 0 && valueShape.indices.allSatisfy { valueShape[$0] == 1 || valueShape[$0] == region[$0 + lead] }
-        require(fits, "subscript assignment \(text) of a tensor of shape \(shape): a value of shape \(value.shape) "
-                + "does not broadcast to the selected region of shape \(region)")
-        let shaped = (valueShape == value.shape ? value : value.reshaped(valueShape)).expanded(to: region)
+        let shaped = IndexPlan.broadcastable(value, to: region, text: text, shape: shape).expanded(to: region)
         let recording = ThreadTape.current.isRecording
-        if let node, node.isLeaf, recording {
-            let leaf = name.map { "'\($0)'" } ?? "of shape \(shape)"
-            trap("subscript assignment \(text): the tensor \(leaf) is a leaf that requires gradients, and writing "
-                 + "into it while recording would make it a recorded result. To update it in place (it stays the leaf), "
-                 + "write inside withoutGradients { … } or through .data")
-        }
+        if recording { refuseWritingIntoALeaf(text) }
         if recording && (node != nil || shaped.node != nil) {
             // Recorded: the region's gradient goes to the value, the rest to the old tensor.
             let placed = shaped.reshaped([offsets.count]).scatteredByIndex(offsets, into: shape)

@@ -85,17 +85,22 @@ extension Tensor {
         set { self[indices: [range]] = newValue }
     }
 
+    /// Traps when this tensor is a leaf that requires gradients (called while recording): a write
+    /// would make it a recorded result, where an update in place was meant.
+    func refuseWritingIntoALeaf(_ text: String) {
+        guard let node, node.isLeaf else { return }
+        let leaf = name.map { "'\($0)'" } ?? "of shape \(shape)"
+        trap("subscript assignment \(text): the tensor \(leaf) is a leaf that requires gradients, and writing "
+             + "into it while recording would make it a recorded result. To update it in place (it stays the leaf), "
+             + "write inside withoutGradients { … } or through .data: w.data\(text) = value")
+    }
+
     /// `x[indices] = value`: see ``subscript(_:)-(any TensorIndex...)``.
     mutating func write(_ value: Tensor, at operations: [TensorIndexOperation]) {
         let plan = IndexPlan(operations, shape: shape)
         let value = plan.broadcastable(value)
         let recording = ThreadTape.current.isRecording
-        if let node, node.isLeaf, recording {
-            let leaf = name.map { "'\($0)'" } ?? "of shape \(shape)"
-            trap("subscript assignment \(plan.text): the tensor \(leaf) is a leaf that requires gradients, and writing "
-                 + "into it while recording would make it a recorded result. To update it in place (it stays the leaf), "
-                 + "write inside withoutGradients { … } or through .data: w.data\(plan.text) = value")
-        }
+        if recording { refuseWritingIntoALeaf(plan.text) }
         if recording && (node != nil || value.node != nil) {
             self = plan.replacing(in: self, with: value)
             return
