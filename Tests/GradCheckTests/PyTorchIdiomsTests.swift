@@ -62,16 +62,16 @@ final class PyTorchIdiomsTests: XCTestCase {
         XCTAssertEqual(x[at: Tensor([2, 0, 2])].scalars, [0.25, -1, 7, -3, 1, -2, 3, 0.5, 0.25, -1, 7, -3])
         XCTAssertEqual(x[at: Tensor([3, 1]), axis: 1].scalars, [0.5, -2, 2, 5, -3, -1])
         // torch.gather(x, 1, torch.tensor([[0, 0], [3, 1], [2, 2]])) → [[1, 1], [2, 5], [7, 7]]
-        let picked = x.gather(Tensor(rows: [[0, 0], [3, 1], [2, 2]]), axis: 1)
+        let picked = x.gather(axis: 1, indices: Tensor(rows: [[0, 0], [3, 1], [2, 2]]))
         XCTAssertEqual(picked.shape, [3, 2])
         XCTAssertEqual(picked.scalars, [1, 1, 2, 5, 7, 7])
         // torch.gather(x, 0, torch.tensor([[2, 1, 0, 0]])) → [[0.25, 5, 3, 0.5]]
-        XCTAssertEqual(x.gather(Tensor(rows: [[2, 1, 0, 0]]), axis: 0).scalars, [0.25, 5, 3, 0.5])
+        XCTAssertEqual(x.gather(axis: 0, indices: Tensor(rows: [[2, 1, 0, 0]])).scalars, [0.25, 5, 3, 0.5])
         assertGradcheck([x], names: ["x"], "x[at: idx]") { v in v[0][at: Tensor([2, 0, 2])].squared() }
         assertGradcheck([x], names: ["x"], "x[at: idx, axis: 1]") { v in v[0][at: Tensor(rows: [[3, 1], [1, 1]]), axis: 1].tanh() }
-        assertGradcheck([x], names: ["x"], "gather axis 1") { v in v[0].gather(Tensor(rows: [[0, 0], [3, 1], [2, 2]]), axis: 1).squared().squared() }
-        assertGradcheck([x], names: ["x"], "gather axis 0") { v in v[0].gather(Tensor(rows: [[2, 1, 0, 0], [0, 0, 1, 2]]), axis: 0).exp() }
-        let report = gradgradcheck(inputs: [x], names: ["x"]) { v in v[0].gather(Tensor(rows: [[1], [0], [3]]), axis: 1).squared().squared().sum() }
+        assertGradcheck([x], names: ["x"], "gather axis 1") { v in v[0].gather(axis: 1, indices: Tensor(rows: [[0, 0], [3, 1], [2, 2]])).squared().squared() }
+        assertGradcheck([x], names: ["x"], "gather axis 0") { v in v[0].gather(axis: 0, indices: Tensor(rows: [[2, 1, 0, 0], [0, 0, 1, 2]])).exp() }
+        let report = gradgradcheck(inputs: [x], names: ["x"]) { v in v[0].gather(axis: 1, indices: Tensor(rows: [[1], [0], [3]])).squared().squared().sum() }
         XCTAssertTrue(report.passed, "\(report)")
         // Writing slices by position.
         var t = x
@@ -220,9 +220,9 @@ final class PyTorchIdiomsTests: XCTestCase {
     static let trapCases: [String: (run: @Sendable () -> Void, expected: [String])] = [
         "mask of the wrong shape": ({ _ = Tensor<Float>.zeros([2, 3])[mask: Tensor.ones([3])] },
                                     ["a mask of shape [3] is not the shape of a tensor of shape [2, 3] nor of its leading axes"]),
-        "position out of range": ({ _ = Tensor<Float>.zeros([2, 3]).gather(Tensor(rows: [[0, 5]]), axis: 1) },
-                                  ["gather: index 5.0 at flat position 1 of indices [1, 2] is out of range 0..<3"]),
-        "position not whole": ({ _ = Tensor<Float>.zeros([2, 3]).gather(Tensor(rows: [[0, 1.5]]), axis: 1) },
+        "position out of range": ({ _ = Tensor<Float>.zeros([2, 3]).gather(axis: 1, indices: Tensor(rows: [[0, 5]])) },
+                                  ["gather: index 5.0 at position 1 of indices [1, 2] is out of range 0..<3"]),
+        "position not whole": ({ _ = Tensor<Float>.zeros([2, 3]).gather(axis: 1, indices: Tensor(rows: [[0, 1.5]])) },
                                ["is not a whole number"]),
         "repeated position in a write": ({ var t = Tensor<Float>.zeros([3]); t[at: Tensor([1, 1])] = Tensor(2) },
                                          ["index 1.0 repeats in indices [2]"]),

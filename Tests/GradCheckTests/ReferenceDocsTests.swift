@@ -48,7 +48,7 @@ final class ReferenceDocsTests: XCTestCase {
         let t = Tensor<Double>(rows: [[1, -2, 3], [-4, 5, -6]]).requiringGrad(named: "t")
         let positive = t[mask: t .> 0]                   // t[t > 0]                     [1, 3, 5]
         let rows = t[at: Tensor([1, 1, 0])]              // t[torch.tensor([1, 1, 0])]   shape [3, 3]
-        let picked = t.gather(Tensor(rows: [[2], [0]]), axis: 1)   // torch.gather(t, 1, idx)  [[3], [-4]]
+        let picked = t.gather(axis: 1, indices: Tensor(rows: [[2], [0]]))   // torch.gather(t, 1, idx)  [[3], [-4]]
         let h = (positive.sum() + rows.sum() + picked.sum()) * 2
         h.retainGrad()                                   // h.retain_grad()
         var seen: [Double] = []

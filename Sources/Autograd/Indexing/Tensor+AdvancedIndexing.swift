@@ -1,5 +1,5 @@
-// PyTorch's advanced indexing: a boolean mask (`x[mask]`), a tensor of positions along an axis
-// (`x[idx]`, `x[:, idx]`) and `torch.gather`. Each read is one gather of flat positions
+// PyTorch's advanced indexing: a boolean mask (`x[mask]`) and a tensor of positions along an axis
+// (`x[idx]`, `x[:, idx]`); `torch.gather` is `gather(axis:indices:)` (ShapeOps). Each read is one gather of flat positions
 // (`gatheredByIndex`, whose rule is the matching scatter), so gradients of any order flow; each
 // write follows the rules of the basic subscripts (see `subscript(_:)`).
 
@@ -58,40 +58,6 @@ extension Tensor {
             }
             write(newValue, atOffsets: selection.offsets, region: selection.shape, text: "[at: …, axis: \(axis)]")
         }
-    }
-
-    /// PyTorch's `torch.gather(x, axis, indices)`: the result has `indices`' shape, and its
-    /// element at position p is this tensor's element at p with the coordinate on `axis`
-    /// replaced by `indices[p]`. `indices` has this tensor's rank and, on every other axis, a size
-    /// no larger than this tensor's. The gradient goes back to the gathered elements (adding up
-    /// where one is gathered twice).
-    ///
-    /// ```swift
-    /// let logProbabilities = logits.logSoftmax()                    // [batch, classes]
-    /// let picked = logProbabilities.gather(labels.reshaped([-1, 1]), axis: 1)   // [batch, 1]: each row's label
-    /// ```
-    public func gather(_ indices: Tensor, axis: Int) -> Tensor {
-        let a = Shape.normalize(axis: axis, rank: rank, op: "gather")
-        require(indices.rank == rank,
-                "gather: indices of shape \(indices.shape) do not have the rank of the tensor's shape \(shape) (\(rank) axes)")
-        for d in 0..<rank where d != a {
-            require(indices.shape[d] <= shape[d],
-                    "gather: indices of shape \(indices.shape) are larger than the tensor's shape \(shape) on axis \(d) "
-                    + "(only axis \(a), the gathered one, may differ)")
-        }
-        let positions = wholeNumberPositions(indices, bound: shape[a], op: "gather", axisText: "axis \(a) of shape \(shape)")
-        let strides = Shape.strides(shape), indexStrides = Shape.strides(indices.shape)
-        var offsets = [Int](repeating: 0, count: indices.count)
-        for flat in 0..<indices.count {
-            var rest = flat, offset = 0
-            for d in 0..<rank {
-                let coordinate = rest / indexStrides[d]
-                rest -= coordinate * indexStrides[d]
-                offset += (d == a ? positions[flat] : coordinate) * strides[d]
-            }
-            offsets[flat] = offset
-        }
-        return gatheredByIndex(offsets, shape: indices.shape)
     }
 
     /// The flat offsets a mask selects, and the shape of the selection.

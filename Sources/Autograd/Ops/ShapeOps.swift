@@ -304,8 +304,9 @@ extension Tensor {
             index.withUnsafeMutableBufferPointer { Scalar.kernels.wholeNumbers(x, bound, $0) }
         }
         if let bad {
-            trap("\(op): index \(indices.scalars[bad]) at position \(bad) is not a whole number in "
-                                + "0..<\(bound) (axis \(axis))")
+            let value = indices.scalars[bad]
+            let problem = value.rounded() == value ? "is out of range 0..<\(bound)" : "is not a whole number in 0..<\(bound)"
+            trap("\(op): index \(value) at position \(bad) of indices \(indices.shape) \(problem) (axis \(axis) of shape \(shape))")
         }
         return Shape.offsets(replacingAxis: axis, with: index, indexShape: indices.shape, in: shape)
     }
