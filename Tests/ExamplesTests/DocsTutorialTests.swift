@@ -670,6 +670,12 @@ final class DocsTutorialTests: XCTestCase {
 
         let adam = Adam(net, learningRate: 1e-3)
         try SafeTensors.write(adam.state, metadata: [:], to: path)
+
+        let backbone = Sequential<Float> { Dense(inputs: 2, outputs: 16, activation: .tanh) }
+        let result = try restored.loadStateDict(backbone.stateDict, strict: false)
+        XCTAssertEqual(result.missing, ["layers.1.weight", "layers.1.bias"])
+        XCTAssertEqual(restored.stateShapes.first?.description, "layers.0.weight [16, 2]")
+        XCTAssertEqual(restored.layers[0].namedParameters[0].parameter.value, backbone.layers[0].namedParameters[0].parameter.value)
     }
 
     // MARK: README.md, the layers/optimizers/fit block
@@ -697,5 +703,14 @@ final class DocsTutorialTests: XCTestCase {
         XCTAssertEqual(history.epochs, epochs)
         XCTAssertGreaterThan(testAccuracy, Self.full ? 0.96 : 0.8)
         XCTAssertTrue(FileManager.default.fileExists(atPath: path))
+        // The README's PyTorch line: a state dict with PyTorch's names (here only the first layer's,
+        // as a backbone would be) loads with strict: false, listing what it did not hold.
+        let pytorchPath = try temporaryFolder(self) + "/from-pytorch.safetensors"
+        try SafeTensors.write(["layers.0.weight": Tensor<Float>.zeros([128, 64]), "layers.0.bias": Tensor<Float>.zeros([128])],
+                              to: pytorchPath)
+        let result = try model.load(from: pytorchPath, strict: false)   // result.missing, result.unexpected
+        XCTAssertEqual(result.missing, ["layers.1.weight", "layers.1.bias"])
+        XCTAssertEqual(result.unexpected, [])
+        XCTAssertEqual(model.layers[0].namedParameters.first?.parameter.value, Tensor.zeros([128, 64]))
     }
 }

@@ -108,6 +108,31 @@ final class DocsTests: XCTestCase {
         grid[0, 1..<3] = Tensor([7, 8])          // [[0, 7, 8, 0], …]
         grid[0..., 0] = Tensor(1)                // the first column set to 1
         XCTAssertEqual(grid.scalars, [1, 7, 8, 0, 1, 0, 0, 0, 1, 0, 0, 0])
+
+        // Advanced indexing.
+        let t = Tensor<Double>(rows: [[1, -2, 3], [-4, 5, -6]])
+        XCTAssertEqual(t[mask: t .> 0].scalars, [1, 3, 5])
+        XCTAssertEqual(t[at: Tensor([1, 1, 0])].shape, [3, 3])
+        XCTAssertEqual(t[at: Tensor([2]), axis: 1], Tensor(rows: [[3], [-6]]))
+        XCTAssertEqual(t.gather(axis: 1, indices: Tensor(rows: [[2], [0]])), Tensor(rows: [[3], [-4]]))
+        var u = t
+        u[mask: u .< 0] = Tensor(0)              // [[1, 0, 3], [0, 5, 0]]    u[u < 0] = 0
+        XCTAssertEqual(u, Tensor(rows: [[1, 0, 3], [0, 5, 0]]))
+    }
+
+    func testUserGuideRetainGradAndHooks() throws {
+        let guide = try String(contentsOfFile: #filePath.replacingOccurrences(of: "Tests/GradCheckTests/DocsTests.swift", with: "docs/UserGuide.md"), encoding: .utf8)
+        XCTAssertTrue(guide.contains("let clip = hidden.registerHook { g in g.clamped(lower: -0.5, upper: 0.5) }"))
+        let w = Tensor<Double>([[0.5, -1], [2, 0.25]]).requiringGrad(named: "w")
+        let hidden = Tensor<Double>([[1, 2]]).matmul(w)
+        hidden.retainGrad()
+        let clip = hidden.registerHook { g in g.clamped(lower: -0.5, upper: 0.5) }   // replaces ∂L/∂hidden
+        hidden.tanh().sum().backward()
+        let t = hidden.detached().tanh()
+        let clipped = (1 - t * t).clamped(lower: -0.5, upper: 0.5)
+        XCTAssertEqual(hidden.grad, clipped)
+        XCTAssertEqual(w.grad, Tensor<Double>(rows: [[1], [2]]).matmul(clipped))
+        clip.remove()
     }
 
     func testUserGuideOpsForTodaysModels() {
