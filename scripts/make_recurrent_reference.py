@@ -11,14 +11,18 @@ and hidden size 4, its weights drawn by PyTorch's own initialization after
 states [4, 2, 4]; and differentiates L = <u, output> + <u_h, h_n> (+ <u_c, c_n>) for seeded
 upstream tensors u. It writes, per case:
 
-    <case>.state.safetensors   module.state_dict(), as PyTorch saves it (safetensors.torch.save_file)
-    <case>.io.safetensors      input, h0, c0; output, h_n, c_n; upstream/<output>; grad/<input or
-                               parameter name>; metadata: the settings, the torch version and
-                               named_parameters() in order (parameter_names, comma-separated)
+    <case>.safetensors      exactly module.state_dict(), as PyTorch saves it (safetensors.torch.save_file)
+    <case>.io.safetensors   input, h0, c0; output, h_n, c_n; probe.<output> (the u above);
+                            grad.<input, state or parameter name>; metadata "reference": JSON
+                            with the settings, the torch version and named_parameters() in order
+                            (parameter_names)
+
+as the layer fixtures beside it (Tests/TorchFixtures/README.md on main) are named.
 
     python3 scripts/make_recurrent_reference.py [FOLDER]    (default: Tests/TorchFixtures/recurrent)
 """
 
+import json
 import os
 import sys
 
@@ -59,21 +63,24 @@ def make(folder, name, cls, extra, seed):
     grads = torch.autograd.grad(loss, differentiated)
     tensors = dict(inputs)
     tensors.update({key: value.detach() for key, value in outputs.items()})
-    tensors.update({f"upstream/{key}": value for key, value in upstream.items()})
-    tensors.update({f"grad/{key}": g for key, g in zip(list(leaves) + names, grads)})
-    metadata = {
+    tensors.update({f"probe.{key}": value for key, value in upstream.items()})
+    tensors.update({f"grad.{key}": g for key, g in zip(list(leaves) + names, grads)})
+    about = {
         "script": "scripts/make_recurrent_reference.py",
         "torch": torch.__version__,
         "module": f"nn.{cls.__name__}({INPUT}, {HIDDEN}, num_layers={LAYERS}, batch_first=False, bidirectional=True"
                   + "".join(f", {k}={v!r}" for k, v in extra.items()) + ", dtype=torch.float64)",
-        "seed": str(seed),
-        "parameter_names": ",".join(names),
+        "seed": seed,
+        "parameter_names": names,
     }
+    # One metadata entry: safetensors writes several in no fixed order, and the files should come
+    # out byte for byte the same on every run.
+    metadata = {"reference": json.dumps(about)}
     state = {key: value.contiguous() for key, value in module.state_dict().items()}
-    save_file(state, os.path.join(folder, f"{name}.state.safetensors"))
+    save_file(state, os.path.join(folder, f"{name}.safetensors"))
     save_file({key: value.contiguous() for key, value in tensors.items()},
               os.path.join(folder, f"{name}.io.safetensors"), metadata=metadata)
-    print(f"{name}: {metadata['module']}, output {tuple(output.shape)}, h_n {tuple(h_n.shape)}, "
+    print(f"{name}: {about['module']}, output {tuple(output.shape)}, h_n {tuple(h_n.shape)}, "
           f"{len(names)} parameters, |output|max {output.abs().max().item():.6f}")
 
 

@@ -180,7 +180,7 @@ final class RecurrentOptionsTests: XCTestCase {
     func testBidirectionalTimeMajorStacksAgreeWithPyTorch() throws {
         for name in ["lstm", "gru", "rnn_tanh", "rnn_relu"] {
             let io = try SafeTensors.read(from: Self.fixtures.appendingPathComponent("\(name).io.safetensors").path, as: Double.self)
-            let statePath = Self.fixtures.appendingPathComponent("\(name).state.safetensors").path
+            let statePath = Self.fixtures.appendingPathComponent("\(name).safetensors").path
             let stateNames = name == "lstm" ? ["h0", "c0"] : ["h0"]
             let finalNames = name == "lstm" ? ["h_n", "c_n"] : ["h_n"]
             let states = stateNames.compactMap { io[$0]?.requiringGrad() }
@@ -207,7 +207,8 @@ final class RecurrentOptionsTests: XCTestCase {
                 run = { s in let (o, h) = rnn(x, state: s[0]); return [o, h] }
             }
             try module.load(from: statePath)
-            XCTAssertEqual(module.namedParameters.map(\.name).joined(separator: ","), io.metadata["parameter_names"],
+            let about = try JSONSerialization.jsonObject(with: Data((io.metadata["reference"] ?? "{}").utf8)) as? [String: Any]
+            XCTAssertEqual(module.namedParameters.map(\.name), about?["parameter_names"] as? [String],
                            "\(name): named_parameters() in PyTorch's order")
             let outputs = run(states)
             for (key, value) in zip(["output"] + finalNames, outputs) {
@@ -216,7 +217,7 @@ final class RecurrentOptionsTests: XCTestCase {
             }
             var loss = Tensor<Double>(0)
             for (key, value) in zip(["output"] + finalNames, outputs) {
-                guard let upstream = io["upstream/\(key)"] else { return XCTFail("\(name): upstream/\(key) missing") }
+                guard let upstream = io["probe.\(key)"] else { return XCTFail("\(name): probe.\(key) missing") }
                 loss = loss + (value * upstream).sum()
             }
             module.zeroGrad()
@@ -224,7 +225,7 @@ final class RecurrentOptionsTests: XCTestCase {
             let gradients = [("input", x.grad)] + zip(stateNames, states.map(\.grad)).map { ($0, $1) }
                 + module.namedParameters.map { ($0.name, $0.parameter.grad) }
             for (key, gradient) in gradients {
-                let d = difference(gradient, io["grad/\(key)"])
+                let d = difference(gradient, io["grad.\(key)"])
                 XCTAssertLessThanOrEqual(d, 1e-12, "\(name) gradient of \(key)")
             }
         }
