@@ -14,7 +14,7 @@
 /// `weight_hh_l0` [hidden, hidden], `bias_ih_l0`, `bias_hh_l0`, then `…_l0_reverse` when
 /// bidirectional, then `_l1`, …) and initial distribution (U(−1/√hidden, 1/√hidden)): a
 /// `state_dict` of PyTorch's `nn.RNN` with the same settings saved as safetensors loads with
-/// ``Module/load(from:)`` and gives PyTorch's outputs.
+/// ``Module/load(from:layout:)`` and gives PyTorch's outputs.
 ///
 /// ```swift
 /// let rnn = RNN<Float>(inputSize: 10, hiddenSize: 32, layers: 2, seed: 1)
