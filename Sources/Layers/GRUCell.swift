@@ -15,45 +15,45 @@
 /// let h2 = cell(x1, state: h1)
 /// cell.weightIH.shape                       // [24, 3]
 /// ```
-public struct GRUCell<Scalar: TensorScalar>: Layer, RecurrentCell, CustomModuleChildren {
-    let weights: RecurrentWeights<Scalar>
+public struct GRUCell<Scalar: TensorScalar>: Layer, CustomModuleChildren {
+    let core: RecurrentCellCore<Scalar>
 
     /// [3·hidden, input], gates r, z, n (PyTorch's `weight_ih`).
     ///
     /// ```swift
     /// GRUCell<Float>(inputSize: 3, hiddenSize: 8).weightIH.shape    // [24, 3]
     /// ```
-    public var weightIH: Parameter<Scalar> { weights.weightIH }
+    public var weightIH: Parameter<Scalar> { core.weightIH }
     /// [3·hidden, hidden], gates r, z, n (PyTorch's `weight_hh`).
     ///
     /// ```swift
     /// GRUCell<Float>(inputSize: 3, hiddenSize: 8).weightHH.shape    // [24, 8]
     /// ```
-    public var weightHH: Parameter<Scalar> { weights.weightHH }
+    public var weightHH: Parameter<Scalar> { core.weightHH }
     /// [3·hidden] (PyTorch's `bias_ih`); `nil` without bias.
     ///
     /// ```swift
     /// GRUCell<Float>(inputSize: 3, hiddenSize: 8).biasIH?.shape    // [24]
     /// ```
-    public var biasIH: Parameter<Scalar>? { weights.biasIH }
+    public var biasIH: Parameter<Scalar>? { core.biasIH }
     /// [3·hidden] (PyTorch's `bias_hh`); `nil` without bias.
     ///
     /// ```swift
     /// GRUCell<Float>(inputSize: 3, hiddenSize: 8).biasHH?.shape    // [24]
     /// ```
-    public var biasHH: Parameter<Scalar>? { weights.biasHH }
+    public var biasHH: Parameter<Scalar>? { core.biasHH }
     /// The number of input features.
     ///
     /// ```swift
     /// GRUCell<Float>(inputSize: 3, hiddenSize: 8).inputSize    // 3
     /// ```
-    public var inputSize: Int { weights.inputSize }
+    public var inputSize: Int { core.inputSize }
     /// The size of the hidden state.
     ///
     /// ```swift
     /// GRUCell<Float>(inputSize: 3, hiddenSize: 8).hiddenSize    // 8
     /// ```
-    public var hiddenSize: Int { weights.hiddenSize }
+    public var hiddenSize: Int { core.hiddenSize }
 
     /// A cell with every weight and bias drawn from U(−1/√hiddenSize, 1/√hiddenSize) by `generator`.
     ///
@@ -62,8 +62,8 @@ public struct GRUCell<Scalar: TensorScalar>: Layer, RecurrentCell, CustomModuleC
     /// let cell = GRUCell<Double>(inputSize: 3, hiddenSize: 5, using: &rng)
     /// ```
     public init(inputSize: Int, hiddenSize: Int, useBias: Bool = true, using generator: inout SeededGenerator) {
-        weights = RecurrentWeights(layer: "GRUCell", inputSize: inputSize, hiddenSize: hiddenSize, gates: 3,
-                                   useBias: useBias, using: &generator)
+        core = RecurrentCellCore(.gru, layer: "GRUCell", inputSize: inputSize, hiddenSize: hiddenSize, useBias: useBias,
+                                 using: &generator)
     }
 
     /// A cell drawn from a generator seeded with `seed` (or, when `seed` is `nil`, with the next
@@ -86,13 +86,13 @@ public struct GRUCell<Scalar: TensorScalar>: Layer, RecurrentCell, CustomModuleC
     /// ```
     public init(weightIH: Tensor<Scalar>, weightHH: Tensor<Scalar>, biasIH: Tensor<Scalar>? = nil,
                 biasHH: Tensor<Scalar>? = nil) {
-        weights = RecurrentWeights(layer: "GRUCell", weightIH: weightIH, weightHH: weightHH, biasIH: biasIH,
-                                   biasHH: biasHH, gates: 3)
+        core = RecurrentCellCore(.gru, weightIH: weightIH, weightHH: weightHH, biasIH: biasIH, biasHH: biasHH)
     }
 
-    var moduleChildren: [(label: String, value: Any)] { weights.children(suffix: "") }
-    static var sequenceName: String { "GRU" }
-    static var stateCount: Int { 1 }
+    /// One direction of one layer of a sequence layer, seen as a cell.
+    init(core: RecurrentCellCore<Scalar>) { self.core = core }
+
+    var moduleChildren: [(label: String, value: Any)] { core.children(suffix: "") }
 
     /// One step from a zero state: [batch, input] → [batch, hidden].
     ///
@@ -112,18 +112,6 @@ public struct GRUCell<Scalar: TensorScalar>: Layer, RecurrentCell, CustomModuleC
     /// ```
     /// - Precondition: `input` is [batch, ``inputSize``] and `state` [batch, ``hiddenSize``].
     public func callAsFunction(_ input: Tensor<Scalar>, state: Tensor<Scalar>?) -> Tensor<Scalar> {
-        RecurrentSequence.checkStep("GRUCell", weights: weights, input: input, states: [("hidden state", state)])
-        let h = state ?? .zeros([input.shape[0], hiddenSize])
-        return step(projectedInput: weights.projectInput(input), state: [h],
-                    transposedWeightHH: weightHH.value.transposed())[0]
-    }
-
-    func step(projectedInput: Tensor<Scalar>, state: [Tensor<Scalar>], transposedWeightHH: Tensor<Scalar>) -> [Tensor<Scalar>] {
-        let h = state[0]
-        let hidden = weights.projectHidden(h, transposedWeightHH: transposedWeightHH)
-        let r = (weights.gate(0, of: projectedInput) + weights.gate(0, of: hidden)).sigmoid()
-        let z = (weights.gate(1, of: projectedInput) + weights.gate(1, of: hidden)).sigmoid()
-        let n = (weights.gate(2, of: projectedInput) + r * weights.gate(2, of: hidden)).tanh()
-        return [(1 - z) * n + z * h]
+        core(input, state: [state])[0]
     }
 }

@@ -1,93 +1,117 @@
 /// A long short-term memory network over whole sequences, as PyTorch's `nn.LSTM`: ``LSTMCell``s
-/// stacked `layers` deep, run over every time step.
+/// stacked `layers` deep, run over every time step, in one direction or both.
 ///
-/// Batch-first: the input is [batch, time, inputSize] and the output the top layer's hidden
-/// state at every step, [batch, time, hiddenSize]. Each layer's sequence of hidden states is the
-/// next layer's input. The initial hidden and cell states are optional (zeros), each [layers, batch, hidden]. The tape unrolls through time, so backpropagation through
-/// time is just `backward()`.
+/// The input is [batch, time, inputSize] (`batchFirst: true`, the default here) or
+/// [time, batch, inputSize] (`batchFirst: false`, PyTorch's default), and the output, in the same
+/// layout, the top layer's hidden state at every step: hiddenSize features, or 2·hiddenSize when
+/// `bidirectional` (the forward direction's, then the reverse direction's, which reads the
+/// sequence from its last step to its first). Each layer's output sequence is the next layer's
+/// input. The initial hidden and cell states are optional (zeros), each
+/// [layers·directions, batch, hidden] in either layout. The tape unrolls through time, so
+/// backpropagation through time is just `backward()`.
 ///
-/// Parameters in PyTorch's layout and names (`weight_ih_l0` [4·hidden, input], `weight_hh_l0`
-/// [4·hidden, hidden], `bias_ih_l0`, `bias_hh_l0`, then `_l1`, …) and initial distribution
-/// (U(−1/√hidden, 1/√hidden)): a `state_dict` of PyTorch's `nn.LSTM(…, batch_first=True)`
-/// saved as safetensors loads with ``Module/load(from:)`` and gives PyTorch's outputs.
+/// Parameters in PyTorch's layout, names and order (`weight_ih_l0` [4·hidden, input],
+/// `weight_hh_l0` [4·hidden, hidden], `bias_ih_l0`, `bias_hh_l0`, then `…_l0_reverse` when
+/// bidirectional, then `_l1`, …) and initial distribution (U(−1/√hidden, 1/√hidden)): a
+/// `state_dict` of PyTorch's `nn.LSTM` with the same settings saved as safetensors loads with
+/// ``Module/load(from:layout:)`` and gives PyTorch's outputs.
 ///
 /// ```swift
 /// let lstm = LSTM<Float>(inputSize: 10, hiddenSize: 32, layers: 2, seed: 1)
 /// let outputs = lstm(x)                          // [batch, time, 10] → [batch, time, 32]
 /// let (output, state) = lstm(x, state: nil)      // state: final hidden and cell states, each [2, batch, 32]
 /// lstm.namedParameters.map(\.name).prefix(4)     // ["weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0"]
+/// let both = LSTM<Float>(inputSize: 10, hiddenSize: 32, batchFirst: false, bidirectional: true)
+/// both(Tensor.zeros([7, 4, 10])).shape            // [7, 4, 64]: [time, batch, 2·hidden]
 /// ```
 public struct LSTM<Scalar: TensorScalar>: Layer, CustomModuleChildren {
-    /// The stacked cells, input layer first.
+    let network: RecurrentNetwork<Scalar>
+
+    /// The stacked cells of the forward direction, input layer first.
     ///
     /// ```swift
     /// LSTM<Float>(inputSize: 10, hiddenSize: 32, layers: 2).cells[1].inputSize    // 32
     /// ```
-    public let cells: [LSTMCell<Scalar>]
-
+    public var cells: [LSTMCell<Scalar>] { network.forward.map(LSTMCell.init(core:)) }
+    /// The stacked cells of the reverse direction, input layer first; empty unless bidirectional.
+    ///
+    /// ```swift
+    /// LSTM<Float>(inputSize: 10, hiddenSize: 32, layers: 2, bidirectional: true).reverseCells[1].inputSize    // 64
+    /// ```
+    public var reverseCells: [LSTMCell<Scalar>] { network.reverse.map(LSTMCell.init(core:)) }
     /// The number of input features.
     ///
     /// ```swift
     /// LSTM<Float>(inputSize: 10, hiddenSize: 32).inputSize    // 10
     /// ```
-    public var inputSize: Int { cells[0].inputSize }
-    /// The size of every layer's hidden state.
+    public var inputSize: Int { network.inputSize }
+    /// The size of every layer's hidden and cell states.
     ///
     /// ```swift
     /// LSTM<Float>(inputSize: 10, hiddenSize: 32).hiddenSize    // 32
     /// ```
-    public var hiddenSize: Int { cells[0].hiddenSize }
+    public var hiddenSize: Int { network.hiddenSize }
     /// The number of stacked layers.
     ///
     /// ```swift
     /// LSTM<Float>(inputSize: 10, hiddenSize: 32, layers: 3).layers    // 3
     /// ```
-    public var layers: Int { cells.count }
+    public var layers: Int { network.layers }
+    /// Whether sequences are [batch, time, features] (`true`) or [time, batch, features].
+    ///
+    /// ```swift
+    /// LSTM<Float>(inputSize: 10, hiddenSize: 32).batchFirst    // true
+    /// ```
+    public var batchFirst: Bool { network.batchFirst }
+    /// Whether every layer runs in both directions (outputs of 2·hiddenSize features).
+    ///
+    /// ```swift
+    /// LSTM<Float>(inputSize: 10, hiddenSize: 32, bidirectional: true).bidirectional    // true
+    /// ```
+    public var bidirectional: Bool { network.bidirectional }
 
-    /// `layers` stacked cells with weights drawn from U(−1/√hiddenSize, 1/√hiddenSize) by `generator`.
+    /// `layers` stacked layers of one cell per direction, weights drawn from
+    /// U(−1/√hiddenSize, 1/√hiddenSize) by `generator` in the order of the parameters' names.
     ///
     /// ```swift
     /// var rng = SeededGenerator(seed: 4)
     /// let lstm = LSTM<Double>(inputSize: 3, hiddenSize: 5, layers: 2, using: &rng)
     /// ```
-    public init(inputSize: Int, hiddenSize: Int, layers: Int = 1, useBias: Bool = true,
-                using generator: inout SeededGenerator) {
-        require(layers > 0, "LSTM: layers (\(layers)) must be positive")
-        cells = (0..<layers).map { k in
-            LSTMCell(inputSize: k == 0 ? inputSize : hiddenSize, hiddenSize: hiddenSize, useBias: useBias,
-                    using: &generator)
-        }
+    public init(inputSize: Int, hiddenSize: Int, layers: Int = 1, useBias: Bool = true, batchFirst: Bool = true,
+                bidirectional: Bool = false, using generator: inout SeededGenerator) {
+        network = RecurrentNetwork(.lstm, inputSize: inputSize, hiddenSize: hiddenSize, layers: layers, useBias: useBias,
+                                   batchFirst: batchFirst, bidirectional: bidirectional, using: &generator)
     }
 
-    /// `layers` stacked cells drawn from a generator seeded with `seed` (or, when `seed` is
-    /// `nil`, with the next seed of ``DefaultGenerator``).
+    /// The same, drawn from a generator seeded with `seed` (or, when `seed` is `nil`, with the
+    /// next seed of ``DefaultGenerator``).
     ///
     /// ```swift
     /// let lstm = LSTM<Float>(inputSize: 10, hiddenSize: 32, layers: 2, seed: 42)
     /// ```
-    public init(inputSize: Int, hiddenSize: Int, layers: Int = 1, useBias: Bool = true,
-                seed: UInt64? = nil) {
+    public init(inputSize: Int, hiddenSize: Int, layers: Int = 1, useBias: Bool = true, batchFirst: Bool = true,
+                bidirectional: Bool = false, seed: UInt64? = nil) {
         var generator = SeededGenerator(seed: seed ?? DefaultGenerator.nextSeed())
-        self.init(inputSize: inputSize, hiddenSize: hiddenSize, layers: layers, useBias: useBias,
-                  using: &generator)
+        self.init(inputSize: inputSize, hiddenSize: hiddenSize, layers: layers, useBias: useBias, batchFirst: batchFirst,
+                  bidirectional: bidirectional, using: &generator)
     }
 
-    /// A stack of these cells, input layer first: each takes the previous one's hidden
-    /// state, and all share one hidden size. Build the cells with their `weightIH:` initializer to
-    /// run `gradcheck` through the whole sequence.
+    /// A stack of these cells, input layer first, and for a bidirectional layer as many
+    /// `reverseCells`: all share one hidden size, and each layer after the first takes the
+    /// previous layer's output (hiddenSize features, or 2·hiddenSize when bidirectional). Build the
+    /// cells with their `weightIH:` initializer to run `gradcheck` through the whole sequence.
     ///
     /// ```swift
     /// let lstm = LSTM(cells: [LSTMCell<Double>(inputSize: 3, hiddenSize: 4, seed: 1), LSTMCell(inputSize: 4, hiddenSize: 4, seed: 2)])
     /// ```
-    public init(cells: [LSTMCell<Scalar>]) {
-        RecurrentSequence.checkStack(cells)
-        self.cells = cells
+    public init(cells: [LSTMCell<Scalar>], reverseCells: [LSTMCell<Scalar>] = [], batchFirst: Bool = true) {
+        network = RecurrentNetwork(name: "LSTM", forward: cells.map(\.core), reverse: reverseCells.map(\.core), batchFirst: batchFirst)
     }
 
-    var moduleChildren: [(label: String, value: Any)] { RecurrentSequence.children(cells) }
+    var moduleChildren: [(label: String, value: Any)] { network.moduleChildren }
 
-    /// The top layer's hidden state at every step, [batch, time, hiddenSize], from zero initial
-    /// states.
+    /// The top layer's hidden state at every step, [batch, time, directions·hiddenSize] (time
+    /// first when not ``batchFirst``), from zero initial states.
     ///
     /// ```swift
     /// let y = LSTM<Float>(inputSize: 3, hiddenSize: 8)(Tensor.zeros([4, 6, 3]))    // [4, 6, 8]
@@ -96,18 +120,19 @@ public struct LSTM<Scalar: TensorScalar>: Layer, CustomModuleChildren {
         self(input, state: nil).output
     }
 
-    /// The output sequence [batch, time, hiddenSize] and every layer's final hidden and cell
-    /// states (each [layers, batch, hiddenSize]), from the initial states `state` (each
-    /// [layers, batch, hiddenSize]; zeros when `nil`), as PyTorch's `(output, (h_n, c_n))`.
+    /// The output sequence [batch, time, directions·hiddenSize] (time first when not
+    /// ``batchFirst``) and every layer's final hidden and cell states (each
+    /// [layers·directions, batch, hiddenSize]: layer 0, layer 0 reverse, layer 1, …), from the
+    /// initial states `state` (of that shape; zeros when `nil`), as PyTorch's `(output, (h_n, c_n))`.
     ///
     /// ```swift
     /// let (output, last) = lstm(x, state: nil)
     /// let (next, _) = lstm(moreX, state: last)          // carry the state on
     /// ```
-    /// - Precondition: `input` is [batch, time ≥ 1, ``inputSize``]; both states are
-    ///   [``layers``, batch, ``hiddenSize``].
+    /// - Precondition: `input` is [batch, time ≥ 1, ``inputSize``] ([time, batch, ``inputSize``]
+    ///   when not ``batchFirst``); both states are [``layers``·directions, batch, ``hiddenSize``].
     public func callAsFunction(_ input: Tensor<Scalar>, state: LSTMState<Scalar>?) -> (output: Tensor<Scalar>, state: LSTMState<Scalar>) {
-        let (output, final) = RecurrentSequence.run(cells, input: input, initial: [state?.hidden, state?.cell])
+        let (output, final) = network.run(input, initial: [state?.hidden, state?.cell])
         return (output, LSTMState(hidden: final[0], cell: final[1]))
     }
 }

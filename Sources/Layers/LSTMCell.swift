@@ -15,45 +15,45 @@
 /// state = cell(x1, state: state)
 /// cell.weightIH.shape                       // [32, 3]
 /// ```
-public struct LSTMCell<Scalar: TensorScalar>: Layer, RecurrentCell, CustomModuleChildren {
-    let weights: RecurrentWeights<Scalar>
+public struct LSTMCell<Scalar: TensorScalar>: Layer, CustomModuleChildren {
+    let core: RecurrentCellCore<Scalar>
 
     /// [4·hidden, input], gates i, f, g, o (PyTorch's `weight_ih`).
     ///
     /// ```swift
     /// LSTMCell<Float>(inputSize: 3, hiddenSize: 8).weightIH.shape    // [32, 3]
     /// ```
-    public var weightIH: Parameter<Scalar> { weights.weightIH }
+    public var weightIH: Parameter<Scalar> { core.weightIH }
     /// [4·hidden, hidden], gates i, f, g, o (PyTorch's `weight_hh`).
     ///
     /// ```swift
     /// LSTMCell<Float>(inputSize: 3, hiddenSize: 8).weightHH.shape    // [32, 8]
     /// ```
-    public var weightHH: Parameter<Scalar> { weights.weightHH }
+    public var weightHH: Parameter<Scalar> { core.weightHH }
     /// [4·hidden] (PyTorch's `bias_ih`); `nil` without bias.
     ///
     /// ```swift
     /// LSTMCell<Float>(inputSize: 3, hiddenSize: 8).biasIH?.shape    // [32]
     /// ```
-    public var biasIH: Parameter<Scalar>? { weights.biasIH }
+    public var biasIH: Parameter<Scalar>? { core.biasIH }
     /// [4·hidden] (PyTorch's `bias_hh`); `nil` without bias.
     ///
     /// ```swift
     /// LSTMCell<Float>(inputSize: 3, hiddenSize: 8).biasHH?.shape    // [32]
     /// ```
-    public var biasHH: Parameter<Scalar>? { weights.biasHH }
+    public var biasHH: Parameter<Scalar>? { core.biasHH }
     /// The number of input features.
     ///
     /// ```swift
     /// LSTMCell<Float>(inputSize: 3, hiddenSize: 8).inputSize    // 3
     /// ```
-    public var inputSize: Int { weights.inputSize }
+    public var inputSize: Int { core.inputSize }
     /// The size of the hidden and cell states.
     ///
     /// ```swift
     /// LSTMCell<Float>(inputSize: 3, hiddenSize: 8).hiddenSize    // 8
     /// ```
-    public var hiddenSize: Int { weights.hiddenSize }
+    public var hiddenSize: Int { core.hiddenSize }
 
     /// A cell with every weight and bias drawn from U(−1/√hiddenSize, 1/√hiddenSize) by `generator`.
     ///
@@ -62,8 +62,8 @@ public struct LSTMCell<Scalar: TensorScalar>: Layer, RecurrentCell, CustomModule
     /// let cell = LSTMCell<Double>(inputSize: 3, hiddenSize: 5, using: &rng)
     /// ```
     public init(inputSize: Int, hiddenSize: Int, useBias: Bool = true, using generator: inout SeededGenerator) {
-        weights = RecurrentWeights(layer: "LSTMCell", inputSize: inputSize, hiddenSize: hiddenSize, gates: 4,
-                                   useBias: useBias, using: &generator)
+        core = RecurrentCellCore(.lstm, layer: "LSTMCell", inputSize: inputSize, hiddenSize: hiddenSize, useBias: useBias,
+                                 using: &generator)
     }
 
     /// A cell drawn from a generator seeded with `seed` (or, when `seed` is `nil`, with the next
@@ -86,13 +86,13 @@ public struct LSTMCell<Scalar: TensorScalar>: Layer, RecurrentCell, CustomModule
     /// ```
     public init(weightIH: Tensor<Scalar>, weightHH: Tensor<Scalar>, biasIH: Tensor<Scalar>? = nil,
                 biasHH: Tensor<Scalar>? = nil) {
-        weights = RecurrentWeights(layer: "LSTMCell", weightIH: weightIH, weightHH: weightHH, biasIH: biasIH,
-                                   biasHH: biasHH, gates: 4)
+        core = RecurrentCellCore(.lstm, weightIH: weightIH, weightHH: weightHH, biasIH: biasIH, biasHH: biasHH)
     }
 
-    var moduleChildren: [(label: String, value: Any)] { weights.children(suffix: "") }
-    static var sequenceName: String { "LSTM" }
-    static var stateCount: Int { 2 }
+    /// One direction of one layer of a sequence layer, seen as a cell.
+    init(core: RecurrentCellCore<Scalar>) { self.core = core }
+
+    var moduleChildren: [(label: String, value: Any)] { core.children(suffix: "") }
 
     /// One step from zero states, returning the hidden state: [batch, input] → [batch, hidden].
     ///
@@ -113,21 +113,7 @@ public struct LSTMCell<Scalar: TensorScalar>: Layer, RecurrentCell, CustomModule
     /// ```
     /// - Precondition: `input` is [batch, ``inputSize``] and both states [batch, ``hiddenSize``].
     public func callAsFunction(_ input: Tensor<Scalar>, state: LSTMState<Scalar>?) -> LSTMState<Scalar> {
-        RecurrentSequence.checkStep("LSTMCell", weights: weights, input: input,
-                                    states: [("hidden state", state?.hidden), ("cell state", state?.cell)])
-        let zeros = Tensor<Scalar>.zeros([input.shape[0], hiddenSize])
-        let next = step(projectedInput: weights.projectInput(input), state: [state?.hidden ?? zeros, state?.cell ?? zeros],
-                        transposedWeightHH: weightHH.value.transposed())
+        let next = core(input, state: [state?.hidden, state?.cell])
         return LSTMState(hidden: next[0], cell: next[1])
-    }
-
-    func step(projectedInput: Tensor<Scalar>, state: [Tensor<Scalar>], transposedWeightHH: Tensor<Scalar>) -> [Tensor<Scalar>] {
-        let gates = projectedInput + weights.projectHidden(state[0], transposedWeightHH: transposedWeightHH)
-        let i = weights.gate(0, of: gates).sigmoid()
-        let f = weights.gate(1, of: gates).sigmoid()
-        let g = weights.gate(2, of: gates).tanh()
-        let o = weights.gate(3, of: gates).sigmoid()
-        let c = f * state[1] + i * g
-        return [o * c.tanh(), c]
     }
 }

@@ -161,45 +161,53 @@ extension Embedding {
 }
 
 private func recurrentDescription(_ name: String, _ inputSize: Int, _ hiddenSize: Int, layers: Int, hasBias: Bool,
-                                  extra: String? = nil) -> String {
+                                  extra: String? = nil, bidirectional: Bool = false, batchFirst: Bool = true) -> String {
     var parts = ["\(inputSize)→\(hiddenSize)"]
     if layers != 1 { parts.append("\(layers) layers") }
     if let extra { parts.append(extra) }
+    if bidirectional { parts.append("bidirectional") }
+    if !batchFirst { parts.append("batchFirst: false") }
     if !hasBias { parts.append("no bias") }
     return "\(name)(\(parts.joined(separator: ", ")))"
 }
 
 extension LSTM {
-    /// "LSTM(8→32, 2 layers)": input size → hidden size, the number of stacked layers if not 1.
+    /// "LSTM(8→32, 2 layers, bidirectional)": input size → hidden size, the number of stacked layers
+    /// if not 1, "bidirectional", and "batchFirst: false" for time-major sequences.
     ///
     /// ```swift
     /// print(LSTM<Float>(inputSize: 8, hiddenSize: 32))     // LSTM(8→32)
     /// ```
     public var description: String {
-        recurrentDescription("LSTM", inputSize, hiddenSize, layers: layers, hasBias: cells[0].biasIH != nil)
+        recurrentDescription("LSTM", inputSize, hiddenSize, layers: layers, hasBias: cells[0].biasIH != nil,
+                             bidirectional: bidirectional, batchFirst: batchFirst)
     }
 }
 
 extension GRU {
-    /// "GRU(8→32, 2 layers)": input size → hidden size, the number of stacked layers if not 1.
+    /// "GRU(8→32, 2 layers, bidirectional)": input size → hidden size, the number of stacked layers
+    /// if not 1, "bidirectional", and "batchFirst: false" for time-major sequences.
     ///
     /// ```swift
     /// print(GRU<Float>(inputSize: 8, hiddenSize: 32))     // GRU(8→32)
     /// ```
     public var description: String {
-        recurrentDescription("GRU", inputSize, hiddenSize, layers: layers, hasBias: cells[0].biasIH != nil)
+        recurrentDescription("GRU", inputSize, hiddenSize, layers: layers, hasBias: cells[0].biasIH != nil,
+                             bidirectional: bidirectional, batchFirst: batchFirst)
     }
 }
 
 extension RNN {
-    /// "RNN(8→32, relu)": input size → hidden size, the layers if not 1, the nonlinearity if not tanh.
+    /// "RNN(8→32, relu)": input size → hidden size, the layers if not 1, the nonlinearity if not tanh,
+    /// "bidirectional", and "batchFirst: false" for time-major sequences.
     ///
     /// ```swift
     /// print(RNN<Float>(inputSize: 8, hiddenSize: 32, nonlinearity: .relu))     // RNN(8→32, relu)
     /// ```
     public var description: String {
         recurrentDescription("RNN", inputSize, hiddenSize, layers: layers, hasBias: cells[0].biasIH != nil,
-                             extra: cells[0].nonlinearity == .tanh ? nil : "\(cells[0].nonlinearity)")
+                             extra: cells[0].nonlinearity == .tanh ? nil : "\(cells[0].nonlinearity)",
+                             bidirectional: bidirectional, batchFirst: batchFirst)
     }
 }
 

@@ -12,51 +12,54 @@
 /// for x in steps { h = cell(x, state: h) }           // x: [4, 3] → h: [4, 8]
 /// cell.namedParameters.map(\.name)                    // ["weight_ih", "weight_hh", "bias_ih", "bias_hh"]
 /// ```
-public struct RNNCell<Scalar: TensorScalar>: Layer, RecurrentCell, CustomModuleChildren {
-    let weights: RecurrentWeights<Scalar>
+public struct RNNCell<Scalar: TensorScalar>: Layer, CustomModuleChildren {
+    let core: RecurrentCellCore<Scalar>
     /// The function applied to the pre-activation.
     ///
     /// ```swift
     /// RNNCell<Float>(inputSize: 3, hiddenSize: 8).nonlinearity    // .tanh
     /// ```
-    public let nonlinearity: RNNNonlinearity
+    public var nonlinearity: RNNNonlinearity {
+        guard case .rnn(let nonlinearity) = core.kind else { trap("RNNCell: holds a \(core.cellName)") }
+        return nonlinearity
+    }
 
     /// [hidden, input] (PyTorch's `weight_ih`).
     ///
     /// ```swift
     /// RNNCell<Float>(inputSize: 3, hiddenSize: 8).weightIH.shape    // [8, 3]
     /// ```
-    public var weightIH: Parameter<Scalar> { weights.weightIH }
+    public var weightIH: Parameter<Scalar> { core.weightIH }
     /// [hidden, hidden] (PyTorch's `weight_hh`).
     ///
     /// ```swift
     /// RNNCell<Float>(inputSize: 3, hiddenSize: 8).weightHH.shape    // [8, 8]
     /// ```
-    public var weightHH: Parameter<Scalar> { weights.weightHH }
+    public var weightHH: Parameter<Scalar> { core.weightHH }
     /// [hidden] (PyTorch's `bias_ih`); `nil` without bias.
     ///
     /// ```swift
     /// RNNCell<Float>(inputSize: 3, hiddenSize: 8).biasIH?.shape    // [8]
     /// ```
-    public var biasIH: Parameter<Scalar>? { weights.biasIH }
+    public var biasIH: Parameter<Scalar>? { core.biasIH }
     /// [hidden] (PyTorch's `bias_hh`); `nil` without bias.
     ///
     /// ```swift
     /// RNNCell<Float>(inputSize: 3, hiddenSize: 8).biasHH?.shape    // [8]
     /// ```
-    public var biasHH: Parameter<Scalar>? { weights.biasHH }
+    public var biasHH: Parameter<Scalar>? { core.biasHH }
     /// The number of input features.
     ///
     /// ```swift
     /// RNNCell<Float>(inputSize: 3, hiddenSize: 8).inputSize    // 3
     /// ```
-    public var inputSize: Int { weights.inputSize }
+    public var inputSize: Int { core.inputSize }
     /// The size of the hidden state.
     ///
     /// ```swift
     /// RNNCell<Float>(inputSize: 3, hiddenSize: 8).hiddenSize    // 8
     /// ```
-    public var hiddenSize: Int { weights.hiddenSize }
+    public var hiddenSize: Int { core.hiddenSize }
 
     /// A cell with every weight and bias drawn from U(−1/√hiddenSize, 1/√hiddenSize) by `generator`.
     ///
@@ -66,9 +69,8 @@ public struct RNNCell<Scalar: TensorScalar>: Layer, RecurrentCell, CustomModuleC
     /// ```
     public init(inputSize: Int, hiddenSize: Int, nonlinearity: RNNNonlinearity = .tanh, useBias: Bool = true,
                 using generator: inout SeededGenerator) {
-        weights = RecurrentWeights(layer: "RNNCell", inputSize: inputSize, hiddenSize: hiddenSize, gates: 1,
-                                   useBias: useBias, using: &generator)
-        self.nonlinearity = nonlinearity
+        core = RecurrentCellCore(.rnn(nonlinearity), layer: "RNNCell", inputSize: inputSize, hiddenSize: hiddenSize,
+                                 useBias: useBias, using: &generator)
     }
 
     /// A cell drawn from a generator seeded with `seed` (or, when `seed` is `nil`, with the next
@@ -93,14 +95,13 @@ public struct RNNCell<Scalar: TensorScalar>: Layer, RecurrentCell, CustomModuleC
     /// ```
     public init(weightIH: Tensor<Scalar>, weightHH: Tensor<Scalar>, biasIH: Tensor<Scalar>? = nil,
                 biasHH: Tensor<Scalar>? = nil, nonlinearity: RNNNonlinearity = .tanh) {
-        weights = RecurrentWeights(layer: "RNNCell", weightIH: weightIH, weightHH: weightHH, biasIH: biasIH,
-                                   biasHH: biasHH, gates: 1)
-        self.nonlinearity = nonlinearity
+        core = RecurrentCellCore(.rnn(nonlinearity), weightIH: weightIH, weightHH: weightHH, biasIH: biasIH, biasHH: biasHH)
     }
 
-    var moduleChildren: [(label: String, value: Any)] { weights.children(suffix: "") }
-    static var sequenceName: String { "RNN" }
-    static var stateCount: Int { 1 }
+    /// One direction of one layer of a sequence layer, seen as a cell.
+    init(core: RecurrentCellCore<Scalar>) { self.core = core }
+
+    var moduleChildren: [(label: String, value: Any)] { core.children(suffix: "") }
 
     /// One step from a zero state: [batch, input] → [batch, hidden].
     ///
@@ -120,13 +121,6 @@ public struct RNNCell<Scalar: TensorScalar>: Layer, RecurrentCell, CustomModuleC
     /// ```
     /// - Precondition: `input` is [batch, ``inputSize``] and `state` [batch, ``hiddenSize``].
     public func callAsFunction(_ input: Tensor<Scalar>, state: Tensor<Scalar>?) -> Tensor<Scalar> {
-        RecurrentSequence.checkStep("RNNCell", weights: weights, input: input, states: [("hidden state", state)])
-        let h = state ?? .zeros([input.shape[0], hiddenSize])
-        return step(projectedInput: weights.projectInput(input), state: [h],
-                    transposedWeightHH: weightHH.value.transposed())[0]
-    }
-
-    func step(projectedInput: Tensor<Scalar>, state: [Tensor<Scalar>], transposedWeightHH: Tensor<Scalar>) -> [Tensor<Scalar>] {
-        [nonlinearity(projectedInput + weights.projectHidden(state[0], transposedWeightHH: transposedWeightHH))]
+        core(input, state: [state])[0]
     }
 }

@@ -21,7 +21,18 @@ final class LayerBadInputTests: XCTestCase {
         }, ["Embedding: index 1.5 at position [1] of indices [2] is not a whole number in 0..<5 (table [5, 2])"]),
         "lstm sequence of the wrong width": ({
             _ = LSTM<Float>(inputSize: 3, hiddenSize: 4, seed: 1)(Tensor.zeros([2, 5, 7]))
-        }, ["LSTM: input of shape [2, 5, 7] is not [batch, time, 3]"]),
+        }, ["LSTM: input of shape [2, 5, 7] is not [batch, time, 3]", "[batch, time, features] (batchFirst: true)"]),
+        "time-major gru sequence of the wrong width": ({
+            _ = GRU<Float>(inputSize: 3, hiddenSize: 4, batchFirst: false, seed: 1)(Tensor.zeros([5, 2, 7]))
+        }, ["GRU: input of shape [5, 2, 7] is not [time, batch, 3]", "[time, batch, features] (batchFirst: false)"]),
+        "bidirectional rnn state with one direction": ({
+            let rnn = RNN<Float>(inputSize: 3, hiddenSize: 4, layers: 2, bidirectional: true, seed: 1)
+            _ = rnn(Tensor.zeros([2, 5, 3]), state: Tensor.zeros([2, 2, 4]))
+        }, ["RNN: initial hidden state of shape [2, 2, 4] is not [4, 2, 4] ([layers·2 directions, batch, hiddenSize]"]),
+        "reverse cells that do not fit": ({
+            _ = GRU(cells: [GRUCell<Float>(inputSize: 3, hiddenSize: 4, seed: 1), GRUCell(inputSize: 4, hiddenSize: 4, seed: 2)],
+                    reverseCells: [GRUCell(inputSize: 3, hiddenSize: 4, seed: 3), GRUCell(inputSize: 8, hiddenSize: 4, seed: 4)])
+        }, ["GRU: layer 1 takes inputs of 4 features, but layer 0 gives 8 (forward and reverse, 4 each)"]),
         "gru input without a time axis": ({
             _ = GRU<Float>(inputSize: 3, hiddenSize: 4, seed: 1)(Tensor.zeros([2, 3]))
         }, ["GRU: input of shape [2, 3] is not [batch, time, 3]"]),

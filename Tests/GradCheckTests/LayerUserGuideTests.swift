@@ -42,6 +42,13 @@ final class LayerUserGuideTests: XCTestCase {
         var s = cell(Tensor<Float>.zeros([8, 10]), state: nil)
         s = cell(Tensor<Float>.zeros([8, 10]), state: s)
         XCTAssertEqual(s.hidden.shape, [8, 32])
+
+        let encoder = GRU<Float>(inputSize: 10, hiddenSize: 32, layers: 2, batchFirst: false, bidirectional: true, seed: 8)
+        let words = Tensor<Float>.randomNormal([16, 8, 10], seed: 9)
+        let (encoded, last) = encoder(words, state: nil)
+        XCTAssertEqual(encoded.shape, [16, 8, 64])
+        XCTAssertEqual(last.shape, [4, 8, 32])
+        XCTAssertEqual(encoder.namedParameters.map(\.name)[4], "weight_ih_l0_reverse")
     }
 
     // MARK: docs/UserGuide.md, "A small GPT" (keep identical)

@@ -1,0 +1,63 @@
+/// Which recurrent cell a layer is made of, as the `mode` of PyTorch's `RNNBase`
+/// ("RNN_TANH", "RNN_RELU", "GRU", "LSTM"): the number of gates stacked in the weights, the
+/// number of state tensors, and the step.
+enum RecurrentKind: Hashable {
+    case rnn(RNNNonlinearity)
+    case gru
+    case lstm
+
+    /// The layer's name for messages ("LSTM"); a cell's is this name followed by "Cell".
+    var name: String {
+        switch self {
+        case .rnn: return "RNN"
+        case .gru: return "GRU"
+        case .lstm: return "LSTM"
+        }
+    }
+
+    /// How many [hidden, ·] blocks are stacked in weightIH and weightHH, in PyTorch's order
+    /// (GRU: r, z, n; LSTM: i, f, g, o).
+    var gates: Int {
+        switch self {
+        case .rnn: return 1
+        case .gru: return 3
+        case .lstm: return 4
+        }
+    }
+
+    /// The number of state tensors: the hidden state, and an LSTM's cell state.
+    var stateCount: Int { self == .lstm ? 2 : 1 }
+
+    /// The names of the states in messages, hidden state first.
+    var stateNames: [String] { self == .lstm ? ["hidden state", "cell state"] : ["hidden state"] }
+
+    /// The next state (hidden state first) from the projected input x·weightIHᵀ + biasIH and the
+    /// projected hidden state h·weightHHᵀ + biasHH, both [batch, gates·hidden], and the state.
+    ///
+    ///     RNN:  h′ = act(x + h)
+    ///     GRU:  r = σ(xr + hr), z = σ(xz + hz), n = tanh(xn + r ⊙ hn), h′ = (1 − z) ⊙ n + z ⊙ h
+    ///     LSTM: i, f, o = σ(x + h)ᵢ,f,o, g = tanh(x + h)g, c′ = f ⊙ c + i ⊙ g, h′ = o ⊙ tanh(c′)
+    func step<Scalar>(input x: Tensor<Scalar>, hidden h: Tensor<Scalar>, state: [Tensor<Scalar>]) -> [Tensor<Scalar>] {
+        let width = state[0].shape[1]
+        func gate(_ index: Int, of stacked: Tensor<Scalar>) -> Tensor<Scalar> {
+            stacked.slice(axis: 1, index * width..<(index + 1) * width)
+        }
+        switch self {
+        case .rnn(let nonlinearity):
+            return [nonlinearity(x + h)]
+        case .gru:
+            let r = (gate(0, of: x) + gate(0, of: h)).sigmoid()
+            let z = (gate(1, of: x) + gate(1, of: h)).sigmoid()
+            let n = (gate(2, of: x) + r * gate(2, of: h)).tanh()
+            return [(1 - z) * n + z * state[0]]
+        case .lstm:
+            let gates = x + h
+            let i = gate(0, of: gates).sigmoid()
+            let f = gate(1, of: gates).sigmoid()
+            let g = gate(2, of: gates).tanh()
+            let o = gate(3, of: gates).sigmoid()
+            let c = f * state[1] + i * g
+            return [o * c.tanh(), c]
+        }
+    }
+}
