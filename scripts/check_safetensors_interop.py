@@ -18,7 +18,10 @@ Not part of the Swift tests; it runs nothing of ours. Three commands:
 
     python3 scripts/check_safetensors_interop.py check DIR
         Reads the swift_* files with numpy / safetensors (and torch) and checks the values,
-        dtypes and metadata. Exit status 1 on any difference.
+        dtypes and metadata; with torch, loads our Dense, BatchNorm1D and TransformerBlock files
+        into nn.Linear, nn.BatchNorm1d and nn.TransformerEncoderLayer with
+        load_state_dict(strict=True) and compares their outputs with ours. Exit status 1 on any
+        difference.
 
     python3 scripts/check_safetensors_interop.py read FILE...
         Loads any .safetensors / .npy files and prints each tensor's name, dtype, shape and range.
@@ -219,6 +222,9 @@ def check(folder):
         from safetensors.torch import load_file as torch_load
         t = torch_load(os.path.join(folder, "swift_f32.safetensors"))
         c.expect(torch.equal(t["weight"], torch.from_numpy(values["weight"])), "torch.load_file weight")
+        check_layers(folder, torch, c)
+    else:
+        print("torch is not installed: the layer files (swift_linear, swift_batchnorm1d, swift_transformer) are not checked")
 
     for name, dtype in [("weight", np.float32), ("bias", np.float64), ("labels", np.int64)]:
         path = os.path.join(folder, f"swift_{name}.npy")
@@ -234,6 +240,43 @@ def check(folder):
 
     print(f"{c.checks - c.failures}/{c.checks} checks passed")
     return 0 if c.failures == 0 else 1
+
+
+def check_layers(folder, torch, c):
+    """Our layer files load into PyTorch's modules with load_state_dict(strict=True), as PyTorch
+    writes them (names, [out, in] layouts, an int64 num_batches_tracked), and compute our outputs."""
+    from safetensors.torch import load_file as torch_load
+    nn = torch.nn
+    cases = [
+        ("linear", lambda: nn.Linear(5, 3), lambda m, x: m(x)),
+        ("batchnorm1d", lambda: nn.BatchNorm1d(4), lambda m, x: m(x)),
+        ("transformer",
+         lambda: nn.TransformerEncoderLayer(8, 2, dim_feedforward=16, dropout=0.0, activation="gelu",
+                                            batch_first=True, norm_first=True),
+         lambda m, x: m(x, src_mask=torch.triu(torch.ones(5, 5, dtype=torch.bool), diagonal=1))),
+    ]
+    for name, make, run in cases:
+        path = os.path.join(folder, f"swift_{name}.safetensors")
+        print(path)
+        state = torch_load(path)
+        module = make().double().eval()
+        try:
+            module.load_state_dict(state, strict=True)
+            loaded = True
+        except Exception as error:  # noqa: BLE001 - the message is the report
+            loaded = False
+            print(f"  {error}")
+        c.expect(loaded, f"{name}: load_state_dict(strict=True) takes our file")
+        if name == "batchnorm1d":
+            c.expect(state["num_batches_tracked"].dtype == torch.int64 and int(state["num_batches_tracked"]) == 2,
+                     f"num_batches_tracked int64 2: {state['num_batches_tracked'].dtype} {state['num_batches_tracked']}")
+        if not loaded:
+            continue
+        io = torch_load(os.path.join(folder, f"swift_{name}.io.safetensors"))
+        with torch.no_grad():
+            out = run(module, io["input"])
+        difference = (out - io["output"]).abs().max().item()
+        c.expect(difference < 1e-12, f"{name}: PyTorch's output equals ours (largest difference {difference:.2e})")
 
 
 def read(paths):

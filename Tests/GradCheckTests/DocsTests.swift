@@ -123,8 +123,8 @@ final class DocsTests: XCTestCase {
     func testUserGuideRetainGradAndHooks() throws {
         let guide = try String(contentsOfFile: #filePath.replacingOccurrences(of: "Tests/GradCheckTests/DocsTests.swift", with: "docs/UserGuide.md"), encoding: .utf8)
         XCTAssertTrue(guide.contains("let clip = hidden.registerHook { g in g.clamped(lower: -0.5, upper: 0.5) }"))
-        let w = Tensor<Double>([[0.5, -1], [2, 0.25]]).requiringGrad(named: "w")
-        let hidden = Tensor<Double>([[1, 2]]).matmul(w)
+        let w = Tensor<Double>(rows: [[0.5, -1], [2, 0.25]]).requiringGrad(named: "w")
+        let hidden = Tensor<Double>(rows: [[1, 2]]).matmul(w)
         hidden.retainGrad()
         let clip = hidden.registerHook { g in g.clamped(lower: -0.5, upper: 0.5) }   // replaces ∂L/∂hidden
         hidden.tanh().sum().backward()

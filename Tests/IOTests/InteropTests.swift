@@ -2,6 +2,7 @@ import XCTest
 import Foundation
 import Autograd
 import DataFormats
+import Layers
 
 /// The Swift half of `scripts/check_safetensors_interop.py`. Skipped unless `IO_INTEROP_DIR`
 /// names a folder:
@@ -96,5 +97,30 @@ final class InteropTests: XCTestCase {
         try NPY.write(Self.weight, to: "\(folder)/swift_weight.npy")
         try NPY.write(Self.bias, to: "\(folder)/swift_bias.npy")
         try NPY.write(Self.labels, to: "\(folder)/swift_labels.npy", dtype: .int64)
+        try writeLayersForPython(folder)
+    }
+
+    /// Layers saved with `Module.save` (PyTorch's names and layouts), each with an input and our
+    /// output, for the script to load into the PyTorch module with `load_state_dict(strict=True)`
+    /// and compare: `nn.Linear(5, 3)`, `nn.BatchNorm1d(4)` after two training batches (eval),
+    /// `nn.TransformerEncoderLayer(8, 2, 16, dropout=0, activation="gelu", batch_first=True,
+    /// norm_first=True)` with a causal mask.
+    func writeLayersForPython(_ folder: String) throws {
+        let dense = Dense<Double>(inputs: 5, outputs: 3, seed: 11)
+        let x = Tensor<Double>.randomNormal([2, 5], seed: 12)
+        try dense.save(to: "\(folder)/swift_linear.safetensors")
+        try SafeTensors.write(["input": x, "output": dense(x)], to: "\(folder)/swift_linear.io.safetensors")
+
+        let norm = BatchNorm1D<Double>(features: 4)
+        for seed in [13, 14] as [UInt64] { _ = withLearningPhase(.training) { norm(Tensor<Double>.randomNormal([6, 4], seed: seed)) } }
+        let n = Tensor<Double>.randomNormal([3, 4], seed: 15)
+        try norm.save(to: "\(folder)/swift_batchnorm1d.safetensors")
+        try SafeTensors.write(["input": n, "output": withInference { norm(n) }], to: "\(folder)/swift_batchnorm1d.io.safetensors")
+
+        let block = TransformerBlock<Double>(dimension: 8, heads: 2, hidden: 16, seed: 16)
+        let h = Tensor<Double>.randomNormal([2, 5, 8], seed: 17)
+        try block.save(to: "\(folder)/swift_transformer.safetensors")
+        try SafeTensors.write(["input": h, "output": withInference { block(h, causal: true) }],
+                              to: "\(folder)/swift_transformer.io.safetensors")
     }
 }
