@@ -2,7 +2,7 @@
 /// running variance and batch count.
 ///
 /// Buffers are found by reflection like parameters and are saved and loaded with them
-/// (``Module/save(to:metadata:)``, ``Module/load(from:)``, `Checkpoint`), but they are not in
+/// (``Module/save(to:metadata:)``, ``Module/load(from:layout:)``, `Checkpoint`), but they are not in
 /// ``Module/parameters``, so optimizers, gradient clipping and weight penalties never see them,
 /// and they are never recorded on the tape. A layer updates its buffers itself (batch
 /// normalization while training). Like a ``Parameter``, a buffer is held by reference: copies of

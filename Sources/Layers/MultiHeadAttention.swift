@@ -15,7 +15,7 @@
 ///
 /// Parameters in PyTorch's layout and names, with PyTorch's initialization (Xavier-uniform
 /// `in_proj_weight`, U(−1/√dimension, 1/√dimension) `out_proj.weight`, zero biases), so that a
-/// PyTorch `state_dict` saved as safetensors loads with ``Module/load(from:)``.
+/// PyTorch `state_dict` saved as safetensors loads with ``Module/load(from:layout:)``.
 ///
 /// ```swift
 /// let attention = MultiHeadAttention<Float>(dimension: 64, heads: 4, seed: 1)

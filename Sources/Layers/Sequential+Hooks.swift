@@ -63,8 +63,7 @@ extension Sequential {
     /// output (PyTorch's `register_forward_hook` on every child): to watch activations while a
     /// model trains (their mean, spread, saturation) or, by returning a tensor, to replace the
     /// output that the next layer receives. The output is the recorded tensor itself: a hook can
-    /// also call ``Autograd/Tensor/retainGrad()`` or ``Autograd/Tensor/registerHook(_:)`` on it to
-    /// watch its gradient. Hooks run in the order they were registered, on every call of the
+    /// also call `retainGrad()` or `registerHook(_:)` on it to watch its gradient. Hooks run in the order they were registered, on every call of the
     /// container and of its copies, until removed.
     ///
     /// ```swift
