@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 import Foundation
 import Autograd
+import Layers
 
 /// The snippets of README.md and docs/UserGuide.md, compiled and with their numbers checked,
 /// so that the documentation cannot drift from the library.
@@ -118,6 +119,37 @@ final class DocsTests: XCTestCase {
         var u = t
         u[mask: u .< 0] = Tensor(0)              // [[1, 0, 3], [0, 5, 0]]    u[u < 0] = 0
         XCTAssertEqual(u, Tensor(rows: [[1, 0, 3], [0, 5, 0]]))
+    }
+
+    func testUserGuideAttentionMaskAndWeights() {
+        let attention = MultiHeadAttention<Double>(dimension: 8, heads: 2, seed: 1)
+        let x = Tensor<Double>.randomNormal([2, 5, 8], seed: 2)
+        let local = Tensor<Double>((0..<25).map { abs($0 / 5 - $0 % 5) > 1 ? 1 : 0 }, shape: [5, 5])   // keys within 1 position
+        let (y, weights) = attention.outputAndWeights(query: x, key: x, value: x, attentionMask: .hidden(local))
+        XCTAssertEqual(weights.shape, [2, 5, 5])
+        XCTAssertEqual(y, attention(query: x, key: x, value: x, attentionMask: .hidden(local)))
+        for row in 0..<10 {
+            let values = Array(weights.scalars[row * 5..<(row + 1) * 5])
+            XCTAssertEqual(values.reduce(0, +), 1, accuracy: 1e-12)
+            let i = row % 5
+            for j in 0..<5 where abs(i - j) > 1 { XCTAssertEqual(values[j], 0) }
+        }
+        // Per head, and an additive mask of −∞ is the same as hiding.
+        let perHead = attention.outputAndWeights(query: x, key: x, value: x, attentionMask: .hidden(local), averageHeads: false).weights
+        XCTAssertEqual(perHead.shape, [2, 2, 5, 5])
+        XCTAssertEqual(perHead.mean(axes: [1]), weights)
+        let additive = local.scalars.map { $0 == 1 ? -Double.infinity : 0 }
+        XCTAssertEqual(attention(query: x, key: x, value: x, attentionMask: .additive(Tensor(additive, shape: [5, 5]))), y)
+        // A [batch·heads, T, S] mask: each sequence and head its own; gradcheck through the masked weights.
+        let perSequence = Tensor<Double>((0..<100).map { ($0 * 7) % 5 == 0 && $0 % 5 != $0 / 5 % 5 ? 1 : 0 }, shape: [4, 5, 5])
+        let w = attention.inputProjectionWeight.value
+        assertGradcheck([x, w], names: ["x", "in_proj_weight"], "attention with a [batch·heads, T, S] mask, weights") { v in
+            let a = MultiHeadAttention(inputProjectionWeight: v[1], inputProjectionBias: attention.inputProjectionBias?.value,
+                                       outputProjectionWeight: attention.outputProjectionWeight.value,
+                                       outputProjectionBias: attention.outputProjectionBias?.value, heads: 2)
+            let (out, wts) = a.outputAndWeights(query: v[0], key: v[0], value: v[0], attentionMask: .hidden(perSequence))
+            return out.sum() + (wts * wts).sum()
+        }
     }
 
     func testUserGuideRetainGradAndHooks() throws {
