@@ -20,7 +20,7 @@ let package = Package(
         .target(name: "Layers", dependencies: ["Autograd", "DataFormats"]),
         .target(name: "Optim", dependencies: ["Autograd", "CKernels", "DataFormats", "Layers"]),
         .executableTarget(name: "Examples", dependencies: ["Autograd", "DataFormats", "Layers", "Optim"]),
-        .testTarget(name: "GradCheckTests", dependencies: ["Autograd", "DataFormats", "Layers", "Optim"]),
+        .testTarget(name: "GradCheckTests", dependencies: ["Autograd", "CKernels", "DataFormats", "Layers", "Optim"]),
         .testTarget(name: "IOTests", dependencies: ["Autograd", "DataFormats", "Layers"]),
         // The examples' numbers, plots and command line (`@testable import Examples`), and the docs' code.
         .testTarget(name: "ExamplesTests", dependencies: ["Examples", "Autograd", "DataFormats", "Layers", "Optim"]),

@@ -19,6 +19,10 @@ enum UnaryKernel<S: TensorScalar>: Sendable {
     /// 1 where lower < x < upper, else 0 (the derivative of clamp, 0 at the bounds as in PyTorch).
     case insideMask(lower: S, upper: S)
     case reciprocal
+    /// Special functions and activations whose Float forms run vectorised in C (see `VectorMath`).
+    case expm1, log1p, erf, erfc, silu, softplus
+    /// The exact GELU x·Φ(x) and its derivative Φ(x) + x·φ(x).
+    case gelu, geluSlope
 }
 
 /// An elementwise function of two broadcast tensors, applied by the binary kernel.
@@ -161,6 +165,42 @@ extension TensorScalar {
     }
 }
 
+/// The Float forms of the transcendental unary kernels: vectorised polynomial kernels in C
+/// (Sources/CKernels/vmath.c: AVX-512, AVX2 or portable, chosen at run time), each within a
+/// stated bound of the exact result (≤ 1 ulp for exp, expm1, log, log1p, erf, erfc, GELU and its
+/// slope; 1.5 for sigmoid and SiLU; 2 for tanh and softplus), measured over the whole Float line
+/// by scripts/test_vmath.sh and VectorMathAccuracyTests. Double keeps the scalar libm loops.
+enum VectorMath {
+    typealias FloatKernel = @convention(c) (Int32, Int, UnsafePointer<Float>?, UnsafeMutablePointer<Float>?) -> Void
+
+    static func kernel<S>(_ op: UnaryKernel<S>) -> FloatKernel? {
+        switch op {
+        case .exp: return ck_vexp_f32
+        case .expm1: return ck_vexpm1_f32
+        case .log: return ck_vlog_f32
+        case .log1p: return ck_vlog1p_f32
+        case .tanh: return ck_vtanh_f32
+        case .sigmoid: return ck_vsigmoid_f32
+        case .silu: return ck_vsilu_f32
+        case .softplus: return ck_vsoftplus_f32
+        case .erf: return ck_verf_f32
+        case .erfc: return ck_verfc_f32
+        case .gelu: return ck_vgelu_f32
+        case .geluSlope: return ck_vgelu_slope_f32
+        default: return nil
+        }
+    }
+
+    /// Runs `op` through its C kernel when it has one (the buffers hold Floats); false otherwise.
+    @inline(__always)
+    static func float<S>(_ x: UnsafeBufferPointer<S>, _ out: UnsafeMutableBufferPointer<S>, _ op: UnaryKernel<S>) -> Bool {
+        guard let f = kernel(op) else { return false }
+        guard let xp = UnsafeRawPointer(x.baseAddress), let yp = UnsafeMutableRawPointer(out.baseAddress) else { return true }
+        f(ck_isa(), x.count, xp.assumingMemoryBound(to: Float.self), yp.assumingMemoryBound(to: Float.self))
+        return true
+    }
+}
+
 /// Geometry of a 2-D sliding window over NCHW images (shared by unfold, fold and max pooling).
 /// A window's cell (ky, kx) reads the input at (y·strideY − padY + ky·dilationY, x·strideX − padX +
 /// kx·dilationX), so a dilated kernel spans dilation·(kernel − 1) + 1 cells (PyTorch's convention).
@@ -197,6 +237,7 @@ enum Loops {
 
     static func unary<S: TensorScalar>(_ op: UnaryKernel<S>, _ x: UnsafeBufferPointer<S>,
                                        _ out: UnsafeMutableBufferPointer<S>) {
+        if S.self == Float.self, VectorMath.float(x, out, op) { return }
         switch op {
         case .negate: unaryMap(x, out) { -$0 }
         case .exp: unaryMap(x, out) { S.exp($0) }
@@ -223,6 +264,14 @@ enum Loops {
         case .clamp(let lo, let hi): unaryMap(x, out) { Swift.min(Swift.max($0, lo), hi) }
         case .insideMask(let lo, let hi): unaryMap(x, out) { ($0 > lo && $0 < hi) ? 1 : 0 }
         case .reciprocal: unaryMap(x, out) { 1 / $0 }
+        case .expm1: unaryMap(x, out) { S.expm1($0) }
+        case .log1p: unaryMap(x, out) { S.log1p($0) }
+        case .erf: unaryMap(x, out) { S.erf($0) }
+        case .erfc: unaryMap(x, out) { S.erfc($0) }
+        case .silu: unaryMap(x, out) { SigmoidLinear()($0) }
+        case .softplus: unaryMap(x, out) { Softplus()($0) }
+        case .gelu: unaryMap(x, out) { GaussianErrorLinear()($0) }
+        case .geluSlope: unaryMap(x, out) { GaussianErrorLinearSlope()($0) }
         }
     }
 
@@ -699,6 +748,30 @@ enum Loops {
     /// x − (log Σe + m). These are the composition's expressions in the same order, so the values
     /// are those of max, exp, sum and divide. A slice that is −∞ everywhere (fully masked) gets
     /// zeros; a NaN or +∞ makes its slice NaN (as PyTorch). Returns whether some slice was fully masked.
+    /// eˣ in place, by the exp op's own kernel (the vectorised one for Float), so that the fused
+    /// softmax gives the composition's bits.
+    @inline(__always)
+    static func expInPlace<S: TensorScalar>(_ p: UnsafeMutablePointer<S>, _ n: Int) {
+        if S.self == Float.self {
+            let f = UnsafeMutableRawPointer(p).assumingMemoryBound(to: Float.self)
+            ck_vexp_f32(ck_isa(), n, f, f)
+        } else {
+            for i in 0..<n { p[i] = S.exp(p[i]) }
+        }
+    }
+
+    /// log of one value by the log op's kernel (see `expInPlace`).
+    @inline(__always)
+    static func elementLog<S: TensorScalar>(_ v: S) -> S {
+        guard S.self == Float.self else { return S.log(v) }
+        var y = v
+        withUnsafeMutablePointer(to: &y) { p in
+            let f = UnsafeMutableRawPointer(p).assumingMemoryBound(to: Float.self)
+            ck_vlog_f32(ck_isa(), 1, f, f)
+        }
+        return y
+    }
+
     static func softmax<S: TensorScalar>(_ x: UnsafeBufferPointer<S>, _ outer: Int, _ length: Int, _ inner: Int,
                                          _ log: Bool, _ out: UnsafeMutableBufferPointer<S>) -> Bool {
         guard length > 0, inner > 0, let xp = x.baseAddress, let op = out.baseAddress else { return false }
@@ -719,10 +792,11 @@ enum Loops {
                     os.update(repeating: 0, count: length)
                     continue
                 }
-                for l in 0..<length { os[l] = S.exp(xs[l] - peak) }
+                for l in 0..<length { os[l] = xs[l] - peak }
+                expInPlace(os, length)
                 let total = contiguousSum(UnsafePointer(os), length)
                 if log {
-                    let shift = S.log(total) + peak
+                    let shift = elementLog(total) + peak
                     for l in 0..<length { os[l] = xs[l] - shift }
                 } else {
                     for l in 0..<length { os[l] = os[l] / total }
@@ -757,7 +831,8 @@ enum Loops {
             }
             for l in 0..<length {
                 let row = xs + l &* inner, target = os + l &* inner
-                for i in 0..<inner { target[i] = S.exp(row[i] - peaks[i]) }
+                for i in 0..<inner { target[i] = row[i] - peaks[i] }
+                expInPlace(target, inner)
             }
             if inner == 1 {
                 totals[0] = contiguousSum(UnsafePointer(os), length)
@@ -765,7 +840,7 @@ enum Loops {
                 sumRows(UnsafePointer(os), count: length, width: inner, into: totals)
             }
             if log {
-                for i in 0..<inner { totals[i] = S.log(totals[i]) + peaks[i] }
+                for i in 0..<inner { totals[i] = elementLog(totals[i]) + peaks[i] }
                 for l in 0..<length {
                     let row = xs + l &* inner, target = os + l &* inner
                     for i in 0..<inner { target[i] = masked[i] ? 0 : row[i] - totals[i] }

@@ -218,6 +218,25 @@ enum Bench {
             report("ops: mean of 32×8×28×28", time(repeats: repeats, warmup: 3) { _ = h.mean() })
             report("ops: logSumExp over axis 1 of 1024×1024", time(repeats: repeats, warmup: 3) { _ = m.logSumExp(axes: [1]) })
         }
+        if only == "elementwise" {
+            // Per-element cost of the transcendental forward kernels on 2²⁰ Floats in [−4, 4] (not
+            // part of the default run; best of the runs, as docs/elementwise-speed.md measures).
+            var rng = SeededGenerator(seed: 11)
+            let n = 1 << 20
+            let x = Tensor<Float>.randomUniform([n], lower: -4, upper: 4, using: &rng)
+            let ops: [(String, (Tensor<Float>) -> Tensor<Float>)] = [
+                ("exp", { $0.exp() }), ("tanh", { $0.tanh() }), ("sigmoid", { $0.sigmoid() }), ("erf", { $0.erf() }),
+                ("gelu", { $0.gelu() }), ("silu", { $0.silu() }), ("log1p of x + 4", { $0.log1p() }),
+                ("softplus", { $0.softplus() }), ("expm1", { $0.expm1() }), ("erfc", { $0.erfc() }),
+            ]
+            let shifted = x + 4
+            for (name, f) in ops {
+                let input = name.hasPrefix("log1p") ? shifted : x
+                let t = time(repeats: max(30, repeats), warmup: 3) { _ = f(input) }
+                report("elementwise: \(name), 2^20 Floats", key: "ew-\(name.prefix { $0 != " " })", t,
+                       note: String(format: "%.3f ns/element (best)", t.min * 1e3 / Double(n)))
+            }
+        }
         if only == "attention" {
             // Multi-head causal self-attention's products at GPT-ish sizes (not part of the default
             // run): q, k, v [32, 16, 4·16] as a linear layer makes them, forward and backward, with the

@@ -1,6 +1,8 @@
 // Activation functions of modern models: softplus, ELU, SELU, SiLU, GELU (exact and tanh),
 // mish, hardtanh. Each op: its forward function of one element (an `ElementFunction`) and its
-// rule, written with differentiable ops, side by side; SELU is ELU scaled.
+// rule, written with differentiable ops, side by side; SELU is ELU scaled. softplus, SiLU and the
+// exact GELU (and its slope) run the unary kernel instead: vectorised C for Float (`VectorMath`),
+// their `ElementFunction`s for Double.
 //
 // Non-differentiable points (documented choices, as PyTorch 2.x computes them; tested in
 // ActivationGradTests):
@@ -38,7 +40,7 @@ extension Tensor {
             return select((self * beta).detached() .> threshold, self, softplus(beta: beta))
         }
         if beta != 1 { return (self * beta).softplus() / beta }
-        return Tensor.record("softplus", inputs: NodeInputs(self), shape: shape, scalars: map(Softplus())) { c in
+        return recordUnary("softplus", .softplus) { c in
             [c.upstream * c.inputs[0].sigmoid()]                                     // d log(1 + eˣ) = σ(x)
         }
     }
@@ -80,7 +82,7 @@ extension Tensor {
     /// ```
     @inlinable
     public func silu() -> Tensor {
-        Tensor.record("silu", inputs: NodeInputs(self), shape: shape, scalars: map(SigmoidLinear())) { c in
+        recordUnary("silu", .silu) { c in
             let (x, s) = (c.inputs[0], c.inputs[0].sigmoid())
             return [c.upstream * s * (1 + x * (1 - s))]                              // σ + xσ(1 − σ)
         }
@@ -100,7 +102,7 @@ extension Tensor {
     public func gelu(approximate: GELUApproximation = .none) -> Tensor {
         switch approximate {
         case .none:
-            return Tensor.record("gelu", inputs: NodeInputs(self), shape: shape, scalars: map(GaussianErrorLinear())) { c in
+            return recordUnary("gelu", .gelu) { c in
                 [c.upstream * c.inputs[0].geluSlope()]                // d xΦ(x) = Φ(x) + x·φ(x)
             }
         case .tanh:
@@ -122,7 +124,7 @@ extension Tensor {
     /// there). Its own rule, for second derivatives: d/dx (Φ + xφ) = φ·(2 − x²).
     @inlinable
     func geluSlope() -> Tensor {
-        Tensor.record("geluSlope", inputs: NodeInputs(self), shape: shape, scalars: map(GaussianErrorLinearSlope())) { c in
+        recordUnary("geluSlope", .geluSlope) { c in
             let x = c.inputs[0]
             let pdf = (x.squared() * Scalar(-0.5)).exp() * Scalar(0.39894228040143267794)
             return [c.upstream * pdf * (2 - x.squared())]

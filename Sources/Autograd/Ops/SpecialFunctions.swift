@@ -1,6 +1,7 @@
-// Special functions: erf, erfc, expm1, log1p, rsqrt. Each op: its forward function of one
-// element (an `ElementFunction`, run by `map` in a loop compiled for Float and Double) and its
-// rule, written with differentiable ops, side by side. All are smooth on their domains.
+// Special functions: erf, erfc, expm1, log1p, rsqrt. Each op: its forward function and its rule,
+// written with differentiable ops, side by side. erf, erfc, expm1 and log1p run the unary kernel
+// (vectorised C for Float, see `VectorMath`; the `ElementFunction`s below for Double); rsqrt is an
+// `ElementFunction` run by `map`. All are smooth on their domains.
 
 /// 2/√π, the scale of erf's derivative.
 @usableFromInline let twoOverSquareRootOfPi = 1.1283791670955126
@@ -13,7 +14,7 @@ extension Tensor {
     /// ```
     @inlinable
     public func erf() -> Tensor {
-        Tensor.record("erf", inputs: NodeInputs(self), shape: shape, scalars: map(ErrorFunction())) { c in
+        recordUnary("erf", .erf) { c in
             let x = c.inputs[0]
             return [c.upstream * (-x.squared()).exp() * Scalar(twoOverSquareRootOfPi)]   // d erf x = 2/√π e^(−x²)
         }
@@ -27,7 +28,7 @@ extension Tensor {
     /// ```
     @inlinable
     public func erfc() -> Tensor {
-        Tensor.record("erfc", inputs: NodeInputs(self), shape: shape, scalars: map(ComplementaryErrorFunction())) { c in
+        recordUnary("erfc", .erfc) { c in
             let x = c.inputs[0]
             return [c.upstream * (-x.squared()).exp() * Scalar(-twoOverSquareRootOfPi)]  // d erfc x = −2/√π e^(−x²)
         }
@@ -40,7 +41,7 @@ extension Tensor {
     /// ```
     @inlinable
     public func expm1() -> Tensor {
-        Tensor.record("expm1", inputs: NodeInputs(self), shape: shape, scalars: map(ExpMinusOne())) { c in
+        recordUnary("expm1", .expm1) { c in
             [c.upstream * c.inputs[0].exp()]                                             // d (eˣ − 1) = eˣ
         }
     }
@@ -52,7 +53,7 @@ extension Tensor {
     /// ```
     @inlinable
     public func log1p() -> Tensor {
-        Tensor.record("log1p", inputs: NodeInputs(self), shape: shape, scalars: map(LogOnePlus())) { c in
+        recordUnary("log1p", .log1p) { c in
             [c.upstream / (c.inputs[0] + 1)]                                             // d log(1 + x) = 1 / (1 + x)
         }
     }

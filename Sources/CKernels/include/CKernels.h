@@ -71,6 +71,33 @@ long ck_next_node_id(void);
 void ck_numerics_scopes_add(long delta);
 long ck_numerics_scopes(void);
 
+
+// ---- Vectorised elementwise functions (vmath.c) ----
+// y[i] = f(x[i]) for i in 0..<n, for Float arrays; x and y may be the same array. `isa` as for the
+// GEMM tiles (2 AVX-512F, 1 AVX2+FMA, 0 portable C); every path runs the same algorithm, the tail
+// of an array included. The bound is the largest error, in units in the last place of the exact
+// result, over every Float input (measured by scripts/test_vmath.sh); special values are libm's
+// (±0, ±∞, NaN, overflow and underflow thresholds, subnormal inputs and outputs).
+//   exp, expm1, log, log1p          ≤ 1 ulp   (expm1 computed in double, rounded once)
+//   sigmoid, silu                   ≤ 1.5 ulp
+//   tanh, softplus                  ≤ 2 ulp
+//   erf, erfc, gelu, gelu_slope     ≤ 1 ulp   (computed in double, rounded once)
+// silu(x) = x·σ(x); gelu(x) = x·Φ(x) and gelu_slope(x) = Φ(x) + x·φ(x) (the exact GELU and its
+// derivative), with Φ = ½·erfc(−x/√2) for x < 0, so the negative tail keeps its digits.
+// silu(−∞), gelu(−∞) and gelu_slope(±∞) are NaN (∞·0, as the scalar formulas and PyTorch).
+void ck_vexp_f32(int isa, long n, const float *x, float *y);
+void ck_vexpm1_f32(int isa, long n, const float *x, float *y);
+void ck_vlog_f32(int isa, long n, const float *x, float *y);
+void ck_vlog1p_f32(int isa, long n, const float *x, float *y);
+void ck_vtanh_f32(int isa, long n, const float *x, float *y);
+void ck_vsigmoid_f32(int isa, long n, const float *x, float *y);
+void ck_vsilu_f32(int isa, long n, const float *x, float *y);
+void ck_vsoftplus_f32(int isa, long n, const float *x, float *y);
+void ck_verf_f32(int isa, long n, const float *x, float *y);
+void ck_verfc_f32(int isa, long n, const float *x, float *y);
+void ck_vgelu_f32(int isa, long n, const float *x, float *y);
+void ck_vgelu_slope_f32(int isa, long n, const float *x, float *y);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,382 @@
+// The vectorised elementwise functions, written once on clang's vector extensions and compiled by
+// vmath.c once per instruction set (it includes this file three times). Before each inclusion:
+//   VM_W     lanes of float per vector (16 AVX-512, 8 AVX2, 4 portable),
+//   VM_ATTR  the attributes of every helper here (always_inline plus the target),
+//   VM_SUF   the suffix of every name defined here,
+//   VM_FMA   1 when fused multiply-add is an instruction of the target.
+// Every ISA runs the same algorithm, the same constants and the same tail handling, so the
+// paths differ only where an FMA rounds once instead of twice (the portable path); the accuracy
+// harness (scripts/test_vmath.sh) measures each path separately.
+//
+// Not a header of the module: SwiftPM compiles only the .c files and sees only include/CKernels.h.
+
+#define VM_PASTE2(a, b) a##_##b
+#define VM_PASTE(a, b) VM_PASTE2(a, b)
+#define VM_NAME(x) VM_PASTE(x, VM_SUF)
+
+typedef float VM_NAME(vf) __attribute__((ext_vector_type(VM_W)));
+typedef int VM_NAME(vi) __attribute__((ext_vector_type(VM_W)));
+typedef double VM_NAME(vd) __attribute__((ext_vector_type(VM_W)));
+typedef long VM_NAME(vl) __attribute__((ext_vector_type(VM_W)));
+#define vf VM_NAME(vf)
+#define vi VM_NAME(vi)
+#define vd VM_NAME(vd)
+#define vl VM_NAME(vl)
+
+#if VM_FMA
+#define FMAF(a, b, c) __builtin_elementwise_fma((a), (b), (c))
+#define FMAD(a, b, c) __builtin_elementwise_fma((a), (b), (c))
+#else
+#define FMAF(a, b, c) ((a) * (b) + (c))
+#define FMAD(a, b, c) ((a) * (b) + (c))
+#endif
+
+// Lane-wise choice: comparisons give masks of all ones or all zeros, so bit operations select.
+VM_ATTR vf VM_NAME(self)(vi m, vf a, vf b) { return (vf)((m & (vi)a) | (~m & (vi)b)); }
+VM_ATTR vd VM_NAME(seld)(vl m, vd a, vd b) { return (vd)((m & (vl)a) | (~m & (vl)b)); }
+#define SELF VM_NAME(self)
+#define SELD VM_NAME(seld)
+
+VM_ATTR vf VM_NAME(absf)(vf x) { return (vf)((vi)x & 0x7fffffff); }
+VM_ATTR vd VM_NAME(absd)(vd x) { return (vd)((vl)x & 0x7fffffffffffffffL); }
+// Magnitude of `mag`, sign of `sign`.
+VM_ATTR vf VM_NAME(copysignf)(vf mag, vf sign) {
+    return (vf)(((vi)mag & 0x7fffffff) | ((vi)sign & (int)0x80000000));
+}
+VM_ATTR vd VM_NAME(copysignd)(vd mag, vd sign) {
+    return (vd)(((vl)mag & 0x7fffffffffffffffL) | ((vl)sign & (long)0x8000000000000000UL));
+}
+// Clamping by compare-and-select lets a NaN through (min/max would replace it); each function
+// puts NaN back explicitly at the end anyway.
+VM_ATTR vf VM_NAME(clampf)(vf x, float lo, float hi) {
+    vf l = lo, h = hi;
+    return SELF(x < l, l, SELF(x > h, h, x));
+}
+VM_ATTR vd VM_NAME(clampd)(vd x, double lo, double hi) {
+    vd l = lo, h = hi;
+    return SELD(x < l, l, SELD(x > h, h, x));
+}
+
+// a·b + c rounded once where the residuals of a product or a quotient need it: the FMA instruction,
+// or on a target without it the product in double (exact for floats) and one more rounding.
+VM_ATTR vf VM_NAME(fma_exact)(vf a, vf b, vf c) {
+#if VM_FMA
+    return __builtin_elementwise_fma(a, b, c);
+#else
+    vd p = __builtin_convertvector(a, vd) * __builtin_convertvector(b, vd) + __builtin_convertvector(c, vd);
+    return __builtin_convertvector(p, vf);
+#endif
+}
+
+VM_ATTR vf VM_NAME(polyf)(vf x, const float *c, int n) {
+    vf r = c[n - 1];
+    for (int i = n - 2; i >= 0; i--) r = FMAF(r, x, (vf)c[i]);
+    return r;
+}
+VM_ATTR vd VM_NAME(polyd)(vd x, const double *c, int n) {
+    vd r = c[n - 1];
+    for (int i = n - 2; i >= 0; i--) r = FMAD(r, x, (vd)c[i]);
+    return r;
+}
+
+// ---- Float exp core ----
+// eˣ = (1 + em)·s1·s2 with em = eʳ − 1 for the reduced r = x − k·ln2, |r| ≤ ln2/2, and 2ᵏ split in
+// two normal powers of two (k ∈ [−159, 128] for x clamped to [−110, 89]), so that a result in the
+// subnormal range or above FLT_MAX is rounded once, by the last multiplication.
+// `x` must be clamped by the caller.
+typedef struct {
+    vf em, s1, s2;
+    vi k;
+} VM_NAME(expparts);
+#define EXPPARTS VM_NAME(expparts)
+
+VM_ATTR EXPPARTS VM_NAME(exp_parts)(vf x) {
+    EXPPARTS e;
+    const vf magic = 0x1.8p23f;
+    // Rounds x·log2e to an integer held in the low bits of kf (the 1.5·2²³ trick: no conversion).
+    vf kf = FMAF(x, (vf)1.44269504088896341f, magic);
+    e.k = (vi)kf - (vi)magic;
+    kf = kf - magic;
+    // ln2 in two parts: the high part has 16 significant bits, so kf·LN2HI is exact without FMA too.
+    vf r = FMAF(kf, (vf)-0.693145751953125f, x);
+    r = FMAF(kf, (vf)-1.42860682030941723212e-6f, r);
+    vf q = VM_NAME(polyf)(r, VM_EXPM1P_F, VM_EXPM1P_F_N);
+    e.em = FMAF(r * r, q, r);
+    vi k1 = e.k >> 1, k2 = e.k - k1;
+    e.s1 = (vf)((k1 + 127) << 23);
+    e.s2 = (vf)((k2 + 127) << 23);
+    return e;
+}
+
+VM_ATTR vf VM_NAME(nan_through)(vf x, vf y) { return SELF(x != x, x + x, y); }
+
+VM_ATTR vf VM_NAME(exp_v)(vf x) {
+    EXPPARTS e = VM_NAME(exp_parts)(VM_NAME(clampf)(x, -110.0f, 89.0f));
+    return VM_NAME(nan_through)(x, ((1.0f + e.em) * e.s1) * e.s2);
+}
+
+VM_ATTR vf VM_NAME(tanh_v)(vf x) {
+    vf a = VM_NAME(absf)(x);
+    // Small |x|: the odd polynomial x + x³·P(x²) (no cancellation near 0).
+    vf z = a * a;
+    vf small = FMAF(a * z, VM_NAME(polyf)(z, VM_TANHP_F, VM_TANHP_F_N), a);
+    // Elsewhere 1 − 2/(e²ᵃ + 1): the subtracted term is below 0.45, so its error shrinks in the sum.
+    // Above 10 the result rounds to 1.
+    EXPPARTS e = VM_NAME(exp_parts)(VM_NAME(clampf)(2.0f * a, 0.0f, 20.0f));
+    vf ex = ((1.0f + e.em) * e.s1) * e.s2;
+    vf large = 1.0f - 2.0f / (ex + 1.0f);
+    vf y = SELF(a < 0.625f, small, large);
+    return VM_NAME(nan_through)(x, VM_NAME(copysignf)(y, x));
+}
+
+// σ(x) and x·σ(x) from one exp of −|x|, e = 2ᵏ·(1 + em): num/(1 + e) for x ≥ 0 and num·e/(1 + e)
+// for x < 0, with the powers of two applied last so that a subnormal result is rounded once.
+// Numerator and denominator are carried as unevaluated sums hi + lo (the roundings of 1 + em and of
+// 1 + e, recovered exactly by Fast2Sum) and the quotient corrected once by its residual: three
+// roundings of about ½ ulp each would otherwise add up to 2 ulps.
+// `num` is 1 for σ and x for x·σ (x ≥ −110 there: below, x·σ(x) underflows to −0 anyway).
+VM_ATTR vf VM_NAME(logistic)(vf x, vf num) {
+    vf a = VM_NAME(clampf)(VM_NAME(absf)(x), 0.0f, 110.0f);
+    EXPPARTS e = VM_NAME(exp_parts)(-a);
+    vf p = 1.0f + e.em;
+    vf p_lo = e.em - (p - 1.0f);
+    vi pos = x >= 0.0f;
+    // The denominator 1 + e (unscaled e for x < 0 would be wrong: e is scaled here; it is ≤ 1).
+    vf ex = (p * e.s1) * e.s2;
+    vf ex_lo = (p_lo * e.s1) * e.s2;
+    vf dh = 1.0f + ex;
+    vf dl = (ex - (dh - 1.0f)) + ex_lo;
+    // The numerator: num, or num·(p + p_lo) before scaling.
+    vf nh = SELF(pos, num, num * p);
+    vf nl = SELF(pos, (vf)0.0f, VM_NAME(fma_exact)(num, p, -nh) + num * p_lo);
+    vf rcp = 1.0f / dh;
+    vf t0 = nh * rcp;
+    vf t = FMAF(VM_NAME(fma_exact)(-t0, dh, nh) + nl - t0 * dl, rcp, t0);
+    return SELF(pos, t, (t * e.s1) * e.s2);
+}
+
+VM_ATTR vf VM_NAME(sigmoid_v)(vf x) { return VM_NAME(nan_through)(x, VM_NAME(logistic)(x, (vf)1.0f)); }
+
+VM_ATTR vf VM_NAME(silu_v)(vf x) {
+    vf y = VM_NAME(logistic)(x, SELF(x < -110.0f, (vf)-110.0f, x));
+    // At −∞ the product −∞·σ(−∞) = −∞·0 is NaN, as in PyTorch and the scalar x/(1 + e⁻ˣ).
+    y = SELF(x == -__builtin_inff(), (vf)__builtin_nanf(""), y);
+    y = SELF(x == __builtin_inff(), x, y);
+    // ±0 keep their sign (the corrected quotient's sums make −0 into +0).
+    y = SELF(x == 0.0f, x, y);
+    return VM_NAME(nan_through)(x, y);
+}
+
+// ---- Float log core (fdlibm/musl logf): log(1 + f) + k·ln2 + c, f in [√½ − 1, √2 − 1) ----
+VM_ATTR vf VM_NAME(log_tail)(vf f, vf c, vf dk) {
+    vf s = f / (2.0f + f);
+    vf z = s * s, w = z * z;
+    vf t1 = w * FMAF(w, (vf)0.24279078841f, (vf)0.40000972152f);
+    vf t2 = z * FMAF(w, (vf)0.28498786688f, (vf)0.66666662693f);
+    vf R = t2 + t1;
+    vf hfsq = 0.5f * f * f;
+    return FMAF(s, hfsq + R, FMAF(dk, (vf)9.0580006145e-06f, c)) - hfsq + f + dk * 6.9313812256e-01f;
+}
+
+// Splits u (positive normal) into 2ᵏ·m with m in [√½, √2): returns m − 1 and k.
+VM_ATTR vf VM_NAME(log_split)(vf u, vi *k) {
+    vi iu = (vi)u + (0x3f800000 - 0x3f3504f3);
+    *k = (iu >> 23) - 0x7f;
+    vi im = (iu & 0x007fffff) + 0x3f3504f3;
+    return (vf)im - 1.0f;
+}
+
+VM_ATTR vf VM_NAME(log_v)(vf x) {
+    // Subnormal inputs are scaled into the normal range first.
+    vi sub = x < 0x1p-126f;
+    vf u = SELF(sub, x * 0x1p23f, x);
+    vi k;
+    vf f = VM_NAME(log_split)(u, &k);
+    k = k - (sub & 23);
+    vf y = VM_NAME(log_tail)(f, (vf)0.0f, __builtin_convertvector(k, vf));
+    y = SELF(x == 0.0f, (vf)-__builtin_inff(), y);
+    y = SELF(x < 0.0f, (vf)__builtin_nanf(""), y);
+    y = SELF(x == __builtin_inff(), x, y);
+    return VM_NAME(nan_through)(x, y);
+}
+
+// log(1 + v) for v ≥ −1 (musl's log1pf): u = 1 + v rounded, and the rounding error of u as a
+// correction c/u; where u is within [√½, √2) v itself is the reduced argument.
+VM_ATTR vf VM_NAME(log1p_core)(vf v) {
+    vf u = 1.0f + v;
+    vi k;
+    vf f = VM_NAME(log_split)(u, &k);
+    vf c = SELF(k >= 2, 1.0f - (u - v), v - (u - 1.0f)) / u;
+    vi k0 = k == 0;
+    f = SELF(k0, v, f);
+    c = SELF(k0, (vf)0.0f, c);
+    vf y = VM_NAME(log_tail)(f, c, __builtin_convertvector(k, vf));
+    // |v| < 2⁻²⁵: log(1 + v) rounds to v (keeps −0).
+    return SELF(VM_NAME(absf)(v) < 0x1p-25f, v, y);
+}
+
+VM_ATTR vf VM_NAME(log1p_v)(vf x) {
+    // Infinity and values at or below −1 would make the correction ∞ − ∞ or 0/0: 0 stands in for them.
+    vf y = VM_NAME(log1p_core)(SELF((x > -1.0f) & (x < __builtin_inff()), x, (vf)0.0f));
+    y = SELF(x == -1.0f, (vf)-__builtin_inff(), y);
+    y = SELF(x < -1.0f, (vf)__builtin_nanf(""), y);
+    y = SELF(x == __builtin_inff(), x, y);
+    return VM_NAME(nan_through)(x, y);
+}
+
+VM_ATTR vf VM_NAME(softplus_v)(vf x) {
+    // log(1 + eˣ) = max(x, 0) + log(1 + e^−|x|); a subnormal e^−|x| is rounded once by exp and
+    // passed through by log1p.
+    vf a = VM_NAME(clampf)(VM_NAME(absf)(x), 0.0f, 110.0f);
+    EXPPARTS e = VM_NAME(exp_parts)(-a);
+    vf ex = ((1.0f + e.em) * e.s1) * e.s2;
+    vf y = SELF(x > 0.0f, x, (vf)0.0f) + VM_NAME(log1p_core)(ex);
+    y = SELF(x == __builtin_inff(), x, y);
+    return VM_NAME(nan_through)(x, y);
+}
+
+// ---- erf, erfc and GELU: computed in double, rounded once to float ----
+// In double the cancellations (1 − erfc, Φ + xφ near its zero at x ≈ −0.75) and the rounding
+// of x² inside e^(−x²) cost nothing visible: x² of a float is exact in double, the polynomials are
+// good to 1e-11 relative, and the only error of the float result is its final rounding (≤ 0.5 ulp
+// plus a hundredth). Doubles are twice as wide, so this is about half the float speed.
+
+// e^t in double as 2ᵏ·(1 + em), em = eʳ − 1 for |r| ≤ ln2/2, relative error ~1e-14; t in [−120, 89].
+VM_ATTR vd VM_NAME(expm1_d_reduced)(vd t, vl *k) {
+    const vd magic = 0x1.8p52;
+    vd kd = FMAD(t, (vd)1.4426950408889634, magic);
+    *k = (vl)kd - (vl)magic;
+    kd = kd - magic;
+    vd r = FMAD(kd, (vd)-6.93147180369123816490e-01, t);
+    r = FMAD(kd, (vd)-1.90821492927058770002e-10, r);
+    vd q = VM_NAME(polyd)(r, VM_EXPM1P_D, VM_EXPM1P_D_N);
+    return FMAD(r * r, q, r);
+}
+
+// e^t for t ≤ 0 in double; 0 from t = −120 down (far below anything a float result can show beside
+// the terms it multiplies).
+VM_ATTR vd VM_NAME(exp_d_neg)(vd t) {
+    vl k;
+    vd em = VM_NAME(expm1_d_reduced)(VM_NAME(clampd)(t, -120.0, 0.0), &k);
+    return SELD(t <= -120.0, (vd)0.0, (1.0 + em) * (vd)((k + 1023) << 52));
+}
+
+// eˣ − 1 in double (2ᵏ·em + (2ᵏ − 1), both exact or nearly so), rounded once to float: in float the
+// roundings of em and of the sum cost up to 1.2 ulps for small k.
+VM_ATTR vf VM_NAME(expm1_v)(vf x) {
+    vd xd = VM_NAME(clampd)(__builtin_convertvector(x, vd), -40.0, 89.0);
+    vl k;
+    vd em = VM_NAME(expm1_d_reduced)(xd, &k);
+    vd s = (vd)((k + 1023) << 52);
+    vf y = __builtin_convertvector(FMAD(s, em, s - 1.0), vf);
+    // Keeps −0 (em of −0 is +0).
+    y = SELF(x == 0.0f, x, y);
+    return VM_NAME(nan_through)(x, y);
+}
+
+typedef struct {
+    vd erf, erfc, gauss;  // erf a, erfc a and e^t for a ≥ 0, t = −a² exactly
+} VM_NAME(erfparts);
+#define ERFPARTS VM_NAME(erfparts)
+
+// a = |u| (may be rounded), t = −u² held exactly: below 1 erf by an odd polynomial and erfc = 1 − erf;
+// above, erfc = e^(−a²)·g(a) with g a polynomial in 2/(2 + a) (g = erfc·e^(a²) varies slowly), and
+// erf = 1 − erfc.
+VM_ATTR ERFPARTS VM_NAME(erf_parts)(vd a, vd t) {
+    ERFPARTS p;
+    vd small_erf = a * VM_NAME(polyd)(a * a, VM_ERFP_D, VM_ERFP_D_N);
+    vd ac = VM_NAME(clampd)(a, 0.0, 11.0);
+    vd g = VM_NAME(polyd)(2.0 / (2.0 + ac), VM_ERFCG_D, VM_ERFCG_D_N);
+    p.gauss = VM_NAME(exp_d_neg)(t);
+    vd large_erfc = p.gauss * g;
+    vl small = a < 1.0;
+    p.erf = SELD(small, small_erf, 1.0 - large_erfc);
+    p.erfc = SELD(small, 1.0 - small_erf, large_erfc);
+    return p;
+}
+
+VM_ATTR vf VM_NAME(erf_v)(vf x) {
+    vd u = __builtin_convertvector(x, vd);
+    ERFPARTS p = VM_NAME(erf_parts)(VM_NAME(absd)(u), -(u * u));
+    vf y = __builtin_convertvector(VM_NAME(copysignd)(p.erf, u), vf);
+    return VM_NAME(nan_through)(x, y);
+}
+
+VM_ATTR vf VM_NAME(erfc_v)(vf x) {
+    vd u = __builtin_convertvector(x, vd);
+    ERFPARTS p = VM_NAME(erf_parts)(VM_NAME(absd)(u), -(u * u));
+    vd y = SELD(u >= 0.0, p.erfc, 1.0 + p.erf);
+    return VM_NAME(nan_through)(x, __builtin_convertvector(y, vf));
+}
+
+// Φ(x) = ½·erfc(−x/√2): for x < 0 ½·erfc(|x|/√2), never 1 − something close to 1.
+VM_ATTR vd VM_NAME(normal_cdf)(vd xd, ERFPARTS *p) {
+    *p = VM_NAME(erf_parts)(VM_NAME(absd)(xd) * 0.70710678118654752440, -0.5 * (xd * xd));
+    return SELD(xd >= 0.0, 1.0 - 0.5 * p->erfc, 0.5 * p->erfc);
+}
+
+// ±∞ give what the scalar formulas give, ∞·0 = NaN included (as PyTorch).
+VM_ATTR vf VM_NAME(gelu_v)(vf x) {
+    vd xd = __builtin_convertvector(x, vd);
+    ERFPARTS p;
+    vd cdf = VM_NAME(normal_cdf)(xd, &p);
+    vf y = __builtin_convertvector(xd * cdf, vf);
+    y = SELF(x == -__builtin_inff(), (vf)__builtin_nanf(""), y);
+    y = SELF(x == __builtin_inff(), x, y);
+    return VM_NAME(nan_through)(x, y);
+}
+
+VM_ATTR vf VM_NAME(gelu_slope_v)(vf x) {
+    vd xd = __builtin_convertvector(x, vd);
+    ERFPARTS p;
+    vd cdf = VM_NAME(normal_cdf)(xd, &p);
+    vd y = FMAD(xd * 0.39894228040143267794, p.gauss, cdf);
+    // Near the zero x₀ the two terms cancel to nothing and their 1e-13 relative error would show:
+    // there the slope is h·R(h), h = x − x₀ (x − x₀hi is exact in double).
+    vd h = (xd - VM_GSLOPE_ROOT_HI) - VM_GSLOPE_ROOT_LO;
+    vd near = h * VM_NAME(polyd)(h, VM_GSLOPE_ROOT_D, VM_GSLOPE_ROOT_D_N);
+    y = SELD(VM_NAME(absd)(h) < 0.03, near, y);
+    // Below x ≈ −15.5 both terms are 0 in double; the slope is a negative number that rounds to −0.
+    y = SELD((p.gauss == 0.0) & (xd < 0.0), (vd)-0.0, y);
+    vf yf = __builtin_convertvector(y, vf);
+    yf = SELF(VM_NAME(absf)(x) == __builtin_inff(), (vf)__builtin_nanf(""), yf);
+    return VM_NAME(nan_through)(x, yf);
+}
+
+// ---- loops: whole vectors, then the tail through a zero-padded vector (same code, same results) ----
+#define VM_LOOP_F32(fn)                                                                         \
+    VM_LOOP_ATTR void VM_NAME(fn##_loop)(long n, const float *x, float *y) {                  \
+        long i = 0;                                                                             \
+        for (; i + VM_W <= n; i += VM_W) {                                                      \
+            vf v;                                                                               \
+            __builtin_memcpy(&v, x + i, sizeof v);                                              \
+            vf r = VM_NAME(fn##_v)(v);                                                          \
+            __builtin_memcpy(y + i, &r, sizeof r);                                              \
+        }                                                                                       \
+        if (i < n) {                                                                            \
+            float buf[VM_W] = {0};                                                              \
+            __builtin_memcpy(buf, x + i, (size_t)(n - i) * sizeof(float));                      \
+            vf v;                                                                               \
+            __builtin_memcpy(&v, buf, sizeof v);                                                \
+            vf r = VM_NAME(fn##_v)(v);                                                          \
+            __builtin_memcpy(buf, &r, sizeof r);                                                \
+            __builtin_memcpy(y + i, buf, (size_t)(n - i) * sizeof(float));                      \
+        }                                                                                       \
+    }
+
+VM_FOR_EACH_F32(VM_LOOP_F32)
+
+#undef VM_LOOP_F32
+#undef EXPPARTS
+#undef ERFPARTS
+#undef SELF
+#undef SELD
+#undef FMAF
+#undef FMAD
+#undef vf
+#undef vi
+#undef vd
+#undef vl
+#undef VM_NAME
+#undef VM_PASTE
+#undef VM_PASTE2

@@ -1,0 +1,190 @@
+import XCTest
+import CKernels
+import Foundation
+@testable import Autograd
+
+// The vectorised Float functions of Sources/CKernels/vmath.c against the exact result: a coarse
+// sweep of the whole Float line (every 20011th bit pattern: both signs, subnormals, infinities,
+// NaNs) on every instruction set this CPU has, their special values, and the tail of an array.
+// scripts/test_vmath.sh runs the same sweep every 97th pattern on an optimised build.
+
+#if arch(x86_64) && os(Linux)
+/// The reference in 64-bit precision (long double libm).
+typealias Exact = Float80
+private func exactExp(_ x: Exact) -> Exact { expl(x) }
+private func exactExpm1(_ x: Exact) -> Exact { expm1l(x) }
+private func exactLog(_ x: Exact) -> Exact { logl(x) }
+private func exactLog1p(_ x: Exact) -> Exact { log1pl(x) }
+private func exactTanh(_ x: Exact) -> Exact { tanhl(x) }
+private func exactErf(_ x: Exact) -> Exact { erfl(x) }
+private func exactErfc(_ x: Exact) -> Exact { erfcl(x) }
+#else
+typealias Exact = Double
+private func exactExp(_ x: Exact) -> Exact { Foundation.exp(x) }
+private func exactExpm1(_ x: Exact) -> Exact { Foundation.expm1(x) }
+private func exactLog(_ x: Exact) -> Exact { Foundation.log(x) }
+private func exactLog1p(_ x: Exact) -> Exact { Foundation.log1p(x) }
+private func exactTanh(_ x: Exact) -> Exact { Foundation.tanh(x) }
+private func exactErf(_ x: Exact) -> Exact { Foundation.erf(x) }
+private func exactErfc(_ x: Exact) -> Exact { Foundation.erfc(x) }
+#endif
+
+final class VectorMathAccuracyTests: XCTestCase {
+    typealias Kernel = @convention(c) (Int32, Int, UnsafePointer<Float>?, UnsafeMutablePointer<Float>?) -> Void
+
+    struct Function {
+        let name: String
+        let kernel: Kernel
+        let exact: (Exact) -> Exact
+        /// The stated bound in ulps of the exact result (CKernels.h, docs/HowTheEngineWorks.md).
+        let bound: Double
+    }
+
+    static let rootHalf: Exact = 0.707106781186547524400844362104849039
+    static var functions: [Function] { [
+        Function(name: "exp", kernel: ck_vexp_f32, exact: exactExp, bound: 1),
+        Function(name: "expm1", kernel: ck_vexpm1_f32, exact: exactExpm1, bound: 1),
+        Function(name: "log", kernel: ck_vlog_f32, exact: exactLog, bound: 1),
+        Function(name: "log1p", kernel: ck_vlog1p_f32, exact: exactLog1p, bound: 1),
+        Function(name: "tanh", kernel: ck_vtanh_f32, exact: exactTanh, bound: 2),
+        Function(name: "sigmoid", kernel: ck_vsigmoid_f32, exact: { 1 / (1 + exactExp(-$0)) }, bound: 1.5),
+        Function(name: "silu", kernel: ck_vsilu_f32, exact: { $0 / (1 + exactExp(-$0)) }, bound: 1.5),
+        Function(name: "softplus", kernel: ck_vsoftplus_f32,
+                 exact: { $0 > 0 ? $0 + exactLog1p(exactExp(-$0)) : exactLog1p(exactExp($0)) }, bound: 2),
+        Function(name: "erf", kernel: ck_verf_f32, exact: exactErf, bound: 1),
+        Function(name: "erfc", kernel: ck_verfc_f32, exact: exactErfc, bound: 1),
+        Function(name: "gelu", kernel: ck_vgelu_f32, exact: { $0 * 0.5 * exactErfc(-$0 * rootHalf) }, bound: 1),
+        Function(name: "gelu_slope", kernel: ck_vgelu_slope_f32,
+                 exact: { x in
+                     let r = 0.5 * exactErfc(-x * rootHalf) + x * 0.398942280401432677939946059934381868 * exactExp(-0.5 * x * x)
+                     // Far in the negative tail both terms underflow; the slope is negative.
+                     return r == 0 && x < 0 ? -0.0 : r
+                 },
+                 bound: 1),
+    ] }
+
+    /// The instruction sets of this CPU, best first (2 AVX-512F, 1 AVX2+FMA, 0 portable).
+    static var isas: [Int32] { Array((0...ck_isa()).reversed()) }
+
+    /// Error of `y` in ulps of the exact `r`; infinity for a wrong special value (NaN, infinity,
+    /// the sign of a zero).
+    static func ulpError(_ y: Float, _ r: Exact) -> Double {
+        if r.isNaN { return y.isNaN ? 0 : .infinity }
+        if y.isNaN { return .infinity }
+        let magnitude = Swift.abs(r)
+        // From FLT_MAX + ½ ulp up the exact value rounds to infinity.
+        if magnitude >= Exact(Float.greatestFiniteMagnitude) + Exact(Float.greatestFiniteMagnitude.ulp) / 2 {
+            return y.isInfinite && (y < 0) == (r < 0) ? 0 : .infinity
+        }
+        if y.isInfinite { return .infinity }
+        // A zero, exact or underflowed, has the sign of the exact result.
+        if y == 0 && y.sign != r.sign { return .infinity }
+        if r == 0 { return y == 0 ? 0 : .infinity }
+        let ulp: Exact = magnitude < Exact(Float.leastNormalMagnitude)
+            ? Exact(Float.leastNonzeroMagnitude) : Exact(sign: .plus, exponent: magnitude.exponent - 23, significand: 1)
+        return Double(Swift.abs(Exact(y) - r) / ulp)
+    }
+
+    func testEveryFunctionWithinItsBoundOverTheFloatLine() {
+        let stride: UInt64 = 20011
+        var inputs: [Float] = []
+        var bits: UInt64 = 0
+        while bits <= UInt64(UInt32.max) {
+            inputs.append(Float(bitPattern: UInt32(bits)))
+            bits += stride
+        }
+        // An odd count leaves a tail on every vector width.
+        XCTAssertNotEqual(inputs.count % 16, 0)
+        var output = [Float](repeating: 0, count: inputs.count)
+        for function in Self.functions {
+            let exact = inputs.map { function.exact(Exact($0)) }
+            for isa in Self.isas {
+                function.kernel(isa, inputs.count, inputs, &output)
+                var worst = (error: 0.0, at: Float(0))
+                for i in inputs.indices {
+                    let e = Self.ulpError(output[i], exact[i])
+                    if e > worst.error || (e.isInfinite && !worst.error.isInfinite) { worst = (e, inputs[i]) }
+                }
+                XCTAssertLessThanOrEqual(worst.error, function.bound,
+                                         "\(function.name) on ISA \(isa): \(worst.error) ulps at x = \(worst.at) (\(worst.at.bitPattern))")
+            }
+        }
+    }
+
+    func testSpecialValuesAndThresholds() {
+        let inf = Float.infinity, nan = Float.nan
+        // (function, x, expected); NaN expected means NaN; zeros are compared with their sign.
+        let cases: [(String, Float, Float)] = [
+            ("exp", 0, 1), ("exp", -0.0, 1), ("exp", inf, inf), ("exp", -inf, 0), ("exp", nan, nan),
+            ("exp", 88.72284, inf), ("exp", -103.973, 0), ("exp", -1000, 0), ("exp", 1000, inf),
+            ("expm1", -0.0, -0.0), ("expm1", 0, 0), ("expm1", inf, inf), ("expm1", -inf, -1), ("expm1", 88.72284, inf),
+            ("expm1", Float.leastNonzeroMagnitude, Float.leastNonzeroMagnitude), ("expm1", -50, -1),
+            ("log", 0, -inf), ("log", -0.0, -inf), ("log", 1, 0), ("log", -1, nan), ("log", inf, inf), ("log", -inf, nan),
+            ("log", nan, nan),
+            ("log1p", -0.0, -0.0), ("log1p", -1, -inf), ("log1p", -2, nan), ("log1p", inf, inf), ("log1p", 0, 0),
+            ("log1p", -Float.leastNonzeroMagnitude, -Float.leastNonzeroMagnitude),
+            ("tanh", -0.0, -0.0), ("tanh", inf, 1), ("tanh", -inf, -1), ("tanh", 20, 1), ("tanh", nan, nan),
+            ("sigmoid", inf, 1), ("sigmoid", -inf, 0), ("sigmoid", 0, 0.5), ("sigmoid", nan, nan),
+            ("silu", -0.0, -0.0), ("silu", inf, inf), ("silu", -inf, nan), ("silu", -200, -0.0),
+            ("silu", Float.greatestFiniteMagnitude, Float.greatestFiniteMagnitude),
+            ("softplus", inf, inf), ("softplus", -inf, 0), ("softplus", 1000, 1000), ("softplus", nan, nan),
+            ("erf", -0.0, -0.0), ("erf", inf, 1), ("erf", -inf, -1), ("erf", nan, nan),
+            ("erfc", inf, 0), ("erfc", -inf, 2), ("erfc", 0, 1), ("erfc", 11, 0), ("erfc", nan, nan),
+            ("gelu", -0.0, -0.0), ("gelu", inf, inf), ("gelu", -inf, nan), ("gelu", -20, -0.0), ("gelu", nan, nan),
+            ("gelu_slope", 0, 0.5), ("gelu_slope", inf, nan), ("gelu_slope", -inf, nan), ("gelu_slope", 20, 1),
+            ("gelu_slope", -20, -0.0),
+        ]
+        for isa in Self.isas {
+            for (name, x, expected) in cases {
+                guard let function = Self.functions.first(where: { $0.name == name }) else { return XCTFail(name) }
+                var y: Float = 0
+                function.kernel(isa, 1, [x], &y)
+                let same = expected.isNaN ? y.isNaN : (y == expected && y.sign == expected.sign)
+                XCTAssertTrue(same, "\(name)(\(x)) on ISA \(isa) = \(y), expected \(expected)")
+            }
+            // GELU's negative tail keeps its digits (PyTorch's Float GELU returns −0 here).
+            var y: Float = 0
+            ck_vgelu_f32(isa, 1, [-5.85], &y)
+            XCTAssertEqual(Double(y), -1.43785186e-8, accuracy: 2e-15)
+        }
+    }
+
+    /// Every array length gives each element the value it gets inside a long array (the tail runs
+    /// the same code through a padded vector), on every ISA.
+    func testTailsGiveTheSameBitsAsWholeVectors() {
+        let values = (0..<64).map { Float($0) * 0.37 - 11.5 }
+        for function in Self.functions {
+            for isa in Self.isas {
+                var whole = [Float](repeating: 0, count: values.count)
+                function.kernel(isa, values.count, values, &whole)
+                for n in 0...40 {
+                    var part = [Float](repeating: -1, count: n + 1)
+                    function.kernel(isa, n, values, &part)
+                    XCTAssertEqual(part.prefix(n).map(\.bitPattern), whole.prefix(n).map(\.bitPattern), "\(function.name) n \(n)")
+                    XCTAssertEqual(part[n], -1, "\(function.name) wrote past n = \(n)")
+                }
+            }
+        }
+    }
+
+    /// The ops run these kernels for Float: their values are the kernels'.
+    func testOpsUseTheKernels() {
+        let x = Tensor<Float>((0..<37).map { Float($0) * 0.3 - 6 })
+        var y = [Float](repeating: 0, count: 37)
+        let isa = ck_isa()
+        let pairs: [(Tensor<Float>, Kernel)] = [
+            (x.exp(), ck_vexp_f32), (x.tanh(), ck_vtanh_f32), (x.sigmoid(), ck_vsigmoid_f32), (x.erf(), ck_verf_f32),
+            (x.erfc(), ck_verfc_f32), (x.expm1(), ck_vexpm1_f32), (x.gelu(), ck_vgelu_f32), (x.silu(), ck_vsilu_f32),
+            (x.softplus(), ck_vsoftplus_f32), (x.geluSlope(), ck_vgelu_slope_f32),
+        ]
+        for (op, kernel) in pairs {
+            kernel(isa, 37, x.scalars, &y)
+            XCTAssertEqual(op.scalars.map(\.bitPattern), y.map(\.bitPattern))
+        }
+        let positive = x.abs() + 0.5
+        ck_vlog_f32(isa, 37, positive.scalars, &y)
+        XCTAssertEqual(positive.log().scalars, y)
+        ck_vlog1p_f32(isa, 37, positive.scalars, &y)
+        XCTAssertEqual(positive.log1p().scalars, y)
+    }
+}

@@ -1,0 +1,12 @@
+#!/bin/sh
+# Accuracy of the vectorised elementwise functions (Sources/CKernels/vmath.c) on every instruction
+# set of this CPU: see scripts/test_vmath.c. Usage: scripts/test_vmath.sh [STRIDE] (default 97).
+set -eu
+root=$(cd "$(dirname "$0")/.." && pwd)
+cc=${CC:-/opt/swift/usr/bin/clang}
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+"$cc" -O2 -Wall -Wextra -Werror -I"$root/Sources/CKernels/include" \
+    "$root/scripts/test_vmath.c" "$root/Sources/CKernels/vmath.c" "$root/Sources/CKernels/gemm.c" \
+    -o "$out/test_vmath" -lm
+"$out/test_vmath" "${1:-97}"
