@@ -1,10 +1,6 @@
-/// The Jacobian of `function` at `x`: shape `output.shape + x.shape`, entry [i…, j…] =
-/// ∂output[i…] / ∂x[j…]. One backward pass per output element (reverse mode).
-///
-/// ```swift
-/// let j = jacobian(of: { $0.softmax() }, at: Tensor<Double>([1, 2, 3]))   // [3, 3]
-/// ```
-public func jacobian<Scalar>(of function: (Tensor<Scalar>) -> Tensor<Scalar>, at x: Tensor<Scalar>) -> Tensor<Scalar> {
+/// The Jacobian by reverse mode: one backward pass per output element (see
+/// ``jacobian(of:at:mode:)``).
+func reverseJacobian<Scalar>(of function: (Tensor<Scalar>) -> Tensor<Scalar>, at x: Tensor<Scalar>) -> Tensor<Scalar> {
     let leaf = x.detached().requiringGrad(named: "x")
     let output = withRecording(true) { function(leaf) }
     guard output.requiresGrad else { return .zeros(output.shape + x.shape) }
@@ -32,7 +28,7 @@ public func jacobian<Scalar>(of function: (Tensor<Scalar>) -> Tensor<Scalar>, at
 ///                 at: Tensor<Double>([2, 2]))
 /// ```
 public func hessian<Scalar>(of function: (Tensor<Scalar>) -> Tensor<Scalar>, at x: Tensor<Scalar>) -> Tensor<Scalar> {
-    jacobian(of: { v in gradient(of: function, at: v, createGraph: true) }, at: x)
+    reverseJacobian(of: { v in gradient(of: function, at: v, createGraph: true) }, at: x)
 }
 
 /// The gradient of a scalar `function` at `x`. With `createGraph`, the gradient is recorded
