@@ -1,7 +1,7 @@
 /// What ``Conv1D`` and ``Conv2D`` are, as PyTorch's `_ConvNd` is for its `Conv1d` and `Conv2d`:
 /// one implementation (`_ConvCore`: the checks, the filters' creation, the forward pass) with
 /// the members that do not depend on the number of spatial axes written once, here. Each layer
-/// adds only its geometry in its own types (`Int` for 1-D, ``Size2D`` for 2-D) and its
+/// adds only its geometry in its own types (`Int` for 1-D, `Size2D` for 2-D) and its
 /// initializers. An implementation detail (hence the underscore): use the layers, not this protocol.
 ///
 /// ```swift
@@ -146,12 +146,12 @@ public struct _ConvCore<Scalar: TensorScalar> {
                 "\(layer): dilation \(Self.show(dilation)) must be positive (1 is no dilation)")
     }
 
-    /// A geometry as the layer's own type prints it: `3` (Int) or `(height: 3, width: 5)` (``Size2D``).
+    /// A geometry as the layer's own type prints it: `3` (Int) or `(height: 3, width: 5)` (`Size2D`).
     static func show(_ values: [Int]) -> String {
         values.count == 2 ? "\((height: values[0], width: values[1]))" : values.map(String.init).joined(separator: ", ")
     }
 
-    /// The geometry of a 2-D layer as its ``Size2D``.
+    /// The geometry of a 2-D layer as its `Size2D`.
     static func size2D(_ values: [Int]) -> Size2D { (values[0], values[1]) }
 
     /// PyTorch's names: weight, bias.
