@@ -17,103 +17,26 @@
 /// norm.namedParameters.map(\.name)                         // ["weight", "bias"]
 /// norm.namedBuffers.map(\.name)                            // ["running_mean", "running_var", "num_batches_tracked"]
 /// ```
-public struct BatchNorm1D<Scalar: TensorScalar>: Layer, CustomModuleChildren {
-    let core: BatchNormalization<Scalar>
+public struct BatchNorm1D<Scalar: TensorScalar>: _BatchNorm, CustomModuleChildren {
+    /// The normalization behind the layer (its parameters, buffers and settings).
+    ///
+    /// ```swift
+    /// let core = BatchNorm1D<Float>(features: 4)._core
+    /// ```
+    public let _core: _BatchNormCore<Scalar>
 
-    /// The gain, [features] (ones at first); `nil` without `affine`.
+    /// A layer over this normalization; the initializers `init(features:…)` and
+    /// `init(weight:bias:…)` come from `_BatchNorm`.
     ///
     /// ```swift
-    /// BatchNorm1D<Float>(features: 4).weight?.shape    // [4]
+    /// let twin = BatchNorm1D<Float>(_core: BatchNorm1D<Float>(features: 4)._core)   // shares the parameters
     /// ```
-    public var weight: Parameter<Scalar>? { core.weight }
-    /// The bias, [features] (zeros at first); `nil` without `affine`.
-    ///
-    /// ```swift
-    /// BatchNorm1D<Float>(features: 4).bias?.shape      // [4]
-    /// ```
-    public var bias: Parameter<Scalar>? { core.bias }
-    /// The running mean, [features] (zeros at first); `nil` without running statistics.
-    ///
-    /// ```swift
-    /// BatchNorm1D<Float>(features: 4).runningMean?.value    // [0, 0, 0, 0]
-    /// ```
-    public var runningMean: Buffer<Scalar>? { core.runningMean }
-    /// The running variance, [features] (ones at first); `nil` without running statistics.
-    ///
-    /// ```swift
-    /// BatchNorm1D<Float>(features: 4).runningVariance?.value    // [1, 1, 1, 1]
-    /// ```
-    public var runningVariance: Buffer<Scalar>? { core.runningVariance }
-    /// The number of training batches seen, a scalar; `nil` without running statistics.
-    ///
-    /// ```swift
-    /// BatchNorm1D<Float>(features: 4).batchesTracked?.value.scalar    // 0
-    /// ```
-    public var batchesTracked: Buffer<Scalar>? { core.batchesTracked }
-    /// The number of features (channels, axis 1 of the input).
-    ///
-    /// ```swift
-    /// BatchNorm1D<Float>(features: 4).features    // 4
-    /// ```
-    public var features: Int { core.features }
-    /// Added to the variance before its square root.
-    ///
-    /// ```swift
-    /// BatchNorm1D<Float>(features: 4).eps    // 1e-5
-    /// ```
-    public var eps: Double { core.eps }
-    /// How far each training batch moves the running statistics; `nil` for their cumulative average.
-    ///
-    /// ```swift
-    /// BatchNorm1D<Float>(features: 4).momentum    // 0.1
-    /// ```
-    public var momentum: Double? { core.momentum }
+    public init(_core: _BatchNormCore<Scalar>) { self._core = _core }
 
-    /// A layer with weight 1, bias 0, running mean 0 and running variance 1, as PyTorch's.
+    /// The inputs it accepts: [batch, features] or [batch, features, length].
     ///
     /// ```swift
-    /// let norm = BatchNorm1D<Float>(features: 16, momentum: 0.01)
-    /// let plain = BatchNorm1D<Float>(features: 16, affine: false, trackRunningStatistics: false)
+    /// BatchNorm1D<Float>._spatialAxes    // [[], ["length"]]
     /// ```
-    /// - Parameters:
-    ///   - eps: added to the variance (default 1e-5).
-    ///   - momentum: the weight of each batch in the running statistics (default 0.1); `nil`
-    ///     for a cumulative average.
-    ///   - affine: whether the layer has a learned weight and bias.
-    ///   - trackRunningStatistics: whether it keeps running statistics; without them it uses
-    ///     batch statistics in inference too.
-    public init(features: Int, eps: Double = 1e-5, momentum: Double? = 0.1, affine: Bool = true,
-                trackRunningStatistics: Bool = true) {
-        core = BatchNormalization(layer: "BatchNorm1D", features: features, eps: eps, momentum: momentum, affine: affine,
-                                  trackRunningStatistics: trackRunningStatistics)
-    }
-
-    /// A layer holding exactly these tensors, each [features]: weight and bias (both or
-    /// neither), running mean and variance (both or neither). Leaves stay leaves, so
-    /// `gradcheck` can perturb them (see ``Parameter/init(sharing:)``).
-    ///
-    /// ```swift
-    /// let norm = BatchNorm1D(weight: Tensor<Double>([1, 2]), bias: Tensor([0, 1]),
-    ///                        runningMean: Tensor([0.5, -1]), runningVariance: Tensor([2, 3]))
-    /// ```
-    public init(weight: Tensor<Scalar>? = nil, bias: Tensor<Scalar>? = nil, runningMean: Tensor<Scalar>? = nil,
-                runningVariance: Tensor<Scalar>? = nil, eps: Double = 1e-5, momentum: Double? = 0.1) {
-        core = BatchNormalization(layer: "BatchNorm1D", weight: weight, bias: bias, runningMean: runningMean,
-                                  runningVariance: runningVariance, eps: eps, momentum: momentum)
-    }
-
-    var moduleChildren: [(label: String, value: Any)] { core.children }
-
-    /// The normalized input, [N, 8] or [N, 8, L] (same shape).
-    ///
-    /// ```swift
-    /// let y = BatchNorm1D<Double>(features: 3)(Tensor.randomNormal([4, 3], seed: 1))
-    /// ```
-    /// - Precondition: `input` is [batch, features] or [batch, features, length] with ``features`` on axis 1 and, while training, more
-    ///   than one value per feature.
-    public func callAsFunction(_ input: Tensor<Scalar>) -> Tensor<Scalar> {
-        require((input.rank == 2 || input.rank == 3) && input.shape[1] == features,
-                "BatchNorm1D: input of shape \(input.shape) is not [batch, \(features)] or [batch, \(features), length]")
-        return core(input, layer: "BatchNorm1D")
-    }
+    public static var _spatialAxes: [[String]] { [[], ["length"]] }
 }

@@ -1,5 +1,148 @@
-/// What ``BatchNorm1D`` and ``BatchNorm2D`` share: per-channel (axis 1) normalization over
-/// every other axis, the running statistics and their update, with PyTorch's conventions.
+/// What ``BatchNorm1D`` and ``BatchNorm2D`` are, as PyTorch's `_BatchNorm` is for its
+/// `BatchNorm1d` and `BatchNorm2d`: one implementation (`_BatchNormCore`) with every public
+/// member and initializer written once, here; each layer only names the input shapes it accepts.
+/// An implementation detail (hence the underscore): use the layers, not this protocol.
+///
+/// ```swift
+/// func features<L: _BatchNorm>(of layer: L) -> Int { layer.features }
+/// ```
+public protocol _BatchNorm<Scalar>: Layer {
+    /// The normalization behind the layer: its parameters, buffers and settings.
+    ///
+    /// ```swift
+    /// let core = BatchNorm2D<Float>(features: 4)._core
+    /// ```
+    var _core: _BatchNormCore<Scalar> { get }
+    /// A layer over this normalization (what the public initializers below call).
+    ///
+    /// ```swift
+    /// let copy = BatchNorm2D<Float>(_core: BatchNorm2D<Float>(features: 4)._core)
+    /// ```
+    init(_core: _BatchNormCore<Scalar>)
+    /// The axes after [batch, features] of each input layout the layer accepts: `[[], ["length"]]`
+    /// for [batch, features] or [batch, features, length].
+    ///
+    /// ```swift
+    /// BatchNorm2D<Float>._spatialAxes    // [["height", "width"]]
+    /// ```
+    static var _spatialAxes: [[String]] { get }
+}
+
+extension _BatchNorm {
+    /// The gain, [features] (ones at first); `nil` without `affine`.
+    ///
+    /// ```swift
+    /// BatchNorm2D<Float>(features: 4).weight?.shape    // [4]
+    /// ```
+    public var weight: Parameter<Scalar>? { _core.weight }
+    /// The bias, [features] (zeros at first); `nil` without `affine`.
+    ///
+    /// ```swift
+    /// BatchNorm1D<Float>(features: 4).bias?.shape      // [4]
+    /// ```
+    public var bias: Parameter<Scalar>? { _core.bias }
+    /// The running mean, [features] (zeros at first); `nil` without running statistics.
+    ///
+    /// ```swift
+    /// BatchNorm2D<Float>(features: 4).runningMean?.value    // [0, 0, 0, 0]
+    /// ```
+    public var runningMean: Buffer<Scalar>? { _core.runningMean }
+    /// The running variance, [features] (ones at first); `nil` without running statistics.
+    ///
+    /// ```swift
+    /// BatchNorm1D<Float>(features: 4).runningVariance?.value    // [1, 1, 1, 1]
+    /// ```
+    public var runningVariance: Buffer<Scalar>? { _core.runningVariance }
+    /// The number of training batches seen, a scalar; `nil` without running statistics.
+    ///
+    /// ```swift
+    /// BatchNorm2D<Float>(features: 4).batchesTracked?.value.scalar    // 0
+    /// ```
+    public var batchesTracked: Buffer<Scalar>? { _core.batchesTracked }
+    /// The number of features (channels, axis 1 of the input).
+    ///
+    /// ```swift
+    /// BatchNorm1D<Float>(features: 4).features    // 4
+    /// ```
+    public var features: Int { _core.features }
+    /// Added to the variance before its square root.
+    ///
+    /// ```swift
+    /// BatchNorm2D<Float>(features: 4).eps    // 1e-5
+    /// ```
+    public var eps: Double { _core.eps }
+    /// How far each training batch moves the running statistics; `nil` for their cumulative average.
+    ///
+    /// ```swift
+    /// BatchNorm1D<Float>(features: 4).momentum    // 0.1
+    /// ```
+    public var momentum: Double? { _core.momentum }
+
+    /// A layer with weight 1, bias 0, running mean 0 and running variance 1, as PyTorch's.
+    ///
+    /// ```swift
+    /// let norm = BatchNorm2D<Float>(features: 16, momentum: 0.01)
+    /// let plain = BatchNorm1D<Float>(features: 16, affine: false, trackRunningStatistics: false)
+    /// ```
+    /// - Parameters:
+    ///   - eps: added to the variance (default 1e-5).
+    ///   - momentum: the weight of each batch in the running statistics (default 0.1); `nil`
+    ///     for a cumulative average.
+    ///   - affine: whether the layer has a learned weight and bias.
+    ///   - trackRunningStatistics: whether it keeps running statistics; without them it uses
+    ///     batch statistics in inference too.
+    public init(features: Int, eps: Double = 1e-5, momentum: Double? = 0.1, affine: Bool = true,
+                trackRunningStatistics: Bool = true) {
+        self.init(_core: _BatchNormCore(layer: Self.layerName, features: features, eps: eps, momentum: momentum,
+                                        affine: affine, trackRunningStatistics: trackRunningStatistics))
+    }
+
+    /// A layer holding exactly these tensors, each [features]: weight and bias (both or
+    /// neither), running mean and variance (both or neither). Leaves stay leaves, so
+    /// `gradcheck` can perturb them (see ``Parameter/init(sharing:)``).
+    ///
+    /// ```swift
+    /// let norm = BatchNorm1D(weight: Tensor<Double>([1, 2]), bias: Tensor([0, 1]),
+    ///                        runningMean: Tensor([0.5, -1]), runningVariance: Tensor([2, 3]))
+    /// ```
+    public init(weight: Tensor<Scalar>? = nil, bias: Tensor<Scalar>? = nil, runningMean: Tensor<Scalar>? = nil,
+                runningVariance: Tensor<Scalar>? = nil, eps: Double = 1e-5, momentum: Double? = 0.1) {
+        self.init(_core: _BatchNormCore(layer: Self.layerName, weight: weight, bias: bias, runningMean: runningMean,
+                                        runningVariance: runningVariance, eps: eps, momentum: momentum))
+    }
+
+    /// The normalized input, of the same shape: [N, 8] or [N, 8, L] for ``BatchNorm1D``,
+    /// [N, 8, H, W] for ``BatchNorm2D``.
+    ///
+    /// ```swift
+    /// let y = BatchNorm1D<Double>(features: 3)(Tensor.randomNormal([4, 3], seed: 1))
+    /// let z = BatchNorm2D<Double>(features: 3)(Tensor.randomNormal([2, 3, 4, 4], seed: 1))
+    /// ```
+    /// - Precondition: `input` is one of the layer's layouts ([batch, features] or [batch,
+    ///   features, length]; [batch, channels, height, width]) with ``features`` on axis 1 and,
+    ///   while training, more than one value per feature.
+    public func callAsFunction(_ input: Tensor<Scalar>) -> Tensor<Scalar> {
+        let layouts = Self._spatialAxes
+        require(layouts.contains { input.rank == 2 + $0.count } && input.shape[1] == features,
+                "\(Self.layerName): input of shape \(input.shape) is not "
+                + layouts.map { "[" + (["batch", "\(features)"] + $0).joined(separator: ", ") + "]" }.joined(separator: " or "))
+        return _core(input, layer: Self.layerName)
+    }
+
+    /// PyTorch's names for the parameters and buffers (see `_BatchNormCore`).
+    var moduleChildren: [(label: String, value: Any)] { _core.children }
+
+    /// "BatchNorm1D" or "BatchNorm2D", for messages: the type's name without its generic argument.
+    static var layerName: String { String(String(describing: Self.self).prefix { $0 != "<" }) }
+}
+
+/// What ``BatchNorm1D`` and ``BatchNorm2D`` share (through `_BatchNorm`): per-channel (axis 1)
+/// normalization over every other axis, the running statistics and their update, with
+/// PyTorch's conventions. Public only because `_BatchNorm` names it; its members are internal.
+///
+/// ```swift
+/// let norm = BatchNorm2D<Float>(_core: BatchNorm2D<Float>(features: 4)._core)
+/// ```
 ///
 /// Training (or without running statistics): x̂ = (x − mean) / √(var + eps) with the batch's
 /// mean and *biased* variance over axes 0, 2, 3, …; the running mean and variance then move by
@@ -8,7 +151,7 @@
 /// 1 / batches seen). Inference: x̂ = (x − running mean) / √(running var + eps). Then
 /// y = x̂ · weight + bias when affine. All of it is composed from engine ops: the gradient flows
 /// through the batch mean and variance too.
-struct BatchNormalization<Scalar: TensorScalar> {
+public struct _BatchNormCore<Scalar: TensorScalar> {
     let weight: Parameter<Scalar>?
     let bias: Parameter<Scalar>?
     let runningMean: Buffer<Scalar>?
@@ -20,7 +163,7 @@ struct BatchNormalization<Scalar: TensorScalar> {
 
     init(layer: String, features: Int, eps: Double, momentum: Double?, affine: Bool, trackRunningStatistics: Bool) {
         require(features > 0, "\(layer): features (\(features)) must be positive")
-        BatchNormalization.check(layer: layer, eps: eps, momentum: momentum)
+        Self.check(layer: layer, eps: eps, momentum: momentum)
         self.features = features
         weight = affine ? Parameter(.ones([features])) : nil
         bias = affine ? Parameter(.zeros([features])) : nil
@@ -33,7 +176,7 @@ struct BatchNormalization<Scalar: TensorScalar> {
 
     init(layer: String, weight: Tensor<Scalar>?, bias: Tensor<Scalar>?, runningMean: Tensor<Scalar>?,
          runningVariance: Tensor<Scalar>?, eps: Double, momentum: Double?) {
-        BatchNormalization.check(layer: layer, eps: eps, momentum: momentum)
+        Self.check(layer: layer, eps: eps, momentum: momentum)
         require((weight == nil) == (bias == nil), "\(layer): give both weight and bias, or neither")
         require((runningMean == nil) == (runningVariance == nil),
                 "\(layer): give both runningMean and runningVariance, or neither")
@@ -75,7 +218,7 @@ struct BatchNormalization<Scalar: TensorScalar> {
     }
 
     /// Normalizes `x` (channels on axis 1, already checked by the layer) in the current phase.
-    func callAsFunction(_ x: Tensor<Scalar>, layer: String) -> Tensor<Scalar> {
+    func callAsFunction(_ x: Tensor<Scalar>, layer: @autoclosure () -> String) -> Tensor<Scalar> {
         let axes = [0] + Array(2..<x.rank)
         let broadcast = [1, features] + Array(repeating: 1, count: x.rank - 2)
         let training = LearningPhase.current == .training
@@ -83,7 +226,7 @@ struct BatchNormalization<Scalar: TensorScalar> {
         if training || runningMean == nil {
             let n = axes.map { x.shape[$0] }.reduce(1, *)
             require(!training || n > 1,
-                    "\(layer): input of shape \(x.shape) has \(n) value per feature; training needs more than 1 "
+                    "\(layer()): input of shape \(x.shape) has \(n) value per feature; training needs more than 1 "
                     + "(batch statistics of one value are undefined)")
             let mean = x.mean(axes: axes, keepDims: true)
             let centered = x - mean

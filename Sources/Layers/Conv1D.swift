@@ -11,62 +11,39 @@
 /// let conv = Conv1D<Float>(inChannels: 16, outChannels: 32, kernel: 2, dilation: 4, seed: 1)
 /// let y = conv(x.padded([(0, 0), (0, 0), (4, 0)]))      // [N, 16, L] → [N, 32, L], causal
 /// ```
-public struct Conv1D<Scalar: TensorScalar>: Layer {
-    /// The filter bank, [outChannels, inChannels/groups, kernel].
+public struct Conv1D<Scalar: TensorScalar>: _ConvNd, CustomModuleChildren {
+    /// The convolution behind the layer; `weight`, `bias`, `groups`, the channel counts and
+    /// the forward pass come from `_ConvNd`.
     ///
     /// ```swift
-    /// Conv1D<Float>(inChannels: 3, outChannels: 8, kernel: 5).weight.shape   // [8, 3, 5]
+    /// let core = Conv1D<Float>(inChannels: 1, outChannels: 8, kernel: 3)._core
     /// ```
-    public let weight: Parameter<Scalar>
-    /// The bias, [outChannels]; `nil` when built with `useBias: false`.
-    ///
-    /// ```swift
-    /// Conv1D<Float>(inChannels: 3, outChannels: 8, kernel: 5).bias?.shape    // [8]
-    /// ```
-    public let bias: Parameter<Scalar>?
+    public let _core: _ConvCore<Scalar>
+
     /// The step between windows.
     ///
     /// ```swift
     /// Conv1D<Float>(inChannels: 1, outChannels: 1, kernel: 3, stride: 2).stride   // 2
     /// ```
-    public let stride: Int
+    public var stride: Int { _core.stride[0] }
     /// Zero cells added at each end.
     ///
     /// ```swift
     /// Conv1D<Float>(inChannels: 1, outChannels: 1, kernel: 3, padding: 1).padding   // 1
     /// ```
-    public let padding: Int
+    public var padding: Int { _core.padding[0] }
     /// The spacing of the kernel's cells: a kernel k with dilation d spans d·(k − 1) + 1 steps.
     ///
     /// ```swift
     /// Conv1D<Float>(inChannels: 1, outChannels: 1, kernel: 2, dilation: 8).dilation   // 8
     /// ```
-    public let dilation: Int
-    /// Channel groups: input and output channels are split into this many independent groups.
-    ///
-    /// ```swift
-    /// Conv1D<Float>(inChannels: 4, outChannels: 4, kernel: 3, groups: 4).weight.shape   // [4, 1, 3]
-    /// ```
-    public let groups: Int
-
-    /// The number of input channels.
-    ///
-    /// ```swift
-    /// Conv1D<Float>(inChannels: 3, outChannels: 8, kernel: 3).inChannels     // 3
-    /// ```
-    public var inChannels: Int { weight.shape[1] * groups }
-    /// The number of output channels (filters).
-    ///
-    /// ```swift
-    /// Conv1D<Float>(inChannels: 3, outChannels: 8, kernel: 3).outChannels    // 8
-    /// ```
-    public var outChannels: Int { weight.shape[0] }
+    public var dilation: Int { _core.dilation[0] }
     /// The kernel size.
     ///
     /// ```swift
     /// Conv1D<Float>(inChannels: 1, outChannels: 1, kernel: 5).kernel   // 5
     /// ```
-    public var kernel: Int { weight.shape[2] }
+    public var kernel: Int { _core.kernel[0] }
 
     /// A layer with freshly initialized filters drawn from `generator`.
     ///
@@ -82,17 +59,9 @@ public struct Conv1D<Scalar: TensorScalar>: Layer {
                 groups: Int = 1, useBias: Bool = true,
                 weightInitializer: Initializer<Scalar> = .xavierUniform(), biasInitializer: Initializer<Scalar> = .zeros,
                 using generator: inout SeededGenerator) {
-        require(inChannels > 0 && outChannels > 0,
-                "Conv1D: inChannels (\(inChannels)) and outChannels (\(outChannels)) must be positive")
-        require(kernel > 0, "Conv1D: kernel \(kernel) must be positive")
-        require(groups > 0 && inChannels % groups == 0 && outChannels % groups == 0,
-                "Conv1D: \(inChannels) input and \(outChannels) output channels are not divisible by \(groups) groups")
-        let shape = [outChannels, inChannels / groups, kernel]
-        let fans = Fans(shape: shape)
-        weight = Parameter(weightInitializer(shape, fans: fans, using: &generator))
-        bias = useBias ? Parameter(biasInitializer([outChannels], fans: fans, using: &generator)) : nil
-        (self.stride, self.padding, self.dilation, self.groups) = (stride, padding, dilation, groups)
-        Conv1D.check(stride: stride, padding: padding, dilation: dilation)
+        _core = _ConvCore(layer: "Conv1D", inChannels: inChannels, outChannels: outChannels, kernel: [kernel],
+                          stride: [stride], padding: [padding], dilation: [dilation], groups: groups, useBias: useBias,
+                          weightInitializer: weightInitializer, biasInitializer: biasInitializer, using: &generator)
     }
 
     /// A layer with freshly initialized filters, drawn from a generator seeded with `seed`
@@ -105,10 +74,9 @@ public struct Conv1D<Scalar: TensorScalar>: Layer {
                 groups: Int = 1, useBias: Bool = true,
                 weightInitializer: Initializer<Scalar> = .xavierUniform(), biasInitializer: Initializer<Scalar> = .zeros,
                 seed: UInt64? = nil) {
-        var generator = SeededGenerator(seed: seed ?? DefaultGenerator.nextSeed())
-        self.init(inChannels: inChannels, outChannels: outChannels, kernel: kernel, stride: stride, padding: padding,
-                  dilation: dilation, groups: groups, useBias: useBias, weightInitializer: weightInitializer,
-                  biasInitializer: biasInitializer, using: &generator)
+        _core = _ConvCore(layer: "Conv1D", inChannels: inChannels, outChannels: outChannels, kernel: [kernel],
+                          stride: [stride], padding: [padding], dilation: [dilation], groups: groups, useBias: useBias,
+                          weightInitializer: weightInitializer, biasInitializer: biasInitializer, seed: seed)
     }
 
     /// A layer holding exactly this filter bank [outChannels, inChannels/groups, kernel] and bias
@@ -120,36 +88,7 @@ public struct Conv1D<Scalar: TensorScalar>: Layer {
     /// ```
     public init(weight: Tensor<Scalar>, bias: Tensor<Scalar>? = nil, stride: Int = 1, padding: Int = 0, dilation: Int = 1,
                 groups: Int = 1) {
-        require(weight.rank == 3, "Conv1D: filters of shape \(weight.shape) are not [outChannels, inChannels, kernel]")
-        require(groups > 0 && weight.shape[0] % groups == 0,
-                "Conv1D: \(weight.shape[0]) filters (shape \(weight.shape)) are not divisible by \(groups) groups")
-        if let bias {
-            require(bias.shape == [weight.shape[0]],
-                    "Conv1D: bias of shape \(bias.shape) does not match filters \(weight.shape) (expected [\(weight.shape[0])])")
-        }
-        self.weight = Parameter(weight)
-        self.bias = bias.map { Parameter($0) }
-        (self.stride, self.padding, self.dilation, self.groups) = (stride, padding, dilation, groups)
-        Conv1D.check(stride: stride, padding: padding, dilation: dilation)
-    }
-
-    private static func check(stride: Int, padding: Int, dilation: Int) {
-        require(stride > 0, "Conv1D: stride \(stride) must be positive")
-        require(padding >= 0, "Conv1D: padding \(padding) must not be negative")
-        require(dilation > 0, "Conv1D: dilation \(dilation) must be positive (1 is no dilation)")
-    }
-
-    /// The convolution of `input` [batch, inChannels, length] with the filters, plus the bias.
-    ///
-    /// ```swift
-    /// let y = Conv1D<Float>(inChannels: 2, outChannels: 4, kernel: 3, padding: 1)(Tensor.zeros([5, 2, 10]))   // [5, 4, 10]
-    /// ```
-    ///
-    /// - Precondition: `input` is 3-D with ``inChannels`` channels and, once padded, at least as
-    ///   long as the (dilated) kernel.
-    public func callAsFunction(_ input: Tensor<Scalar>) -> Tensor<Scalar> {
-        require(input.rank == 3 && input.shape[1] == inChannels,
-                "Conv1D: input of shape \(input.shape) is not [batch, \(inChannels), length] (filters \(weight.shape))")
-        return input.conv1d(weight.value, bias: bias?.value, stride: stride, padding: padding, dilation: dilation, groups: groups)
+        _core = _ConvCore(layer: "Conv1D", weight: weight, bias: bias, stride: [stride], padding: [padding],
+                          dilation: [dilation], groups: groups)
     }
 }
