@@ -13,7 +13,7 @@ extension Tensor {
     /// }
     /// ```
     /// The rule returns one gradient per input (or `nil` for none), each of that input's shape;
-    /// ``gradcheck(inputs:names:eps:atol:rtol:worst:_:)`` is how you prove it right.
+    /// ``gradcheck(inputs:names:eps:atol:rtol:worst:fastMode:_:)`` is how you prove it right.
     public static func customOp(_ name: String, inputs: [Tensor], value: Tensor,
                                 rule: @escaping (_ upstream: Tensor, _ inputs: [Tensor], _ output: Tensor) -> [Tensor?])
         -> Tensor {
