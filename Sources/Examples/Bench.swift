@@ -237,6 +237,29 @@ enum Bench {
                        note: String(format: "%.3f ns/element (best)", t.min * 1e3 / Double(n)))
             }
         }
+        if only == "jacobian" {
+            // Forward mode (jvp by transposing the reverse pass) against reverse mode, in Double (not
+            // part of the default run): a wide Jacobian (256 inputs → 4 outputs) and a tall one
+            // (4 inputs → 256 outputs) of the same small network, each built both ways.
+            var rng = SeededGenerator(seed: 21)
+            let w = Tensor<Double>.randomNormal([64, 256], standardDeviation: 0.1, using: &rng)
+            let v = Tensor<Double>.randomNormal([4, 64], standardDeviation: 0.1, using: &rng)
+            let wide: (Tensor<Double>) -> Tensor<Double> = { x in v.matmul(w.matmul(x).tanh()) }                 // [256] → [4]
+            let tall: (Tensor<Double>) -> Tensor<Double> = { x in w.transposed().matmul(v.transposed().matmul(x).tanh()) }   // [4] → [256]
+            let xWide = Tensor<Double>.randomNormal([256], using: &rng), xTall = Tensor<Double>.randomNormal([4], using: &rng)
+            for (name, f, x) in [("wide 256→4", wide, xWide), ("tall 4→256", tall, xTall)] {
+                for mode in [JacobianMode.reverse, .forward] {
+                    let t = time(repeats: max(10, repeats), warmup: 2) { _ = jacobian(of: f, at: x, mode: mode) }
+                    report("jacobian \(name), \(mode)", key: "jacobian-\(name.prefix { $0 != " " })-\(mode)", t)
+                }
+            }
+            let single = time(repeats: max(30, repeats), warmup: 3) { _ = jvp(of: wide, at: xWide, along: xWide) }
+            let vjpTime = time(repeats: max(30, repeats), warmup: 3) {
+                _ = valueWithGradient(at: xWide) { (wide($0) * Tensor([1, 1, 1, 1])).sum() }
+            }
+            report("one jvp of the wide function", key: "jvp", single)
+            report("one vjp (value and gradient) of the wide function", key: "vjp", vjpTime)
+        }
         if only == "attention" {
             // Multi-head causal self-attention's products at GPT-ish sizes (not part of the default
             // run): q, k, v [32, 16, 4·16] as a linear layer makes them, forward and backward, with the

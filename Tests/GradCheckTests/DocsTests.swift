@@ -152,6 +152,26 @@ final class DocsTests: XCTestCase {
         }
     }
 
+    func testUserGuideFastGradcheckAndForwardMode() {
+        let model = TransformerBlock<Double>(dimension: 32, heads: 4, seed: 1)
+        let x = Tensor<Double>.randomNormal([2, 8, 32], seed: 2)
+        let values = [x] + model.parameters.map(\.value)
+        let report = gradcheck(inputs: values, names: ["x"] + model.namedParameters.map(\.name), fastMode: true) { v in
+            TransformerBlock(norm1: LayerNorm(weight: v[1], bias: v[2]),
+                             attention: MultiHeadAttention(inputProjectionWeight: v[3], inputProjectionBias: v[4],
+                                                           outputProjectionWeight: v[5], outputProjectionBias: v[6], heads: 4),
+                             norm2: LayerNorm(weight: v[7], bias: v[8]),
+                             linear1: Dense(weight: v[9], bias: v[10]), linear2: Dense(weight: v[11], bias: v[12]))(v[0], causal: true)
+        }
+        XCTAssertTrue(report.passed, "\(report)")
+        let (y, dy) = jvp(of: { $0.sin() * $0 }, at: Tensor<Double>([1, 2]), along: Tensor([1, 0]))
+        XCTAssertEqual(y.scalars, [Foundation.sin(1.0), 2 * Foundation.sin(2.0)])
+        XCTAssertEqual(dy.scalars[0], Foundation.cos(1.0) + Foundation.sin(1.0), accuracy: 1e-15)
+        XCTAssertEqual(dy.scalars[1], 0)
+        let tall = jacobian(of: { x in Tensor.concatenate([x.sin(), x.cos(), x * x], axis: 0) }, at: Tensor<Double>([0.5, 1]))
+        XCTAssertEqual(tall.shape, [6, 2])
+    }
+
     func testUserGuideRetainGradAndHooks() throws {
         let guide = try String(contentsOfFile: #filePath.replacingOccurrences(of: "Tests/GradCheckTests/DocsTests.swift", with: "docs/UserGuide.md"), encoding: .utf8)
         XCTAssertTrue(guide.contains("let clip = hidden.registerHook { g in g.clamped(lower: -0.5, upper: 0.5) }"))
