@@ -68,7 +68,7 @@ public func jvp<Scalar>(of function: ([Tensor<Scalar>]) -> Tensor<Scalar>, at xs
 
 /// The Jacobian of `function` at `x`, shape `output.shape + x.shape` (entry [i…, j…] =
 /// ∂output[i…] / ∂x[j…]), by reverse mode (one backward pass per output element) or forward mode
-/// (one ``jvp(of:at:along:)`` per input element); `.automatic` picks the one with fewer passes.
+/// (one ``jvp(of:at:along:)-(_,Tensor<Scalar>,_)`` per input element); `.automatic` picks the one with fewer passes.
 ///
 /// ```swift
 /// let tall = jacobian(of: { x in Tensor.concatenate([x.sin(), x.cos(), x * x], axis: 0) }, at: x2, mode: .forward)
