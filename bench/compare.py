@@ -148,6 +148,16 @@ def torch_figures(torch, quick, repeats, chain, only=None):
         def forward(self, x):
             return self.head(self.lstm(self.tokens(x))[0])
 
+    class CharGRU(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.tokens = torch.nn.Embedding(vocabulary, 64)
+            self.gru = torch.nn.GRU(64, 128, batch_first=True)
+            self.head = torch.nn.Linear(128, vocabulary)
+
+        def forward(self, x):
+            return self.head(self.gru(self.tokens(x))[0])
+
     def language_model_step(model):
         optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
 
@@ -163,6 +173,8 @@ def torch_figures(torch, quick, repeats, chain, only=None):
         figures["gpt"] = (timed(language_model_step(GPT()), repeats, 3), None)
     if want("lstm"):
         figures["lstm"] = (timed(language_model_step(CharLSTM()), repeats, 3), None)
+    if want("gru"):
+        figures["gru"] = (timed(language_model_step(CharGRU()), repeats, 3), None)
 
     def chain_run():
         x = torch.tensor(1.0, dtype=torch.float64, requires_grad=True)
@@ -201,7 +213,7 @@ def main():
     parser.add_argument("--json", help="our figures, from `Examples bench --json PATH` (else the bench is run)")
     parser.add_argument("--quick", action="store_true", help="fewer repeats and a 100,000-op chain")
     parser.add_argument("--repeats", type=int, default=0, help="repeats per workload (default 50, 5 with --quick)")
-    parser.add_argument("--only", help="one workload: gemm, mlp, cnn, epoch, gpt, lstm, memory or chain")
+    parser.add_argument("--only", help="one workload: gemm, mlp, cnn, epoch, gpt, lstm, gru, memory or chain")
     parser.add_argument("--chain", type=int, default=0,
                         help="PyTorch's scalar chain length (default: 100,000; its time per op does not depend on it)")
     args = parser.parse_args()
@@ -224,6 +236,7 @@ def main():
              "cnn": "CNN conv→relu→maxpool→dense, batch 32, step",
              "epoch": "epoch: MLP 784-128-10, Adam, batch 64",
              "gpt": "GPT 2×4 heads, 64 wide, context 16, b32, step", "lstm": "LSTM 64→128, 16 steps, b32, step",
+             "gru": "GRU 64→128, 16 steps, b32, step",
              "chain": "scalar chain, per op (fwd+bwd)"}
     print(f"{'workload':46} {'ours':>14} {'PyTorch':>14} {'ratio':>8}")
     for key, label in names.items():

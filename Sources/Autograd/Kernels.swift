@@ -110,6 +110,21 @@ final class Kernels<S: TensorScalar>: Sendable {
     /// `count` copies of a value: `Array(repeating:count:)` called from code the compiler did not
     /// specialise copies element by element through the type's value witnesses.
     @usableFromInline let filled: @Sendable (S, Int) -> [S]
+    /// The fused LSTM cell (see `Loops.lstmCell`): gates, cell state, batch, hidden → (h′ | c′), activations.
+    @usableFromInline let lstmCell: @Sendable (UnsafeBufferPointer<S>, UnsafeBufferPointer<S>, Int, Int,
+                                               UnsafeMutableBufferPointer<S>, UnsafeMutableBufferPointer<S>) -> Void
+    /// Its vector-Jacobian product (see `Loops.lstmCellBackward`).
+    @usableFromInline let lstmCellBackward: @Sendable (UnsafeBufferPointer<S>, UnsafeBufferPointer<S>, UnsafeBufferPointer<S>,
+                                                       UnsafeBufferPointer<S>?, Int, Int, UnsafeMutableBufferPointer<S>,
+                                                       UnsafeMutableBufferPointer<S>) -> Void
+    /// The fused GRU cell (see `Loops.gruCell`): input and hidden gates, hidden state, batch, hidden → h′, activations.
+    @usableFromInline let gruCell: @Sendable (UnsafeBufferPointer<S>, UnsafeBufferPointer<S>, UnsafeBufferPointer<S>, Int, Int,
+                                              UnsafeMutableBufferPointer<S>, UnsafeMutableBufferPointer<S>) -> Void
+    /// Its vector-Jacobian product (see `Loops.gruCellBackward`).
+    @usableFromInline let gruCellBackward: @Sendable (UnsafeBufferPointer<S>, UnsafeBufferPointer<S>, UnsafeBufferPointer<S>,
+                                                      UnsafeBufferPointer<S>, UnsafeBufferPointer<S>?, Int, Int,
+                                                      UnsafeMutableBufferPointer<S>, UnsafeMutableBufferPointer<S>,
+                                                      UnsafeMutableBufferPointer<S>) -> Void
     /// Records an op on this thread's tape (see `Tensor.record`).
     @usableFromInline let record: @Sendable (String, @escaping () -> String, NodeInputs<S>, [Int], [S],
                                              @escaping DerivativeRule<S>) -> Tensor<S>
@@ -140,6 +155,14 @@ final class Kernels<S: TensorScalar>: Sendable {
         gatherByIndex = { x, index, out in Loops.gatherByIndex(x, index, out) }
         addByIndex = { x, index, out in Loops.addByIndex(x, index, out) }
         wholeNumbers = { x, bound, out in Loops.wholeNumbers(x, bound, out) }
+        lstmCell = { gates, cell, batch, hidden, out, saved in Loops.lstmCell(gates, cell, batch, hidden, out, saved) }
+        lstmCellBackward = { up, gates, cell, saved, batch, hidden, dGates, dCell in
+            Loops.lstmCellBackward(up, gates, cell, saved, batch, hidden, dGates, dCell)
+        }
+        gruCell = { x, hh, state, batch, hidden, out, saved in Loops.gruCell(x, hh, state, batch, hidden, out, saved) }
+        gruCellBackward = { up, x, hh, state, saved, batch, hidden, dx, dhh, dState in
+            Loops.gruCellBackward(up, x, hh, state, saved, batch, hidden, dx, dhh, dState)
+        }
         filled = { value, count in [S](repeating: value, count: count) }
         record = { op, attributes, inputs, shape, scalars, rule in
             Tensor.recordNode(op, attributes, inputs: inputs, shape: shape, scalars: scalars, rule: rule)

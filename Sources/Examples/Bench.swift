@@ -195,6 +195,53 @@ enum Bench {
             report("LSTM (embedding 64, hidden 128), 16 steps, batch 32, step", key: "lstm",
                    time(repeats: repeats, warmup: 3, languageModelStep(model, seed: 10)))
         }
+        if selected("gru") {
+            let model = Models.CharacterGRU(vocabulary: 27, dimension: 64, hidden: 128, seed: 9)
+            report("GRU (embedding 64, hidden 128), 16 steps, batch 32, step", key: "gru",
+                   time(repeats: repeats, warmup: 3, languageModelStep(model, seed: 10)))
+        }
+        if only == "cells" {
+            // The recurrent cells alone after their matrix products (not part of the default run), at
+            // the LSTM row's sizes (batch 32, hidden 128), forward and backward: the fused primitives
+            // against the same equations composed of ops (what RecurrentKind.step ran before).
+            let (batch, hidden) = (32, 128)
+            var rng = SeededGenerator(seed: 12)
+            let gates = Tensor<Float>.randomNormal([batch, 4 * hidden], using: &rng).requiringGrad()
+            let x = Tensor<Float>.randomNormal([batch, 3 * hidden], using: &rng).requiringGrad()
+            let hh = Tensor<Float>.randomNormal([batch, 3 * hidden], using: &rng).requiringGrad()
+            let state = Tensor<Float>.randomNormal([batch, hidden], using: &rng).requiringGrad()
+            func block(_ t: Tensor<Float>, _ k: Int) -> Tensor<Float> { t.slice(axis: 1, k * hidden..<(k + 1) * hidden) }
+            func composedLSTM() -> [Tensor<Float>] {
+                let (i, f) = (block(gates, 0).sigmoid(), block(gates, 1).sigmoid())
+                let (g, o) = (block(gates, 2).tanh(), block(gates, 3).sigmoid())
+                let c = f * state + i * g
+                return [o * c.tanh(), c]
+            }
+            func fusedLSTM() -> [Tensor<Float>] {
+                let both = Tensor.lstmCell(gates: gates, cell: state)
+                return [both.slice(axis: 1, 0..<hidden), both.slice(axis: 1, hidden..<2 * hidden)]
+            }
+            func composedGRU() -> Tensor<Float> {
+                let r = (block(x, 0) + block(hh, 0)).sigmoid(), z = (block(x, 1) + block(hh, 1)).sigmoid()
+                let n = (block(x, 2) + r * block(hh, 2)).tanh()
+                return (1 - z) * n + z * state
+            }
+            func lstmStep(_ cell: @escaping () -> [Tensor<Float>]) -> () -> Void {
+                { let hc = cell(); _ = try? gradients(of: hc[0].sum() + hc[1].sum(), wrt: [gates, state]) }
+            }
+            func gruStep(_ cell: @escaping () -> Tensor<Float>) -> () -> Void {
+                { _ = try? gradients(of: cell().sum(), wrt: [x, hh, state]) }
+            }
+            let fusedGRU = { Tensor.gruCell(input: x, hidden: hh, state: state) }
+            report("cells: LSTM cell composed of ops, forward + backward", key: "cell-lstm-composed",
+                   time(repeats: max(200, repeats), warmup: 10, lstmStep(composedLSTM)))
+            report("cells: LSTM cell fused, forward + backward", key: "cell-lstm-fused",
+                   time(repeats: max(200, repeats), warmup: 10, lstmStep(fusedLSTM)))
+            report("cells: GRU cell composed of ops, forward + backward", key: "cell-gru-composed",
+                   time(repeats: max(200, repeats), warmup: 10, gruStep(composedGRU)))
+            report("cells: GRU cell fused, forward + backward", key: "cell-gru-fused",
+                   time(repeats: max(200, repeats), warmup: 10, gruStep(fusedGRU)))
+        }
         if only == "ops" {
             // The CNN step's ops one by one (not part of the default run).
             var rng = SeededGenerator(seed: 4)

@@ -33,31 +33,23 @@ enum RecurrentKind: Hashable {
 
     /// The next state (hidden state first) from the projected input x·weightIHᵀ + biasIH and the
     /// projected hidden state h·weightHHᵀ + biasHH, both [batch, gates·hidden], and the state.
+    /// The GRU and LSTM steps are fused primitives of the engine (one pass over the elements,
+    /// forward and backward; the same values as the equations composed of ops).
     ///
     ///     RNN:  h′ = act(x + h)
     ///     GRU:  r = σ(xr + hr), z = σ(xz + hz), n = tanh(xn + r ⊙ hn), h′ = (1 − z) ⊙ n + z ⊙ h
     ///     LSTM: i, f, o = σ(x + h)ᵢ,f,o, g = tanh(x + h)g, c′ = f ⊙ c + i ⊙ g, h′ = o ⊙ tanh(c′)
     func step<Scalar>(input x: Tensor<Scalar>, hidden h: Tensor<Scalar>, state: [Tensor<Scalar>]) -> [Tensor<Scalar>] {
-        let width = state[0].shape[1]
-        func gate(_ index: Int, of stacked: Tensor<Scalar>) -> Tensor<Scalar> {
-            stacked.slice(axis: 1, index * width..<(index + 1) * width)
-        }
         switch self {
         case .rnn(let nonlinearity):
             return [nonlinearity(x + h)]
         case .gru:
-            let r = (gate(0, of: x) + gate(0, of: h)).sigmoid()
-            let z = (gate(1, of: x) + gate(1, of: h)).sigmoid()
-            let n = (gate(2, of: x) + r * gate(2, of: h)).tanh()
-            return [(1 - z) * n + z * state[0]]
+            // One fused primitive (Tensor.gruCell): the equations above in one pass, forward and back.
+            return [Tensor.gruCell(input: x, hidden: h, state: state[0])]
         case .lstm:
-            let gates = x + h
-            let i = gate(0, of: gates).sigmoid()
-            let f = gate(1, of: gates).sigmoid()
-            let g = gate(2, of: gates).tanh()
-            let o = gate(3, of: gates).sigmoid()
-            let c = f * state[1] + i * g
-            return [o * c.tanh(), c]
+            // One fused primitive (Tensor.lstmCell) giving h′ and c′ side by side, cut apart here.
+            let width = state[1].shape[1], both = Tensor.lstmCell(gates: x + h, cell: state[1])
+            return [both.slice(axis: 1, 0..<width), both.slice(axis: 1, width..<2 * width)]
         }
     }
 }

@@ -60,6 +60,15 @@ enum DerivativeRuleText {
         case "maxPool2D": return "Max over each window: the window's first winner receives ∂L/∂z, the others 0."
         case "scatterByIndex": return "Elements moved to fixed positions: x receives ∂L/∂z gathered back."
         case "gatherByIndex": return "Elements read from fixed positions: x receives ∂L/∂z scattered back (added on repeats)."
+        case "lstmCell":
+            return "The fused LSTM cell (h′ and c′ side by side from the gates i, f, g, o and c): the gates and c receive "
+                + "∂L/∂gates and ∂L/∂c from one fused backward pass (lstmCellBackward)."
+        case "gruCell":
+            return "The fused GRU cell (h′ from the input and hidden parts r, z, n and h): each receives its gradient "
+                + "from one fused backward pass (gruCellBackward)."
+        case "lstmCellBackward", "gruCellBackward":
+            return "A fused cell's backward pass (linear in the upstream gradient u): for the weight v on its result, u "
+                + "receives the cell's Jacobian-vector product J·v, the gates and the state the derivative of ⟨u, J·v⟩, written with ops."
         default: return "A custom op: its rule is the closure given to Tensor.customOp."
         }
     }
