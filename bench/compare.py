@@ -7,8 +7,9 @@ the same shapes, warm-up and median of repeated runs) and prints both side by si
     python3 bench/compare.py --quick          # fewer repeats, shorter scalar chain
 
 Ratio = our time / PyTorch's time (below 1: we are faster); for GEMM it is our GFLOP/s over
-PyTorch's (above 1: we are faster). Not part of the tests. Without torch installed it says how
-to install it and exits 0.
+PyTorch's (above 1: we are faster). The example models' rows (makemore, wavenet) also print
+both parameter counts, and the script exits 1 when a twin's differs from ours. Not part of the
+tests. Without torch installed it says how to install it and exits 0.
 """
 import argparse
 import json
@@ -34,7 +35,8 @@ def timed(body, repeats, warmup):
     return samples[len(samples) // 2], samples[0], samples[-1]
 
 
-def torch_figures(torch, quick, repeats, chain, only=None):
+def torch_figures(torch, quick, repeats, chain, only=None, parameters=None):
+    """PyTorch's figures by key; `parameters`, when given, receives the parameter count of each model twin."""
     torch.set_num_threads(2)
     torch.manual_seed(0)
     figures = {}
@@ -176,6 +178,63 @@ def torch_figures(torch, quick, repeats, chain, only=None):
     if want("gru"):
         figures["gru"] = (timed(language_model_step(CharGRU()), repeats, 3), None)
 
+    # The next-character models of the makemore and wavenet examples at their default sizes, one
+    # training step as MakemoreExample.train takes it: a batch of 32 contexts (fixed random
+    # indices, vocabulary 27), forward in training mode (batch norm on the batch's statistics),
+    # cross-entropy, zero_grad, backward, SGD with learning rate 0.1.
+    class MakemoreMLP(torch.nn.Module):
+        def __init__(self, block=3, dimension=10, hidden=200):
+            super().__init__()
+            self.embedding = torch.nn.Embedding(vocabulary, dimension)
+            self.hidden = torch.nn.Linear(block * dimension, hidden, bias=False)   # batch norm follows
+            self.norm = torch.nn.BatchNorm1d(hidden)
+            self.output = torch.nn.Linear(hidden, vocabulary)
+            with torch.no_grad():   # makemore's initial scales (they do not change the time)
+                self.hidden.weight.normal_().mul_((5 / 3) / (block * dimension) ** 0.5)
+                self.output.weight.normal_().mul_(0.01)
+                self.output.bias.zero_()
+
+        def forward(self, x):
+            return self.output(self.norm(self.hidden(self.embedding(x).reshape(x.shape[0], -1))).tanh())
+
+    class WaveNet(torch.nn.Module):
+        def __init__(self, dimension=24, channels=128):
+            super().__init__()
+            self.embedding = torch.nn.Embedding(vocabulary, dimension)
+            self.convs = torch.nn.ModuleList([
+                torch.nn.Conv1d(dimension if d == 1 else channels, channels, 2, dilation=d, bias=False) for d in (1, 2, 4)])
+            self.norms = torch.nn.ModuleList([torch.nn.BatchNorm1d(channels) for _ in range(3)])
+            self.output = torch.nn.Linear(channels, vocabulary)
+            with torch.no_grad():
+                self.output.weight.mul_(0.1)
+                self.output.bias.zero_()
+
+        def forward(self, x):
+            h = self.embedding(x).permute(0, 2, 1)              # [batch, dimension, 8]
+            for conv, norm in zip(self.convs, self.norms):
+                h = norm(conv(h)).tanh()                        # [batch, 128, 7], [.., 5], [.., 1]
+            return self.output(h.reshape(x.shape[0], -1))
+
+    def names_model_step(model, block):
+        model.train()
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+        contexts = torch.randint(0, vocabulary, (32, block))
+        following = torch.randint(0, vocabulary, (32,))
+
+        def step():
+            loss = F.cross_entropy(model(contexts), following)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        return step
+
+    for key, model, block in (("makemore", MakemoreMLP, 3), ("wavenet", WaveNet, 8)):
+        if want(key):
+            model = model()
+            if parameters is not None:
+                parameters[key] = sum(p.numel() for p in model.parameters())
+            figures[key] = (timed(names_model_step(model, block), repeats, 3), None)
+
     def chain_run():
         x = torch.tensor(1.0, dtype=torch.float64, requires_grad=True)
         b, a = torch.tensor(1.0000001, dtype=torch.float64), torch.tensor(0.0, dtype=torch.float64)
@@ -213,7 +272,7 @@ def main():
     parser.add_argument("--json", help="our figures, from `Examples bench --json PATH` (else the bench is run)")
     parser.add_argument("--quick", action="store_true", help="fewer repeats and a 100,000-op chain")
     parser.add_argument("--repeats", type=int, default=0, help="repeats per workload (default 50, 5 with --quick)")
-    parser.add_argument("--only", help="one workload: gemm, mlp, cnn, epoch, gpt, lstm, gru, memory or chain")
+    parser.add_argument("--only", help="one workload: gemm, mlp, cnn, epoch, gpt, lstm, gru, makemore, wavenet, memory or chain")
     parser.add_argument("--chain", type=int, default=0,
                         help="PyTorch's scalar chain length (default: 100,000; its time per op does not depend on it)")
     args = parser.parse_args()
@@ -228,7 +287,8 @@ def main():
     ours = {f.get("key") or f["workload"]: f for f in our_figures(args)}
     repeats = args.repeats or (5 if args.quick else 50)
     chain = args.chain or 100_000
-    theirs = torch_figures(torch, args.quick, repeats, chain, args.only)
+    twin_parameters = {}
+    theirs = torch_figures(torch, args.quick, repeats, chain, args.only, twin_parameters)
     print(f"PyTorch {torch.__version__} on {torch.get_num_threads()} threads, float32 (the chain in float64 as ours), "
           f"medians of {repeats} runs after warm-up; chain of {chain} ops")
     names = {"gemm256": "GEMM 256³", "gemm512": "GEMM 512³", "gemm1024": "GEMM 1024³",
@@ -237,6 +297,8 @@ def main():
              "epoch": "epoch: MLP 784-128-10, Adam, batch 64",
              "gpt": "GPT 2×4 heads, 64 wide, context 16, b32, step", "lstm": "LSTM 64→128, 16 steps, b32, step",
              "gru": "GRU 64→128, 16 steps, b32, step",
+             "makemore": "makemore MLP 30→200, BatchNorm, b32, SGD step",
+             "wavenet": "WaveNet 24→3 convs of 128, BatchNorm, b32, SGD",
              "chain": "scalar chain, per op (fwd+bwd)"}
     print(f"{'workload':46} {'ours':>14} {'PyTorch':>14} {'ratio':>8}")
     for key, label in names.items():
@@ -252,6 +314,18 @@ def main():
             print(f"{label:46} {mine['medianMicroseconds']:11.2f} µs {t[0]:11.2f} µs {ratio:7.2f}×  (time; lower is better)")
     if "memory" in ours:
         print(f"{'memory: ' + ours['memory']['note']}")
+    # The model twins must be the same size as ours, or the ratio compares different work.
+    mismatched = []
+    for key, count in twin_parameters.items():
+        mine = ours.get(key, {}).get("parameters")
+        if mine is None:
+            continue
+        print(f"{key}: {mine} parameters in ours, {count} in PyTorch's twin")
+        if mine != count:
+            mismatched.append(key)
+    if mismatched:
+        print("error: the PyTorch twin of " + ", ".join(mismatched) + " does not have our parameter count", file=sys.stderr)
+        return 1
     return 0
 
 

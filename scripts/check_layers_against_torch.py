@@ -141,16 +141,8 @@ def build(meta, torch):
 
 
 def rename(kind, name, tensor):
-    """Our parameter name and layout -> PyTorch's (only the transformer block's Dense layers differ)."""
-    if kind != "transformerblock":
-        return name, tensor
-    mapping = {"attention.": "self_attn.", "norm1.": "norm1.", "norm2.": "norm2.", "linear1.": "linear1.",
-               "linear2.": "linear2."}
-    for ours, theirs in mapping.items():
-        if name.startswith(ours):
-            name = theirs + name[len(ours):]
-    if name in ("linear1.weight", "linear2.weight"):
-        tensor = tensor.t().contiguous()   # Dense keeps [inputs, outputs]; nn.Linear [outputs, inputs]
+    """Our parameter name and layout -> PyTorch's: the same for every layer since version 2 (Dense is
+    nn.Linear's [outputs, inputs], the transformer block's attention is self_attn)."""
     return name, tensor
 
 

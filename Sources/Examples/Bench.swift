@@ -20,6 +20,9 @@ enum Bench {
         let maxMicroseconds: Double
         let gflops: Double?
         let note: String
+        /// The model's parameter count, for the rows that train one of the examples' models
+        /// (bench/compare.py checks that PyTorch's twin has as many); absent from the other rows.
+        var parameters: Int? = nil
     }
 
     static func time(repeats: Int, warmup: Int, _ body: () -> Void) -> (median: Double, min: Double, max: Double) {
@@ -149,6 +152,25 @@ enum Bench {
         }
     }
 
+    /// One training step of a next-character model of data/names.txt as `MakemoreExample.train`
+    /// takes it (makemore's MLP, the WaveNet stack): a batch of 32 contexts of `block` characters
+    /// and their next characters (vocabulary 27, fixed random indices), forward in training mode
+    /// (batch norm on the batch's statistics), cross-entropy, zeroGrad, backward, and the example's
+    /// SGD (learning rate 0.1).
+    static func namesModelStep<Model: Layer>(_ model: Model, block: Int, seed: UInt64) -> () -> Void where Model.Scalar == Float {
+        var rng = SeededGenerator(seed: seed)
+        let batch = 32, vocabulary = UInt64(27)
+        let contexts = Tensor<Float>((0..<(batch * block)).map { _ in Float(rng.next() % vocabulary) }, shape: [batch, block])
+        let next = Tensor<Float>((0..<batch).map { _ in Float(rng.next() % vocabulary) })
+        let sgd = SGD(model, learningRate: MakemoreExample.learningRate(steps: MakemoreExample.Config().steps))
+        return {
+            let loss = withLearningPhase(.training) { crossEntropy(logits: model(contexts), labels: next) }
+            model.zeroGrad()
+            loss.backward()
+            sgd.step()
+        }
+    }
+
     static func run(_ options: inout Options) throws {
         let quick = options.flag("quick")
         let jsonPath = options.string("json")
@@ -157,9 +179,10 @@ enum Bench {
         let chainLength = try options.int("chain", default: quick ? 100_000 : 1_000_000)
         func selected(_ key: String) -> Bool { only == nil || only == key }
         var figures: [Figure] = []
-        func report(_ name: String, key: String = "", _ t: (median: Double, min: Double, max: Double), gflops: Double? = nil, note: String = "") {
+        func report(_ name: String, key: String = "", _ t: (median: Double, min: Double, max: Double), gflops: Double? = nil,
+                    note: String = "", parameters: Int? = nil) {
             figures.append(Figure(key: key, workload: name, medianMicroseconds: t.median, minMicroseconds: t.min,
-                                  maxMicroseconds: t.max, gflops: gflops, note: note))
+                                  maxMicroseconds: t.max, gflops: gflops, note: note, parameters: parameters))
             let g = gflops.map { String(format: "%8.1f GFLOP/s", $0) } ?? String(repeating: " ", count: 16)
             let label = name.padding(toLength: 58, withPad: " ", startingAt: 0)
             print("  " + label + String(format: "%12.1f µs  (min %.1f, max %.1f) ", t.median, t.min, t.max) + g
@@ -241,6 +264,22 @@ enum Bench {
                    time(repeats: max(200, repeats), warmup: 10, gruStep(composedGRU)))
             report("cells: GRU cell fused, forward + backward", key: "cell-gru-fused",
                    time(repeats: max(200, repeats), warmup: 10, gruStep(fusedGRU)))
+        }
+        if selected("makemore") {
+            let config = MakemoreExample.Config()
+            let model = Models.MLPLanguageModel(vocabulary: 27, block: config.block, dimension: config.dimension,
+                                                hiddenUnits: config.hiddenUnits, seed: config.seed)
+            report("makemore MLP (3×10 → 200, BatchNorm, tanh), b32, SGD step", key: "makemore",
+                   time(repeats: repeats, warmup: 3, namesModelStep(model, block: config.block, seed: 12)),
+                   note: "\(model.parameterCount) parameters", parameters: model.parameterCount)
+        }
+        if selected("wavenet") {
+            let config = WaveNetExample.defaults
+            let model = Models.WaveNetLanguageModel(vocabulary: 27, dimension: config.dimension, channels: config.hiddenUnits,
+                                                    seed: config.seed)
+            report("WaveNet (3 dilated convs of 128, BatchNorm), b32, SGD step", key: "wavenet",
+                   time(repeats: repeats, warmup: 3, namesModelStep(model, block: config.block, seed: 13)),
+                   note: "\(model.parameterCount) parameters", parameters: model.parameterCount)
         }
         if only == "ops" {
             // The CNN step's ops one by one (not part of the default run).

@@ -65,6 +65,23 @@ final class SubcommandRunTests: XCTestCase {
         XCTAssertEqual(try ParsedSVG(contentsOf: out + "/optimizers-validation-accuracy.svg").legendNames.count, 5)
     }
 
+    /// The bench rows of the examples' models: they run, and their JSON carries the parameter
+    /// counts that bench/compare.py's PyTorch twins must match (embedding 27×10, 30→200 without
+    /// bias, batch norm of 200, 200→27; embedding 27×24, convolutions 24·128·2 + 2·128·128·2
+    /// without bias, three batch norms of 128, 128→27).
+    func testBenchRowsOfTheExampleModels() throws {
+        let out = try temporaryFolder(self)
+        for (key, parameters) in [("makemore", 27 * 10 + 30 * 200 + 2 * 200 + 200 * 27 + 27),
+                                  ("wavenet", 27 * 24 + 24 * 128 * 2 + 2 * 128 * 128 * 2 + 3 * 2 * 128 + 128 * 27 + 27)] {
+            let json = out + "/\(key).json"
+            assertPrints(try run(["bench", "--only", key, "--quick", "--repeats", "1", "--json", json]),
+                         ["SGD step", "\(parameters) parameters"], "bench --only \(key)")
+            let figures = try JSONDecoder().decode([Bench.Figure].self, from: Data(contentsOf: URL(fileURLWithPath: json)))
+            XCTAssertEqual(figures.map(\.key), [key])
+            XCTAssertEqual(figures.first?.parameters, parameters)
+        }
+    }
+
     func testMNISTRunsOnTinyFiles() throws {
         let data = try temporaryFolder(self), out = try temporaryFolder(self)
         try writeTinyMNIST(to: data, train: 120, test: 30)
