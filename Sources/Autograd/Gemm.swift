@@ -70,8 +70,13 @@ enum Gemm {
     static let isa = ck_isa()
     /// Block sizes: a kc×nr panel of B stays in L1, an mc×kc block of A in L2.
     static let kc = 256, mc = 96, nc = 3072
+    /// The fewest multiply-adds worth handing to another thread: a product is split into at most
+    /// one part per thread and no part smaller than this. Measured (Examples bench --only threads,
+    /// best of runs on a 2-core machine): 2 threads first gain at 2^20 multiply-adds (32×64×512,
+    /// 64×128×128), not at 96×96×96.
+    static let workPerThread = 1 << 19
     /// Below this many multiply-adds, one thread does the whole product.
-    static let parallelThreshold = 1 << 20
+    static let parallelThreshold = 2 * workPerThread
     /// Row-major operands with at most this many elements together (192 KiB of Float: they stay
     /// in L2) are multiplied in place, without packing.
     static let directLimit = 48 * 1024
@@ -98,7 +103,7 @@ enum Gemm {
         if direct && (a.columnStride == 1 || a.rowStride == 1) && b.columnStride == 1 && m * k + k * n <= directLimit {
             // Packing would cost a pass over both operands for nothing: they are in cache, B is
             // row-major and A row-major or transposed (the Aᵀ·g of a matmul's backward).
-            byRowHalves(m: m, work: m * n * k, tileRows: 6) { i0, rows in
+            byRowBands(m: m, work: m * n * k, tileRows: 6) { i0, rows in
                 T.direct(isa, rows, n, k, a.base + i0 * a.rowStride, a.rowStride, a.columnStride, b.base, b.rowStride,
                          c + i0 * ldc, ldc)
             }
@@ -109,56 +114,55 @@ enum Gemm {
             // B is the transpose of a row-major matrix (a weight kept as [out, in], or the Bᵀ of
             // a matmul's backward): dot products of rows, where packing would transpose B first.
             let ldb = b.columnStride
-            byRowHalves(m: m, work: m * n * k, tileRows: 4) { i0, rows in
+            byRowBands(m: m, work: m * n * k, tileRows: 4) { i0, rows in
                 _ = T.directTransposedB(isa, rows, n, k, a.base + i0 * a.rowStride, a.rowStride, b.base, ldb, c + i0 * ldc, ldc)
             }
             return
         }
         let mr = T.tileRows(isa), nr = T.tileColumns(isa)
-        guard m * n * k >= parallelThreshold else {
+        let parts = Parallel.parts(work: m * n * k, minimum: workPerThread)
+        guard parts > 1 else {
             multiply(m: m, n: n, k: k, a: a, b: b, c: c, ldc: ldc, isa: isa, threads: 1)
             return
         }
-        // Two threads, each the whole loop nest on one half of C (rows if there are enough,
-        // else columns): one fork per product instead of one per packed block, halves of equal
-        // size, and each thread packs its own panels. (Packing B twice costs 1/(m/2) of the work.)
-        let splitRows = m >= 4 * mr && (m >= n || n < 4 * nr)
-        let splitColumns = !splitRows && n >= 4 * nr
+        // One part per thread, each the whole loop nest on a band of C's rows (or, for a wide and
+        // short C, of its columns) at least two tiles high (wide): one hand-off per product instead of
+        // one per packed block, and each thread packs its own panels. (Packing B once per part costs
+        // 1/(rows of a part) of the work.)
+        let rowTiles = (m + mr - 1) / mr, columnPanels = (n + nr - 1) / nr
+        let splitRows = rowTiles >= 4 && (m >= n || columnPanels < 4)
+        let splitColumns = !splitRows && columnPanels >= 4
         guard splitRows || splitColumns else {
-            multiply(m: m, n: n, k: k, a: a, b: b, c: c, ldc: ldc, isa: isa, threads: 2)
+            multiply(m: m, n: n, k: k, a: a, b: b, c: c, ldc: ldc, isa: isa, threads: parts)
             return
         }
+        let units = splitRows ? rowTiles : columnPanels, unit = splitRows ? mr : nr
+        let pieces = Swift.min(parts, units / 2)
         let shared = Unchecked((a, b, c))
-        Parallel.two { t in
+        Parallel.forEach(pieces) { t in
             let (a, b, c) = shared.value
+            let start = t * units / pieces * unit, end = Swift.min(splitRows ? m : n, (t + 1) * units / pieces * unit)
             if splitRows {
-                let half = (m / 2 + mr - 1) / mr * mr
-                let i0 = t == 0 ? 0 : half, rows = t == 0 ? half : m - half
-                let part = Operand(base: a.base + i0 * a.rowStride, rowStride: a.rowStride, columnStride: a.columnStride)
-                multiply(m: rows, n: n, k: k, a: part, b: b, c: c + i0 * ldc, ldc: ldc, isa: isa, threads: 1)
+                let part = Operand(base: a.base + start * a.rowStride, rowStride: a.rowStride, columnStride: a.columnStride)
+                multiply(m: end - start, n: n, k: k, a: part, b: b, c: c + start * ldc, ldc: ldc, isa: isa, threads: 1)
             } else {
-                let half = (n / 2 + nr - 1) / nr * nr
-                let j0 = t == 0 ? 0 : half, columns = t == 0 ? half : n - half
-                let part = Operand(base: b.base + j0 * b.columnStride, rowStride: b.rowStride, columnStride: b.columnStride)
-                multiply(m: m, n: columns, k: k, a: a, b: part, c: c + j0, ldc: ldc, isa: isa, threads: 1)
+                let part = Operand(base: b.base + start * b.columnStride, rowStride: b.rowStride, columnStride: b.columnStride)
+                multiply(m: m, n: end - start, k: k, a: a, b: part, c: c + start, ldc: ldc, isa: isa, threads: 1)
             }
         }
     }
 
-    /// `body(firstRow, rowCount)` over all `m` rows: on this thread for a product of fewer than
-    /// `parallelThreshold` multiply-adds or fewer than two tiles of rows, else in two halves
-    /// (the first a whole number of `tileRows`) on two threads. For the direct kernels, which
-    /// read the operands in place and so split C by rows with nothing to share.
-    private static func byRowHalves(m: Int, work: Int, tileRows: Int, _ body: (Int, Int) -> Void) {
-        guard work >= parallelThreshold && m >= 2 * tileRows else { return body(0, m) }
-        let half = (m / 2 + tileRows - 1) / tileRows * tileRows
-        Parallel.two { t in
-            if t == 0 { body(0, half) } else { body(half, m - half) }
-        }
+    /// `body(firstRow, rowCount)` over all `m` rows: on this thread for a product too small to
+    /// hand off (see `workPerThread`), else in one band of rows per thread (each a whole number of
+    /// `tileRows` but the last). For the direct kernels, which read the operands in place and so
+    /// split C by rows with nothing to share.
+    private static func byRowBands(m: Int, work: Int, tileRows: Int, _ body: (Int, Int) -> Void) {
+        let parts = Parallel.parts(work: work, minimum: workPerThread, limit: (m + tileRows - 1) / tileRows)
+        Parallel.ranges(m, parts: parts, alignment: tileRows, body)
     }
 
-    /// The loop nest on one thread, or with `threads` 2 splitting each packed block between two
-    /// (for products too narrow to split in halves).
+    /// The loop nest on one thread, or with `threads` > 1 splitting each packed block between
+    /// that many (for products too narrow to split in bands).
     private static func multiply<T: GemmScalar>(m: Int, n: Int, k: Int, a: Operand<T>, b: Operand<T>,
                                                 c: UnsafeMutablePointer<T>, ldc: Int, isa: Int32, threads: Int) {
         guard m > 0, n > 0, k > 0 else { return }
@@ -178,13 +182,14 @@ enum Gemm {
                 packB(b, rows: pc, kcBlock, columns: jc, ncBlock, nr: nr, into: packedB)
                 let icBlocks = (m + mc - 1) / mc
                 let columnPanels = (ncBlock + nr - 1) / nr
-                // Two threads split the row blocks when there are several, else the column panels.
-                if threads > 1 && icBlocks >= threads {
+                // The threads split the row blocks when there are several, else the column panels.
+                if threads > 1 && icBlocks >= 2 {
+                    let pieces = Swift.min(threads, icBlocks)
                     let shared = Unchecked((a, packedA, packedB, c))
-                    Parallel.two { t in
+                    Parallel.forEach(pieces) { t in
                         let (a, packedA, packedB, c) = shared.value
                         let myA = packedA + t * (mcMax + mr) * kcMax
-                        for icIndex in stride(from: t, to: icBlocks, by: threads) {
+                        for icIndex in stride(from: t, to: icBlocks, by: pieces) {
                             let ic = icIndex * mc, mcBlock = Swift.min(mc, m - ic)
                             packA(a, rows: ic, mcBlock, columns: pc, kcBlock, mr: mr, into: myA)
                             macroKernel(isa, mcBlock, ncBlock, kcBlock, myA, packedB, c + ic * ldc + jc, ldc,
@@ -196,10 +201,11 @@ enum Gemm {
                         let mcBlock = Swift.min(mc, m - ic)
                         packA(a, rows: ic, mcBlock, columns: pc, kcBlock, mr: mr, into: packedA)
                         let target = c + ic * ldc + jc
-                        if threads > 1 && columnPanels >= threads {
-                            let share = (columnPanels + threads - 1) / threads
+                        if threads > 1 && columnPanels >= 2 {
+                            let pieces = Swift.min(threads, columnPanels)
+                            let share = (columnPanels + pieces - 1) / pieces
                             let shared = Unchecked((packedA, packedB, target))
-                            Parallel.two { t in
+                            Parallel.forEach(pieces) { t in
                                 let (packedA, packedB, target) = shared.value
                                 let panels = (t * share)..<Swift.min(columnPanels, (t + 1) * share)
                                 macroKernel(isa, mcBlock, ncBlock, kcBlock, packedA, packedB, target, ldc, panels: panels,

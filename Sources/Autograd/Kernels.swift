@@ -258,8 +258,53 @@ enum Loops {
         for i in 0..<x.count { op[i] = f(xp[i]) }
     }
 
+    /// Elements of the cheapest maps (an addition, a ReLU: bound by memory) worth handing to
+    /// another thread: a map is split in runs of at least this much work, where an element of a
+    /// vectorised Float function (exp, tanh, …) counts as `vectorWeight` such elements and one of
+    /// a scalar libm loop (Double, pow) as `scalarWeight`. Measured on a 2-core x86-64 with AVX-512
+    /// (Examples bench --only threads): 2 threads first gain on 2^17 additions and 2^16 Float exps.
+    static let elementsPerThread = 1 << 16
+    static let vectorWeight = 2, scalarWeight = 16
+
+    /// The work of one element of `op`, in elements of an addition.
+    static func weight<S>(_ op: UnaryKernel<S>) -> Int {
+        if isCheap(op) { return 1 }
+        return S.self == Float.self && VectorMath.kernel(op) != nil ? vectorWeight : scalarWeight
+    }
+
+    /// Whether an element of `op` costs about as much as an addition (else a transcendental function).
+    static func isCheap<S>(_ op: UnaryKernel<S>) -> Bool {
+        switch op {
+        case .negate, .sqrt, .abs, .relu, .sign, .step, .leakyRelu, .addScalar, .mulScalar, .clamp, .insideMask,
+             .reciprocal:
+            return true
+        case .powScalar(let p): return p == 2
+        default: return false
+        }
+    }
+
+    /// `body(start, count)` over 0..<n, in one run per thread when `n` elements of `weight` each
+    /// are worth splitting (runs start at multiples of 64 elements), else in one call here.
+    @inline(__always)
+    static func elementRuns(_ n: Int, weight: Int = 1, _ body: (Int, Int) -> Void) {
+        let parts = Parallel.parts(work: n * weight, minimum: elementsPerThread)
+        if parts == 1 { return body(0, n) }
+        Parallel.ranges(n, parts: parts, alignment: 64, body)
+    }
+
     static func unary<S: TensorScalar>(_ op: UnaryKernel<S>, _ x: UnsafeBufferPointer<S>,
                                        _ out: UnsafeMutableBufferPointer<S>) {
+        // Each element is computed alone (the vector kernels' tails included), so runs on several
+        // threads give the bits of one run.
+        guard let xp = x.baseAddress, let yp = out.baseAddress else { return }
+        elementRuns(x.count, weight: weight(op)) { start, count in
+            unaryRun(op, UnsafeBufferPointer(start: xp + start, count: count),
+                     UnsafeMutableBufferPointer(start: yp + start, count: count))
+        }
+    }
+
+    static func unaryRun<S: TensorScalar>(_ op: UnaryKernel<S>, _ x: UnsafeBufferPointer<S>,
+                                          _ out: UnsafeMutableBufferPointer<S>) {
         if S.self == Float.self, VectorMath.float(x, out, op) { return }
         switch op {
         case .negate: unaryMap(x, out) { -$0 }
@@ -398,6 +443,32 @@ enum Loops {
     static func binary<S: TensorScalar>(_ op: BinaryKernel, _ a: UnsafeBufferPointer<S>, _ av: StridedView,
                                         _ b: UnsafeBufferPointer<S>, _ bv: StridedView,
                                         _ shape: [Int], _ out: UnsafeMutableBufferPointer<S>) {
+        // A large map of contiguous operands (or one a single broadcast value): one run per
+        // thread, each element computed alone as one thread would.
+        let count = out.count
+        if Parallel.parts(work: count * (op == .pow ? scalarWeight : 1), minimum: elementsPerThread) > 1,
+           let aBase = a.baseAddress, let bBase = b.baseAddress, let o = out.baseAddress {
+            let aWhole = isContiguous(av, shape), bWhole = isContiguous(bv, shape)
+            let aScalar = av.strides.allSatisfy { $0 == 0 }, bScalar = bv.strides.allSatisfy { $0 == 0 }
+            if (aWhole || aScalar) && (bWhole || bScalar) && !(aScalar && bScalar) {
+                let x = aBase + av.offset, y = bBase + bv.offset
+                elementRuns(count, weight: op == .pow ? scalarWeight : 1) { start, n in
+                    let runShape = [n]
+                    binaryRun(op, UnsafeBufferPointer(start: aScalar ? x : x + start, count: aScalar ? 1 : n),
+                              StridedView(offset: 0, strides: [aScalar ? 0 : 1]),
+                              UnsafeBufferPointer(start: bScalar ? y : y + start, count: bScalar ? 1 : n),
+                              StridedView(offset: 0, strides: [bScalar ? 0 : 1]), runShape,
+                              UnsafeMutableBufferPointer(start: o + start, count: n))
+                }
+                return
+            }
+        }
+        binaryRun(op, a, av, b, bv, shape, out)
+    }
+
+    static func binaryRun<S: TensorScalar>(_ op: BinaryKernel, _ a: UnsafeBufferPointer<S>, _ av: StridedView,
+                                           _ b: UnsafeBufferPointer<S>, _ bv: StridedView,
+                                           _ shape: [Int], _ out: UnsafeMutableBufferPointer<S>) {
         switch op {
         case .add: binaryMap(a, av, b, bv, shape, out) { $0 + $1 }
         case .subtract: binaryMap(a, av, b, bv, shape, out) { $0 - $1 }
@@ -596,12 +667,13 @@ enum Loops {
             }
         }
         // A batch of products each too small to split across threads (a convolution's per-image
-        // products): the two threads take half of the batch each.
+        // products): each thread takes a run of the batch.
         let count = operandOffsets.count
-        if count >= 2 && m * n * k < Gemm.parallelThreshold && count * m * n * k >= Gemm.parallelThreshold {
+        let parts = Parallel.parts(work: count * m * n * k, minimum: Gemm.workPerThread, limit: count)
+        if parts > 1 && m * n * k < Gemm.parallelThreshold {
             let shared = Unchecked(product)
-            Parallel.two { t in
-                for index in stride(from: t * count / 2, to: (t + 1) * count / 2, by: 1) { shared.value(index) }
+            Parallel.ranges(count, parts: parts) { start, length in
+                for index in start..<(start + length) { shared.value(index) }
             }
         } else {
             for index in 0..<count { product(index) }

@@ -304,6 +304,27 @@ enum Bench {
             report("ops: mean of 32×8×28×28", time(repeats: repeats, warmup: 3) { _ = h.mean() })
             report("ops: logSumExp over axis 1 of 1024×1024", time(repeats: repeats, warmup: 3) { _ = m.logSumExp(axes: [1]) })
         }
+        if only == "threads" {
+            // What sizes are worth sharing with other threads (not part of the default run): compare
+            // runs with AUTOGRAD_THREADS=1 and unset. Products of an LSTM's and an MLP's sizes, then
+            // elementwise maps and sums of 2^12 to 2^20 Floats.
+            var rng = SeededGenerator(seed: 12)
+            for (m, k, n) in [(32, 64, 512), (32, 128, 512), (64, 128, 128), (96, 96, 96), (128, 128, 128), (128, 784, 128),
+                              (32, 784, 256), (128, 256, 256), (256, 256, 256)] {
+                let a = Tensor<Float>.randomNormal([m, k], using: &rng), b = Tensor<Float>.randomNormal([k, n], using: &rng)
+                let t = time(repeats: max(50, repeats), warmup: 5) { _ = a.matmul(b) }
+                report("threads: GEMM \(m)×\(k)×\(n) (\(m * k * n / 1024)K multiply-adds)", key: "t-gemm\(m)x\(k)x\(n)", t,
+                       gflops: 2 * Double(m * n * k) / (t.median * 1e3))
+            }
+            for log2n in [12, 14, 15, 16, 17, 18, 20] {
+                let n = 1 << log2n
+                let x = Tensor<Float>.randomUniform([n], lower: -4, upper: 4, using: &rng), y = x * 0.5
+                let repeats = max(100, repeats)
+                report("threads: add, 2^\(log2n) Floats", key: "t-add\(log2n)", time(repeats: repeats, warmup: 5) { _ = x + y })
+                report("threads: exp, 2^\(log2n) Floats", key: "t-exp\(log2n)", time(repeats: repeats, warmup: 5) { _ = x.exp() })
+                report("threads: sum, 2^\(log2n) Floats", key: "t-sum\(log2n)", time(repeats: repeats, warmup: 5) { _ = x.sum() })
+            }
+        }
         if only == "elementwise" {
             // Per-element cost of the transcendental forward kernels on 2²⁰ Floats in [−4, 4] (not
             // part of the default run; best of the runs, as docs/elementwise-speed.md measures).

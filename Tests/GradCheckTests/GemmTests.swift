@@ -17,7 +17,7 @@ func referenceProduct<S: TensorScalar>(_ a: Tensor<S>, _ b: Tensor<S>) -> [Doubl
 
 /// The packed, blocked GEMM against a plain triple loop, on shapes that hit every edge:
 /// partial micro-tiles, partial cache blocks, k beyond one block, batches, and the three ways
-/// two threads share a product: halves of C's columns (200×70×260), halves of its rows
+/// threads share a product: bands of C's columns (200×70×260), bands of its rows
 /// (130×257×65, 301×40×90 with an odd split), and each packed block shared (10×12000×9, too
 /// narrow to halve).
 final class GemmTests: XCTestCase {
@@ -25,8 +25,8 @@ final class GemmTests: XCTestCase {
                                      (200, 70, 260), (13, 600, 41), (130, 257, 65), (301, 40, 90),
                                      (10, 12000, 9)]
 
-    /// A batch of products each below the threshold for two threads but above it together is
-    /// split across the threads by image (half of the batch each): every product must equal the
+    /// A batch of products each below the threshold for splitting but above it together is
+    /// split across the threads by image (a run of the batch each): every product must equal the
     /// same product computed on its own — odd batch counts, a broadcast operand and a transposed
     /// one (read through strides, as the rule does) included.
     func testBatchSplitAcrossThreadsMatchesEachProductAlone() {
@@ -194,7 +194,7 @@ final class GemmKernelTests: XCTestCase {
                 }
             }
         }
-        // Through matmul (transposeB; 1.2 million multiply-adds: split between two threads),
+        // Through matmul (transposeB; 1.2 million multiply-adds: split between the threads),
         // against the Double product.
         let x = Tensor<Double>.randomNormal([64, 96], seed: 11), w = Tensor<Double>.randomNormal([200, 96], seed: 12)
         let got = Tensor<Float>(x.scalars.map(Float.init), shape: x.shape).matmul(Tensor<Float>(w.scalars.map(Float.init), shape: w.shape), transposeA: false, transposeB: true)

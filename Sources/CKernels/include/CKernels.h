@@ -53,11 +53,19 @@ void ck_dmaxpool_windows(const double *x, long corner, long w, long kh, long kw,
 /// unmapped (Linux with glibc; elsewhere does nothing). Returns 1 when it changed anything.
 int ck_tune_allocator(void);
 
-/// A job split in two: `task(context, 0)` on the calling thread and `task(context, 1)` on a
-/// persistent worker thread (or both on the caller when the worker is busy with another caller's
-/// job); returns when both have finished.
+/// A job of `count` parts: `task(context, i)` for every i in 0..<count, over a pool of persistent
+/// worker threads and the calling thread, which takes part; returns when all have finished. Which
+/// thread runs a part is not fixed (each claims the next unclaimed one). A second caller while the
+/// pool is busy (another thread, or a part calling again), a forked child, and a pool of one thread
+/// run every part on the calling thread, in order.
 typedef void (*ck_task)(void *context, long index);
+void ck_parallel_for(ck_task task, void *context, long count);
+/// `ck_parallel_for(task, context, 2)`.
 void ck_parallel2(ck_task task, void *context);
+/// The threads a job can use, the caller included: `AUTOGRAD_THREADS` (a whole number, 1 to 64)
+/// if set, else the cores this process may run on (Linux: its affinity mask; Apple: the
+/// performance cores, else the active ones), at most 64. Read once; starts the pool.
+int ck_thread_count(void);
 
 /// Adam's update without AMSGrad for Float, bit for bit the op form's (see adam.c): m and v are
 /// the moments (read only when has_moments), p the parameter, c1 and c2 the bias corrections.
