@@ -49,12 +49,21 @@ enum DiagnosticsCharts {
                          width: 900, height: 440, legendBelow: true)
     }
 
+    /// "layers.2.weight (Dense)": a `Sequential`'s parameter name with its layer's type.
+    static func label(_ parameter: String, _ record: DiagnosticsRecord?) -> String {
+        let parts = parameter.split(separator: ".")
+        guard parts.count >= 2, parts[0] == "layers", let index = Int(parts[1]), let layer = record?.layer(index) else {
+            return parameter
+        }
+        return "\(parameter) (\(layer.type))"
+    }
+
     /// The update-to-data ratio of every weight matrix (the parameters of rank 2, as makemore
     /// plots them) at each recorded step, on a log scale with a dashed guide at 10⁻³.
     static func updateRatios(_ records: [DiagnosticsRecord], title: String) -> LineChart {
         let names = records.first { !$0.updates.isEmpty }?.updates.filter { $0.shape.count == 2 }.map(\.name) ?? []
         let series = names.map { name in
-            LineChart.Series(name: name, points: records.compactMap { record in
+            LineChart.Series(name: label(name, records.first), points: records.compactMap { record in
                 record.updates.first { $0.name == name }.map { (Double(record.step), $0.log10Ratio) }
             })
         }
