@@ -70,7 +70,9 @@ struct LineChart {
         let legendColumns = legendBelow ? (series.count > 4 && legendWidth * 2 <= width - 60 ? 2 : 1) : 1
         let legendRows = (series.count + legendColumns - 1) / legendColumns
         let legendHeight = legendBelow ? Double(legendRows) * 22 + 14 : 0
-        let left = 78.0, right = legendBelow ? 30 : legendWidth + 20, top = 52.0, bottom = 62.0
+        // Guides are labelled in a margin of their own right of the plot, clear of the data.
+        let guideMargin = guides.isEmpty ? 0.0 : 44
+        let left = 78.0, right = (legendBelow ? 30 : legendWidth + 20) + guideMargin, top = 52.0, bottom = 62.0
         let height = self.height + legendHeight
         let plotW = width - left - right, plotH = height - top - bottom - legendHeight
         func px(_ x: Double) -> Double { left + (x - xt.low) / (xt.high - xt.low) * plotW }
@@ -113,19 +115,18 @@ struct LineChart {
             }
         }
 
-        // Guides: dashed grey lines across the plot, labelled inside its right end.
+        // Guides: dashed grey lines across the plot, labelled just right of it.
         for guide in guides where guide.y >= yt.low && guide.y <= yt.high {
-            s.element("line", [("x1", SVG.format(left)), ("y1", SVG.format(py(guide.y))), ("x2", SVG.format(left + plotW)),
+            s.element("line", [("x1", SVG.format(left)), ("y1", SVG.format(py(guide.y))), ("x2", SVG.format(left + plotW + 4)),
                                ("y2", SVG.format(py(guide.y))), ("stroke", "#555"), ("stroke-width", "1.5"),
                                ("stroke-dasharray", "6 5"), ("class", "guide"), ("data-y", SVG.format(guide.y))])
-            s.text(guide.label, x: left + plotW - 6, y: py(guide.y) - 6, size: 12, anchor: "end", fill: "#555",
-                   cssClass: "guide-label")
+            s.text(guide.label, x: left + plotW + 8, y: py(guide.y) + 4, size: 12, fill: "#555", cssClass: "guide-label")
         }
 
-        // Legend, to the right of the plot or below it.
-        let lx = legendBelow ? left : left + plotW + 18, ly = legendBelow ? top + plotH + bottom : top + 6
-        let columnWidth = legendBelow ? (width - left - right) / Double(legendColumns) : legendWidth
-        s.rect(lx - 8, ly - 4, legendBelow ? width - left - right + 8 : legendWidth, Double(legendRows) * 22 + 8,
+        // Legend, to the right of the plot (and of the guides' labels) or below it.
+        let lx = legendBelow ? left : left + plotW + guideMargin + 18, ly = legendBelow ? top + plotH + bottom : top + 6
+        let columnWidth = legendBelow ? (width - left - right + guideMargin) / Double(legendColumns) : legendWidth
+        s.rect(lx - 8, ly - 4, legendBelow ? width - left - right + guideMargin + 8 : legendWidth, Double(legendRows) * 22 + 8,
                fill: "white", stroke: "#bbb")
         for (i, one) in series.enumerated() {
             let color = colors.map { $0[i % $0.count] } ?? Palette.color(i)
