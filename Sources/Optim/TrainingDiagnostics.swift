@@ -16,12 +16,28 @@ import Foundation
 /// ```
 public enum ActivationKind: String, Sendable, Hashable, CaseIterable {
     /// A `Tanh` layer, or a `Dense` layer with `activation: .tanh`.
+    ///
+    /// ```swift
+    /// record.layers.filter { $0.kind == .tanh }
+    /// ```
     case tanh
     /// A `Sigmoid` layer, or a `Dense` layer with `activation: .sigmoid`.
+    ///
+    /// ```swift
+    /// ActivationKind(of: Sigmoid<Float>()) == .sigmoid     // true
+    /// ```
     case sigmoid
     /// A `ReLU` layer, or a `Dense` layer with `activation: .relu`.
+    ///
+    /// ```swift
+    /// record.layers.filter { $0.kind == .relu }.map(\.deadFraction)
+    /// ```
     case relu
     /// Anything else (a linear layer, a normalization, …).
+    ///
+    /// ```swift
+    /// ActivationKind(of: Flatten<Float>()) == .other      // true
+    /// ```
     case other
 
     /// The kind of `layer`'s output.

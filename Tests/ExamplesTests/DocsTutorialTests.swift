@@ -566,6 +566,7 @@ final class DocsTutorialTests: XCTestCase {
         }
         let batch = try makemoreBatches()
         let steps = Self.full ? 2000 : 20
+        _ = Printed.take()
 
         let model = makemoreMLP(gain: 5.0 / 3, batchNorm: false)
         let sgd = SGD(model, learningRate: 0.1)
