@@ -31,22 +31,25 @@ enum DiagnosticsCharts {
         Array(zip(histogram.centers, histogram.densities))
     }
 
+    /// Densities from 0 up, so that the heights of different charts compare.
+    static func densityRange(_ series: [LineChart.Series]) -> ClosedRange<Double> {
+        0...Swift.max(series.flatMap { $0.points.map(\.y) }.filter(\.isFinite).max() ?? 1, 1e-12)
+    }
+
     /// The activations' histograms of `record`'s drawn layers.
     static func activations(_ record: DiagnosticsRecord, title: String) -> LineChart {
-        let layers = drawnLayers(record)
-        return LineChart(title: title, xLabel: "activation value", yLabel: "density",
-                         series: layers.map { .init(name: activationLegend($0), points: histogram($0.activations.histogram)) },
-                         width: 900, height: 440, legendBelow: true)
+        let series = drawnLayers(record).map { LineChart.Series(name: activationLegend($0), points: histogram($0.activations.histogram)) }
+        return LineChart(title: title, xLabel: "activation value", yLabel: "density", series: series,
+                         yRange: densityRange(series), width: 900, height: 440, legendBelow: true)
     }
 
     /// The histograms of the gradients flowing into the same layers' outputs.
     static func gradients(_ record: DiagnosticsRecord, title: String) -> LineChart {
-        let layers = drawnLayers(record).filter { $0.gradients != nil }
-        return LineChart(title: title, xLabel: "gradient value", yLabel: "density",
-                         series: layers.map { layer in
-                             .init(name: gradientLegend(layer), points: layer.gradients.map { histogram($0.histogram) } ?? [])
-                         },
-                         width: 900, height: 440, legendBelow: true)
+        let series = drawnLayers(record).compactMap { layer in
+            layer.gradients.map { LineChart.Series(name: gradientLegend(layer), points: histogram($0.histogram)) }
+        }
+        return LineChart(title: title, xLabel: "gradient value", yLabel: "density", series: series,
+                         yRange: densityRange(series), width: 900, height: 440, legendBelow: true)
     }
 
     /// "layers.2.weight (Dense)": a `Sequential`'s parameter name with its layer's type.
