@@ -43,6 +43,8 @@ struct Subcommand: Sendable {
                    accepts: ["epochs", "quick", "out"], run: SweepExample.run),
         Subcommand(name: "makemore", summary: "an MLP language model (embeddings, BatchNorm1D, tanh) on data/names.txt: train/dev loss, ten sampled names (--steps, --seed, --quick)",
                    accepts: ["quick", "steps", "seed", "samples"], run: MakemoreExample.run),
+        Subcommand(name: "diagnostics", summary: "makemore part 3's diagnostics: a deep tanh MLP on data/names.txt with a good, too large and too small initial gain, with and without BatchNorm1D; activation and gradient histograms, update-to-data ratios (--steps, --every, --quick, --out DIR)",
+                   accepts: ["quick", "steps", "every", "out"], run: DiagnosticsExample.run),
         Subcommand(name: "backprop-ninja", summary: "the makemore MLP's backward pass derived by hand, every step checked with checkDerivation; a slip at the variance caught there (--html PATH: the derivations drawn on the tape)",
                    accepts: ["html"], run: BackpropNinja.run),
         Subcommand(name: "wavenet", summary: "dilated causal convolutions (kernel 2, dilations 1, 2, 4) over 8 characters, trained as makemore: train/dev loss, sampled names (--steps, --quick)",

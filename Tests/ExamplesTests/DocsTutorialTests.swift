@@ -6,7 +6,7 @@ import XCTest
 @testable import Examples
 
 /// Every code block of docs/Backpropagation.md, docs/TrainYourFirstModel.md,
-/// docs/VerifyYourDerivation.md and the training half of docs/UserGuide.md, compiled here with
+/// docs/VerifyYourDerivation.md, docs/WatchingANetworkTrain.md and the training half of docs/UserGuide.md, compiled here with
 /// the numbers the docs quote checked. Blocks appear in the order of the docs; keep them in step.
 final class DocsTutorialTests: XCTestCase {
     /// DOCS_FULL=1 runs the tutorial's training with the docs' epoch counts (the numbers quoted there).
@@ -514,6 +514,125 @@ final class DocsTutorialTests: XCTestCase {
     /// The text of docs/NAME.
     func doc(named name: String) throws -> String {
         try String(contentsOfFile: ExampleData.packageRoot + "/docs/" + name, encoding: .utf8)
+    }
+
+    // MARK: docs/WatchingANetworkTrain.md
+
+    func makemoreMLP(gain: Double, batchNorm: Bool, seed: UInt64 = 42) -> Sequential<Float> {
+        var rng = SeededGenerator(seed: seed)
+        var layers: [any Layer<Float>] = [Embedding(weight: Tensor<Float>.randomNormal([27, 10], using: &rng)), Flatten()]
+        var fanIn = 30
+        for _ in 0..<5 {
+            let w = Tensor<Float>.randomNormal([fanIn, 100], using: &rng) * Float(gain / Double(fanIn).squareRoot())
+            if batchNorm {
+                layers += [Dense(weight: w.transposed()), BatchNorm1D(features: 100)]     // no bias: BatchNorm removes it
+            } else {
+                layers.append(Dense(weight: w.transposed(), bias: Tensor<Float>.zeros([100])))
+            }
+            layers.append(Tanh())
+            fanIn = 100
+        }
+        // The last layer starts small (its weights, or its BatchNorm's gain, × 0.1): nearly uniform first guesses.
+        let w = Tensor<Float>.randomNormal([100, 27], using: &rng) / 10
+        if batchNorm {
+            layers += [Dense(weight: w.transposed()),
+                       BatchNorm1D(weight: Tensor<Float>.full([27], 0.1), bias: Tensor<Float>.zeros([27]),
+                                   runningMean: Tensor<Float>.zeros([27]), runningVariance: Tensor<Float>.ones([27]))]
+        } else {
+            layers.append(Dense(weight: (w * 0.1).transposed(), bias: Tensor<Float>.zeros([27])))
+        }
+        return Sequential(layers)
+    }
+
+    /// The batches of `Examples diagnostics`: 32 random training contexts per step, drawn with seed 43.
+    func makemoreBatches() throws -> (Int) -> (Tensor<Float>, Tensor<Float>) {
+        let names = try NamesData(seed: 42)
+        let training = names.contexts(names.training, block: 3)
+        var generator = SeededGenerator(seed: 43)
+        return { _ in
+            let rows = NamesData.batchIndices(32, below: training.next.count, using: &generator)
+            return (Tensor<Float>(rows.flatMap { r in training.contexts.scalars[(r * 3)..<((r + 1) * 3)] }, shape: [32, 3]),
+                    Tensor<Float>(rows.map { training.next.scalars[$0] }))
+        }
+    }
+
+    func testWatchingANetworkTrain() throws {
+        // The page's network is the example's, parameter for parameter, in every setting.
+        for setting in DiagnosticsExample.settings {
+            let mine = makemoreMLP(gain: setting.gain, batchNorm: setting.batchNorm)
+            let example = DiagnosticsExample.model(setting, DiagnosticsExample.Config(), vocabulary: 27)
+            XCTAssertEqual(mine.namedParameters.map(\.name), example.namedParameters.map(\.name), setting.name)
+            XCTAssertEqual(mine.parameters.map(\.value.scalars), example.parameters.map(\.value.scalars), setting.name)
+        }
+        let batch = try makemoreBatches()
+        let steps = Self.full ? 2000 : 20
+        _ = Printed.take()
+
+        let model = makemoreMLP(gain: 5.0 / 3, batchNorm: false)
+        let sgd = SGD(model, learningRate: 0.1)
+        let diagnostics = TrainingDiagnostics(model, every: 10)      // steps 0, 10, 20, …
+        for step in 0..<steps {
+            let (x, y) = batch(step)                                  // 32 contexts [32, 3] and their next characters [32]
+            let loss = crossEntropy(logits: model(x), labels: y)
+            model.zeroGrad()
+            loss.backward()
+            diagnostics.step(sgd)                                     // instead of sgd.step()
+        }
+        diagnostics.detach()
+
+        let start = diagnostics.records[0]                           // step 0: the network as initialised
+        for layer in start.layers where layer.kind == .tanh {
+            print(layer.name, layer.saturation ?? 0, layer.activations.standardDeviation,
+                  layer.gradients?.standardDeviation ?? 0)
+        }
+        let ratios = diagnostics.updateRatios(of: "layers.2.weight")  // [(step, log₁₀ ratio)] of the first linear layer
+
+        let printed = Printed.take()
+        XCTAssertEqual(printed.count, 5)
+        XCTAssertTrue(printed.first?.hasPrefix("layer 3 (Tanh) 0.14375 0.7197") ?? false, "\(printed)")
+        XCTAssertTrue(printed.first?.contains(" 0.000385") ?? false, "\(printed)")
+        XCTAssertEqual(ratios.map(\.step), Array(stride(from: 0, to: steps, by: 10)))
+        XCTAssertEqual(diagnostics.records.count, steps / 10)
+
+        // The page's first table (step 0 does not depend on the run's length), for every setting.
+        let table: [String: [[Double]]] = [
+            "kaiming": [[14.4, 7.4, 6.5, 6.7, 5.6], [0.72, 0.67, 0.66, 0.66, 0.66], [0.39, 0.36, 0.34, 0.32, 0.30]],
+            "large-gain": [[77.0, 80.6, 77.5, 80.5, 78.5], [0.94, 0.95, 0.94, 0.95, 0.95], [6.47, 3.08, 1.41, 0.65, 0.30]],
+            "small-gain": [[0, 0, 0, 0, 0], [0.37, 0.17, 0.09, 0.04, 0.02], [0.02, 0.04, 0.07, 0.15, 0.30]],
+            "batchnorm": [[5.1, 3.5, 3.8, 3.6, 2.8], [0.62, 0.63, 0.64, 0.63, 0.64], [0.99, 0.76, 0.67, 0.55, 0.50]],
+            "batchnorm-large-gain": [[5.1, 3.5, 3.8, 3.6, 2.8], [0.62, 0.63, 0.64, 0.63, 0.64], [0.99, 0.76, 0.67, 0.55, 0.50]],
+        ]
+        var config = DiagnosticsExample.Config()
+        config.steps = 1
+        let names = try NamesData(seed: 42)
+        for setting in DiagnosticsExample.settings {
+            let outcome = DiagnosticsExample.train(setting, config, names: names)
+            let tanh = outcome.initialTanh
+            let quoted = try XCTUnwrap(table[setting.slug])
+            for i in 0..<5 {
+                XCTAssertEqual(100 * (tanh[i].saturation ?? -1), quoted[0][i], accuracy: 0.05, setting.name)
+                XCTAssertEqual(tanh[i].activations.standardDeviation, quoted[1][i], accuracy: 0.005, setting.name)
+                XCTAssertEqual(1000 * (tanh[i].gradients?.standardDeviation ?? -1), quoted[2][i], accuracy: 0.005, setting.name)
+            }
+            // "the hidden layers begin near 10⁻³·³ …, the last layer near 10⁻⁰·⁶" (gain 5/3)
+            if setting.slug == "kaiming" {
+                let first = outcome.records[0].updates.filter { $0.shape.count == 2 }.map(\.log10Ratio)
+                XCTAssertEqual(first.count, 7)
+                for r in first[1..<6] { XCTAssertEqual(r, -3.3, accuracy: 0.25) }
+                XCTAssertEqual(first[6], -0.6, accuracy: 0.15)
+            }
+            // BatchNorm: "c² = 25 times smaller, 1.4 decades" at the first step.
+            if setting.slug == "batchnorm-large-gain" {
+                let big = outcome.records[0].updates.filter { $0.shape.count == 2 }.map(\.log10Ratio)
+                let normal = DiagnosticsExample.train(DiagnosticsExample.settings[3], config, names: names)
+                    .records[0].updates.filter { $0.shape.count == 2 }.map(\.log10Ratio)
+                for i in 1..<6 { XCTAssertEqual(normal[i] - big[i], log10(25), accuracy: 0.01) }
+            }
+        }
+        if Self.full {
+            XCTAssertEqual(ratios.last?.step, 1990)
+            XCTAssertEqual(ratios.last?.log10Ratio ?? 0, -2.35, accuracy: 0.005)
+        }
     }
 
     // MARK: docs/UserGuide.md, the training half
