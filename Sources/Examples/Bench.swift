@@ -195,6 +195,8 @@ enum Bench {
             report("LSTM (embedding 64, hidden 128), 16 steps, batch 32, step", key: "lstm",
                    time(repeats: repeats, warmup: 3, languageModelStep(model, seed: 10)))
         }
+        // Per-sample gradients (Bench+PerSample.swift): vectorized, the loop, the batch gradient.
+        if selected("persample") { perSampleRows(repeats: repeats) { report($0, key: $1, $2) } }
         if only == "ops" {
             // The CNN step's ops one by one (not part of the default run).
             var rng = SeededGenerator(seed: 4)

@@ -177,7 +177,9 @@ public struct PerSampleGradients<Scalar: TensorScalar>: CustomStringConvertible 
 /// `Conv1D`, `Conv2D`, `Embedding`, the normalizations, and any layer without parameters — is
 /// done in one forward and one backward pass of the batch (``PerSampleStrategy/vectorized``);
 /// anything else (recurrent layers, attention, models of your own) in a loop over the examples
-/// (``PerSampleStrategy/loop``). Neither touches the parameters' `.grad`.
+/// (``PerSampleStrategy/loop``). Neither touches the parameters' `.grad`. The vectorized pass
+/// takes layers without parameters to treat each example separately, as every built-in one does
+/// (a layer of your own without parameters that mixed examples would need `strategy: .loop`).
 ///
 /// Batch normalization in training normalizes each example with the other examples' statistics:
 /// an example's gradient then depends on the whole batch and there is no per-sample gradient, so

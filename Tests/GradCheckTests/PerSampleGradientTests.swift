@@ -308,4 +308,29 @@ final class PerSampleGradientTests: XCTestCase {
             XCTAssertLessThanOrEqual((total - (parameter.grad ?? total)).abs().max().scalar, 1e-5, name)
         }
     }
+    /// docs/UserGuide.md, "Per-sample gradients and DP-SGD", as written there.
+    func testUserGuideSnippet() throws {
+        let mlp = Sequential<Double> { Dense(inputs: 4, outputs: 8, activation: .tanh, seed: 1); Dense(inputs: 8, outputs: 3, seed: 2) }
+        let x = Tensor<Double>.randomNormal([5, 4], seed: 3), labels = Tensor<Double>([0, 2, 1, 1, 0])
+        let perSample = perSampleGradients(of: mlp, inputs: x, targets: labels) { logits, labels in
+            crossEntropy(logits: logits, labels: labels, reduction: .none)
+        }
+        XCTAssertEqual(perSample["layers.0.weight"]?.shape, [5, 8, 4])
+        XCTAssertEqual(perSample.strategy, .vectorized)
+        XCTAssertEqual(perSample.norms.shape, [5])
+
+        var noise = SeededGenerator(seed: 42)
+        let update = perSample.privatized(clipNorm: 1.0, noiseMultiplier: 1.1, using: &noise)
+        XCTAssertEqual(update.clippedNorms.shape, [5])
+        XCTAssertTrue(update.clippedNorms.scalars.allSatisfy { $0 <= 1.0 })
+        let before = try XCTUnwrap(mlp.parameter(named: "layers.1.bias")).value.scalars
+        update.assign(to: mlp)
+        SGD(mlp, learningRate: 0.1).step()
+        let after = try XCTUnwrap(mlp.parameter(named: "layers.1.bias")).value.scalars
+        let g = try XCTUnwrap(update["layers.1.bias"]).scalars
+        for i in 0..<3 { XCTAssertEqual(after[i], before[i] - 0.1 * g[i], accuracy: 1e-15) }
+        XCTAssertTrue(update.description.hasPrefix("DP-SGD gradient: clip norm 1.0, noise multiplier 1.1"), update.description)
+        XCTAssertTrue(perSample.description.hasPrefix("per-sample gradients (vectorized) of 5 examples: layers.0.weight [5, 8, 4]"),
+                      perSample.description)
+    }
 }
