@@ -167,6 +167,20 @@ final class PerSampleGradientTests: XCTestCase {
         }
     }
 
+    func testALayerUsedTwiceAddsBothUses() {
+        // The same Dense (one weight, one bias) at two places: each example's gradient is the sum of both uses.
+        let shared = Dense<Double>(inputs: 4, outputs: 4, activation: .tanh, biasInitializer: .normal(mean: 0, scale: 0.5), seed: 1)
+        let model = Sequential<Double> {
+            shared
+            ReLU()
+            shared
+            Dense(inputs: 4, outputs: 2, seed: 2)
+        }
+        XCTAssertEqual(model.namedParameters.map(\.name), ["layers.0.weight", "layers.0.bias", "layers.3.weight", "layers.3.bias"])
+        let x = Tensor<Double>.randomNormal([5, 4], seed: 3)
+        assertMatchesLoop(model, x, Tensor.randomNormal([5, 2], seed: 4), Self.squaredLoss, expecting: .vectorized, "shared layer")
+    }
+
     func testTheVectorizedPassRunsTheModelOnceForTheWholeBatch() {
         // A would-be loop in disguise would run the layers once per example.
         let model = Sequential<Double> {
