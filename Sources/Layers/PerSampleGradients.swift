@@ -136,7 +136,9 @@ public struct PerSampleGradients<Scalar: TensorScalar>: CustomStringConvertible 
         withoutGradients {
             var total = Tensor<Scalar>.zeros([batchSize])
             for (_, g) in gradients where g.count > 0 {
-                total = total + (g * g).reshaped([batchSize, g.count / Swift.max(batchSize, 1)]).sum(axes: [1])
+                // Each example's gradient dotted with itself: [B, 1, P] · [B, 1, P]ᵀ, no squared copy.
+                let rows = g.reshaped([batchSize, 1, g.count / batchSize])
+                total = total + rows.matmul(rows, transposeA: false, transposeB: true).reshaped([batchSize])
             }
             return total.sqrt()
         }
