@@ -115,13 +115,13 @@ extension PerSampleGradients {
         let norms = self.norms
         return withoutGradients {
             let factors = (Scalar(clipNorm) / (norms + Scalar(1e-6))).clamped(lower: 0, upper: 1)
-            let row = factors.reshaped([1, batchSize])
+            let column = factors.reshaped([batchSize, 1])
             var noisy: [(name: String, gradient: Tensor<Scalar>)] = []
             for (name, g) in gradients {
                 let shape = Array(g.shape.dropFirst())
                 let size = g.count / batchSize
                 let clippedSum = size == 0 ? Tensor<Scalar>.zeros(shape)
-                    : row.matmul(g.reshaped([batchSize, size])).reshaped(shape)
+                    : (g.reshaped([batchSize, size]) * column).sum(axes: [0]).reshaped(shape)
                 let noise = Tensor<Scalar>.randomNormal(shape, standardDeviation: Scalar(noiseMultiplier * clipNorm),
                                                         using: &generator)
                 noisy.append((name, (clippedSum + noise) / Scalar(batchSize)))

@@ -136,9 +136,8 @@ public struct PerSampleGradients<Scalar: TensorScalar>: CustomStringConvertible 
         withoutGradients {
             var total = Tensor<Scalar>.zeros([batchSize])
             for (_, g) in gradients where g.count > 0 {
-                // Each example's gradient dotted with itself: [B, 1, P] · [B, 1, P]ᵀ, no squared copy.
-                let rows = g.reshaped([batchSize, 1, g.count / batchSize])
-                total = total + rows.matmul(rows, transposeA: false, transposeB: true).reshaped([batchSize])
+                let rows = g.reshaped([batchSize, g.count / batchSize])
+                total = total + (rows * rows).sum(axes: [1])
             }
             return total.sqrt()
         }
