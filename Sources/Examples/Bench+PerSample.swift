@@ -4,8 +4,8 @@ import Layers
 extension Bench {
     /// Per-sample gradients of an MLP 784-256-10 (ReLU, cross-entropy), batch 64: the vectorized
     /// pass (one forward, one backward, a batched product per layer) against the loop of 64
-    /// single-example passes, the vectorized pass followed by a DP-SGD clip-and-noise, and the
-    /// ordinary batch gradient for scale. bench/compare.py times
+    /// single-example passes, a DP-SGD gradient from the per-sample gradients and by
+    /// `privateGradients` (ghost clipping), and the ordinary batch gradient for scale. bench/compare.py times
     /// `torch.func.vmap(grad(…))` and PyTorch's own loop on the same shapes.
     static func perSampleRows(repeats: Int, report: (_ name: String, _ key: String, _ t: (median: Double, min: Double, max: Double)) -> Void) {
         let model = Sequential<Float> {
@@ -25,6 +25,11 @@ extension Bench {
                time(repeats: repeats, warmup: 3) {
                    _ = perSampleGradients(of: model, inputs: x, targets: labels, strategy: .vectorized, loss: loss)
                        .privatized(clipNorm: 1, noiseMultiplier: 1.1, using: &noise)
+               })
+        report("  DP-SGD by privateGradients (ghost norms, no per-sample weights)", "persample-ghost",
+               time(repeats: repeats, warmup: 3) {
+                   _ = privateGradients(of: model, inputs: x, targets: labels, clipNorm: 1, noiseMultiplier: 1.1,
+                                        using: &noise, loss: loss)
                })
         report("  the same by a loop of 64 single-example passes", "persample-loop",
                time(repeats: max(3, repeats / 5), warmup: 1) {

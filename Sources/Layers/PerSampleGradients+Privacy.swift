@@ -131,3 +131,43 @@ extension PerSampleGradients {
         }
     }
 }
+
+/// The DP-SGD gradient of a batch straight from the model: as
+/// `perSampleGradients(of:inputs:targets:strategy:loss:).privatized(clipNorm:noiseMultiplier:using:)`
+/// (the same clipping, and the same noise from the same generator), but without forming each
+/// example's gradient where a layer has a cheaper way ("ghost clipping"): a `Dense` layer's
+/// per-example norms come from ‖g_b‖²‖a_b‖² (over steps, from the products of g's and a's rows),
+/// and its clipped sum is one product of the reweighted output gradients with the inputs. Other
+/// layers of the vectorized pass form their per-sample gradients; models it does not cover run
+/// the loop.
+///
+/// ```swift
+/// var noise = SeededGenerator(seed: 42)
+/// let update = privateGradients(of: mlp, inputs: x, targets: labels, clipNorm: 1.0, noiseMultiplier: 1.1,
+///                               using: &noise) { crossEntropy(logits: $0, labels: $1, reduction: .none) }
+/// update.assign(to: mlp)
+/// sgd.step()
+/// ```
+/// - Precondition: as for ``perSampleGradients(of:inputs:targets:strategy:loss:)`` and
+///   ``PerSampleGradients/privatized(clipNorm:noiseMultiplier:using:)``.
+public func privateGradients<Model: Layer>(
+    of model: Model, inputs: Tensor<Model.Scalar>, targets: Tensor<Model.Scalar>,
+    clipNorm: Double, noiseMultiplier: Double, using generator: inout SeededGenerator,
+    strategy: PerSampleStrategy = .automatic,
+    loss: (_ output: Tensor<Model.Scalar>, _ targets: Tensor<Model.Scalar>) -> Tensor<Model.Scalar>
+) -> PrivateGradients<Model.Scalar> {
+    require(clipNorm > 0 && clipNorm.isFinite, "privateGradients: clipNorm \(clipNorm) must be positive and finite")
+    require(noiseMultiplier >= 0 && noiseMultiplier.isFinite,
+            "privateGradients: noiseMultiplier \(noiseMultiplier) must be non-negative and finite")
+    require(inputs.rank >= 1 && targets.rank >= 1 && inputs.shape[0] == targets.shape[0] && inputs.shape[0] > 0,
+            "privateGradients: inputs of shape \(inputs.shape) and targets of shape \(targets.shape) "
+            + "do not share a first (batch) axis of at least one example")
+    let problem = strategy == .loop ? "the loop was asked for" : PerSampleRecorder<Model.Scalar>.problem(with: model, path: "")
+    if problem != nil {
+        return perSampleGradients(of: model, inputs: inputs, targets: targets, strategy: strategy, loss: loss)
+            .privatized(clipNorm: clipNorm, noiseMultiplier: noiseMultiplier, using: &generator)
+    }
+    PerSampleChecks.refuseBatchStatistics(in: model)
+    return PerSampleRecorder<Model.Scalar>(batch: inputs.shape[0])
+        .privatize(model, inputs, targets, loss, clipNorm: clipNorm, noiseMultiplier: noiseMultiplier, generator: &generator)
+}

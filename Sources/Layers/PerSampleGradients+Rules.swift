@@ -6,7 +6,18 @@
 /// gradient (detached, [batch, …]) into per-sample gradients of the layer's parameters.
 struct PerSampleCapture<Scalar: TensorScalar> {
     let output: Tensor<Scalar>
+    /// The parameters the rule gives gradients for.
+    let parameters: [Parameter<Scalar>]
     let rule: (Tensor<Scalar>) -> [(Parameter<Scalar>, Tensor<Scalar>)]
+    /// For DP-SGD without forming the per-sample gradients ("ghost clipping", Li et al. 2022), when
+    /// the layer has a cheaper way: each example's squared gradient norm over the layer's
+    /// parameters, [batch], and the gradients' sum weighted by a factor per example.
+    var ghost: PerSampleGhost<Scalar>?
+}
+
+struct PerSampleGhost<Scalar: TensorScalar> {
+    let squaredNorms: (Tensor<Scalar>) -> Tensor<Scalar>
+    let weightedSum: (Tensor<Scalar>, Tensor<Scalar>) -> [(Parameter<Scalar>, Tensor<Scalar>)]
 }
 
 final class PerSampleRecorder<Scalar: TensorScalar> {
@@ -65,6 +76,85 @@ final class PerSampleRecorder<Scalar: TensorScalar> {
         }
     }
 
+    /// The DP-SGD gradient of one forward and one backward pass: per-example squared norms and
+    /// clipped sums by each layer's ghost rule where it has one (no per-sample weights formed),
+    /// from the per-sample gradients otherwise; the noise drawn as
+    /// ``PerSampleGradients/privatized(clipNorm:noiseMultiplier:using:)`` draws it.
+    func privatize<Model: Layer>(_ model: Model, _ inputs: Tensor<Scalar>, _ targets: Tensor<Scalar>,
+                                 _ loss: (Tensor<Scalar>, Tensor<Scalar>) -> Tensor<Scalar>,
+                                 clipNorm: Double, noiseMultiplier: Double, generator: inout SeededGenerator)
+    -> PrivateGradients<Scalar> where Model.Scalar == Scalar {
+        let output = forward(model, inputs)
+        let total = PerSampleLoss.total(loss(output, targets), batch: batch)
+        var outputGradients: [Tensor<Scalar>] = []
+        if !captures.isEmpty && total.requiresGrad {
+            do {
+                outputGradients = try gradients(of: total, wrt: captures.map(\.output))
+            } catch {
+                trap("privateGradients: the batch's backward pass failed: \(error)")
+            }
+        }
+        let batch = self.batch
+        return withoutGradients {
+            let pairs = zip(captures, outputGradients.map { $0.detached() })
+            // A parameter in two captures (a layer used twice) has cross terms: no ghost norms then.
+            // Per-sample gradients, added up per parameter, for the captures without a ghost rule.
+            var materialized: [(parameter: Parameter<Scalar>, perSample: Tensor<Scalar>)] = []
+            var position: [ObjectIdentifier: Int] = [:]
+            var ghosts: [(PerSampleGhost<Scalar>, Tensor<Scalar>)] = []
+            let useGhost = !sharesParameters
+            for (capture, g) in pairs {
+                if useGhost, let ghost = capture.ghost {
+                    ghosts.append((ghost, g))
+                    continue
+                }
+                for (parameter, t) in capture.rule(g) {
+                    if let i = position[ObjectIdentifier(parameter)] {
+                        materialized[i].perSample = materialized[i].perSample + t
+                    } else {
+                        position[ObjectIdentifier(parameter)] = materialized.count
+                        materialized.append((parameter, t))
+                    }
+                }
+            }
+            var squared = Tensor<Scalar>.zeros([batch])
+            for (ghost, g) in ghosts { squared = squared + ghost.squaredNorms(g) }
+            for (_, t) in materialized where t.count > 0 {
+                let rows = t.reshaped([batch, t.count / batch])
+                squared = squared + (rows * rows).sum(axes: [1])
+            }
+            let norms = squared.sqrt()
+            let factors = (Scalar(clipNorm) / (norms + Scalar(1e-6))).clamped(lower: 0, upper: 1)
+            var sums: [ObjectIdentifier: Tensor<Scalar>] = [:]
+            for (ghost, g) in ghosts {
+                for (parameter, t) in ghost.weightedSum(g, factors) { sums[ObjectIdentifier(parameter)] = t }
+            }
+            for (parameter, t) in materialized {
+                let size = t.count / batch
+                sums[ObjectIdentifier(parameter)] = size == 0 ? Tensor<Scalar>.zeros(parameter.shape)
+                    : (t.reshaped([batch, size]) * factors.reshaped([batch, 1])).sum(axes: [0]).reshaped(parameter.shape)
+            }
+            var noisy: [(name: String, gradient: Tensor<Scalar>)] = []
+            for (name, parameter) in model.namedParameters {
+                let clippedSum = sums[ObjectIdentifier(parameter)] ?? Tensor<Scalar>.zeros(parameter.shape)
+                let noise = Tensor<Scalar>.randomNormal(parameter.shape, standardDeviation: Scalar(noiseMultiplier * clipNorm),
+                                                        using: &generator)
+                noisy.append((name, (clippedSum + noise) / Scalar(batch)))
+            }
+            return PrivateGradients(gradients: noisy, norms: norms, clipFactors: factors, clippedNorms: norms * factors,
+                                    clipNorm: clipNorm, noiseMultiplier: noiseMultiplier)
+        }
+    }
+
+    /// Whether two captures hold the same parameter (a layer used twice).
+    private var sharesParameters: Bool {
+        var seen = Set<ObjectIdentifier>()
+        for parameter in captures.flatMap(\.parameters) where !seen.insert(ObjectIdentifier(parameter)).inserted {
+            return true
+        }
+        return false
+    }
+
     /// The layer run as its `callAsFunction` runs it (the same ops in the same order), keeping
     /// what the rules need.
     func forward(_ layer: any Layer<Scalar>, _ x: Tensor<Scalar>) -> Tensor<Scalar> {
@@ -106,9 +196,10 @@ final class PerSampleRecorder<Scalar: TensorScalar> {
                 + "of \(batch) examples; the vectorized pass needs every layer with parameters to see [batch, …]")
     }
 
-    private func capture(_ output: Tensor<Scalar>, _ rule: @escaping (Tensor<Scalar>) -> [(Parameter<Scalar>, Tensor<Scalar>)]) {
+    private func capture(_ output: Tensor<Scalar>, _ parameters: [Parameter<Scalar>?], ghost: PerSampleGhost<Scalar>? = nil,
+                         _ rule: @escaping (Tensor<Scalar>) -> [(Parameter<Scalar>, Tensor<Scalar>)]) {
         guard output.requiresGrad else { return }
-        captures.append(PerSampleCapture(output: output, rule: rule))
+        captures.append(PerSampleCapture(output: output, parameters: parameters.compactMap { $0 }, rule: rule, ghost: ghost))
     }
 
     // MARK: Rules
@@ -120,7 +211,33 @@ final class PerSampleRecorder<Scalar: TensorScalar> {
         let z = dense.preActivation(x)
         let a = x.detached(), batch = self.batch
         let (weight, bias) = (dense.weight, dense.bias)
-        capture(z) { g in
+        let (outputs, inputs) = (weight.shape[0], weight.shape[1])
+        let steps = a.count / Swift.max(batch * inputs, 1)
+        // DP-SGD without the [B, out, in] per-sample weights: ‖Σ_t g_tᵀ a_t‖² = Σ_{t,s} (g_t·g_s)(a_t·a_s)
+        // (for one step ‖g‖²‖a‖²), and Σ_b f_b g_bᵀ a_b is one product. Worth it unless the steps are many.
+        let ghost = steps * (inputs + outputs) <= inputs * outputs ? PerSampleGhost<Scalar>(
+            squaredNorms: { g in
+                let x3 = a.reshaped([batch, steps, inputs]), g3 = g.reshaped([batch, steps, outputs])
+                var total: Tensor<Scalar>
+                if steps == 1 {
+                    total = (g3 * g3).sum(axes: [1, 2]) * (x3 * x3).sum(axes: [1, 2])
+                } else {
+                    let gram = g3.matmul(g3, transposeA: false, transposeB: true) * x3.matmul(x3, transposeA: false, transposeB: true)
+                    total = gram.sum(axes: [1, 2])
+                }
+                if bias != nil {
+                    let summed = g3.sum(axes: [1])
+                    total = total + (summed * summed).sum(axes: [1])
+                }
+                return total
+            },
+            weightedSum: { g, factors in
+                let scaled = (g.reshaped([batch, steps, outputs]) * factors.reshaped([batch, 1, 1])).reshaped([batch * steps, outputs])
+                var out = [(weight, scaled.matmul(a.reshaped([batch * steps, inputs]), transposeA: true, transposeB: false))]
+                if let bias { out.append((bias, scaled.sum(axes: [0]))) }
+                return out
+            }) : nil
+        capture(z, [weight, bias], ghost: ghost) { g in
             let inputs = a.reshaped([batch, -1, weight.shape[1]])
             let upstream = g.reshaped([batch, -1, weight.shape[0]])
             var out = [(weight, upstream.matmul(inputs, transposeA: true, transposeB: false))]   // [B, out, in]
@@ -136,7 +253,7 @@ final class PerSampleRecorder<Scalar: TensorScalar> {
         checkBatch(x, "\(core.layer) (filters \(core.weight.shape))")
         let y = core(x)
         let a = x.detached(), batch = self.batch
-        capture(y) { g in
+        capture(y, [core.weight, core.bias]) { g in
             let groups = core.groups, outChannels = core.outChannels
             let columns: Tensor<Scalar>
             if core.stride.count == 1 {
@@ -169,7 +286,7 @@ final class PerSampleRecorder<Scalar: TensorScalar> {
         let y = embedding(x)
         let indices = x.scalars, batch = self.batch
         let (table, padding) = (embedding.weight, embedding.paddingIndex)
-        capture(y) { g in
+        capture(y, [table]) { g in
             let (count, dimension) = (table.shape[0], table.shape[1])
             let perExample = indices.count / batch
             var rows = [Scalar](), keep = [Scalar]()
@@ -195,7 +312,7 @@ final class PerSampleRecorder<Scalar: TensorScalar> {
         guard weight != nil || bias != nil else { return y }
         checkBatch(y, "a normalization layer")
         let xhat = normalized.detached()
-        capture(y) { g in
+        capture(y, [weight, bias]) { g in
             let axes = trailing.map { Array(1..<(g.rank - $0)) } ?? Array(2..<g.rank)
             func reduce(_ t: Tensor<Scalar>) -> Tensor<Scalar> { axes.isEmpty ? t : t.sum(axes: axes) }
             var out: [(Parameter<Scalar>, Tensor<Scalar>)] = []

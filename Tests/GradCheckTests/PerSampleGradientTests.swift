@@ -301,6 +301,47 @@ final class PerSampleGradientTests: XCTestCase {
         }
     }
 
+    /// privateGradients (ghost norms and one weighted product for Dense, per-sample gradients for
+    /// the other layers) equals perSampleGradients(…).privatized(…) with the same seed.
+    func testPrivateGradientsWithoutPerSampleWeightsEqualThePrivatizedPerSampleGradients() throws {
+        let shared = Dense<Double>(inputs: 8, outputs: 8, activation: .tanh, seed: 30)
+        let cases: [(String, any Layer<Double>, Tensor<Double>, Tensor<Double>, Loss)] = [
+            ("MLP", Sequential<Double> {
+                Dense(inputs: 5, outputs: 8, activation: .relu, biasInitializer: .normal(mean: 0, scale: 0.5), seed: 1)
+                Dense(inputs: 8, outputs: 3, useBias: false, seed: 2)
+            }, Tensor.randomNormal([9, 5], seed: 3) * 2, Tensor([0, 1, 2, 0, 1, 2, 0, 1, 2]), Self.crossEntropyLoss),
+            ("Dense over steps (Gram products)", Sequential<Double> {
+                Dense(inputs: 8, outputs: 8, activation: .tanh, seed: 4)
+                Dense(inputs: 8, outputs: 2, seed: 5)          // 3 steps · 10 > 16: per-sample weights
+            }, Tensor.randomNormal([4, 3, 8], seed: 6), Tensor.randomNormal([4, 3, 2], seed: 7), Self.squaredLoss),
+            ("a layer used twice", Sequential<Double> { shared; shared; Dense(inputs: 8, outputs: 1, seed: 8) },
+             Tensor.randomNormal([5, 8], seed: 9), Tensor.randomNormal([5, 1], seed: 10), Self.squaredLoss),
+            ("CNN", Sequential<Double> {
+                Conv2D(inChannels: 1, outChannels: 2, kernel: (3, 3), seed: 11)
+                Flatten()
+                Dense(inputs: 2 * 3 * 3, outputs: 2, seed: 12)
+            }, Tensor.randomNormal([3, 1, 5, 5], seed: 13), Tensor([1, 0, 1]), Self.crossEntropyLoss),
+            ("custom (loop)", Gated(), Tensor.randomNormal([4, 3], seed: 14), Tensor.randomNormal([4, 4], seed: 15),
+             Self.squaredLoss),
+        ]
+        for (name, model, x, y, loss) in cases {
+            let perSample = perSampleGradients(of: model, inputs: x, targets: y, loss: loss)
+            let clipNorm = 0.5 * perSample.norms.max().scalar      // some examples clipped, some not
+            var first = SeededGenerator(seed: 7), second = SeededGenerator(seed: 7)
+            let expected = perSample.privatized(clipNorm: clipNorm, noiseMultiplier: 0.8, using: &first)
+            let direct = privateGradients(of: model, inputs: x, targets: y, clipNorm: clipNorm, noiseMultiplier: 0.8,
+                                          using: &second, loss: loss)
+            XCTAssertEqual(first, second, "\(name): the same draws")
+            XCTAssertLessThanOrEqual((direct.norms - expected.norms).abs().max().scalar, 1e-12, name)
+            XCTAssertTrue(direct.clippedNorms.scalars.allSatisfy { $0 <= clipNorm }, name)
+            XCTAssertEqual(direct.gradients.map(\.name), expected.gradients.map(\.name), name)
+            for ((parameter, a), (_, b)) in zip(direct.gradients, expected.gradients) {
+                XCTAssertLessThanOrEqual((a - b).abs().max().scalar, 1e-12, "\(name): \(parameter)")
+            }
+            XCTAssertTrue(model.parameters.allSatisfy { $0.grad == nil }, "\(name): .grad was touched")
+        }
+    }
+
     func testFloatModelsAgreeWithTheLoopToFloatRounding() {
         let model = Sequential<Float> {
             Dense(inputs: 6, outputs: 8, activation: .relu, seed: 1)
