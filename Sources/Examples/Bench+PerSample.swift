@@ -26,7 +26,7 @@ extension Bench {
                    _ = perSampleGradients(of: model, inputs: x, targets: labels, strategy: .vectorized, loss: loss)
                        .privatized(clipNorm: 1, noiseMultiplier: 1.1, using: &noise)
                })
-        report("  DP-SGD by privateGradients (ghost norms, no per-sample weights)", "persample-ghost",
+        report("  DP-SGD by privateGradients (ghost clipping)", "persample-ghost",
                time(repeats: repeats, warmup: 3) {
                    _ = privateGradients(of: model, inputs: x, targets: labels, clipNorm: 1, noiseMultiplier: 1.1,
                                         using: &noise, loss: loss)

@@ -385,6 +385,18 @@ final class PerSampleGradientTests: XCTestCase {
         let g = try XCTUnwrap(update["layers.1.bias"]).scalars
         for i in 0..<3 { XCTAssertEqual(after[i], before[i] - 0.1 * g[i], accuracy: 1e-15) }
         XCTAssertTrue(update.description.hasPrefix("DP-SGD gradient: clip norm 1.0, noise multiplier 1.1"), update.description)
+
+        // privateGradients: the same step from the same seed, without the per-sample weights. (The
+        // snippet runs after the SGD step here, so it is compared with privatized at the new weights.)
+        var seed = SeededGenerator(seed: 42), again = SeededGenerator(seed: 42)
+        let step = privateGradients(of: mlp, inputs: x, targets: labels, clipNorm: 1.0, noiseMultiplier: 1.1,
+                                    using: &seed) { crossEntropy(logits: $0, labels: $1, reduction: .none) }
+        let reference = perSampleGradients(of: mlp, inputs: x, targets: labels) { crossEntropy(logits: $0, labels: $1, reduction: .none) }
+            .privatized(clipNorm: 1.0, noiseMultiplier: 1.1, using: &again)
+        for ((name, a), (_, b)) in zip(step.gradients, reference.gradients) {
+            XCTAssertLessThanOrEqual((a - b).abs().max().scalar, 1e-12, name)
+        }
+        step.assign(to: mlp)
         XCTAssertTrue(perSample.description.hasPrefix("per-sample gradients (vectorized) of 5 examples: layers.0.weight [5, 8, 4]"),
                       perSample.description)
     }
