@@ -235,6 +235,37 @@ def torch_figures(torch, quick, repeats, chain, only=None, parameters=None):
                 parameters[key] = sum(p.numel() for p in model.parameters())
             figures[key] = (timed(names_model_step(model, block), repeats, 3), None)
 
+    # Per-sample gradients (branch persample): MLP 784-256-10, ReLU, cross-entropy, batch 64 —
+    # torch.func.vmap(grad(...)), PyTorch's own loop of single-example backward passes, and the
+    # ordinary batch gradient.
+    if want("persample"):
+        from torch.func import functional_call, grad, vmap
+        net = torch.nn.Sequential(torch.nn.Linear(784, 256), torch.nn.ReLU(), torch.nn.Linear(256, 10))
+        params = {k: v.detach() for k, v in net.named_parameters()}
+        xs, ys = torch.randn(64, 784), torch.arange(64) % 10
+
+        def one_loss(p, x, y):
+            return F.cross_entropy(functional_call(net, p, (x.unsqueeze(0),)), y.unsqueeze(0))
+
+        per_sample = vmap(grad(one_loss), in_dims=(None, 0, 0))
+        figures["persample"] = (timed(lambda: per_sample(params, xs, ys), repeats, 3), None)
+
+        def loop():
+            out = {k: [] for k in params}
+            for b in range(64):
+                net.zero_grad()
+                F.cross_entropy(net(xs[b:b + 1]), ys[b:b + 1]).backward()
+                for k, v in net.named_parameters():
+                    out[k].append(v.grad.clone())
+            return {k: torch.stack(v) for k, v in out.items()}
+
+        figures["persample-loop"] = (timed(loop, max(3, repeats // 5), 1), None)
+
+        def batch_gradient():
+            return torch.autograd.grad(F.cross_entropy(net(xs), ys, reduction="sum"), list(net.parameters()))
+
+        figures["persample-batch"] = (timed(batch_gradient, repeats, 3), None)
+
     def chain_run():
         x = torch.tensor(1.0, dtype=torch.float64, requires_grad=True)
         b, a = torch.tensor(1.0000001, dtype=torch.float64), torch.tensor(0.0, dtype=torch.float64)
@@ -272,7 +303,7 @@ def main():
     parser.add_argument("--json", help="our figures, from `Examples bench --json PATH` (else the bench is run)")
     parser.add_argument("--quick", action="store_true", help="fewer repeats and a 100,000-op chain")
     parser.add_argument("--repeats", type=int, default=0, help="repeats per workload (default 50, 5 with --quick)")
-    parser.add_argument("--only", help="one workload: gemm, mlp, cnn, epoch, gpt, lstm, gru, makemore, wavenet, memory or chain")
+    parser.add_argument("--only", help="one workload: gemm, mlp, cnn, epoch, gpt, lstm, gru, makemore, wavenet, persample, memory or chain")
     parser.add_argument("--chain", type=int, default=0,
                         help="PyTorch's scalar chain length (default: 100,000; its time per op does not depend on it)")
     args = parser.parse_args()
@@ -299,7 +330,10 @@ def main():
              "gru": "GRU 64→128, 16 steps, b32, step",
              "makemore": "makemore MLP 30→200, BatchNorm, b32, SGD step",
              "wavenet": "WaveNet 24→3 convs of 128, BatchNorm, b32, SGD",
-             "chain": "scalar chain, per op (fwd+bwd)"}
+             "chain": "scalar chain, per op (fwd+bwd)",
+             "persample": "per-sample grads 784-256-10, b64 (vmap)",
+             "persample-loop": "per-sample grads, loop of 64 passes",
+             "persample-batch": "batch gradient, same MLP (for scale)"}
     print(f"{'workload':46} {'ours':>14} {'PyTorch':>14} {'ratio':>8}")
     for key, label in names.items():
         if key not in theirs or key not in ours:

@@ -281,6 +281,8 @@ enum Bench {
                    time(repeats: repeats, warmup: 3, namesModelStep(model, block: config.block, seed: 13)),
                    note: "\(model.parameterCount) parameters", parameters: model.parameterCount)
         }
+        // Per-sample gradients (Bench+PerSample.swift): vectorized, the loop, the batch gradient.
+        if selected("persample") { perSampleRows(repeats: repeats) { report($0, key: $1, $2) } }
         if only == "ops" {
             // The CNN step's ops one by one (not part of the default run).
             var rng = SeededGenerator(seed: 4)

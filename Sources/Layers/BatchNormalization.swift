@@ -122,11 +122,16 @@ extension _BatchNorm {
     ///   features, length]; [batch, channels, height, width]) with ``features`` on axis 1 and,
     ///   while training, more than one value per feature.
     public func callAsFunction(_ input: Tensor<Scalar>) -> Tensor<Scalar> {
+        _checkInput(input)
+        return _core(input, layer: Self.layerName)
+    }
+
+    /// Traps unless the input is [batch, features, …] in one of the layer's layouts.
+    func _checkInput(_ input: Tensor<Scalar>) {
         let layouts = Self._spatialAxes
         require(layouts.contains { input.rank == 2 + $0.count } && input.shape[1] == features,
                 "\(Self.layerName): input of shape \(input.shape) is not "
                 + layouts.map { "[" + (["batch", "\(features)"] + $0).joined(separator: ", ") + "]" }.joined(separator: " or "))
-        return _core(input, layer: Self.layerName)
     }
 
     /// PyTorch's names for the parameters and buffers (see `_BatchNormCore`).
@@ -219,6 +224,12 @@ public struct _BatchNormCore<Scalar: TensorScalar> {
 
     /// Normalizes `x` (channels on axis 1, already checked by the layer) in the current phase.
     func callAsFunction(_ x: Tensor<Scalar>, layer: @autoclosure () -> String) -> Tensor<Scalar> {
+        affine(normalized(x, layer: layer()))
+    }
+
+    /// The input normalized by batch or running statistics, before the affine map (per-sample
+    /// gradients read it in inference).
+    func normalized(_ x: Tensor<Scalar>, layer: @autoclosure () -> String) -> Tensor<Scalar> {
         let axes = [0] + Array(2..<x.rank)
         let broadcast = [1, features] + Array(repeating: 1, count: x.rank - 2)
         let training = LearningPhase.current == .training
@@ -239,7 +250,13 @@ public struct _BatchNormCore<Scalar: TensorScalar> {
         } else {
             normalized = x
         }
+        return normalized
+    }
+
+    /// normalized · weight + bias per feature (the identity without them).
+    func affine(_ normalized: Tensor<Scalar>) -> Tensor<Scalar> {
         guard let weight, let bias else { return normalized }
+        let broadcast = [1, features] + Array(repeating: 1, count: normalized.rank - 2)
         return normalized * weight.value.reshaped(broadcast) + bias.value.reshaped(broadcast)
     }
 

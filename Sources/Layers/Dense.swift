@@ -122,6 +122,12 @@ public struct Dense<Scalar: TensorScalar>: Layer {
     ///
     /// - Precondition: the last axis of `input` has ``inputCount`` elements.
     public func callAsFunction(_ input: Tensor<Scalar>) -> Tensor<Scalar> {
+        activation(preActivation(input))
+    }
+
+    /// x · weightᵀ + bias, before the activation: what ``callAsFunction(_:)`` applies the
+    /// activation to (per-sample gradients take the gradient with respect to it).
+    func preActivation(_ input: Tensor<Scalar>) -> Tensor<Scalar> {
         require(input.rank >= 1 && input.shape[input.rank - 1] == inputCount,
                 "Dense: input of shape \(input.shape) does not end with \(inputCount) features "
                 + "(weight \(weight.shape) is [outputs, inputs])")
@@ -134,6 +140,6 @@ public struct Dense<Scalar: TensorScalar>: Layer {
             z = input.matmul(weight.value, transposeA: false, transposeB: true)
         }
         if let bias { z = z + bias.value }
-        return activation(z)
+        return z
     }
 }

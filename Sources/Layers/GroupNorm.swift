@@ -88,14 +88,23 @@ public struct GroupNorm<Scalar: TensorScalar>: Layer {
     /// ```
     /// - Precondition: `input` is [batch, ``channels``, …].
     public func callAsFunction(_ input: Tensor<Scalar>) -> Tensor<Scalar> {
+        affine(normalized(input))
+    }
+
+    /// The input normalized within each group, before the affine map (per-sample gradients read it).
+    func normalized(_ input: Tensor<Scalar>) -> Tensor<Scalar> {
         require(input.rank >= 2 && input.shape[1] == channels,
                 "GroupNorm: input of shape \(input.shape) is not [batch, \(channels), …] (\(groups) groups)")
         let grouped = input.reshaped([input.shape[0], groups, -1])
         let centered = grouped - grouped.mean(axes: [2], keepDims: true)
         let variance = (centered * centered).mean(axes: [2], keepDims: true)
-        let normalized = (centered / (variance + Scalar(eps)).sqrt()).reshaped(input.shape)
+        return (centered / (variance + Scalar(eps)).sqrt()).reshaped(input.shape)
+    }
+
+    /// normalized · weight + bias per channel (the identity without them).
+    func affine(_ normalized: Tensor<Scalar>) -> Tensor<Scalar> {
         guard let weight, let bias else { return normalized }
-        let broadcast = [1, channels] + Array(repeating: 1, count: input.rank - 2)
+        let broadcast = [1, channels] + Array(repeating: 1, count: normalized.rank - 2)
         return normalized * weight.value.reshaped(broadcast) + bias.value.reshaped(broadcast)
     }
 }

@@ -80,13 +80,22 @@ public struct LayerNorm<Scalar: TensorScalar>: Layer {
     /// ```
     /// - Precondition: the input's shape ends with ``normalizedShape``.
     public func callAsFunction(_ input: Tensor<Scalar>) -> Tensor<Scalar> {
+        affine(normalized(input))
+    }
+
+    /// The input normalized, before the affine map (per-sample gradients read it).
+    func normalized(_ input: Tensor<Scalar>) -> Tensor<Scalar> {
         let k = normalizedShape.count
         require(input.rank >= k && Array(input.shape.suffix(k)) == normalizedShape,
                 "LayerNorm: input of shape \(input.shape) does not end with the normalized shape \(normalizedShape)")
         let axes = Array((input.rank - k)..<input.rank)
         let centered = input - input.mean(axes: axes, keepDims: true)
         let variance = (centered * centered).mean(axes: axes, keepDims: true)
-        let normalized = centered / (variance + Scalar(eps)).sqrt()
+        return centered / (variance + Scalar(eps)).sqrt()
+    }
+
+    /// normalized · weight + bias (the identity without them).
+    func affine(_ normalized: Tensor<Scalar>) -> Tensor<Scalar> {
         guard let weight, let bias else { return normalized }
         return normalized * weight.value + bias.value
     }

@@ -69,12 +69,21 @@ public struct RMSNorm<Scalar: TensorScalar>: Layer {
     /// ```
     /// - Precondition: the input's shape ends with ``normalizedShape``.
     public func callAsFunction(_ input: Tensor<Scalar>) -> Tensor<Scalar> {
+        affine(normalized(input))
+    }
+
+    /// The input divided by its root mean square, before the weight (per-sample gradients read it).
+    func normalized(_ input: Tensor<Scalar>) -> Tensor<Scalar> {
         let k = normalizedShape.count
         require(input.rank >= k && Array(input.shape.suffix(k)) == normalizedShape,
                 "RMSNorm: input of shape \(input.shape) does not end with the normalized shape \(normalizedShape)")
         let axes = Array((input.rank - k)..<input.rank)
         let epsilon = eps.map { Scalar($0) } ?? Scalar.ulpOfOne
-        let normalized = input / ((input * input).mean(axes: axes, keepDims: true) + epsilon).sqrt()
+        return input / ((input * input).mean(axes: axes, keepDims: true) + epsilon).sqrt()
+    }
+
+    /// normalized · weight (the identity without it).
+    func affine(_ normalized: Tensor<Scalar>) -> Tensor<Scalar> {
         guard let weight else { return normalized }
         return normalized * weight.value
     }
