@@ -22,9 +22,16 @@ protocol GemmScalar: TensorScalar {
     static func directTransposedB(_ isa: Int32, _ m: Int, _ n: Int, _ k: Int, _ a: UnsafePointer<Self>, _ lda: Int,
                                   _ bt: UnsafePointer<Self>, _ ldb: Int, _ c: UnsafeMutablePointer<Self>, _ ldc: Int) -> Bool
     static var hasDirectTransposedB: Bool { get }
+    /// C = op(A)·op(B) by the platform's CBLAS (see `ck_sgemm_blas`); false when there is none.
+    static func blas(_ transposeA: Bool, _ transposeB: Bool, _ m: Int, _ n: Int, _ k: Int, _ a: UnsafePointer<Self>,
+                     _ lda: Int, _ b: UnsafePointer<Self>, _ ldb: Int, _ c: UnsafeMutablePointer<Self>, _ ldc: Int) -> Bool
 }
 
 extension Float: GemmScalar {
+    static func blas(_ transposeA: Bool, _ transposeB: Bool, _ m: Int, _ n: Int, _ k: Int, _ a: UnsafePointer<Float>,
+                     _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int, _ c: UnsafeMutablePointer<Float>, _ ldc: Int) -> Bool {
+        ck_sgemm_blas(transposeA ? 1 : 0, transposeB ? 1 : 0, m, n, k, a, lda, b, ldb, c, ldc) != 0
+    }
     static func tileRows(_ isa: Int32) -> Int { Int(ck_sgemm_mr(isa)) }
     static func tileColumns(_ isa: Int32) -> Int { Int(ck_sgemm_nr(isa)) }
     static func tile(_ isa: Int32, _ kc: Int, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
@@ -44,6 +51,10 @@ extension Float: GemmScalar {
 }
 
 extension Double: GemmScalar {
+    static func blas(_ transposeA: Bool, _ transposeB: Bool, _ m: Int, _ n: Int, _ k: Int, _ a: UnsafePointer<Double>,
+                     _ lda: Int, _ b: UnsafePointer<Double>, _ ldb: Int, _ c: UnsafeMutablePointer<Double>, _ ldc: Int) -> Bool {
+        ck_dgemm_blas(transposeA ? 1 : 0, transposeB ? 1 : 0, m, n, k, a, lda, b, ldb, c, ldc) != 0
+    }
     static func tileRows(_ isa: Int32) -> Int { Int(ck_dgemm_mr(isa)) }
     static func tileColumns(_ isa: Int32) -> Int { Int(ck_dgemm_nr(isa)) }
     static func tile(_ isa: Int32, _ kc: Int, _ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>,
@@ -88,7 +99,30 @@ enum Gemm {
         let base: UnsafePointer<T>
         let rowStride: Int
         let columnStride: Int
+
+        /// How CBLAS reads this [rows × columns] operand: row-major (not transposed, leading
+        /// dimension the row stride) or the transpose of a row-major matrix; nil for any other
+        /// layout (a broadcast, a strided view), which the package's own kernels multiply.
+        func blasLayout(rows: Int, columns: Int) -> (transposed: Bool, leading: Int)? {
+            if columnStride == 1 && rowStride >= Swift.max(1, columns) { return (false, rowStride) }
+            if rowStride == 1 && columnStride >= Swift.max(1, rows) { return (true, columnStride) }
+            return nil
+        }
     }
+
+    /// Whether the package was built with a platform BLAS (Accelerate on Apple platforms,
+    /// OpenBLAS with AUTOGRAD_BLAS=openblas).
+    static let hasBLAS = ck_blas_available() != 0
+    /// The fewest multiply-adds handed to the platform's BLAS. Accelerate's: 2^18 (64³), a guess
+    /// not yet measured on a Mac. The OpenBLAS stand-in takes every product, so that every call
+    /// shape of the package's tests goes through CBLAS. Settable for tests.
+    nonisolated(unsafe) static var blasMinimumWork: Int = {
+        #if canImport(Darwin)
+        return 1 << 18
+        #else
+        return 0
+        #endif
+    }()
 
     /// `isa` picks the micro-kernels (tests run every one this CPU supports); `direct: false`
     /// packs even operands the direct kernel could read in place (tests of the packed path).
@@ -98,6 +132,11 @@ enum Gemm {
         guard m > 0, n > 0 else { return }
         guard k > 0 else {
             for i in 0..<m { (c + i * ldc).update(repeating: 0, count: n) }
+            return
+        }
+        if hasBLAS && m * n * k >= blasMinimumWork, let la = a.blasLayout(rows: m, columns: k),
+           let lb = b.blasLayout(rows: k, columns: n),
+           T.blas(la.transposed, lb.transposed, m, n, k, a.base, la.leading, b.base, lb.leading, c, ldc) {
             return
         }
         if direct && (a.columnStride == 1 || a.rowStride == 1) && b.columnStride == 1 && m * k + k * n <= directLimit {

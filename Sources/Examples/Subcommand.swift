@@ -57,7 +57,7 @@ struct Subcommand: Sendable {
                    accepts: CharacterModelTraining.optionNames, run: RecurrentExample.runGRU),
         Subcommand(name: "tape", summary: "a tiny expression: its tape, the chain rule step by step, a DOT graph (--dot PATH), a page to step through (--html PATH)",
                    accepts: ["dot", "html"], run: TapeExample.run),
-        Subcommand(name: "bench", summary: "speed: GEMM, MLP and CNN training steps, GPT, LSTM, GRU, makemore and WaveNet steps, scalar chain, peak memory (--quick, --only gemm|mlp|cnn|epoch|gpt|lstm|gru|makemore|wavenet|memory|chain|ops|attention|elementwise|cells|jacobian|threads, --json PATH)",
+        Subcommand(name: "bench", summary: "speed: GEMM, MLP and CNN training steps, GPT, LSTM, GRU, makemore and WaveNet steps, scalar chain, peak memory (--quick, --only gemm|mlp|cnn|epoch|gpt|lstm|gru|makemore|wavenet|memory|chain|ops|attention|elementwise|cells|jacobian|threads|persample, --json PATH)",
                    accepts: ["quick", "json", "repeats", "only", "chain"], run: Bench.run),
     ]
 

@@ -1,5 +1,6 @@
 import XCTest
 @testable import Autograd
+import CKernels
 
 /// The plain triple loop every GEMM result is compared with, accumulated in Double.
 func referenceProduct<S: TensorScalar>(_ a: Tensor<S>, _ b: Tensor<S>) -> [Double] {
@@ -208,5 +209,49 @@ final class GemmKernelTests: XCTestCase {
         let c = packedProduct(at, b, transposedA: true)
         let want = referenceProduct(at.transposed(), b)
         XCTAssertLessThan(zip(c, want).map { Swift.abs($0 - $1) }.max() ?? 1, 1e-10)
+    }
+
+    /// The platform's BLAS (Accelerate on Apple platforms; OpenBLAS when built with
+    /// AUTOGRAD_BLAS=openblas, as .ci/run does for this test class) takes products in every
+    /// layout the GEMM understands — row-major or transposed operands, batches, broadcast batches
+    /// — and gives the reference's values; without one, the CBLAS entry points say so and touch
+    /// nothing.
+    func testPlatformBLASWhenBuiltWithIt() {
+        #if canImport(Darwin)
+        XCTAssertTrue(Gemm.hasBLAS, "Accelerate is linked on Apple platforms")
+        #else
+        XCTAssertEqual(Gemm.hasBLAS, ProcessInfo.processInfo.environment["AUTOGRAD_BLAS"] == "openblas")
+        #endif
+        guard Gemm.hasBLAS else {
+            var c: [Float] = [7]
+            let a: [Float] = [1], b: [Float] = [2]
+            XCTAssertEqual(ck_sgemm_blas(0, 0, 1, 1, 1, a, 1, b, 1, &c, 1), 0)
+            XCTAssertEqual(c, [7], "nothing written without a BLAS")
+            return
+        }
+        let saved = Gemm.blasMinimumWork
+        Gemm.blasMinimumWork = 0
+        defer { Gemm.blasMinimumWork = saved }
+        for (m, k, n) in [(1, 1, 1), (3, 5, 7), (17, 33, 9), (64, 130, 65)] {
+            let a = Tensor<Double>.randomNormal([m, k], seed: 1), b = Tensor<Double>.randomNormal([k, n], seed: 2)
+            let expected = referenceProduct(a, b)
+            let at = a.transposed(), bt = b.transposed()
+            let products = [a.matmul(b), at.matmul(b, transposeA: true, transposeB: false),
+                            a.matmul(bt, transposeA: false, transposeB: true), at.matmul(bt, transposeA: true, transposeB: true)]
+            for (layout, product) in zip(["A·B", "Aᵀ·B", "A·Bᵀ", "Aᵀ·Bᵀ"], products) {
+                for (x, y) in zip(product.scalars, expected) { XCTAssertEqual(x, y, accuracy: 1e-12 * Double(k), "\(layout) \(m)×\(k)×\(n)") }
+            }
+            let af = Tensor<Float>(a.scalars.map(Float.init), shape: a.shape), bf = Tensor<Float>(b.scalars.map(Float.init), shape: b.shape)
+            for (x, y) in zip(af.matmul(bf.transposed(), transposeA: false, transposeB: true).scalars, expected) {
+                XCTAssertEqual(Double(x), y, accuracy: 1e-4 * Double(k))
+            }
+        }
+        // Batches, one operand broadcast over them.
+        let batch = Tensor<Double>.randomNormal([3, 4, 6], seed: 3), shared = Tensor<Double>.randomNormal([6, 5], seed: 4)
+        let product = batch.matmul(shared)
+        for i in 0..<3 {
+            let expected = referenceProduct(batch[i], shared)
+            for (x, y) in zip(product[i].scalars, expected) { XCTAssertEqual(x, y, accuracy: 1e-12) }
+        }
     }
 }

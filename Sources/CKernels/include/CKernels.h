@@ -106,6 +106,14 @@ void ck_verfc_f32(int isa, long n, const float *x, float *y);
 void ck_vgelu_f32(int isa, long n, const float *x, float *y);
 void ck_vgelu_slope_f32(int isa, long n, const float *x, float *y);
 
+/// C = op(A)·op(B) through the platform's CBLAS (row-major; op transposes when the flag is set),
+/// C overwritten. Returns 0 and does nothing when the package was built without one (see blas.c).
+int ck_blas_available(void);
+int ck_sgemm_blas(int transpose_a, int transpose_b, long m, long n, long k, const float *a, long lda, const float *b,
+                  long ldb, float *c, long ldc);
+int ck_dgemm_blas(int transpose_a, int transpose_b, long m, long n, long k, const double *a, long lda, const double *b,
+                  long ldb, double *c, long ldc);
+
 #ifdef __cplusplus
 }
 #endif
