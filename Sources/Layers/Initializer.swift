@@ -4,7 +4,7 @@ import Foundation
 /// (Xavier/Glorot, He/Kaiming) use to choose their spread.
 ///
 /// ```swift
-/// let fans = Fans(shape: [784, 128])          // Dense weight [inputs, outputs]: in 784, out 128
+/// let fans = Fans(shape: [784, 128])          // a matrix W of x.matmul(W), [inputs, outputs]: in 784, out 128
 /// let conv = Fans(shape: [16, 3, 5, 5])       // filters [out, in, kh, kw]: in 75, out 400
 /// ```
 public struct Fans: Sendable, Hashable, CustomStringConvertible {
@@ -31,8 +31,10 @@ public struct Fans: Sendable, Hashable, CustomStringConvertible {
         self.fanOut = fanOut
     }
 
-    /// The fans of a weight of this shape, with this library's layouts: rank 2 is a ``Dense``
-    /// weight [inputs, outputs]; rank ≥ 3 is a filter bank [outChannels, inChannels, kh, kw, …]
+    /// The fans of a weight of this shape: rank 2 is a matrix W of `x.matmul(W)`, [inputs, outputs]
+    /// (note: PyTorch reads rank 2 the other way, as `nn.Linear`'s [outputs, inputs], which is
+    /// also ``Dense``'s layout since version 2 — ``Dense`` passes its fans explicitly, so its
+    /// initialization does not depend on this); rank ≥ 3 is a filter bank [outChannels, inChannels, kh, kw, …]
     /// (fan in = inChannels·kh·kw, fan out = outChannels·kh·kw); rank 0 and 1 use the element
     /// count for both.
     ///
