@@ -832,4 +832,32 @@ final class DocsTutorialTests: XCTestCase {
         XCTAssertEqual(result.unexpected, [])
         XCTAssertEqual(model.layers[0].namedParameters.first?.parameter.value, Tensor.zeros([128, 64]))
     }
+
+    // MARK: docs/ForwardAndReverseMode.md
+
+    func testForwardAndReverseModePage() throws {
+        let page = try String(contentsOfFile: #filePath.replacingOccurrences(of: "Tests/ExamplesTests/DocsTutorialTests.swift",
+                                                                             with: "docs/ForwardAndReverseMode.md"), encoding: .utf8)
+        XCTAssertTrue(page.contains("let alongX = jvp(of: f, at: x, along: Tensor([1, 0])).derivative"))
+        let x = Tensor<Double>([2, 3])                                     // (x, y)
+        let f: (Tensor<Double>) -> Tensor<Double> = { v in v[0] * v[1] + v[0].sin() }
+        let alongX = jvp(of: f, at: x, along: Tensor([1, 0])).derivative   // 2.583853: forward, ∂z/∂x
+        let alongY = jvp(of: f, at: x, along: Tensor([0, 1])).derivative   // 2: a second forward pass
+        let both = gradient(of: f, at: x)                                  // [2.583853, 2]: one reverse pass
+        let curve: (Tensor<Double>) -> Tensor<Double> = { t in Tensor.concatenate([t.cos(), t.sin(), t], axis: 0) }
+        let velocity = jacobian(of: curve, at: Tensor([0.5]))              // [3, 1]: one forward pass (mode .automatic)
+        XCTAssertEqual(alongX.scalar, 3 + Foundation.cos(2.0), accuracy: 1e-15)
+        XCTAssertEqual(String(format: "%.6f", alongX.scalar), "2.583853")
+        XCTAssertEqual(alongY.scalar, 2, accuracy: 1e-15)
+        XCTAssertEqual(both.scalars[0], alongX.scalar, accuracy: 1e-15)
+        XCTAssertEqual(both.scalars[1], 2, accuracy: 1e-15)
+        XCTAssertEqual(velocity.shape, [3, 1])
+        XCTAssertEqual(velocity.scalars[0], -Foundation.sin(0.5), accuracy: 1e-15)
+        XCTAssertEqual(velocity.scalars[1], Foundation.cos(0.5), accuracy: 1e-15)
+        // The tables' numbers.
+        for number in ["0.909297", "6.909297", "−0.416147", "2.583853"] { XCTAssertTrue(page.contains(number), number) }
+        XCTAssertEqual(String(format: "%.6f", Foundation.sin(2.0)), "0.909297")
+        XCTAssertEqual(String(format: "%.6f", 6 + Foundation.sin(2.0)), "6.909297")
+        XCTAssertEqual(String(format: "%.6f", Foundation.cos(2.0)), "-0.416147")
+    }
 }
