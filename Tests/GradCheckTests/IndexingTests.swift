@@ -169,34 +169,6 @@ final class IndexingTests: XCTestCase {
     ]
 
     func testBadSubscriptsTrapWithAMessage() throws {
-        if let name = ProcessInfo.processInfo.environment[Self.roleKey] {
-            Self.trapCases[name]?.run()
-            print("no trap")
-            exit(0)
-        }
-        #if os(Linux)
-        let binary = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
-        #else
-        throw XCTSkip("starting the test binary again with a filter is only set up on Linux")
-        #endif
-        for (name, trapCase) in Self.trapCases.sorted(by: { $0.key < $1.key }) {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: binary)
-            process.arguments = ["GradCheckTests.IndexingTests/testBadSubscriptsTrapWithAMessage"]
-            var environment = ProcessInfo.processInfo.environment
-            environment[Self.roleKey] = name
-            environment["SWIFT_BACKTRACE"] = "enable=no"
-            process.environment = environment
-            let errors = Pipe()
-            process.standardError = errors
-            process.standardOutput = FileHandle.nullDevice
-            try process.run()
-            let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
-            XCTAssertEqual(process.terminationReason, .uncaughtSignal, "\(name): no trap\n\(text)")
-            for fragment in trapCase.expected {
-                XCTAssertTrue(text.contains(fragment), "\(name): '\(fragment)' missing from:\n\(text)")
-            }
-        }
+        try runTrapCases(Self.trapCases, roleKey: Self.roleKey, test: "GradCheckTests.IndexingTests/testBadSubscriptsTrapWithAMessage")
     }
 }

@@ -92,38 +92,7 @@ final class LayerBadInputTests: XCTestCase {
     ]
 
     func testMessagesNameTheLayerShapesAndExpectation() throws {
-        if let role = ProcessInfo.processInfo.environment[Self.roleKey] {
-            // The child: run the one case, which must trap before the next line.
-            Self.cases[role]?.run()
-            print("case '\(role)' did not trap")
-            return
-        }
-        #if os(Linux)
-        let binary = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
-        #else
-        throw XCTSkip("starting the test binary again with a filter is only set up on Linux")
-        #endif
-        for (name, bad) in Self.cases.sorted(by: { $0.key < $1.key }) {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: binary)
-            process.arguments = ["GradCheckTests.LayerBadInputTests/testMessagesNameTheLayerShapesAndExpectation"]
-            var environment = ProcessInfo.processInfo.environment
-            environment[Self.roleKey] = name
-            environment["SWIFT_BACKTRACE"] = "enable=no"
-            process.environment = environment
-            let errors = Pipe()
-            process.standardError = errors
-            process.standardOutput = FileHandle.nullDevice
-            try process.run()
-            let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
-            XCTAssertEqual(process.terminationReason, .uncaughtSignal, "\(name): the child did not trap\n\(text)")
-            for fragment in bad.expected {
-                XCTAssertTrue(text.contains(fragment), "\(name): the message lacks '\(fragment)':\n\(text)")
-            }
-            for fragment in Self.absent[name] ?? [] {
-                XCTAssertFalse(text.contains(fragment), "\(name): the message says '\(fragment)':\n\(text)")
-            }
-        }
+        try runTrapCases(Self.cases, roleKey: Self.roleKey, test: "GradCheckTests.LayerBadInputTests/testMessagesNameTheLayerShapesAndExpectation",
+                         absent: Self.absent)
     }
 }
