@@ -341,6 +341,11 @@ final class DocsTutorialTests: XCTestCase {
     /// then: the same batch, parameters, loss and hand gradients as `Examples backprop-ninja`,
     /// bit for bit, and the tables the tutorial quotes are the example's.
     func testBackpropNinjaTutorial() throws {
+        if ProcessInfo.processInfo.environment["AUTOGRAD_BLAS"] != nil {
+            // The tutorial quotes the printed differences between hand and tape gradients (6.94e-18, …),
+            // whose last digits follow the products' order of summation: a platform BLAS sums in its own.
+            throw XCTSkip("the tutorial's quoted rounding differences are checked in the default build, not with a platform BLAS")
+        }
         let words = try String(contentsOfFile: ExampleData.locate("data/names.txt"), encoding: .utf8).split(separator: "\n").map(String.init)
         let letters = Array(".abcdefghijklmnopqrstuvwxyz")              // token 0 is ".", then a…z
         let order = shuffledIndices(words.count, seed: 42)
