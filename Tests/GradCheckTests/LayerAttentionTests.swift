@@ -193,5 +193,14 @@ final class LayerAttentionTests: XCTestCase {
             return block(all)(all[0], causal: true)
         }
         XCTAssertTrue(report.passed, "TransformerBlock gradgradcheck\n\(report)")
+        // Post-norm (PyTorch's default norm_first=False) with a ReLU MLP and an additive attention
+        // mask [batch·heads, T, S] of finite biases.
+        let bias = Tensor<Double>.randomNormal([4, 3, 3], standardDeviation: 0.5, seed: 43)
+        assertGradcheck(inputs, names: names, "TransformerBlock post-norm, relu, additive mask") { v in
+            let b = block(v)
+            let post = TransformerBlock(norm1: b.norm1, attention: b.attention, norm2: b.norm2, linear1: b.linear1,
+                                        linear2: b.linear2, normFirst: false, activation: .relu)
+            return post(v[0], causal: false, attentionMask: .additive(bias))
+        }
     }
 }
