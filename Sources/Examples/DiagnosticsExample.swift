@@ -104,9 +104,7 @@ enum DiagnosticsExample {
         let start = ContinuousClock.now
         for _ in 0..<config.steps {
             let rows = NamesData.batchIndices(config.batchSize, below: training.next.count, using: &batches)
-            let x = Tensor<Float>(rows.flatMap { r in training.contexts.scalars[(r * config.block)..<((r + 1) * config.block)] },
-                                  shape: [rows.count, config.block])
-            let y = Tensor<Float>(rows.map { training.next.scalars[$0] })
+            let (x, y) = NamesData.batch(rows, of: training)
             let loss = withLearningPhase(.training) { crossEntropy(logits: model(x), labels: y) }
             model.zeroGrad()
             loss.backward()

@@ -119,6 +119,16 @@ struct NamesData {
         return probabilities.lastIndex { $0 > 0 } ?? 0
     }
 
+    /// The examples at `rows` of `examples` (from ``contexts(_:block:)``): contexts [rows, block]
+    /// and next characters [rows], as one training batch.
+    static func batch(_ rows: [Int], of examples: (contexts: Tensor<Float>, next: Tensor<Float>))
+    -> (inputs: Tensor<Float>, targets: Tensor<Float>) {
+        let block = examples.contexts.shape[1]
+        let inputs = Tensor<Float>(rows.flatMap { r in examples.contexts.scalars[(r * block)..<((r + 1) * block)] },
+                                   shape: [rows.count, block])
+        return (inputs, Tensor<Float>(rows.map { examples.next.scalars[$0] }))
+    }
+
     /// `count` indices drawn uniformly from 0..<n (with replacement), as whole numbers: the
     /// high word of a 64-bit draw times n (scripts/makemore_torch.py draws the same).
     static func batchIndices(_ count: Int, below n: Int, using generator: inout SeededGenerator) -> [Int] {
