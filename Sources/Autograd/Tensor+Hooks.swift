@@ -12,15 +12,14 @@ import Foundation
 /// handle.remove()
 /// ```
 public struct TensorHookHandle: Sendable {
-    let node: ObjectIdentifier
-    let id: Int
+    let remover: @Sendable () -> Void
 
     /// Removes the hook; later backward passes no longer call it. Removing twice does nothing.
     ///
     /// ```swift
     /// handle.remove()
     /// ```
-    public func remove() { TensorHooks.remove(id, from: node) }
+    public func remove() { remover() }
 }
 
 /// The hooks and the retained gradient of one node.
@@ -59,16 +58,12 @@ enum TensorHooks {
         let id = nextID
         state.hooks.append((id, body))
         lock.unlock()
-        return TensorHookHandle(node: ObjectIdentifier(node), id: id)
-    }
-
-    static func remove(_ id: Int, from node: ObjectIdentifier) {
-        lock.lock()
-        defer { lock.unlock() }
-        guard let object = table[node] else { return }
-        // The state's scalar type is unknown here: both are tried.
-        if let state = object as? NodeHookState<Float> { state.hooks.removeAll { $0.id == id } }
-        if let state = object as? NodeHookState<Double> { state.hooks.removeAll { $0.id == id } }
+        let box = Unchecked(state)
+        return TensorHookHandle {
+            lock.lock()
+            box.value.hooks.removeAll { $0.id == id }
+            lock.unlock()
+        }
     }
 
     static func forget<Scalar>(_ node: Node<Scalar>) {
