@@ -78,7 +78,7 @@ extension Tensor {
     /// The flat offsets of the slices at `indices` along `axis`, as ``take(_:axis:)`` reads them.
     func positionSelection(_ indices: Tensor, axis: Int, op: String) -> (offsets: [Int], shape: [Int]) {
         let a = Shape.normalize(axis: axis, rank: rank, op: op)
-        let positions = wholeNumberPositions(indices, bound: shape[a], op: op, axisText: "axis \(a) of shape \(shape)")
+        let positions = Tensor.wholeNumberPositions(indices, bound: shape[a], op: op, axis: a, of: shape)
         let outer = shape[..<a].reduce(1, *), inner = shape[(a + 1)...].reduce(1, *)
         var offsets: [Int] = []
         offsets.reserveCapacity(outer * positions.count * inner)
@@ -92,16 +92,18 @@ extension Tensor {
     }
 
     /// `indices` as Ints, or a trap naming the first that is not a whole number in `0..<bound`
-    /// (saying which: out of range, or not whole).
-    func wholeNumberPositions(_ indices: Tensor, bound: Int, op: String, axisText: String) -> [Int] {
+    /// (saying which: out of range, or not whole), for positions along `axis` of `shape`. Shared
+    /// by the position subscripts, `gather` and `scatterAdding`.
+    @usableFromInline
+    static func wholeNumberPositions(_ indices: Tensor, bound: Int, op: String, axis: Int, of shape: [Int]) -> [Int] {
         var positions = [Int](repeating: 0, count: indices.count)
         let bad = indices.scalars.withUnsafeBufferPointer { x in
             positions.withUnsafeMutableBufferPointer { Scalar.kernels.wholeNumbers(x, bound, $0) }
         }
         if let bad {
             let value = indices.scalars[bad]
-            let problem = value.rounded() == value ? "is out of range 0..<\(bound)" : "is not a whole number"
-            trap("\(op): index \(value) at flat position \(bad) of indices \(indices.shape) \(problem) (\(axisText))")
+            let problem = value.rounded() == value ? "is out of range 0..<\(bound)" : "is not a whole number in 0..<\(bound)"
+            trap("\(op): index \(value) at position \(bad) of indices \(indices.shape) \(problem) (axis \(axis) of shape \(shape))")
         }
         return positions
     }

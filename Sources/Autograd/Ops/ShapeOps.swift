@@ -298,16 +298,7 @@ extension Tensor {
             require(indices.shape[d] <= shape[d],
                          "\(op): indices of shape \(indices.shape) exceed shape \(shape) on axis \(d)")
         }
-        let bound = shape[axis]
-        var index = [Int](repeating: 0, count: indices.count)
-        let bad = indices.scalars.withUnsafeBufferPointer { x in
-            index.withUnsafeMutableBufferPointer { Scalar.kernels.wholeNumbers(x, bound, $0) }
-        }
-        if let bad {
-            let value = indices.scalars[bad]
-            let problem = value.rounded() == value ? "is out of range 0..<\(bound)" : "is not a whole number in 0..<\(bound)"
-            trap("\(op): index \(value) at position \(bad) of indices \(indices.shape) \(problem) (axis \(axis) of shape \(shape))")
-        }
+        let index = wholeNumberPositions(indices, bound: shape[axis], op: op, axis: axis, of: shape)
         return Shape.offsets(replacingAxis: axis, with: index, indexShape: indices.shape, in: shape)
     }
 }
