@@ -238,8 +238,8 @@ enum Backpropagation {
         for node in order {
             var relevant = targetSet.map { $0.contains(ObjectIdentifier(node)) } ?? node.isLeaf
             if !relevant {
-                for i in 0..<node.inputs.count {
-                    if let inputNode = node.inputs[i].node, isRelevant(inputNode) {
+                for i in 0..<node.inputCount {
+                    if let inputNode = node.inputNode(i), isRelevant(inputNode) {
                         relevant = true
                         break
                     }
@@ -274,19 +274,18 @@ enum Backpropagation {
                 }
                 if node.isLeaf { continue }
                 guard !node.isReleased, let rule = node.rule else { throw releasedError(node) }
-                for i in 0..<node.inputs.count {
-                    guard let input = node.inputs[i].node, input.isLeaf,
+                for i in 0..<node.inputCount {
+                    guard let input = node.inputNode(i), input.isLeaf,
                           input.version != node.recordedVersion(ofInput: i) else { continue }
                     throw modifiedError(input, node: node, root: rootNode)
                 }
                 let output = Tensor(shape: node.shape, scalars: node.output, node: createGraph ? node : nil)
-                var needs = InputFlags(count: node.inputs.count)
-                for i in 0..<node.inputs.count {
-                    if let inputNode = node.inputs[i].node, isRelevant(inputNode) { needs[i] = true }
+                var needs = InputFlags(count: node.inputCount)
+                for i in 0..<node.inputCount {
+                    if let inputNode = node.inputNode(i), isRelevant(inputNode) { needs[i] = true }
                 }
                 // Without createGraph recording is off, so the rule's ops record nothing even on
                 // linked inputs: no detached copies needed.
-                let inputs = node.inputs
                 // The op's name is only read by checkingNumerics: format it only inside such a scope.
                 let tape = NumericsCheck.anyScopeActive ? ThreadTape.current : nil
                 let enclosing = tape?.backwardOf
@@ -297,11 +296,11 @@ enum Backpropagation {
                     tape?.backwardOf = enclosing
                     tape?.backwardOfCallStack = enclosingStack
                 }
-                let grads = rule(RuleContext(upstream: g, inputs: inputs, output: output, needsGradient: needs))
-                require(grads.count == node.inputs.count, "rule of \(node.op) returned \(grads.count) gradients")
+                let grads = rule(RuleContext(upstream: g, node: node, output: output, needsGradient: needs))
+                require(grads.count == node.inputCount, "rule of \(node.op) returned \(grads.count) gradients")
                 var contributions: [(String, String)] = []
-                for i in 0..<node.inputs.count where needs[i] {
-                    let input = node.inputs[i]
+                for i in 0..<node.inputCount where needs[i] {
+                    let input = node.input(i)
                     guard let inputNode = input.node, let contribution = grads[i] else { continue }
                     require(contribution.shape == input.shape,
                                  "rule of \(node.op) gave gradient of shape \(contribution.shape) for input \(input.shape)")
@@ -341,24 +340,22 @@ enum Backpropagation {
                 guard !node.isReleased, let rule = node.rule else {
                     throw releasedError(node)
                 }
-                let count = node.inputs.count
+                let count = node.inputCount
                 var needs = InputFlags(count: count)
                 for i in 0..<count {
-                    guard let input = node.inputs[i].node else { continue }
+                    guard let input = node.inputNode(i) else { continue }
                     needs[i] = true
                     if input.isLeaf && input.version != node.recordedVersion(ofInput: i) {
                         throw modifiedError(input, node: node, root: root)
                     }
                 }
                 let output = Tensor(shape: node.shape, scalars: node.output, node: createGraph ? node : nil)
-                let context = RuleContext(upstream: g, inputs: node.inputs, output: output, needsGradient: needs)
-                let grads = rule(context)
-                let inputs = context.inputs
+                let grads = rule(RuleContext(upstream: g, node: node, output: output, needsGradient: needs))
                 require(grads.count == count, "rule of \(node.op) returned \(grads.count) gradients")
                 for i in 0..<count where needs[i] {
-                    guard let input = inputs[i].node, let contribution = grads[i] else { continue }
-                    require(contribution.shape == inputs[i].shape,
-                            "rule of \(node.op) gave gradient of shape \(contribution.shape) for input \(inputs[i].shape)")
+                    guard let input = node.inputNode(i), let contribution = grads[i] else { continue }
+                    require(contribution.shape == node.input(i).shape,
+                            "rule of \(node.op) gave gradient of shape \(contribution.shape) for input \(node.input(i).shape)")
                     if input.isLeaf {
                         let id = ObjectIdentifier(input)
                         if let earlier = leafGradients[id] {
@@ -419,9 +416,9 @@ enum Backpropagation {
         _ = firstVisit(root)
         var stack: [(node: Node<Scalar>, nextInput: Int)] = [(root, 0)]
         while let top = stack.last {
-            if top.nextInput < top.node.inputs.count {
+            if top.nextInput < top.node.inputCount {
                 stack[stack.count - 1].nextInput += 1
-                if let child = top.node.inputs[top.nextInput].node, firstVisit(child) {
+                if let child = top.node.inputNode(top.nextInput), firstVisit(child) {
                     stack.append((child, 0))
                 }
             } else {

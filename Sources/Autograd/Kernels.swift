@@ -77,6 +77,10 @@ final class Kernels<S: TensorScalar>: Sendable {
     @usableFromInline let unary: @Sendable (UnaryKernel<S>, UnsafeBufferPointer<S>, UnsafeMutableBufferPointer<S>) -> Void
     @usableFromInline let binary: @Sendable (BinaryKernel, UnsafeBufferPointer<S>, StridedView, UnsafeBufferPointer<S>,
                                              StridedView, [Int], UnsafeMutableBufferPointer<S>) -> Void
+    /// `binary` for two operands of one shape, both contiguous: no broadcast views to build,
+    /// which is most of the cost of an op on a handful of elements.
+    @usableFromInline let binarySameShape: @Sendable (BinaryKernel, UnsafeBufferPointer<S>, UnsafeBufferPointer<S>,
+                                                      UnsafeMutableBufferPointer<S>) -> Void
     @usableFromInline let select: @Sendable (UnsafeBufferPointer<S>, StridedView, UnsafeBufferPointer<S>, StridedView,
                                              UnsafeBufferPointer<S>, StridedView, [Int], UnsafeMutableBufferPointer<S>) -> Void
     @usableFromInline let copy: @Sendable (UnsafeBufferPointer<S>, StridedView, [Int], UnsafeMutableBufferPointer<S>) -> Void
@@ -126,8 +130,10 @@ final class Kernels<S: TensorScalar>: Sendable {
                                                       UnsafeMutableBufferPointer<S>, UnsafeMutableBufferPointer<S>,
                                                       UnsafeMutableBufferPointer<S>) -> Void
     /// Records an op on this thread's tape (see `Tensor.record`).
-    @usableFromInline let record: @Sendable (String, @escaping () -> String, NodeInputs<S>, [Int], [S],
+    @usableFromInline let record: @Sendable (String, @escaping () -> String, consuming NodeInputs<S>, [Int], [S],
                                              @escaping DerivativeRule<S>) -> Tensor<S>
+    /// Remembers the versions of a new node's leaf inputs (see `Node.recordLeafVersions`).
+    @usableFromInline let recordLeafVersions: @Sendable (Node<S>) -> Void
     /// The backward walk (see `Backpropagation.run`).
     @usableFromInline let backpropagate: @Sendable (Tensor<S>, Tensor<S>?, [Tensor<S>]?, Bool, Bool,
                                                     ((ChainRuleStep) -> Void)?) throws -> [Tensor<S>]
@@ -140,6 +146,7 @@ final class Kernels<S: TensorScalar>: Sendable {
         Allocator.tune()
         unary = { op, x, out in Loops.unary(op, x, out) }
         binary = { op, a, av, b, bv, shape, out in Loops.binary(op, a, av, b, bv, shape, out) }
+        binarySameShape = { op, a, b, out in Loops.binarySameShape(op, a, b, out) }
         select = { c, cv, a, av, b, bv, shape, out in Loops.select(c, cv, a, av, b, bv, shape, out) }
         copy = { x, xv, shape, out in Loops.copy(x, xv, shape, out) }
         embed = { x, shape, outView, out in Loops.embed(x, shape, outView, out) }
@@ -172,6 +179,7 @@ final class Kernels<S: TensorScalar>: Sendable {
                                     createGraph: createGraph, trace: trace)
         }
         releaseGraph = { node in node.releaseGraph() }
+        recordLeafVersions = { node in node.recordLeafVersions() }
     }
 }
 
@@ -466,23 +474,42 @@ enum Loops {
         binaryRun(op, a, av, b, bv, shape, out)
     }
 
+    static func binarySameShape<S: TensorScalar>(_ op: BinaryKernel, _ a: UnsafeBufferPointer<S>,
+                                                 _ b: UnsafeBufferPointer<S>, _ out: UnsafeMutableBufferPointer<S>) {
+        let count = out.count
+        guard count > 64 else {
+            // Small operands (scalar graphs): one plain loop, without building views and shapes.
+            guard let x = a.baseAddress, let y = b.baseAddress, let o = out.baseAddress else { return }
+            withFunction(of: op) { f in for i in 0..<count { o[i] = f(x[i], y[i]) } }
+            return
+        }
+        let flat = StridedView(offset: 0, strides: [1])
+        binary(op, a, flat, b, flat, [count], out)
+    }
+
     static func binaryRun<S: TensorScalar>(_ op: BinaryKernel, _ a: UnsafeBufferPointer<S>, _ av: StridedView,
                                            _ b: UnsafeBufferPointer<S>, _ bv: StridedView,
                                            _ shape: [Int], _ out: UnsafeMutableBufferPointer<S>) {
+        withFunction(of: op) { f in binaryMap(a, av, b, bv, shape, out, f) }
+    }
+
+    /// Calls `body` with the elementwise function of `op`: the one table of what each binary kernel computes.
+    @inline(__always)
+    static func withFunction<S: TensorScalar>(of op: BinaryKernel, _ body: ((S, S) -> S) -> Void) {
         switch op {
-        case .add: binaryMap(a, av, b, bv, shape, out) { $0 + $1 }
-        case .subtract: binaryMap(a, av, b, bv, shape, out) { $0 - $1 }
-        case .multiply: binaryMap(a, av, b, bv, shape, out) { $0 * $1 }
-        case .divide: binaryMap(a, av, b, bv, shape, out) { $0 / $1 }
-        case .pow: binaryMap(a, av, b, bv, shape, out) { S.pow($0, $1) }
+        case .add: body { $0 + $1 }
+        case .subtract: body { $0 - $1 }
+        case .multiply: body { $0 * $1 }
+        case .divide: body { $0 / $1 }
+        case .pow: body { S.pow($0, $1) }
         // NaN wins, so that a NaN is never silently dropped.
-        case .maximum: binaryMap(a, av, b, bv, shape, out) { ($0 >= $1 || $0.isNaN) ? $0 : $1 }
-        case .minimum: binaryMap(a, av, b, bv, shape, out) { ($0 <= $1 || $0.isNaN) ? $0 : $1 }
-        case .greater: binaryMap(a, av, b, bv, shape, out) { $0 > $1 ? 1 : 0 }
-        case .greaterEqual: binaryMap(a, av, b, bv, shape, out) { $0 >= $1 ? 1 : 0 }
-        case .less: binaryMap(a, av, b, bv, shape, out) { $0 < $1 ? 1 : 0 }
-        case .lessEqual: binaryMap(a, av, b, bv, shape, out) { $0 <= $1 ? 1 : 0 }
-        case .equal: binaryMap(a, av, b, bv, shape, out) { $0 == $1 ? 1 : 0 }
+        case .maximum: body { ($0 >= $1 || $0.isNaN) ? $0 : $1 }
+        case .minimum: body { ($0 <= $1 || $0.isNaN) ? $0 : $1 }
+        case .greater: body { $0 > $1 ? 1 : 0 }
+        case .greaterEqual: body { $0 >= $1 ? 1 : 0 }
+        case .less: body { $0 < $1 ? 1 : 0 }
+        case .lessEqual: body { $0 <= $1 ? 1 : 0 }
+        case .equal: body { $0 == $1 ? 1 : 0 }
         }
     }
 

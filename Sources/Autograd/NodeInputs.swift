@@ -1,23 +1,28 @@
-/// The inputs of a tape node, as they were when the op ran. Nearly every op has one or two:
-/// those are stored inline, so that recording an op allocates no array for them.
+/// The inputs of an op being recorded. Nearly every op has one or two: those are stored inline,
+/// so that recording an op allocates no array for them.
+///
+/// Not copyable: it is built at the op's call site and moved into the node. (A copyable one was
+/// copied several times per op, each time through its generic value witnesses.)
 @usableFromInline
-struct NodeInputs<Scalar: TensorScalar>: RandomAccessCollection, MutableCollection {
+struct NodeInputs<Scalar: TensorScalar>: ~Copyable {
     /// Fills unused inline slots (empty arrays share one empty buffer: nothing is allocated).
     @inlinable static var none: Tensor<Scalar> { Tensor(shape: [], scalars: []) }
 
-    @usableFromInline var first: Tensor<Scalar>
-    @usableFromInline var second: Tensor<Scalar>
+    @usableFromInline let first: Tensor<Scalar>
+    @usableFromInline let second: Tensor<Scalar>
     /// The inputs after the first two (concatenate, custom ops).
-    @usableFromInline var rest: [Tensor<Scalar>]
+    @usableFromInline let rest: [Tensor<Scalar>]
     /// How many of the two inline slots hold an input (one byte: a node's flags fit after it).
     @usableFromInline let inlineCount: UInt8
 
-    @inlinable var count: Int { inlineCount == 2 ? 2 + rest.count : Int(inlineCount) }
-
-    /// No inputs (a leaf, or a node whose graph was released).
-    @inlinable init() {
-        (first, second, rest, inlineCount) = (Self.none, Self.none, [], 0)
+    /// Whether some input is part of a graph (so that the op has something to record).
+    @inlinable var anyRecorded: Bool {
+        if first.node != nil || second.node != nil { return true }
+        for input in rest where input.node != nil { return true }
+        return false
     }
+
+    @inlinable var count: Int { inlineCount == 2 ? 2 + rest.count : Int(inlineCount) }
 
     /// One input.
     @inlinable init(_ a: Tensor<Scalar>) {
@@ -37,33 +42,17 @@ struct NodeInputs<Scalar: TensorScalar>: RandomAccessCollection, MutableCollecti
         inlineCount = UInt8(Swift.min(tensors.count, 2))
     }
 
-    /// Drops every input's elements in place, keeping shapes and graph links (a freed node).
-    mutating func dropValues() {
-        first.dropValues()
-        second.dropValues()
-        for i in rest.indices { rest[i].dropValues() }
+    /// Every input, in order (for `checkingNumerics`).
+    var all: [Tensor<Scalar>] {
+        switch inlineCount {
+        case 0: return []
+        case 1: return [first]
+        default: return [first, second] + rest
+        }
     }
 
-    @inlinable var startIndex: Int { 0 }
-    @inlinable var endIndex: Int { count }
-
-    @inlinable
-    subscript(position: Int) -> Tensor<Scalar> {
-        get {
-            require(position >= 0 && position < count, "NodeInputs: input \(position) of \(count)")
-            switch position {
-            case 0: return first
-            case 1: return second
-            default: return rest[position - 2]
-            }
-        }
-        set {
-            require(position >= 0 && position < count, "NodeInputs: input \(position) of \(count)")
-            switch position {
-            case 0: first = newValue
-            case 1: second = newValue
-            default: rest[position - 2] = newValue
-            }
-        }
+    /// The inputs moved out whole, for the node that keeps them.
+    @inlinable consuming func take() -> (Tensor<Scalar>, Tensor<Scalar>, [Tensor<Scalar>]) {
+        (first, second, rest)
     }
 }

@@ -13,13 +13,28 @@ import Darwin
 @usableFromInline
 struct RuleContext<Scalar: TensorScalar> {
     @usableFromInline let upstream: Tensor<Scalar>
-    @usableFromInline let inputs: NodeInputs<Scalar>
+    @usableFromInline let inputs: RuleInputs<Scalar>
     @usableFromInline let output: Tensor<Scalar>
     @usableFromInline let needsGradient: InputFlags
 
-    init(upstream: Tensor<Scalar>, inputs: NodeInputs<Scalar>, output: Tensor<Scalar>, needsGradient: InputFlags) {
-        (self.upstream, self.inputs, self.output, self.needsGradient) = (upstream, inputs, output, needsGradient)
+    init(upstream: Tensor<Scalar>, node: Node<Scalar>, output: Tensor<Scalar>, needsGradient: InputFlags) {
+        (self.upstream, self.inputs, self.output, self.needsGradient) = (upstream, RuleInputs(node: node), output, needsGradient)
     }
+}
+
+/// The inputs of the node whose rule is running, read in place: a rule reads one or two of
+/// them, and copying the node's whole input list for each rule was a tenth of a small op's cost.
+@usableFromInline
+struct RuleInputs<Scalar: TensorScalar>: RandomAccessCollection {
+    // The backward walk holds the node for as long as its rule runs, and a rule's context does
+    // not outlive the call.
+    @usableFromInline unowned(unsafe) let node: Node<Scalar>
+
+    init(node: Node<Scalar>) { self.node = node }
+
+    @inlinable var startIndex: Int { 0 }
+    @inlinable var endIndex: Int { node.inputCount }
+    @inlinable subscript(position: Int) -> Tensor<Scalar> { node.input(position) }
 }
 
 /// A flag per input of an op (which inputs need a gradient): bits, not an array, for the
@@ -53,37 +68,73 @@ typealias DerivativeRule<Scalar: TensorScalar> = (RuleContext<Scalar>) -> [Tenso
 @usableFromInline
 final class Node<Scalar: TensorScalar> {
     /// The op's name, as printed on the tape ("matmul", "relu", "leaf").
-    let op: String
+    @usableFromInline let op: String
     /// The op's settings, as printed on the tape ("axes: [1]"); empty when it has none.
     /// Formatted only when printed: most tapes are never printed.
     var attributes: String { describeAttributes() }
-    private let describeAttributes: () -> String
+    @usableFromInline let describeAttributes: () -> String
     // A node's mutable state is read and written by one thread at a time (the one that recorded
     // it, or the one running its backward pass), never while another access is in progress: the
     // run-time exclusivity checks on these fields (a quarter of the cost of a small op's backward
     // step) are turned off field by field.
 
-    /// The inputs as they were when the op ran (values and their own graph links).
-    @exclusivity(unchecked) var inputs: NodeInputs<Scalar>
+    // The inputs as they were when the op ran (values and their own graph links), stored field by
+    // field rather than as one `NodeInputs`: the deinit of a generic class runs unspecialised, and
+    // a `NodeInputs` stored whole was copied and destroyed through its generic value witnesses
+    // (several hundred instructions per node).
+    @usableFromInline @exclusivity(unchecked) var input0: Tensor<Scalar>
+    @usableFromInline @exclusivity(unchecked) var input1: Tensor<Scalar>
+    @usableFromInline @exclusivity(unchecked) var moreInputs: [Tensor<Scalar>]
+    /// How many inputs the op has (0 for a leaf and for a node whose graph was released).
+    @usableFromInline @exclusivity(unchecked) var inputCount: Int
+
+    /// The inputs as they were when the op ran (a copy, for the inspection tools).
+    var inputs: [Tensor<Scalar>] { (0..<inputCount).map(input) }
+
+    /// Input `i` as it was when the op ran.
+    @inlinable func input(_ i: Int) -> Tensor<Scalar> {
+        switch i {
+        case 0: return input0
+        case 1: return input1
+        default: return moreInputs[i - 2]
+        }
+    }
+
+    /// The graph link of input `i`, without copying its values.
+    @inlinable func inputNode(_ i: Int) -> Node<Scalar>? {
+        switch i {
+        case 0: return input0.node
+        case 1: return input1.node
+        default: return moreInputs[i - 2].node
+        }
+    }
+
+    /// Forgets the inputs (their values and links).
+    func clearInputs() {
+        input0 = NodeInputs<Scalar>.none
+        input1 = NodeInputs<Scalar>.none
+        if !moreInputs.isEmpty { moreInputs = [] }
+        inputCount = 0
+    }
     // The flags sit right after the inputs, in the bytes their layout leaves free
     // (a million-node graph is 32 MB smaller than with them further down).
-    @exclusivity(unchecked) var isReleased = false
+    @usableFromInline @exclusivity(unchecked) var isReleased = false
     /// Scratch space of the backward walk (a graph is walked by one thread at a time).
-    @exclusivity(unchecked) var isRelevant = false
+    @usableFromInline @exclusivity(unchecked) var isRelevant = false
     /// Made by a compound assignment (`w -= …`) on a leaf while recording (see `Tensor.update`).
-    @exclusivity(unchecked) var isRecordedLeafUpdate = false
+    @usableFromInline @exclusivity(unchecked) var isRecordedLeafUpdate = false
     /// Whether hooks or a retained gradient hang off this node (in `TensorHooks`' table, kept
     /// there so that nodes without them, nearly all, stay small).
-    @exclusivity(unchecked) var hasHooks = false
+    @usableFromInline @exclusivity(unchecked) var hasHooks = false
     /// The output's elements, kept for rules that read them (exp, tanh, softmax, …).
-    @exclusivity(unchecked) var output: [Scalar]
-    let shape: [Int]
-    @exclusivity(unchecked) var rule: DerivativeRule<Scalar>?
+    @usableFromInline @exclusivity(unchecked) var output: [Scalar]
+    @usableFromInline let shape: [Int]
+    @usableFromInline @exclusivity(unchecked) var rule: DerivativeRule<Scalar>?
     /// What only a leaf has (most nodes are not leaves: kept apart to keep nodes small).
-    private let leaf: LeafState<Scalar>?
+    @usableFromInline let leaf: LeafState<Scalar>?
     var isLeaf: Bool { leaf != nil }
     /// Position on this thread's tape: nodes recorded later have larger ids.
-    let id: Int
+    @usableFromInline let id: Int
     /// For leaves: the gradient accumulated by `backward`.
     var grad: Tensor<Scalar>? {
         get { leaf != nil ? leaf?.grad : (hasHooks ? TensorHooks.state(of: self)?.retainedGrad : nil) }
@@ -109,35 +160,45 @@ final class Node<Scalar: TensorScalar> {
         }
     }
 
+    /// Whether an input is a leaf (whose version the node must remember).
+    @inlinable var hasLeafInput: Bool {
+        if input0.node?.leaf != nil || input1.node?.leaf != nil { return true }
+        for input in moreInputs where input.node?.leaf != nil { return true }
+        return false
+    }
+
     /// Remembers the current version of every leaf input (called once, when the op is recorded).
     func recordLeafVersions() {
-        for i in 0..<inputs.count {
-            guard let input = inputs[i].node, input.isLeaf else { continue }
+        for i in 0..<inputCount {
+            guard let input = inputNode(i), input.isLeaf else { continue }
             switch i {
             case 0: leafVersions.0 = input.version
             case 1: leafVersions.1 = input.version
             default:
-                if moreLeafVersions.isEmpty { moreLeafVersions = [Int32](repeating: 0, count: inputs.count - 2) }
+                if moreLeafVersions.isEmpty { moreLeafVersions = [Int32](repeating: 0, count: inputCount - 2) }
                 moreLeafVersions[i - 2] = input.version
             }
         }
     }
     // More scratch space of the backward walk.
-    @exclusivity(unchecked) var visitMark = 0
-    @exclusivity(unchecked) var pendingGrad: Tensor<Scalar>?
+    @usableFromInline @exclusivity(unchecked) var visitMark = 0
+    @usableFromInline @exclusivity(unchecked) var pendingGrad: Tensor<Scalar>?
     /// The version of each leaf input when the op ran (`LeafState.version`), so that backward can
     /// refuse a rule whose leaf was changed in place since: the first two inline, the rest after.
-    @exclusivity(unchecked) var leafVersions: (Int32, Int32) = (0, 0)
-    @exclusivity(unchecked) var moreLeafVersions: [Int32] = []
+    @usableFromInline @exclusivity(unchecked) var leafVersions: (Int32, Int32) = (0, 0)
+    @usableFromInline @exclusivity(unchecked) var moreLeafVersions: [Int32] = []
     /// Where the op was called, recorded only inside `checkingNumerics` (for its report).
-    @exclusivity(unchecked) var callStack: [String]?
+    @usableFromInline @exclusivity(unchecked) var callStack: [String]?
 
     /// An op's node: its rule and what the rule reads.
+    @inlinable
     init(op: String, attributes: @escaping () -> String, inputs: consuming NodeInputs<Scalar>, output: [Scalar],
          shape: [Int], rule: @escaping DerivativeRule<Scalar>, id: Int) {
         self.op = op
         self.describeAttributes = attributes
-        self.inputs = inputs
+        let count = inputs.count
+        (self.input0, self.input1, self.moreInputs) = inputs.take()
+        self.inputCount = count
         self.output = output
         self.shape = shape
         self.rule = rule
@@ -149,7 +210,10 @@ final class Node<Scalar: TensorScalar> {
     init(leafOfShape shape: [Int], label: String?) {
         self.op = "leaf"
         self.describeAttributes = { "" }
-        self.inputs = NodeInputs()
+        self.input0 = NodeInputs<Scalar>.none
+        self.input1 = NodeInputs<Scalar>.none
+        self.moreInputs = []
+        self.inputCount = 0
         self.output = []
         self.shape = shape
         self.rule = nil
@@ -161,26 +225,28 @@ final class Node<Scalar: TensorScalar> {
         if hasHooks { TensorHooks.forget(self) }
         // The deinit of a generic class runs unspecialised: hand the work to code compiled
         // for the concrete scalar type.
-        if !inputs.isEmpty { Scalar.kernels.releaseGraph(self) }
+        if inputCount > 0 { Scalar.kernels.releaseGraph(self) }
     }
 
     /// Releases the nodes only this one keeps alive, iteratively: a recursive release of a
     /// graph of a million nodes would overflow the stack.
     func releaseGraph() {
         var pending: [Node] = []
-        for input in inputs { if let node = input.node { pending.append(node) } }
-        inputs = NodeInputs()
+        for i in 0..<inputCount { if let node = inputNode(i) { pending.append(node) } }
+        clearInputs()
         while var next = pending.popLast() {
             if isKnownUniquelyReferenced(&next) {
-                for input in next.inputs { if let node = input.node { pending.append(node) } }
-                next.inputs = NodeInputs()
+                for i in 0..<next.inputCount { if let node = next.inputNode(i) { pending.append(node) } }
+                next.clearInputs()
             }
         }
     }
 
     /// Frees what the rule would have needed; a later backward through this node fails clearly.
     func release() {
-        inputs.dropValues()
+        input0.dropValues()
+        input1.dropValues()
+        for i in moreInputs.indices { moreInputs[i].dropValues() }
         output = []
         rule = nil
         isReleased = true
@@ -189,6 +255,7 @@ final class Node<Scalar: TensorScalar> {
 }
 
 /// The state only a leaf node has.
+@usableFromInline
 final class LeafState<Scalar: TensorScalar> {
     var grad: Tensor<Scalar>?
     var label: String?
@@ -244,6 +311,12 @@ final class ThreadTape {
     }
 }
 
+/// A number for a new node (see `ThreadTape.nextID`).
+@usableFromInline func nextNodeID() -> Int { ck_next_node_id() }
+
+/// Whether some thread is inside a `checkingNumerics` scope (which inspects every op, recorded or not).
+@usableFromInline func numericsCheckingAnywhere() -> Bool { NumericsCheck.anyScopeActive }
+
 /// Runs `body` with recording off on this thread: ops on tensors that require gradients
 /// produce plain tensors. Use it for parameter updates and for computing values you will not
 /// differentiate.
@@ -278,21 +351,31 @@ extension Tensor {
     /// some input requires gradients; otherwise returns a plain tensor. Every op calls this once,
     /// with its derivative rule. (`attributes` is formatted only if the tape is printed.)
     @inlinable
-    static func record(_ op: String, _ attributes: @autoclosure @escaping () -> String = "", inputs: NodeInputs<Scalar>,
+    static func record(_ op: String, _ attributes: @autoclosure @escaping () -> String = "", inputs: consuming NodeInputs<Scalar>,
                        shape: [Int], scalars: [Scalar], rule: @escaping DerivativeRule<Scalar>) -> Tensor {
-        Scalar.kernels.record(op, attributes, inputs, shape, scalars, rule)
+        // Nearly every op on plain tensors (inference, the rules' own ops without createGraph)
+        // leaves here, before building anything for the tape.
+        let checkingNumerics = numericsCheckingAnywhere()
+        if !inputs.anyRecorded && !checkingNumerics { return Tensor(shape: shape, scalars: scalars, node: nil) }
+        guard !checkingNumerics, isRecordingGradients else {
+            return Scalar.kernels.record(op, attributes, inputs, shape, scalars, rule)
+        }
+        // The common case is built here, in the caller's specialised code: handing the inputs
+        // and the rule through the kernel table's closure copied them through generic witnesses.
+        let node = Node(op: op, attributes: attributes, inputs: inputs, output: scalars, shape: shape, rule: rule,
+                        id: nextNodeID())
+        if node.hasLeafInput { Scalar.kernels.recordLeafVersions(node) }
+        return Tensor(shape: shape, scalars: scalars, node: node)
     }
 
     /// `record`, compiled for the concrete scalar type (reached through ``Kernels``).
-    static func recordNode(_ op: String, _ attributes: @escaping () -> String, inputs: NodeInputs<Scalar>,
+    static func recordNode(_ op: String, _ attributes: @escaping () -> String, inputs: consuming NodeInputs<Scalar>,
                            shape: [Int], scalars: [Scalar], rule: @escaping DerivativeRule<Scalar>) -> Tensor {
         let checking = NumericsCheck.anyScopeActive && NumericsCheck.isActiveOnThisThread
         if checking {
-            NumericsCheck.inspect(op, attributes(), inputs: Array(inputs), shape: shape, scalars: scalars)
+            NumericsCheck.inspect(op, attributes(), inputs: inputs.all, shape: shape, scalars: scalars)
         }
-        var anyRecorded = false
-        for i in 0..<inputs.count where inputs[i].node != nil { anyRecorded = true; break }
-        guard anyRecorded else { return Tensor(shape: shape, scalars: scalars, node: nil) }
+        guard inputs.anyRecorded else { return Tensor(shape: shape, scalars: scalars, node: nil) }
         let tape = ThreadTape.current
         guard tape.isRecording else { return Tensor(shape: shape, scalars: scalars, node: nil) }
         let node = Node(op: op, attributes: attributes, inputs: inputs, output: scalars, shape: shape,

@@ -21,6 +21,14 @@ extension Tensor {
 
     @inlinable
     static func binaryForward(_ op: BinaryKernel, _ a: Tensor, _ b: Tensor, name: String) -> (shape: [Int], scalars: [Scalar]) {
+        if a.shape == b.shape {
+            let values = makeScalars(count: a.count) { out in
+                a.scalars.withUnsafeBufferPointer { ap in
+                    b.scalars.withUnsafeBufferPointer { bp in Scalar.kernels.binarySameShape(op, ap, bp, out) }
+                }
+            }
+            return (a.shape, values)
+        }
         let shape = Shape.broadcast(a.shape, b.shape, op: name)
         let n = shape.reduce(1, *)
         let av = Shape.broadcastView(a.shape, to: shape), bv = Shape.broadcastView(b.shape, to: shape)

@@ -88,11 +88,11 @@ extension Tensor {
                 }
             }
         }
-        let inputs = NodeInputs([upstream, gates, cell])
-        let dGates = record("lstmCellBackward", "result: gates", inputs: inputs, shape: gates.shape, scalars: dGatesValues) { c in
+        let inputs = [upstream, gates, cell]
+        let dGates = record("lstmCellBackward", "result: gates", inputs: NodeInputs(inputs), shape: gates.shape, scalars: dGatesValues) { c in
             lstmCellSecondOrder(c, gatesWeight: c.upstream, cellWeight: nil)
         }
-        let dCell = record("lstmCellBackward", "result: cell", inputs: inputs, shape: cell.shape, scalars: dCellValues) { c in
+        let dCell = record("lstmCellBackward", "result: cell", inputs: NodeInputs(inputs), shape: cell.shape, scalars: dCellValues) { c in
             lstmCellSecondOrder(c, gatesWeight: nil, cellWeight: c.upstream)
         }
         return (dGates, dCell)
@@ -202,14 +202,14 @@ extension Tensor {
                 }
             }
         }
-        let inputs = NodeInputs([upstream, input, hidden, state])
-        let dInput = record("gruCellBackward", "result: input", inputs: inputs, shape: input.shape, scalars: dInputValues) { c in
+        let inputs = [upstream, input, hidden, state]
+        let dInput = record("gruCellBackward", "result: input", inputs: NodeInputs(inputs), shape: input.shape, scalars: dInputValues) { c in
             gruCellSecondOrder(c, inputWeight: c.upstream, hiddenWeight: nil, stateWeight: nil)
         }
-        let dHidden = record("gruCellBackward", "result: hidden", inputs: inputs, shape: hidden.shape, scalars: dHiddenValues) { c in
+        let dHidden = record("gruCellBackward", "result: hidden", inputs: NodeInputs(inputs), shape: hidden.shape, scalars: dHiddenValues) { c in
             gruCellSecondOrder(c, inputWeight: nil, hiddenWeight: c.upstream, stateWeight: nil)
         }
-        let dState = record("gruCellBackward", "result: state", inputs: inputs, shape: state.shape, scalars: dStateValues) { c in
+        let dState = record("gruCellBackward", "result: state", inputs: NodeInputs(inputs), shape: state.shape, scalars: dStateValues) { c in
             gruCellSecondOrder(c, inputWeight: nil, hiddenWeight: nil, stateWeight: c.upstream)
         }
         return (dInput, dHidden, dState)
