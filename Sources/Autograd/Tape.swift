@@ -86,7 +86,9 @@ final class Node<Scalar: TensorScalar> {
     @usableFromInline @exclusivity(unchecked) var input1: Tensor<Scalar>
     @usableFromInline @exclusivity(unchecked) var moreInputs: [Tensor<Scalar>]
     /// How many inputs the op has (0 for a leaf and for a node whose graph was released).
-    @usableFromInline @exclusivity(unchecked) var inputCount: Int
+    @inlinable var inputCount: Int { Int(storedInputCount) }
+    // Four bytes, so that it and the flags below share one word of the node.
+    @usableFromInline @exclusivity(unchecked) var storedInputCount: UInt32
 
     /// The inputs as they were when the op ran (a copy, for the inspection tools).
     var inputs: [Tensor<Scalar>] { (0..<inputCount).map(input) }
@@ -114,7 +116,7 @@ final class Node<Scalar: TensorScalar> {
         input0 = NodeInputs<Scalar>.none
         input1 = NodeInputs<Scalar>.none
         if !moreInputs.isEmpty { moreInputs = [] }
-        inputCount = 0
+        storedInputCount = 0
     }
     // The flags sit right after the inputs, in the bytes their layout leaves free
     // (a million-node graph is 32 MB smaller than with them further down).
@@ -198,7 +200,7 @@ final class Node<Scalar: TensorScalar> {
         self.describeAttributes = attributes
         let count = inputs.count
         (self.input0, self.input1, self.moreInputs) = inputs.take()
-        self.inputCount = count
+        self.storedInputCount = UInt32(count)
         self.output = output
         self.shape = shape
         self.rule = rule
@@ -213,7 +215,7 @@ final class Node<Scalar: TensorScalar> {
         self.input0 = NodeInputs<Scalar>.none
         self.input1 = NodeInputs<Scalar>.none
         self.moreInputs = []
-        self.inputCount = 0
+        self.storedInputCount = 0
         self.output = []
         self.shape = shape
         self.rule = nil
