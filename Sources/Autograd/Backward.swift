@@ -279,7 +279,6 @@ enum Backpropagation {
                           input.version != node.recordedVersion(ofInput: i) else { continue }
                     throw modifiedError(input, node: node, root: rootNode)
                 }
-                let output = Tensor(shape: node.shape, scalars: node.output, node: createGraph ? node : nil)
                 var needs = InputFlags(count: node.inputCount)
                 for i in 0..<node.inputCount {
                     if let inputNode = node.inputNode(i), isRelevant(inputNode) { needs[i] = true }
@@ -296,7 +295,7 @@ enum Backpropagation {
                     tape?.backwardOf = enclosing
                     tape?.backwardOfCallStack = enclosingStack
                 }
-                let grads = rule(RuleContext(upstream: g, node: node, output: output, needsGradient: needs))
+                let grads = rule(RuleContext(upstream: g, node: node, linksOutput: createGraph, needsGradient: needs))
                 require(grads.count == node.inputCount, "rule of \(node.op) returned \(grads.count) gradients")
                 var contributions: [(String, String)] = []
                 for i in 0..<node.inputCount where needs[i] {
@@ -349,13 +348,12 @@ enum Backpropagation {
                         throw modifiedError(input, node: node, root: root)
                     }
                 }
-                let output = Tensor(shape: node.shape, scalars: node.output, node: createGraph ? node : nil)
-                let grads = rule(RuleContext(upstream: g, node: node, output: output, needsGradient: needs))
+                let grads = rule(RuleContext(upstream: g, node: node, linksOutput: createGraph, needsGradient: needs))
                 require(grads.count == count, "rule of \(node.op) returned \(grads.count) gradients")
                 for i in 0..<count where needs[i] {
                     guard let input = node.inputNode(i), let contribution = grads[i] else { continue }
-                    require(contribution.shape == node.input(i).shape,
-                            "rule of \(node.op) gave gradient of shape \(contribution.shape) for input \(node.input(i).shape)")
+                    require(contribution.shape == node.inputShape(i),
+                            "rule of \(node.op) gave gradient of shape \(contribution.shape) for input \(node.inputShape(i))")
                     if input.isLeaf {
                         let id = ObjectIdentifier(input)
                         if let earlier = leafGradients[id] {

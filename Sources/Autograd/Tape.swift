@@ -14,11 +14,18 @@ import Darwin
 struct RuleContext<Scalar: TensorScalar> {
     @usableFromInline let upstream: Tensor<Scalar>
     @usableFromInline let inputs: RuleInputs<Scalar>
-    @usableFromInline let output: Tensor<Scalar>
     @usableFromInline let needsGradient: InputFlags
+    /// Whether the output is linked to its node (under `createGraph`, so that rules reading it
+    /// are differentiated through it).
+    @usableFromInline let linksOutput: Bool
 
-    init(upstream: Tensor<Scalar>, node: Node<Scalar>, output: Tensor<Scalar>, needsGradient: InputFlags) {
-        (self.upstream, self.inputs, self.output, self.needsGradient) = (upstream, RuleInputs(node: node), output, needsGradient)
+    /// The op's output (made when a rule asks: most rules read only the upstream gradient and the inputs).
+    @inlinable var output: Tensor<Scalar> {
+        Tensor(shape: inputs.node.shape, scalars: inputs.node.output, node: linksOutput ? inputs.node : nil)
+    }
+
+    init(upstream: Tensor<Scalar>, node: Node<Scalar>, linksOutput: Bool, needsGradient: InputFlags) {
+        (self.upstream, self.inputs, self.linksOutput, self.needsGradient) = (upstream, RuleInputs(node: node), linksOutput, needsGradient)
     }
 }
 
@@ -92,6 +99,15 @@ final class Node<Scalar: TensorScalar> {
 
     /// The inputs as they were when the op ran (a copy, for the inspection tools).
     var inputs: [Tensor<Scalar>] { (0..<inputCount).map(input) }
+
+    /// The shape of input `i`, read without copying the input.
+    func inputShape(_ i: Int) -> [Int] {
+        switch i {
+        case 0: return input0.shape
+        case 1: return input1.shape
+        default: return moreInputs[i - 2].shape
+        }
+    }
 
     /// Input `i` as it was when the op ran.
     @inlinable func input(_ i: Int) -> Tensor<Scalar> {
