@@ -216,15 +216,21 @@ public func perSampleGradients<Model: Layer>(
     case .loop:
         return PerSampleGradients(gradients: PerSampleLoop.run(model, named, inputs, targets, loss), strategy: .loop)
     case .vectorized, .automatic:
-        let problem = PerSampleRecorder<Scalar>.problem(with: model, path: "")
-        if let problem {
+        let coverage = PerSampleRecorder<Scalar>.coverage(of: model, path: "")
+        if let problem = coverage.problem {
             require(strategy == .automatic, "perSampleGradients(strategy: .vectorized): \(problem); "
                     + "use strategy: .automatic or .loop for this model (the loop handles any model)")
             return PerSampleGradients(gradients: PerSampleLoop.run(model, named, inputs, targets, loss),
                                       strategy: .loop, fallbackReason: problem)
         }
         let recorder = PerSampleRecorder<Scalar>(batch: batch)
-        let perParameter = recorder.run(model, inputs, targets, loss)
+        let (perParameter, problem) = recorder.run(model, inputs, targets, verify: coverage.hasOwnContainers, loss)
+        if let problem {
+            require(strategy == .automatic, "perSampleGradients(strategy: .vectorized): \(problem); "
+                    + "use strategy: .automatic or .loop for this model (the loop handles any model)")
+            return PerSampleGradients(gradients: PerSampleLoop.run(model, named, inputs, targets, loss),
+                                      strategy: .loop, fallbackReason: problem)
+        }
         let gradients = named.map { name, parameter in
             (name, perParameter[ObjectIdentifier(parameter)] ?? Tensor<Scalar>.zeros([batch] + parameter.shape))
         }
