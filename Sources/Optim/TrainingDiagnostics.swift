@@ -551,6 +551,19 @@ public final class TrainingDiagnostics<Scalar: TensorScalar>: @unchecked Sendabl
         afterUpdate()
     }
 
+    /// Traps unless these diagnostics are attached and every parameter they watch is one of
+    /// `model`'s (made for that model, or for a `Sequential` inside it).
+    func checkWatches(_ model: [(name: String, parameter: Parameter<Scalar>)], caller: String) {
+        require(isAttached, "\(caller): the diagnostics were detached (detach() removed their hook), so they would record "
+                + "nothing; make a new TrainingDiagnostics for this run")
+        let owned = Set(model.map { ObjectIdentifier($0.parameter) })
+        if let stranger = parameters.first(where: { !owned.contains(ObjectIdentifier($0.parameter)) }) {
+            trap("\(caller): the diagnostics watch \(stranger.name) (shape \(stranger.parameter.shape)), which is not a "
+                 + "parameter of the model being trained (\(model.count) parameters); make them with "
+                 + "TrainingDiagnostics(model) for this model")
+        }
+    }
+
     // MARK: Recording
 
     private func locked<T>(_ body: () -> T) -> T {
