@@ -134,7 +134,9 @@ final class PerSampleRecorder<Scalar: TensorScalar> {
         if children.contains(where: { $0.value is Parameter<Scalar> }) {
             return "\(path.isEmpty ? "the model" : path) (\(type(of: value))) has parameters but no batched per-sample rule"
         }
-        if value is any Layer<Scalar> && !(value is Sequential<Scalar>) && !(value is TransformerBlock<Scalar>) {
+        // A layer of your own around built-in layers: its forward could use their weights directly.
+        if let layer = value as? any Layer<Scalar>, !(value is Sequential<Scalar>), !(value is TransformerBlock<Scalar>),
+           !layer.namedParameters.isEmpty {
             own = true
         }
         for (label, child) in children {
