@@ -310,6 +310,11 @@ def torch_figures(torch, quick, repeats, chain, only=None, parameters=None):
 
             figures[key + "-loop"] = (timed(sequence_loop, max(3, repeats // 5), 1), None)
 
+            def sequence_batch(model=model, inputs=inputs, labels=labels, criterion=criterion):
+                return torch.autograd.grad(criterion(model(inputs), labels), list(model.parameters()))
+
+            figures[key + "-batch"] = (timed(sequence_batch, repeats, 3), None)
+
     def chain_run():
         x = torch.tensor(1.0, dtype=torch.float64, requires_grad=True)
         b, a = torch.tensor(1.0000001, dtype=torch.float64), torch.tensor(0.0, dtype=torch.float64)
@@ -380,8 +385,10 @@ def main():
              "persample-batch": "batch gradient, same MLP (for scale)",
              "persample-lstm": "per-sample, LSTM 16→32, 8 steps, b32 (vmap*)",
              "persample-lstm-loop": "per-sample, LSTM, loop of 32 passes",
+             "persample-lstm-batch": "LSTM batch gradient (for scale)",
              "persample-attention": "per-sample, encoder block 32w, b32 (vmap*)",
-             "persample-attention-loop": "per-sample, encoder block, loop of 32"}
+             "persample-attention-loop": "per-sample, encoder block, loop of 32",
+             "persample-attention-batch": "encoder block batch gradient (for scale)"}
     print(f"{'workload':46} {'ours':>14} {'PyTorch':>14} {'ratio':>8}")
     for key, label in names.items():
         if key not in theirs or key not in ours:

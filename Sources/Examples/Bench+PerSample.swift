@@ -45,7 +45,7 @@ extension Bench {
     /// Per-sample gradients of sequence models, batch 32 of 8 steps: an LSTM 16→32 with a Dense
     /// head (cross-entropy at every step) and a pre-norm TransformerBlock 32 wide, 4 heads, MLP
     /// 128, ReLU (squared error), vectorized (one forward, one backward through time, sums of
-    /// outer products over the steps) against the loop. bench/compare.py times
+    /// outer products over the steps) against the loop, and each model's ordinary batch gradient. bench/compare.py times
     /// `vmap(grad(…))` of nn.LSTM and nn.TransformerEncoderLayer and PyTorch's loop.
     static func sequenceRows(repeats: Int, report: (_ name: String, _ key: String, _ t: (median: Double, min: Double, max: Double)) -> Void) {
         let (batch, steps) = (32, 8)
@@ -71,6 +71,9 @@ extension Bench {
                        _ = perSampleGradients(of: lstm, inputs: sequences, targets: classes, strategy: strategy, loss: stepLoss)
                    })
         }
+        report("  the ordinary batch gradient, for scale", "persample-lstm-batch", time(repeats: repeats, warmup: 1) {
+            _ = try? gradients(of: stepLoss(lstm(sequences), classes).sum(), wrt: lstm.parameters.map(\.value))
+        })
         for strategy in [PerSampleStrategy.vectorized, .loop] {
             let suffix = strategy == .loop ? "-loop" : ""
             let reps = strategy == .loop ? max(3, repeats / 5) : repeats
@@ -80,5 +83,8 @@ extension Bench {
                        _ = perSampleGradients(of: block, inputs: tokens, targets: targets, strategy: strategy, loss: squared)
                    })
         }
+        report("  the ordinary batch gradient, for scale", "persample-attention-batch", time(repeats: repeats, warmup: 1) {
+            _ = try? gradients(of: squared(block(tokens), targets).sum(), wrt: block.parameters.map(\.value))
+        })
     }
 }
