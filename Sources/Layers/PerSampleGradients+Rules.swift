@@ -84,11 +84,6 @@ final class PerSampleRecorder<Scalar: TensorScalar> {
         var hasOwnContainers = false
     }
 
-    /// Why `layer` cannot be done in one batched pass, or `nil` if it can.
-    static func problem(with layer: Any, path: String) -> String? {
-        coverage(of: layer, path: path).problem
-    }
-
     /// Walks the model as ``Module/namedParameters`` does: a built-in layer with a rule covers
     /// its parameters; a parameter held anywhere else (directly by a layer of your own) is not
     /// covered, and the first such holder is named.

@@ -218,6 +218,25 @@ final class PerSampleSequenceTests: XCTestCase {
                        result.fallbackReason ?? "no reason")
     }
 
+    func testFloatSequenceModelsAgreeWithTheLoopToFloatRounding() {
+        let loss: (Tensor<Float>, Tensor<Float>) -> Tensor<Float> = { y, t in ((y - t) * (y - t)).sum(axes: [1, 2]) }
+        let models: [(String, any Layer<Float>)] = [
+            ("LSTM", Sequential<Float> { LSTM(inputSize: 4, hiddenSize: 6, layers: 2, bidirectional: true, seed: 90)
+                                         Dense(inputs: 12, outputs: 4, seed: 91) }),
+            ("block", TransformerBlock<Float>(dimension: 4, heads: 2, hidden: 8, seed: 92)),
+        ]
+        let x = Tensor<Float>.randomNormal([6, 5, 4], seed: 93), y = Tensor<Float>.randomNormal([6, 5, 4], seed: 94)
+        for (name, model) in models {
+            let fast = perSampleGradients(of: model, inputs: x, targets: y, loss: loss)
+            let loop = perSampleGradients(of: model, inputs: x, targets: y, strategy: .loop, loss: loss)
+            XCTAssertEqual(fast.strategy, .vectorized, name)
+            for ((parameter, a), (_, b)) in zip(fast.gradients, loop.gradients) {
+                let scale = max(1, b.abs().max().scalar)
+                XCTAssertLessThanOrEqual((a - b).abs().max().scalar, 1e-4 * scale, "\(name): \(parameter)")
+            }
+        }
+    }
+
     func testPrivateGradientsOfARecurrentModelEqualThePrivatizedPerSampleGradients() {
         let model = Sequential<Double> {
             GRU(inputSize: 3, hiddenSize: 4, bidirectional: true, seed: 80)
