@@ -376,6 +376,10 @@ public struct DiagnosticsRecord: Sendable, Hashable {
 /// diagnostics.updateRatios(of: "layers.0.weight") // [(step, log10 ratio)] for a plot
 /// ```
 ///
+/// With `fit`, pass it as `fit(…, diagnostics:)` instead of calling ``step(_:)``. The hooks are
+/// a `Sequential`'s: for a model of your own, make the diagnostics for the `Sequential` inside
+/// it (its layers' outputs and its parameters' updates are recorded; `fit` accepts that).
+///
 /// Only training forward passes are recorded (those whose outputs require gradients): an
 /// evaluation inside `withInference` or `withoutGradients` is not. Memory stays bounded: when
 /// more than `capacity` steps have been recorded, every other one is dropped and the interval
