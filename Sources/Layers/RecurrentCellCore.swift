@@ -75,8 +75,8 @@ struct RecurrentCellCore<Scalar: TensorScalar> {
     func step(_ x: Tensor<Scalar>, state: [Tensor<Scalar>], transposedWeightIH: Tensor<Scalar>,
               transposedWeightHH: Tensor<Scalar>, trace: RecurrentTrace<Scalar>? = nil) -> [Tensor<Scalar>] {
         let projectedHidden = state[0].matmul(transposedWeightHH)
+        let input = projectInput(x, transposedWeightIH: transposedWeightIH)     // the ops in the order they always ran
         let hidden = biasHH.map { projectedHidden + $0.value } ?? projectedHidden
-        let input = projectInput(x, transposedWeightIH: transposedWeightIH)
         trace?.append(input: x, hidden: state[0], projectedInput: input, projectedHidden: hidden)
         return kind.step(input: input, hidden: hidden, state: state)
     }

@@ -237,22 +237,29 @@ final class PerSampleSequenceTests: XCTestCase {
         }
     }
 
-    func testPrivateGradientsOfARecurrentModelEqualThePrivatizedPerSampleGradients() {
-        let model = Sequential<Double> {
-            GRU(inputSize: 3, hiddenSize: 4, bidirectional: true, seed: 80)
-            Dense(inputs: 8, outputs: 1, seed: 81)
-        }
-        let x = Tensor<Double>.randomNormal([5, 3, 3], seed: 82), y = Tensor<Double>.randomNormal([5, 3, 1], seed: 83)
-        let perSample = perSampleGradients(of: model, inputs: x, targets: y, loss: squaredLoss)
-        XCTAssertEqual(perSample.strategy, .vectorized)
-        let clipNorm = 0.5 * perSample.norms.max().scalar
-        var first = SeededGenerator(seed: 7), second = SeededGenerator(seed: 7)
-        let expected = perSample.privatized(clipNorm: clipNorm, noiseMultiplier: 0.5, using: &first)
-        let direct = privateGradients(of: model, inputs: x, targets: y, clipNorm: clipNorm, noiseMultiplier: 0.5, using: &second,
-                                      loss: squaredLoss)
-        XCTAssertLessThanOrEqual((direct.norms - expected.norms).abs().max().scalar, 1e-12)
-        for ((name, a), (_, b)) in zip(direct.gradients, expected.gradients) {
-            XCTAssertLessThanOrEqual((a - b).abs().max().scalar, 1e-12, name)
+    /// privateGradients' one pass (ghost norms for the Dense layers, per-sample gradients for the
+    /// recurrent and attention layers) equals perSampleGradients(…).privatized(…) with the same seed.
+    func testPrivateGradientsOfSequenceModelsEqualThePrivatizedPerSampleGradients() {
+        let cases: [(String, any Layer<Double>, Tensor<Double>, Tensor<Double>)] = [
+            ("bidirectional GRU", Sequential<Double> {
+                GRU(inputSize: 3, hiddenSize: 4, bidirectional: true, seed: 80)
+                Dense(inputs: 8, outputs: 1, seed: 81)
+            }, Tensor.randomNormal([5, 3, 3], seed: 82), Tensor.randomNormal([5, 3, 1], seed: 83)),
+            ("transformer block", TransformerBlock<Double>(dimension: 4, heads: 2, hidden: 24, seed: 84),
+             Tensor.randomNormal([5, 2, 4], seed: 85), Tensor.randomNormal([5, 2, 4], seed: 86)),
+        ]
+        for (name, model, x, y) in cases {
+            let perSample = perSampleGradients(of: model, inputs: x, targets: y, loss: squaredLoss)
+            XCTAssertEqual(perSample.strategy, .vectorized, name)
+            let clipNorm = 0.5 * perSample.norms.max().scalar
+            var first = SeededGenerator(seed: 7), second = SeededGenerator(seed: 7)
+            let expected = perSample.privatized(clipNorm: clipNorm, noiseMultiplier: 0.5, using: &first)
+            let direct = privateGradients(of: model, inputs: x, targets: y, clipNorm: clipNorm, noiseMultiplier: 0.5,
+                                          using: &second, loss: squaredLoss)
+            XCTAssertLessThanOrEqual((direct.norms - expected.norms).abs().max().scalar, 1e-12, name)
+            for ((parameter, a), (_, b)) in zip(direct.gradients, expected.gradients) {
+                XCTAssertLessThanOrEqual((a - b).abs().max().scalar, 1e-12, "\(name): \(parameter)")
+            }
         }
     }
 }
