@@ -266,6 +266,55 @@ def torch_figures(torch, quick, repeats, chain, only=None, parameters=None):
 
         figures["persample-batch"] = (timed(batch_gradient, repeats, 3), None)
 
+        # Sequence models, batch 32 of 8 steps: nn.LSTM(16, 32) + Linear(32, 10) with cross-entropy
+        # at every step, and nn.TransformerEncoderLayer(32, 4, 128, ReLU, norm_first) with squared
+        # error. vmap(grad) runs them, but PyTorch has no batching rule for the LSTM's and the
+        # attention's kernels (aten::mkldnn_rnn_layer, _scaled_dot_product_flash_attention_for_cpu
+        # and its backward): it warns and loops over the examples inside vmap (BatchedFallback).
+        import warnings
+
+        class LSTMHead(torch.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.lstm = torch.nn.LSTM(16, 32, batch_first=True)
+                self.head = torch.nn.Linear(32, 10)
+
+            def forward(self, x):
+                return self.head(self.lstm(x)[0])
+
+        block = torch.nn.TransformerEncoderLayer(32, 4, dim_feedforward=128, dropout=0.0, batch_first=True, norm_first=True)
+        sequences, classes = torch.randn(32, 8, 16), torch.arange(32 * 8).reshape(32, 8) % 10
+        tokens, targets = torch.randn(32, 8, 32), torch.randn(32, 8, 32)
+        twins = (("persample-lstm", LSTMHead(), sequences, classes,
+                  lambda out, y: F.cross_entropy(out.reshape(-1, 10), y.reshape(-1), reduction="sum")),
+                 ("persample-attention", block, tokens, targets, lambda out, y: 0.5 * ((out - y) ** 2).sum()))
+        for key, model, inputs, labels, criterion in twins:
+            weights = {k: v.detach() for k, v in model.named_parameters()}
+
+            def one_sequence(p, x, y, model=model, criterion=criterion):
+                return criterion(functional_call(model, p, (x.unsqueeze(0),)), y.unsqueeze(0))
+
+            vectorized = vmap(grad(one_sequence), in_dims=(None, 0, 0))
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                figures[key] = (timed(lambda: vectorized(weights, inputs, labels), repeats, 3), None)
+
+            def sequence_loop(model=model, inputs=inputs, labels=labels, criterion=criterion):
+                out = {k: [] for k, _ in model.named_parameters()}
+                for b in range(inputs.shape[0]):
+                    model.zero_grad()
+                    criterion(model(inputs[b:b + 1]), labels[b:b + 1]).backward()
+                    for k, v in model.named_parameters():
+                        out[k].append(v.grad.clone())
+                return {k: torch.stack(v) for k, v in out.items()}
+
+            figures[key + "-loop"] = (timed(sequence_loop, max(3, repeats // 5), 1), None)
+
+            def sequence_batch(model=model, inputs=inputs, labels=labels, criterion=criterion):
+                return torch.autograd.grad(criterion(model(inputs), labels), list(model.parameters()))
+
+            figures[key + "-batch"] = (timed(sequence_batch, repeats, 3), None)
+
     def chain_run():
         x = torch.tensor(1.0, dtype=torch.float64, requires_grad=True)
         b, a = torch.tensor(1.0000001, dtype=torch.float64), torch.tensor(0.0, dtype=torch.float64)
@@ -333,7 +382,13 @@ def main():
              "chain": "scalar chain, per op (fwd+bwd)",
              "persample": "per-sample grads 784-256-10, b64 (vmap)",
              "persample-loop": "per-sample grads, loop of 64 passes",
-             "persample-batch": "batch gradient, same MLP (for scale)"}
+             "persample-batch": "batch gradient, same MLP (for scale)",
+             "persample-lstm": "per-sample, LSTM 16→32, 8 steps, b32 (vmap*)",
+             "persample-lstm-loop": "per-sample, LSTM, loop of 32 passes",
+             "persample-lstm-batch": "LSTM batch gradient (for scale)",
+             "persample-attention": "per-sample, encoder block 32w, b32 (vmap*)",
+             "persample-attention-loop": "per-sample, encoder block, loop of 32",
+             "persample-attention-batch": "encoder block batch gradient (for scale)"}
     print(f"{'workload':46} {'ours':>14} {'PyTorch':>14} {'ratio':>8}")
     for key, label in names.items():
         if key not in theirs or key not in ours:
@@ -346,6 +401,8 @@ def main():
         else:
             ratio = mine["medianMicroseconds"] / t[0]
             print(f"{label:46} {mine['medianMicroseconds']:11.2f} µs {t[0]:11.2f} µs {ratio:7.2f}×  (time; lower is better)")
+    if any(key in ours and key in theirs for key in ("persample-lstm", "persample-attention")):
+        print("* PyTorch's vmap has no batching rule for nn.LSTM's and attention's CPU kernels: it loops inside vmap")
     if "memory" in ours:
         print(f"{'memory: ' + ours['memory']['note']}")
     # The model twins must be the same size as ours, or the ratio compares different work.

@@ -224,7 +224,10 @@ public struct _BatchNormCore<Scalar: TensorScalar> {
 
     /// Normalizes `x` (channels on axis 1, already checked by the layer) in the current phase.
     func callAsFunction(_ x: Tensor<Scalar>, layer: @autoclosure () -> String) -> Tensor<Scalar> {
-        affine(normalized(x, layer: layer()))
+        let normalized = normalized(x, layer: layer())
+        let y = affine(normalized)
+        PerSampleRecorder<Scalar>.active?.affine(output: y, normalized: normalized, weight: weight, bias: bias, trailing: nil)
+        return y
     }
 
     /// The input normalized by batch or running statistics, before the affine map (per-sample

@@ -167,11 +167,15 @@ public struct _ConvCore<Scalar: TensorScalar> {
         require(input.rank == 2 + stride.count && input.shape[1] == inChannels,
                 "\(layer): input of shape \(input.shape) is not "
                 + "[" + (["batch", "\(inChannels)"] + inputAxes).joined(separator: ", ") + "] (filters \(weight.shape))")
+        let output: Tensor<Scalar>
         if stride.count == 1 {
-            return input.conv1d(weight.value, bias: bias?.value, stride: stride[0], padding: padding[0],
-                                dilation: dilation[0], groups: groups)
+            output = input.conv1d(weight.value, bias: bias?.value, stride: stride[0], padding: padding[0],
+                                  dilation: dilation[0], groups: groups)
+        } else {
+            output = input.conv2d(weight.value, bias: bias?.value, stride: Self.size2D(stride), padding: Self.size2D(padding),
+                                  dilation: Self.size2D(dilation), groups: groups)
         }
-        return input.conv2d(weight.value, bias: bias?.value, stride: Self.size2D(stride), padding: Self.size2D(padding),
-                            dilation: Self.size2D(dilation), groups: groups)
+        PerSampleRecorder<Scalar>.active?.convolution(self, input: input, output: output)
+        return output
     }
 }

@@ -122,7 +122,9 @@ public struct Dense<Scalar: TensorScalar>: Layer {
     ///
     /// - Precondition: the last axis of `input` has ``inputCount`` elements.
     public func callAsFunction(_ input: Tensor<Scalar>) -> Tensor<Scalar> {
-        activation(preActivation(input))
+        let z = preActivation(input)
+        PerSampleRecorder<Scalar>.active?.dense(self, input: input, preActivation: z)
+        return activation(z)
     }
 
     /// x · weightᵀ + bias, before the activation: what ``callAsFunction(_:)`` applies the

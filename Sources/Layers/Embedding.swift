@@ -129,7 +129,9 @@ public struct Embedding<Scalar: TensorScalar>: Layer {
             let keep = Tensor<Scalar>(rows.map { Int(exactly: $0) == paddingIndex ? 0 : 1 }, shape: [rows.count, 1])
             output = select(keep, picked, picked.detached())
         }
-        return output.reshaped(indices.shape + [dimension])
+        let y = output.reshaped(indices.shape + [dimension])
+        PerSampleRecorder<Scalar>.active?.embedding(self, indices: indices, output: y)
+        return y
     }
 
     /// A flat position as a multi-index of `shape` ("[1, 2]"), for error messages.

@@ -88,7 +88,11 @@ public struct GroupNorm<Scalar: TensorScalar>: Layer {
     /// ```
     /// - Precondition: `input` is [batch, ``channels``, …].
     public func callAsFunction(_ input: Tensor<Scalar>) -> Tensor<Scalar> {
-        affine(normalized(input))
+        let normalized = normalized(input)
+        let y = affine(normalized)
+        PerSampleRecorder<Scalar>.active?.affine(output: y, normalized: normalized, weight: weight, bias: bias,
+                                                 trailing: nil)
+        return y
     }
 
     /// The input normalized within each group, before the affine map (per-sample gradients read it).

@@ -80,7 +80,11 @@ public struct LayerNorm<Scalar: TensorScalar>: Layer {
     /// ```
     /// - Precondition: the input's shape ends with ``normalizedShape``.
     public func callAsFunction(_ input: Tensor<Scalar>) -> Tensor<Scalar> {
-        affine(normalized(input))
+        let normalized = normalized(input)
+        let y = affine(normalized)
+        PerSampleRecorder<Scalar>.active?.affine(output: y, normalized: normalized, weight: weight, bias: bias,
+                                                 trailing: normalizedShape.count)
+        return y
     }
 
     /// The input normalized, before the affine map (per-sample gradients read it).

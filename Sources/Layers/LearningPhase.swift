@@ -82,6 +82,10 @@ public func withInference<T>(_ body: () throws -> T) rethrows -> T {
 /// same way), so that concurrent evaluation on one thread never disables dropout on another.
 final class PhaseStorage {
     var phase: LearningPhase = .training
+    /// The recorder of a batched per-sample pass running on this thread (a
+    /// `PerSampleRecorder<Scalar>`), which the built-in layers with parameters report to; `nil`
+    /// otherwise. Set only for the duration of that pass's forward.
+    var perSampleRecorder: AnyObject?
 
     private static let key: pthread_key_t = {
         var key = pthread_key_t()

@@ -252,6 +252,8 @@ public struct MultiHeadAttention<Scalar: TensorScalar>: Layer, CustomModuleChild
         let heads = Tensor.headOutputs(weights: weights, values: v, heads: h)             // [batch, T, e]
         var output = heads.matmul(outputProjectionWeight.value, transposeA: false, transposeB: true)
         if let bias = outputProjectionBias { output = output + bias.value }
+        PerSampleRecorder<Scalar>.active?.attention(self, query: query, key: key, value: value, projections: [q, k, v],
+                                                    heads: heads, output: output)
         return (output, weights)
     }
 }

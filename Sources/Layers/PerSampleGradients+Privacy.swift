@@ -162,12 +162,19 @@ public func privateGradients<Model: Layer>(
     require(inputs.rank >= 1 && targets.rank >= 1 && inputs.shape[0] == targets.shape[0] && inputs.shape[0] > 0,
             "privateGradients: inputs of shape \(inputs.shape) and targets of shape \(targets.shape) "
             + "do not share a first (batch) axis of at least one example")
-    let problem = strategy == .loop ? "the loop was asked for" : PerSampleRecorder<Model.Scalar>.problem(with: model, path: "")
-    if problem != nil {
+    // A model of your own goes through perSampleGradients, which checks the batched rules saw every
+    // use of its parameters (tied weights would be missed).
+    let coverage = PerSampleRecorder<Model.Scalar>.coverage(of: model, path: "")
+    if strategy == .loop || coverage.problem != nil || coverage.hasOwnContainers {
         return perSampleGradients(of: model, inputs: inputs, targets: targets, strategy: strategy, loss: loss)
             .privatized(clipNorm: clipNorm, noiseMultiplier: noiseMultiplier, using: &generator)
     }
     PerSampleChecks.refuseBatchStatistics(in: model)
-    return PerSampleRecorder<Model.Scalar>(batch: inputs.shape[0])
-        .privatize(model, inputs, targets, loss, clipNorm: clipNorm, noiseMultiplier: noiseMultiplier, generator: &generator)
+    if let result = PerSampleRecorder<Model.Scalar>(batch: inputs.shape[0])
+        .privatize(model, inputs, targets, loss, clipNorm: clipNorm, noiseMultiplier: noiseMultiplier, generator: &generator) {
+        return result
+    }
+    // The pass found a layer that does not see the batch first: the per-sample route says why.
+    return perSampleGradients(of: model, inputs: inputs, targets: targets, strategy: strategy, loss: loss)
+        .privatized(clipNorm: clipNorm, noiseMultiplier: noiseMultiplier, using: &generator)
 }

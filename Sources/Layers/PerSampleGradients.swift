@@ -3,14 +3,17 @@
 //
 // Two ways to compute them, with the same result to rounding:
 //
-// - vectorized (the Opacus approach): ONE forward pass of the batch, which keeps each built-in
-//   layer's input and the tensor its parameters produce (for `Dense`, the output before the
-//   activation), and ONE backward pass of the summed loss, asked for the gradients with respect
-//   to those tensors (`gradients(of:wrt:)`: the model's `.grad` is left alone, and no summed
-//   weight gradient is formed). Each layer's per-sample gradients then come from batched ops:
-//   Dense grad_W[b] = Σ_t g[b, t]ᵀ a[b, t]; a convolution's the same over the unfolded input;
-//   an embedding's a scatter of the output gradients into one table per example; a
-//   normalization's affine parameters g ⊙ x̂ summed per example.
+// - vectorized (the Opacus approach): ONE forward pass of the batch, the model's own, during
+//   which each built-in layer with parameters reports its input and the tensor its parameters
+//   produce (for `Dense`, the output before the activation; for a recurrent layer, each step's
+//   input, previous hidden state and two projections; for attention, the q/k/v projections and
+//   the output projection), and ONE backward pass of the summed loss, asked for the gradients
+//   with respect to those tensors (`gradients(of:wrt:)`: the model's `.grad` is left alone, and
+//   no summed weight gradient is formed). Each layer's per-sample gradients then come from
+//   batched ops: Dense grad_W[b] = Σ_t g[b, t]ᵀ a[b, t]; a recurrent cell's the same over its
+//   steps; attention's the same for its four projections; a convolution's the same over the
+//   unfolded input; an embedding's a scatter of the output gradients into one table per example;
+//   a normalization's affine parameters g ⊙ x̂ summed per example.
 // - loop (the fallback, for any model): each example alone through forward and backward.
 
 /// How ``perSampleGradients(of:inputs:targets:strategy:loss:)`` computes the gradients.
@@ -27,18 +30,21 @@ public enum PerSampleStrategy: Sendable, Hashable, CustomStringConvertible {
     /// let g = perSampleGradients(of: model, inputs: x, targets: y, strategy: .automatic) { l2Loss(predicted: $0, targets: $1, reduction: .none) }
     /// ```
     case automatic
-    /// One forward and one backward pass of the whole batch. Supported: a ``Sequential`` (nested
-    /// ones too) or a single built-in layer, whose layers with parameters are `Dense`, `Conv1D`,
-    /// `Conv2D`, `Embedding`, `LayerNorm`, `RMSNorm`, `GroupNorm` and, in inference,
-    /// `BatchNorm1D`/`BatchNorm2D`; layers without parameters (activations, pooling, `Flatten`,
-    /// `Dropout`) run as they are. Asking for it on any other model traps, naming the layer.
+    /// One forward and one backward pass of the whole batch. Supported: any model whose
+    /// parameters all belong to built-in layers with a batched rule — `Dense`, `Conv1D`,
+    /// `Conv2D`, `Embedding`, `LayerNorm`, `RMSNorm`, `GroupNorm`, `BatchNorm1D`/`BatchNorm2D` in
+    /// inference, `RNN`, `GRU`, `LSTM` and their cells, `MultiHeadAttention` (so
+    /// `TransformerBlock` too) — held by a ``Sequential``, a `TransformerBlock` or a struct of
+    /// your own; layers without parameters (activations, pooling, `Flatten`, `Dropout`) run as
+    /// they are. Each of those layers must see the batch on the first axis of its input. Asking
+    /// for it on any other model traps, naming the layer.
     ///
     /// ```swift
     /// let g = perSampleGradients(of: mlp, inputs: x, targets: y, strategy: .vectorized) { crossEntropy(logits: $0, labels: $1, reduction: .none) }
     /// ```
     case vectorized
-    /// Each example alone through forward and backward: correct for any model (recurrent layers,
-    /// attention, your own layers), one pass per example.
+    /// Each example alone through forward and backward: correct for any model (layers of your
+    /// own with parameters, tied weights), one pass per example.
     ///
     /// ```swift
     /// let g = perSampleGradients(of: myModel, inputs: x, targets: y, strategy: .loop) { l2Loss(predicted: $0, targets: $1, reduction: .none) }
@@ -88,8 +94,8 @@ public struct PerSampleGradients<Scalar: TensorScalar>: CustomStringConvertible 
     /// if perSample.strategy == .loop { print(perSample.fallbackReason ?? "") }
     /// ```
     public let strategy: PerSampleStrategy
-    /// Why `.automatic` fell back to the loop ("layers.1 (LSTM<Float>) has no batched rule"), or
-    /// `nil`.
+    /// Why `.automatic` fell back to the loop ("layers.1 (Gated) has parameters but no batched
+    /// per-sample rule"), or `nil`.
     ///
     /// ```swift
     /// print(perSample.fallbackReason ?? "vectorized")
@@ -174,13 +180,21 @@ public struct PerSampleGradients<Scalar: TensorScalar>: CustomStringConvertible 
 /// example's losses summed: use `reduction: .none`, not `.mean`, or every gradient would be divided
 /// by the batch size. The loss must not mix examples (a batch mean inside it would).
 ///
-/// With `strategy: .automatic` (the default) a ``Sequential`` of built-in layers — `Dense`,
-/// `Conv1D`, `Conv2D`, `Embedding`, the normalizations, and any layer without parameters — is
-/// done in one forward and one backward pass of the batch (``PerSampleStrategy/vectorized``);
-/// anything else (recurrent layers, attention, models of your own) in a loop over the examples
-/// (``PerSampleStrategy/loop``). Neither touches the parameters' `.grad`. The vectorized pass
-/// takes layers without parameters to treat each example separately, as every built-in one does
-/// (a layer of your own without parameters that mixed examples would need `strategy: .loop`).
+/// With `strategy: .automatic` (the default) a model whose parameters all belong to built-in
+/// layers with a batched rule — `Dense`, `Conv1D`, `Conv2D`, `Embedding`, the normalizations,
+/// `RNN`, `GRU`, `LSTM` and their cells (any number of layers, either direction, either
+/// layout), `MultiHeadAttention` with any masks, `TransformerBlock` — is done in one forward and
+/// one backward pass of the batch (``PerSampleStrategy/vectorized``), whether those layers sit
+/// in a ``Sequential`` or in a struct of your own with its own forward. Anything else (a layer of
+/// your own that holds parameters itself) runs a loop over the examples
+/// (``PerSampleStrategy/loop``), and so does a model in which a layer with parameters sees an
+/// input without the batch on its first axis (a position embedding of [time] indices broadcast
+/// over the batch: give it [batch, time] indices to stay batched), or, in a model of your own,
+/// whose parameters are also used outside their layer (tied weights): each parameter's
+/// per-sample gradients are checked to add up to the batch's gradient there. Neither touches
+/// the parameters' `.grad`. The vectorized pass takes everything between the layers with
+/// parameters to treat each example separately, as every built-in op and layer does (code of
+/// your own that mixed examples would need `strategy: .loop`).
 ///
 /// Batch normalization in training normalizes each example with the other examples' statistics:
 /// an example's gradient then depends on the whole batch and there is no per-sample gradient, so
@@ -216,15 +230,21 @@ public func perSampleGradients<Model: Layer>(
     case .loop:
         return PerSampleGradients(gradients: PerSampleLoop.run(model, named, inputs, targets, loss), strategy: .loop)
     case .vectorized, .automatic:
-        let problem = PerSampleRecorder<Scalar>.problem(with: model, path: "")
-        if let problem {
+        let coverage = PerSampleRecorder<Scalar>.coverage(of: model, path: "")
+        if let problem = coverage.problem {
             require(strategy == .automatic, "perSampleGradients(strategy: .vectorized): \(problem); "
                     + "use strategy: .automatic or .loop for this model (the loop handles any model)")
             return PerSampleGradients(gradients: PerSampleLoop.run(model, named, inputs, targets, loss),
                                       strategy: .loop, fallbackReason: problem)
         }
         let recorder = PerSampleRecorder<Scalar>(batch: batch)
-        let perParameter = recorder.run(model, inputs, targets, loss)
+        let (perParameter, problem) = recorder.run(model, inputs, targets, verify: coverage.hasOwnContainers, loss)
+        if let problem {
+            require(strategy == .automatic, "perSampleGradients(strategy: .vectorized): \(problem); "
+                    + "use strategy: .automatic or .loop for this model (the loop handles any model)")
+            return PerSampleGradients(gradients: PerSampleLoop.run(model, named, inputs, targets, loss),
+                                      strategy: .loop, fallbackReason: problem)
+        }
         let gradients = named.map { name, parameter in
             (name, perParameter[ObjectIdentifier(parameter)] ?? Tensor<Scalar>.zeros([batch] + parameter.shape))
         }

@@ -69,7 +69,11 @@ public struct RMSNorm<Scalar: TensorScalar>: Layer {
     /// ```
     /// - Precondition: the input's shape ends with ``normalizedShape``.
     public func callAsFunction(_ input: Tensor<Scalar>) -> Tensor<Scalar> {
-        affine(normalized(input))
+        let normalized = normalized(input)
+        let y = affine(normalized)
+        PerSampleRecorder<Scalar>.active?.affine(output: y, normalized: normalized, weight: weight, bias: nil,
+                                                 trailing: normalizedShape.count)
+        return y
     }
 
     /// The input divided by its root mean square, before the weight (per-sample gradients read it).

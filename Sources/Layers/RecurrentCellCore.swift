@@ -71,11 +71,14 @@ struct RecurrentCellCore<Scalar: TensorScalar> {
 
     /// One step from the input [batch, input] and the state (hidden state first, each
     /// [batch, hidden]), with the weights' transposes computed once per sequence by the caller.
+    /// `trace` (kept during a batched per-sample pass) receives the step's inputs and projections.
     func step(_ x: Tensor<Scalar>, state: [Tensor<Scalar>], transposedWeightIH: Tensor<Scalar>,
-              transposedWeightHH: Tensor<Scalar>) -> [Tensor<Scalar>] {
+              transposedWeightHH: Tensor<Scalar>, trace: RecurrentTrace<Scalar>? = nil) -> [Tensor<Scalar>] {
         let projectedHidden = state[0].matmul(transposedWeightHH)
-        return kind.step(input: projectInput(x, transposedWeightIH: transposedWeightIH),
-                         hidden: biasHH.map { projectedHidden + $0.value } ?? projectedHidden, state: state)
+        let input = projectInput(x, transposedWeightIH: transposedWeightIH)     // the ops in the order they always ran
+        let hidden = biasHH.map { projectedHidden + $0.value } ?? projectedHidden
+        trace?.append(input: x, hidden: state[0], projectedInput: input, projectedHidden: hidden)
+        return kind.step(input: input, hidden: hidden, state: state)
     }
 
     /// One step of the cell alone (``GRUCell`` and its kin): the input [batch, input] and the
@@ -91,7 +94,11 @@ struct RecurrentCellCore<Scalar: TensorScalar> {
             }
         }
         let zeros = Tensor<Scalar>.zeros(expected)
-        return step(input, state: state.map { $0 ?? zeros }, transposedWeightIH: weightIH.value.transposed(),
-                    transposedWeightHH: weightHH.value.transposed())
+        let recorder = PerSampleRecorder<Scalar>.active
+        let trace = recorder.map { _ in RecurrentTrace<Scalar>() }
+        let next = step(input, state: state.map { $0 ?? zeros }, transposedWeightIH: weightIH.value.transposed(),
+                        transposedWeightHH: weightHH.value.transposed(), trace: trace)
+        if let recorder, let trace { recorder.recurrent(self, trace, layer: cellName) }
+        return next
     }
 }

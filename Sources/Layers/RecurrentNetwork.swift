@@ -101,7 +101,8 @@ struct RecurrentNetwork<Scalar: TensorScalar> {
             var outputs: [[Tensor<Scalar>]] = []
             for (direction, cell) in cells.enumerated() {
                 let state = initial.map { $0?[k * directions + direction] ?? Tensor<Scalar>.zeros([batch, hiddenSize]) }
-                let (sequence, final) = Self.run(cell, over: stepInputs, from: state, reversed: direction == 1)
+                let (sequence, final) = Self.run(cell, over: stepInputs, from: state, reversed: direction == 1,
+                                                 layer: "\(name) layer \(k)\(direction == 1 ? " reverse" : "")")
                 outputs.append(sequence)
                 for i in 0..<kind.stateCount { finals[i].append(final[i]) }
             }
@@ -111,18 +112,24 @@ struct RecurrentNetwork<Scalar: TensorScalar> {
     }
 
     /// One direction of one layer: its hidden state after each step, in the order of `inputs`
-    /// (the reverse direction reads them from the last to the first), and its final state.
+    /// (the reverse direction reads them from the last to the first), and its final state. During
+    /// a batched per-sample pass the steps are traced and reported as one capture (`layer` names
+    /// the cell in messages).
     private static func run(_ cell: RecurrentCellCore<Scalar>, over inputs: [Tensor<Scalar>], from initial: [Tensor<Scalar>],
-                            reversed: Bool) -> (outputs: [Tensor<Scalar>], final: [Tensor<Scalar>]) {
+                            reversed: Bool, layer: @autoclosure () -> String) -> (outputs: [Tensor<Scalar>], final: [Tensor<Scalar>]) {
         let transposedWeightIH = cell.weightIH.value.transposed()
         let transposedWeightHH = cell.weightHH.value.transposed()
+        let recorder = PerSampleRecorder<Scalar>.active
+        let trace = recorder.map { _ in RecurrentTrace<Scalar>() }
         var state = initial
         var outputs: [Tensor<Scalar>] = []
         outputs.reserveCapacity(inputs.count)
         for x in reversed ? Array(inputs.reversed()) : inputs {
-            state = cell.step(x, state: state, transposedWeightIH: transposedWeightIH, transposedWeightHH: transposedWeightHH)
+            state = cell.step(x, state: state, transposedWeightIH: transposedWeightIH, transposedWeightHH: transposedWeightHH,
+                              trace: trace)
             outputs.append(state[0])
         }
+        if let recorder, let trace { recorder.recurrent(cell, trace, layer: layer()) }
         return (reversed ? outputs.reversed() : outputs, state)
     }
 }

@@ -20,7 +20,7 @@ public struct CheckpointError: Error, CustomStringConvertible, Sendable, Equatab
 /// A training checkpoint: the model's parameters and buffers, the optimizer's state (moments, step count,
 /// and so the position of its learning-rate schedule), the epoch, and the state of every random
 /// generator (the model's dropout generators and any you pass), in one safetensors file written
-/// atomically. Training resumed from it with ``fit(_:optimizer:loss:training:validation:epochs:initialEpoch:batchSize:metric:shuffleSeed:dropLast:earlyStopping:stopOnNonFiniteLoss:output:onEpochEnd:)-(_,Opt,_,_,_,_,_,_,_,_,_,_,_,_,_)``'s
+/// atomically. Training resumed from it with ``fit(_:optimizer:loss:training:validation:epochs:initialEpoch:batchSize:metric:shuffleSeed:dropLast:earlyStopping:stopOnNonFiniteLoss:output:diagnostics:onEpochEnd:)-(_,Opt,_,_,_,_,_,_,_,_,_,_,_,_,_,_)``'s
 /// `initialEpoch` gives exactly the weights of training that was never interrupted.
 ///
 /// ```swift

@@ -1,4 +1,4 @@
-/// When ``fit(_:optimizer:loss:training:validation:epochs:initialEpoch:batchSize:metric:shuffleSeed:dropLast:earlyStopping:stopOnNonFiniteLoss:output:onEpochEnd:)-(_,Opt,_,_,_,_,_,_,_,_,_,_,_,_,_)``
+/// When ``fit(_:optimizer:loss:training:validation:epochs:initialEpoch:batchSize:metric:shuffleSeed:dropLast:earlyStopping:stopOnNonFiniteLoss:output:diagnostics:onEpochEnd:)-(_,Opt,_,_,_,_,_,_,_,_,_,_,_,_,_,_)``
 /// stops before its last epoch: after `patience` epochs in a row without the monitored loss
 /// (the validation loss, or the training loss when there is no validation set) improving on
 /// its best by more than `minDelta` (a patience of 0 acts as 1). With `restoreBestWeights`, the parameters of the best

@@ -19,6 +19,11 @@ import Foundation
 ///                   training: train, validation: validation, epochs: 20, batchSize: 64,
 ///                   metric: .accuracy, earlyStopping: EarlyStopping(patience: 3))
 /// history.trainingLoss; history.validationMetric; history.bestEpoch
+///
+/// let diagnostics = TrainingDiagnostics(model, every: 10)      // model: a Sequential
+/// fit(model, optimizer: SGD(model, learningRate: 0.1), loss: lossFunction, training: train, epochs: 5,
+///     diagnostics: diagnostics)
+/// diagnostics.records       // steps 0, 10, 20, …: activations, gradients, update ratios
 /// ```
 /// - Parameters:
 ///   - loss: the loss of a batch's predictions against its targets; epoch losses are averages
@@ -30,6 +35,12 @@ import Foundation
 ///   - stopOnNonFiniteLoss: whether a NaN or infinite training loss ends training (the default).
 ///     With `false`, training goes on (and the weights usually become NaN); the first such loss
 ///     is still reported and recorded.
+///   - diagnostics: a ``TrainingDiagnostics`` made for `model` (or for a `Sequential` inside it),
+///     which then watches the run: every training batch's update goes through its
+///     ``TrainingDiagnostics/step(_:)``, so it records activations, gradients and update ratios
+///     at the steps its `every:` asks for (counting on from its ``TrainingDiagnostics/stepCount``);
+///     validation passes record nothing. It stays attached after `fit` returns (call
+///     ``TrainingDiagnostics/detach()`` when done).
 ///   - onEpochEnd: called after each epoch with its index (from 0) and the history so far.
 /// - Returns: per-epoch training and validation losses and metrics, learning rates, elapsed
 ///   time, the best epoch, whether training stopped early and the first non-finite loss, if any.
@@ -40,6 +51,7 @@ public func fit<Model: Layer, Opt: Optimizer>(
     batchSize: Int = 32,
     metric: Metric<Model.Scalar>? = nil, shuffleSeed: UInt64? = 0, dropLast: Bool = false,
     earlyStopping: EarlyStopping? = nil, stopOnNonFiniteLoss: Bool = true, output: TrainingOutput = .automatic,
+    diagnostics: TrainingDiagnostics<Model.Scalar>? = nil,
     onEpochEnd: ((_ epoch: Int, _ history: TrainingHistory) -> Void)? = nil
 ) -> TrainingHistory where Opt.Scalar == Model.Scalar {
     require(epochs >= 0, "fit: epochs \(epochs) must not be negative")
@@ -60,6 +72,7 @@ public func fit<Model: Layer, Opt: Optimizer>(
     var epochsWithoutImprovement = 0
     let namedParameters = model.namedParameters
     let parameters = namedParameters.map(\.parameter)
+    if let diagnostics { diagnostics.checkWatches(namedParameters, caller: "fit") }
 
     for epoch in initialEpoch..<epochs {
         let seed = shuffleSeed.map { $0 &+ UInt64(epoch) }
@@ -89,7 +102,7 @@ public func fit<Model: Layer, Opt: Optimizer>(
             }
             model.zeroGrad()
             batchLoss.backward()
-            optimizer.step()
+            if let diagnostics { diagnostics.step(optimizer) } else { optimizer.step() }
             let n = Double(x.shape[0])
             lossTotal += lossValue * n
             samples += n
@@ -155,7 +168,7 @@ public func fit<Model: Layer, Opt: Optimizer>(
     return history
 }
 
-/// ``fit(_:optimizer:loss:training:validation:epochs:initialEpoch:batchSize:metric:shuffleSeed:dropLast:earlyStopping:stopOnNonFiniteLoss:output:onEpochEnd:)``
+/// ``fit(_:optimizer:loss:training:validation:epochs:initialEpoch:batchSize:metric:shuffleSeed:dropLast:earlyStopping:stopOnNonFiniteLoss:output:diagnostics:onEpochEnd:)-(_,Opt,_,_,_,_,_,_,_,_,_,_,_,_,_,_)``
 /// for an optimizer whose type is only known at run time (`any Optimizer<Scalar>`), so that a
 /// list of optimizers can be compared in a loop.
 ///
@@ -170,13 +183,14 @@ public func fit<Model: Layer>(
     training: Dataset<Model.Scalar>, validation: Dataset<Model.Scalar>? = nil, epochs: Int, initialEpoch: Int = 0,
     batchSize: Int = 32, metric: Metric<Model.Scalar>? = nil, shuffleSeed: UInt64? = 0, dropLast: Bool = false,
     earlyStopping: EarlyStopping? = nil, stopOnNonFiniteLoss: Bool = true, output: TrainingOutput = .automatic,
+    diagnostics: TrainingDiagnostics<Model.Scalar>? = nil,
     onEpochEnd: ((_ epoch: Int, _ history: TrainingHistory) -> Void)? = nil
 ) -> TrainingHistory {
     func run<Opt: Optimizer<Model.Scalar>>(_ optimizer: Opt) -> TrainingHistory {
         fit(model, optimizer: optimizer, loss: loss, training: training, validation: validation, epochs: epochs,
             initialEpoch: initialEpoch, batchSize: batchSize, metric: metric, shuffleSeed: shuffleSeed,
             dropLast: dropLast, earlyStopping: earlyStopping, stopOnNonFiniteLoss: stopOnNonFiniteLoss, output: output,
-            onEpochEnd: onEpochEnd)
+            diagnostics: diagnostics, onEpochEnd: onEpochEnd)
     }
     return run(optimizer)
 }

@@ -1,4 +1,4 @@
-/// A quality measure of predictions against targets that ``fit(_:optimizer:loss:training:validation:epochs:initialEpoch:batchSize:metric:shuffleSeed:dropLast:earlyStopping:stopOnNonFiniteLoss:output:onEpochEnd:)-(_,Opt,_,_,_,_,_,_,_,_,_,_,_,_,_)``
+/// A quality measure of predictions against targets that ``fit(_:optimizer:loss:training:validation:epochs:initialEpoch:batchSize:metric:shuffleSeed:dropLast:earlyStopping:stopOnNonFiniteLoss:output:diagnostics:onEpochEnd:)-(_,Opt,_,_,_,_,_,_,_,_,_,_,_,_,_,_)``
 /// reports per epoch. It is accumulated exactly over mini-batches: each batch contributes a
 /// total and a count, and the epoch's value is `finish(Σ total / Σ count)`.
 ///

@@ -376,6 +376,10 @@ public struct DiagnosticsRecord: Sendable, Hashable {
 /// diagnostics.updateRatios(of: "layers.0.weight") // [(step, log10 ratio)] for a plot
 /// ```
 ///
+/// With `fit`, pass it as `fit(…, diagnostics:)` instead of calling ``step(_:)``. The hooks are
+/// a `Sequential`'s: for a model of your own, make the diagnostics for the `Sequential` inside
+/// it (its layers' outputs and its parameters' updates are recorded; `fit` accepts that).
+///
 /// Only training forward passes are recorded (those whose outputs require gradients): an
 /// evaluation inside `withInference` or `withoutGradients` is not. Memory stays bounded: when
 /// more than `capacity` steps have been recorded, every other one is dropped and the interval
@@ -549,6 +553,19 @@ public final class TrainingDiagnostics<Scalar: TensorScalar>: @unchecked Sendabl
         beforeUpdate()
         optimizer.step()
         afterUpdate()
+    }
+
+    /// Traps unless these diagnostics are attached and every parameter they watch is one of
+    /// `model`'s (made for that model, or for a `Sequential` inside it).
+    func checkWatches(_ model: [(name: String, parameter: Parameter<Scalar>)], caller: String) {
+        require(isAttached, "\(caller): the diagnostics were detached (detach() removed their hook), so they would record "
+                + "nothing; make a new TrainingDiagnostics for this run")
+        let owned = Set(model.map { ObjectIdentifier($0.parameter) })
+        if let stranger = parameters.first(where: { !owned.contains(ObjectIdentifier($0.parameter)) }) {
+            trap("\(caller): the diagnostics watch \(stranger.name) (shape \(stranger.parameter.shape)), which is not a "
+                 + "parameter of the model being trained (\(model.count) parameters); make them with "
+                 + "TrainingDiagnostics(model) for this model")
+        }
     }
 
     // MARK: Recording

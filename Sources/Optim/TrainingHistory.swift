@@ -1,4 +1,4 @@
-/// What ``fit(_:optimizer:loss:training:validation:epochs:initialEpoch:batchSize:metric:shuffleSeed:dropLast:earlyStopping:stopOnNonFiniteLoss:output:onEpochEnd:)-(_,Opt,_,_,_,_,_,_,_,_,_,_,_,_,_)``
+/// What ``fit(_:optimizer:loss:training:validation:epochs:initialEpoch:batchSize:metric:shuffleSeed:dropLast:earlyStopping:stopOnNonFiniteLoss:output:diagnostics:onEpochEnd:)-(_,Opt,_,_,_,_,_,_,_,_,_,_,_,_,_,_)``
 /// measured, one entry per epoch run, ready to plot.
 ///
 /// ```swift

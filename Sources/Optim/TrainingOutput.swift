@@ -7,7 +7,7 @@ import Musl
 import Darwin
 #endif
 
-/// Where ``fit(_:optimizer:loss:training:validation:epochs:initialEpoch:batchSize:metric:shuffleSeed:dropLast:earlyStopping:stopOnNonFiniteLoss:output:onEpochEnd:)-(_,Opt,_,_,_,_,_,_,_,_,_,_,_,_,_)``
+/// Where ``fit(_:optimizer:loss:training:validation:epochs:initialEpoch:batchSize:metric:shuffleSeed:dropLast:earlyStopping:stopOnNonFiniteLoss:output:diagnostics:onEpochEnd:)-(_,Opt,_,_,_,_,_,_,_,_,_,_,_,_,_,_)``
 /// reports progress.
 ///
 /// ```swift

@@ -640,6 +640,31 @@ final class DocsTutorialTests: XCTestCase {
         }
     }
 
+    /// The page's `fit(…, diagnostics:)` block, on the first 640 contexts (20 batches) unless
+    /// DOCS_FULL asks for the whole epoch.
+    func testWatchingANetworkTrainWithFit() throws {
+        let names = try NamesData(seed: 42)
+        var contexts = names.contexts(names.training, block: 3)        // every training context [n, 3] and its next character [n]
+        let n = Self.full ? contexts.next.count : 640
+        contexts = (contexts.contexts[0..<n], contexts.next[0..<n])
+        let training = Dataset(inputs: contexts.contexts, targets: contexts.next)
+        let model = makemoreMLP(gain: 5.0 / 3, batchNorm: false)
+        let diagnostics = TrainingDiagnostics(model, every: 10)
+        fit(model, optimizer: SGD(model, learningRate: 0.1), loss: { crossEntropy(logits: $0, labels: $1) },
+            training: training, epochs: 1, batchSize: 32, output: .silent, diagnostics: diagnostics)
+        diagnostics.detach()
+        let steps = diagnostics.records.map(\.step)                     // [0, 10, 20, …]: one record per 10 batches
+
+        let batches = (n + 31) / 32
+        XCTAssertEqual(steps, Array(stride(from: 0, to: batches, by: 10)))
+        XCTAssertEqual(diagnostics.stepCount, batches)
+        // Step 0 is the network as initialised, on a shuffled batch: its first tanh layer is
+        // about as saturated as on the page's batch (14.4%).
+        let firstTanh = try XCTUnwrap(diagnostics.records.first?.layers.first { $0.kind == .tanh })
+        XCTAssertEqual(firstTanh.saturation ?? -1, 0.144, accuracy: 0.08)
+        XCTAssertEqual(diagnostics.records.first?.updates.count, model.parameters.count)
+    }
+
     // MARK: docs/UserGuide.md, the training half
 
     func testUserGuideLayers() {
