@@ -318,6 +318,12 @@ final class ThreadTape {
         return key
     }()
 
+    /// Whether this thread records, read without retaining its tape state (every recorded op asks).
+    static var isRecordingOnThisThread: Bool {
+        guard let raw = pthread_getspecific(key) else { return true }
+        return Unmanaged<ThreadTape>.fromOpaque(raw)._withUnsafeGuaranteedRef { $0.isRecording }
+    }
+
     /// This thread's tape state, created on first use.
     static var current: ThreadTape {
         if let raw = pthread_getspecific(key) {
@@ -354,7 +360,7 @@ public func withoutGradients<T>(_ body: () throws -> T) rethrows -> T {
 }
 
 /// Whether ops on this thread are being recorded (false inside ``withoutGradients(_:)``).
-public var isRecordingGradients: Bool { ThreadTape.current.isRecording }
+public var isRecordingGradients: Bool { ThreadTape.isRecordingOnThisThread }
 
 func withRecording<T>(_ enabled: Bool, _ body: () throws -> T) rethrows -> T {
     let tape = ThreadTape.current

@@ -116,6 +116,13 @@ extension Tensor {
     @inlinable
     public func sum(toShape target: [Int]) -> Tensor {
         if target == shape { return self }
+        return sumBroadcastAxes(toShape: target)
+    }
+
+    /// `sum(toShape:)` when the shapes differ (kept apart so that the usual case, equal shapes,
+    /// inlines into the rules).
+    @usableFromInline
+    func sumBroadcastAxes(toShape target: [Int]) -> Tensor {
         let lead = rank - target.count
         require(lead >= 0, "sum(toShape:): \(shape) has fewer axes than \(target)")
         var axes = Array(0..<lead)
