@@ -403,6 +403,10 @@ def main():
             print(f"{label:46} {mine['medianMicroseconds']:11.2f} µs {t[0]:11.2f} µs {ratio:7.2f}×  (time; lower is better)")
     if any(key in ours and key in theirs for key in ("persample-lstm", "persample-attention")):
         print("* PyTorch's vmap has no batching rule for nn.LSTM's and attention's CPU kernels: it loops inside vmap")
+    if "chainSwiftAD" in ours and "chain" in ours:
+        swift_ad = ours["chainSwiftAD"]["medianMicroseconds"]
+        print(f"{'same chain by Swift compile-time AD (ref.)':46} {swift_ad:11.2f} µs "
+              f"{'':>14} {ours['chain']['medianMicroseconds'] / swift_ad:7.2f}×  (ours / Swift's AD)")
     if "memory" in ours:
         print(f"{'memory: ' + ours['memory']['note']}")
     # The model twins must be the same size as ours, or the ratio compares different work.

@@ -445,6 +445,14 @@ enum Bench {
             }
             report("scalar chain x = x·b + a, forward + backward, per op", key: "chain", (c.median / Double(chain), c.min / Double(chain), c.max / Double(chain)),
                    note: String(format: "%d ops; peak RSS of the process after it: %.0f MiB", chain, peakResidentMiB()))
+            if CompileTimeChain.isAvailable {
+                // The same chain by Swift's compile-time AD, for reference: what a tape is measured against.
+                var derivative = 0.0
+                let s = time(repeats: quick ? 1 : 3, warmup: 0) { derivative = CompileTimeChain.derivative(length: chain) }
+                report("same chain by Swift's compile-time AD (reference)", key: "chainSwiftAD",
+                       (s.median / Double(chain), s.min / Double(chain), s.max / Double(chain)),
+                       note: String(format: "import _Differentiation; d/dx = %.6f", derivative))
+            }
         }
         print(String(format: "  peak resident memory: %.0f MiB", peakResidentMiB()))
         if let jsonPath {
