@@ -280,14 +280,14 @@ enum ModuleTree {
         if let sequential = module as? Sequential<M.Scalar> {
             var x = input
             for (i, layer) in sequential.layers.enumerated() {
-                x = visitChild(layer, input: x, name: "layers.\(i)", path: join(path, "layers.\(i)"), depth: depth + 1,
+                x = visitChild(layer, input: x, name: "layers.\(i)", path: ModuleTree.join(path, "layers.\(i)"), depth: depth + 1,
                                into: &walk)
             }
             output = x
         } else {
             if let input, let layer = module as? any Layer<M.Scalar> { output = layer(input) }
             for (label, child) in children {
-                _ = visitChild(child, input: Tensor<M.Scalar>?.none, name: label, path: join(path, label), depth: depth + 1,
+                _ = visitChild(child, input: Tensor<M.Scalar>?.none, name: label, path: ModuleTree.join(path, label), depth: depth + 1,
                                into: &walk)
             }
         }
@@ -319,76 +319,27 @@ enum ModuleTree {
         return String(name[..<open])
     }
 
-    static func join(_ prefix: String, _ label: String) -> String {
-        prefix.isEmpty ? label : "\(prefix).\(label)"
-    }
-
     /// The modules directly inside `value` (not inside those), with their dotted names relative
     /// to it, in declaration order, named as ``Module/namedParameters`` names parameters.
     static func submodules(of value: Any) -> [(label: String, module: any Module)] {
         var found: [(label: String, module: any Module)] = []
         var seen = Set<ObjectIdentifier>()
-        if let custom = value as? CustomModuleChildren {
-            // A layer that names its own children (PyTorch's names) is walked as its parameters are.
-            for (label, child) in custom.moduleChildren { findModules(in: child, prefix: label, into: &found, seen: &seen) }
-            return found
+        for (label, child) in ModuleTree.children(of: value, seen: &seen) {
+            findModules(in: child, prefix: label, into: &found, seen: &seen)
         }
-        visitChildren(of: Mirror(reflecting: value), prefix: "", into: &found, seen: &seen)
         return found
     }
 
     private static func findModules(in value: Any, prefix: String, into found: inout [(label: String, module: any Module)],
-                              seen: inout Set<ObjectIdentifier>) {
+                                    seen: inout Set<ObjectIdentifier>) {
         if let module = value as? any Module {
             found.append((prefix, module))
             return
         }
         if value is ParameterFreeValue || value is AnyObjectParameter { return }
-        let mirror = Mirror(reflecting: value)
-        switch mirror.displayStyle {
-        case .optional:
-            if let child = mirror.children.first { findModules(in: child.value, prefix: prefix, into: &found, seen: &seen) }
-            return
-        case .class:
-            guard seen.insert(ObjectIdentifier(value as AnyObject)).inserted else { return }
-        case .dictionary:
-            let entries = mirror.children.compactMap { entry -> (String, Any)? in
-                let pair = Array(Mirror(reflecting: entry.value).children)
-                guard pair.count == 2 else { return nil }
-                return ("\(pair[0].value)", pair[1].value)
-            }
-            for (key, child) in entries.sorted(by: { $0.0 < $1.0 }) {
-                findModules(in: child, prefix: join(prefix, key), into: &found, seen: &seen)
-            }
-            return
-        case .set:
-            return
-        default:
-            break
+        for (label, child) in ModuleTree.children(of: value, seen: &seen) {
+            findModules(in: child, prefix: ModuleTree.join(prefix, label), into: &found, seen: &seen)
         }
-        visitChildren(of: mirror, prefix: prefix, into: &found, seen: &seen)
-    }
-
-    private static func visitChildren(of mirror: Mirror, prefix: String, into found: inout [(label: String, module: any Module)],
-                                      seen: inout Set<ObjectIdentifier>) {
-        var index = 0
-        var current: Mirror? = mirror
-        while let m = current {
-            for child in m.children {
-                let label = child.label.map(propertyName) ?? "\(index)"
-                index += 1
-                findModules(in: child.value, prefix: join(prefix, label), into: &found, seen: &seen)
-            }
-            current = m.superclassMirror
-        }
-    }
-
-    /// `_x` (property wrapper) and `$__lazy_storage_$_x` (lazy) become `x`.
-    private static func propertyName(_ label: String) -> String {
-        let lazyPrefix = "$__lazy_storage_$_"
-        if label.hasPrefix(lazyPrefix) { return String(label.dropFirst(lazyPrefix.count)) }
-        if label.hasPrefix("_") { return String(label.dropFirst()) }
-        return label
     }
 }
 

@@ -125,19 +125,6 @@ enum ParameterDiscovery {
         return found
     }
 
-    private static func join(_ prefix: String, _ label: String) -> String {
-        prefix.isEmpty ? label : "\(prefix).\(label)"
-    }
-
-    /// The property name behind a stored child's label: `_x` (property wrapper) and
-    /// `$__lazy_storage_$_x` (lazy) become `x`.
-    private static func propertyName(_ label: String) -> String {
-        let lazyPrefix = "$__lazy_storage_$_"
-        if label.hasPrefix(lazyPrefix) { return String(label.dropFirst(lazyPrefix.count)) }
-        if label.hasPrefix("_") { return String(label.dropFirst()) }
-        return label
-    }
-
     private static func visit<T: AnyObject>(_ value: Any, prefix: String, into found: inout [(name: String, object: T)],
                                             seen: inout Set<ObjectIdentifier>) {
         if let p = value as? T {
@@ -145,46 +132,8 @@ enum ParameterDiscovery {
             return
         }
         if value is ParameterFreeValue { return }
-        if let custom = value as? CustomModuleChildren {
-            for (label, child) in custom.moduleChildren {
-                visit(child, prefix: join(prefix, label), into: &found, seen: &seen)
-            }
-            return
-        }
-        let mirror = Mirror(reflecting: value)
-        switch mirror.displayStyle {
-        case .optional:
-            if let child = mirror.children.first { visit(child.value, prefix: prefix, into: &found, seen: &seen) }
-            return
-        case .class:
-            // Follow each object once: this breaks reference cycles and lists a shared layer once.
-            let object = value as AnyObject
-            guard seen.insert(ObjectIdentifier(object)).inserted else { return }
-        case .dictionary:
-            // Entries are (key, value) pairs in hash order: name them by key, in key order.
-            let entries = mirror.children.compactMap { entry -> (String, Any)? in
-                let pair = Array(Mirror(reflecting: entry.value).children)
-                guard pair.count == 2 else { return nil }
-                return ("\(pair[0].value)", pair[1].value)
-            }
-            for (key, child) in entries.sorted(by: { $0.0 < $1.0 }) {
-                visit(child, prefix: join(prefix, key), into: &found, seen: &seen)
-            }
-            return
-        case .set:
-            return  // unordered: names would not be stable; sets of layers are not supported
-        default:
-            break
-        }
-        var index = 0
-        var current: Mirror? = mirror
-        while let m = current {
-            for child in m.children {
-                let label = child.label.map(propertyName) ?? "\(index)"
-                index += 1
-                visit(child.value, prefix: join(prefix, label), into: &found, seen: &seen)
-            }
-            current = m.superclassMirror
+        for (label, child) in ModuleTree.children(of: value, seen: &seen) {
+            visit(child, prefix: ModuleTree.join(prefix, label), into: &found, seen: &seen)
         }
     }
 }

@@ -99,33 +99,7 @@ final class PerSampleRecorder<Scalar: TensorScalar> {
 
     private static func visit(_ value: Any, path: String, seen: inout Set<ObjectIdentifier>, own: inout Bool) -> String? {
         if value is ParameterFreeValue || value is PerSampleBatched { return nil }
-        var children: [(label: String, value: Any)] = []
-        if let custom = value as? CustomModuleChildren {
-            children = custom.moduleChildren
-        } else {
-            let mirror = Mirror(reflecting: value)
-            switch mirror.displayStyle {
-            case .optional:
-                guard let child = mirror.children.first else { return nil }
-                return visit(child.value, path: path, seen: &seen, own: &own)
-            case .class:
-                guard seen.insert(ObjectIdentifier(value as AnyObject)).inserted else { return nil }
-            case .set:
-                return nil
-            default:
-                break
-            }
-            var index = 0
-            var current: Mirror? = mirror
-            while let m = current {
-                for child in m.children {
-                    let label = child.label.map { $0.hasPrefix("_") ? String($0.dropFirst()) : $0 } ?? "\(index)"
-                    children.append((label, child.value))
-                    index += 1
-                }
-                current = m.superclassMirror
-            }
-        }
+        let children = ModuleTree.children(of: value, seen: &seen)
         if children.contains(where: { $0.value is Parameter<Scalar> }) {
             return "\(path.isEmpty ? "the model" : path) (\(type(of: value))) has parameters but no batched per-sample rule"
         }
@@ -135,7 +109,7 @@ final class PerSampleRecorder<Scalar: TensorScalar> {
             own = true
         }
         for (label, child) in children {
-            if let problem = visit(child, path: path.isEmpty ? label : "\(path).\(label)", seen: &seen, own: &own) {
+            if let problem = visit(child, path: ModuleTree.join(path, label), seen: &seen, own: &own) {
                 return problem
             }
         }

@@ -321,25 +321,10 @@ enum PerSampleChecks {
             }
             return
         }
+        // A layer that names its own children (recurrent layers, batch normalization) holds no norm to check.
         if value is CustomModuleChildren { return }
-        let mirror = Mirror(reflecting: value)
-        switch mirror.displayStyle {
-        case .class:
-            guard seen.insert(ObjectIdentifier(value as AnyObject)).inserted else { return }
-        case .set:
-            return
-        default:
-            break
-        }
-        var index = 0
-        var current: Mirror? = mirror
-        while let m = current {
-            for child in m.children {
-                let label = child.label ?? "\(index)"
-                index += 1
-                visit(child.value, path: path.isEmpty ? label : "\(path).\(label)", seen: &seen)
-            }
-            current = m.superclassMirror
+        for (label, child) in ModuleTree.children(of: value, seen: &seen) {
+            visit(child, path: ModuleTree.join(path, label), seen: &seen)
         }
     }
 }
