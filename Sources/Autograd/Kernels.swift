@@ -344,10 +344,43 @@ enum Loops {
     }
 
     /// Walks an output shape in row-major order, calling `body` once per innermost row
-    /// with the starting offsets of each strided input.
+    /// with the starting offsets of each strided input. The walk is over the shape with its axes
+    /// of size 1 dropped and neighbouring axes merged wherever every view steps through them as
+    /// through one axis (a permuted [C, N, 1] copy or a bias over [N, C, 1] is then one run per
+    /// row of C, not C·N runs of one element): the same elements in the same order, in fewer,
+    /// longer rows.
     @inline(__always)
     static func forEachRow(_ shape: [Int], _ views: [StridedView],
                            _ body: (_ outStart: Int, _ offsets: [Int], _ inner: Int, _ innerStrides: [Int]) -> Void) {
+        let (merged, mergedViews) = coalesced(shape, views)
+        forEachRowOfCoalesced(merged, mergedViews, body)
+    }
+
+    /// `shape` and `views` without axes of size 1, and with each pair of neighbouring axes merged
+    /// where every view's outer stride is its inner stride times the inner size (the row-major
+    /// output always qualifies). A shape of no elements is returned as it is.
+    static func coalesced(_ shape: [Int], _ views: [StridedView]) -> ([Int], [StridedView]) {
+        if shape.contains(0) || shape.count <= 1 { return (shape, views) }
+        var sizes: [Int] = []
+        var strides = views.map { _ in [Int]() }
+        sizes.reserveCapacity(shape.count)
+        for axis in shape.indices where shape[axis] != 1 {
+            if let last = sizes.indices.last,
+               views.indices.allSatisfy({ strides[$0][last] == views[$0].strides[axis] * shape[axis] }) {
+                sizes[last] *= shape[axis]
+                for v in views.indices { strides[v][last] = views[v].strides[axis] }
+            } else {
+                sizes.append(shape[axis])
+                for v in views.indices { strides[v].append(views[v].strides[axis]) }
+            }
+        }
+        if sizes.isEmpty { return ([1], views.map { StridedView(offset: $0.offset, strides: [0]) }) }
+        return (sizes, views.indices.map { StridedView(offset: views[$0].offset, strides: strides[$0]) })
+    }
+
+    @inline(__always)
+    static func forEachRowOfCoalesced(_ shape: [Int], _ views: [StridedView],
+                                      _ body: (_ outStart: Int, _ offsets: [Int], _ inner: Int, _ innerStrides: [Int]) -> Void) {
         let rank = shape.count
         if rank == 0 {
             body(0, views.map(\.offset), 1, views.map { _ in 0 })
@@ -522,10 +555,15 @@ enum Loops {
         forEachRow(shape, [xv]) { start, offsets, inner, steps in
             var i = offsets[0]
             let s = steps[0]
-            if s == 1 {
+            if s == 1 && inner >= 64 {
                 (op + start).update(from: xp + i, count: inner)
+            } else if s == 1 {
+                // Short rows (a permuted [N, C, 7] feature map): a loop costs less than a memmove call.
+                let (o, x) = (op + start, xp + i)
+                for j in 0..<inner { o[j] = x[j] }
             } else if s == 0 {
-                (op + start).update(repeating: xp[i], count: inner)
+                let (o, v) = (op + start, xp[i])
+                for j in 0..<inner { o[j] = v }
             } else {
                 let o = op + start
                 for j in 0..<inner {
@@ -626,8 +664,11 @@ enum Loops {
         var batchOffsets: [(a: Int, b: Int, out: Int)] = []
         forEachRow(batch + [1], [StridedView(offset: al.batch.offset, strides: al.batch.strides + [0]),
                                  StridedView(offset: bl.batch.offset, strides: bl.batch.strides + [0]),
-                                 StridedView(offset: ol.batch.offset, strides: ol.batch.strides + [0])]) { _, offsets, _, _ in
-            batchOffsets.append((offsets[0], offsets[1], offsets[2]))
+                                 StridedView(offset: ol.batch.offset, strides: ol.batch.strides + [0])]) { _, offsets, inner, steps in
+            // Batch axes merged into one row: one product per element of the row.
+            for j in 0..<inner {
+                batchOffsets.append((offsets[0] + j * steps[0], offsets[1] + j * steps[1], offsets[2] + j * steps[2]))
+            }
         }
         let operandOffsets = batchOffsets
         func product(_ index: Int) {
