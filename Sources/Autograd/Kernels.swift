@@ -125,6 +125,13 @@ final class Kernels<S: TensorScalar>: Sendable {
                                                       UnsafeBufferPointer<S>, UnsafeBufferPointer<S>?, Int, Int,
                                                       UnsafeMutableBufferPointer<S>, UnsafeMutableBufferPointer<S>,
                                                       UnsafeMutableBufferPointer<S>) -> Void
+    /// The fused batch normalization (see `Loops.batchNorm`): x, outer, channels, inner, eps →
+    /// x̂, mean, variance, √(var + eps).
+    @usableFromInline let batchNorm: @Sendable (UnsafeBufferPointer<S>, Int, Int, Int, S, UnsafeMutableBufferPointer<S>,
+                                                UnsafeMutablePointer<S>, UnsafeMutablePointer<S>, UnsafeMutablePointer<S>) -> Void
+    /// Its vector-Jacobian product (see `Loops.batchNormBackward`): g, x̂, outer, channels, inner, √(var + eps) → dx.
+    @usableFromInline let batchNormBackward: @Sendable (UnsafeBufferPointer<S>, UnsafeBufferPointer<S>, Int, Int, Int,
+                                                        UnsafeBufferPointer<S>, UnsafeMutableBufferPointer<S>) -> Void
     /// Records an op on this thread's tape (see `Tensor.record`).
     @usableFromInline let record: @Sendable (String, @escaping () -> String, NodeInputs<S>, [Int], [S],
                                              @escaping DerivativeRule<S>) -> Tensor<S>
@@ -162,6 +169,12 @@ final class Kernels<S: TensorScalar>: Sendable {
         gruCell = { x, hh, state, batch, hidden, out, saved in Loops.gruCell(x, hh, state, batch, hidden, out, saved) }
         gruCellBackward = { up, x, hh, state, saved, batch, hidden, dx, dhh, dState in
             Loops.gruCellBackward(up, x, hh, state, saved, batch, hidden, dx, dhh, dState)
+        }
+        batchNorm = { x, outer, channels, inner, eps, out, mean, variance, deviation in
+            Loops.batchNorm(x, outer, channels, inner, eps, out, mean, variance, deviation)
+        }
+        batchNormBackward = { g, normalized, outer, channels, inner, deviation, out in
+            Loops.batchNormBackward(g, normalized, outer, channels, inner, deviation, out)
         }
         filled = { value, count in [S](repeating: value, count: count) }
         record = { op, attributes, inputs, shape, scalars, rule in

@@ -154,8 +154,9 @@ extension _BatchNorm {
 /// `momentum` towards the batch mean and the *unbiased* batch variance (var · n / (n − 1)), and
 /// the batch count goes up by one. With `momentum` nil they are the cumulative average (factor
 /// 1 / batches seen). Inference: x̂ = (x − running mean) / √(running var + eps). Then
-/// y = x̂ · weight + bias when affine. All of it is composed from engine ops: the gradient flows
-/// through the batch mean and variance too.
+/// y = x̂ · weight + bias when affine. The normalization by batch statistics is one fused engine
+/// op (`batchNormalized(eps:)`, the composed ops' values; its gradient flows through the batch
+/// mean and variance too, and is differentiable again); the rest is composed from engine ops.
 public struct _BatchNormCore<Scalar: TensorScalar> {
     let weight: Parameter<Scalar>?
     let bias: Parameter<Scalar>?
@@ -239,12 +240,11 @@ public struct _BatchNormCore<Scalar: TensorScalar> {
             require(!training || n > 1,
                     "\(layer()): input of shape \(x.shape) has \(n) value per feature; training needs more than 1 "
                     + "(batch statistics of one value are undefined)")
-            let mean = x.mean(axes: axes, keepDims: true)
-            let centered = x - mean
-            let variance = (centered * centered).mean(axes: axes, keepDims: true)
-            normalized = centered / (variance + Scalar(eps)).sqrt()
-            if training { update(mean: mean.detached().reshaped([features]),
-                                 variance: variance.detached().reshaped([features]), count: n) }
+            // One fused op (the composition's values: mean, x − mean, the mean of its squares,
+            // the quotient by √(var + eps)); its statistics come back as constants.
+            let batch = x.batchNormalized(eps: Scalar(eps))
+            normalized = batch.normalized
+            if training { update(mean: batch.mean, variance: batch.variance, count: n) }
         } else if let runningMean, let runningVariance {
             normalized = (x - runningMean.value.reshaped(broadcast)) / (runningVariance.value.reshaped(broadcast) + Scalar(eps)).sqrt()
         } else {
