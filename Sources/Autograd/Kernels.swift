@@ -201,13 +201,45 @@ extension TensorScalar {
     }
 }
 
-/// The Float forms of the transcendental unary kernels: vectorised polynomial kernels in C
-/// (Sources/CKernels/vmath.c: AVX-512, AVX2 or portable, chosen at run time), each within a
-/// stated bound of the exact result (≤ 1 ulp for exp, expm1, log, log1p, erf, erfc, GELU and its
-/// slope; 1.5 for sigmoid and SiLU; 2 for tanh and softplus), measured over the whole Float line
-/// by scripts/test_vmath.sh and VectorMathAccuracyTests. Double keeps the scalar libm loops.
+/// The transcendental unary kernels as vectorised polynomial kernels in C (Sources/CKernels/vmath.c:
+/// AVX-512, AVX2 or portable, chosen at run time), each within a stated bound of the exact result,
+/// measured by scripts/test_vmath.sh and VectorMathAccuracyTests. Float: ≤ 1 ulp for exp, expm1,
+/// log, log1p, erf, erfc, GELU and its slope; 1.5 for sigmoid and SiLU; 2 for tanh and softplus.
+/// Double: ≤ 1 ulp for exp, expm1, log, log1p, sigmoid and SiLU; 2 for tanh and softplus; its erf,
+/// erfc and GELU keep the scalar loops.
 enum VectorMath {
     typealias FloatKernel = @convention(c) (Int32, Int, UnsafePointer<Float>?, UnsafeMutablePointer<Float>?) -> Void
+    typealias DoubleKernel = @convention(c) (Int32, Int, UnsafePointer<Double>?, UnsafeMutablePointer<Double>?) -> Void
+
+    static func doubleKernel<S>(_ op: UnaryKernel<S>) -> DoubleKernel? {
+        switch op {
+        case .exp: return ck_vexp_f64
+        case .expm1: return ck_vexpm1_f64
+        case .log: return ck_vlog_f64
+        case .log1p: return ck_vlog1p_f64
+        case .tanh: return ck_vtanh_f64
+        case .sigmoid: return ck_vsigmoid_f64
+        case .silu: return ck_vsilu_f64
+        case .softplus: return ck_vsoftplus_f64
+        default: return nil
+        }
+    }
+
+    /// Whether `op` has a C kernel for the scalar type `S`.
+    static func hasKernel<S>(_ op: UnaryKernel<S>) -> Bool {
+        if S.self == Float.self { return kernel(op) != nil }
+        if S.self == Double.self { return doubleKernel(op) != nil }
+        return false
+    }
+
+    /// Runs `op` through its C kernel when it has one (the buffers hold Doubles); false otherwise.
+    @inline(__always)
+    static func double<S>(_ x: UnsafeBufferPointer<S>, _ out: UnsafeMutableBufferPointer<S>, _ op: UnaryKernel<S>) -> Bool {
+        guard let f = doubleKernel(op) else { return false }
+        guard let xp = UnsafeRawPointer(x.baseAddress), let yp = UnsafeMutableRawPointer(out.baseAddress) else { return true }
+        f(ck_isa(), x.count, xp.assumingMemoryBound(to: Double.self), yp.assumingMemoryBound(to: Double.self))
+        return true
+    }
 
     static func kernel<S>(_ op: UnaryKernel<S>) -> FloatKernel? {
         switch op {
@@ -273,8 +305,9 @@ enum Loops {
 
     /// Elements of the cheapest maps (an addition, a ReLU: bound by memory) worth handing to
     /// another thread: a map is split in runs of at least this much work, where an element of a
-    /// vectorised Float function (exp, tanh, …) counts as `vectorWeight` such elements and one of
-    /// a scalar libm loop (Double, pow) as `scalarWeight`. Measured on a 2-core x86-64 with AVX-512
+    /// vectorised function (exp, tanh, …; a Double element costs about twice a Float one, not
+    /// measured separately) counts as `vectorWeight` such elements and one of a scalar libm loop
+    /// (Double's erf and GELU, pow) as `scalarWeight`. Measured on a 2-core x86-64 with AVX-512
     /// (Examples bench --only threads): 2 threads first gain on 2^17 additions and 2^16 Float exps.
     static let elementsPerThread = 1 << 16
     static let vectorWeight = 2, scalarWeight = 16
@@ -282,7 +315,7 @@ enum Loops {
     /// The work of one element of `op`, in elements of an addition.
     static func weight<S>(_ op: UnaryKernel<S>) -> Int {
         if isCheap(op) { return 1 }
-        return S.self == Float.self && VectorMath.kernel(op) != nil ? vectorWeight : scalarWeight
+        return VectorMath.hasKernel(op) ? vectorWeight : scalarWeight
     }
 
     /// Whether an element of `op` costs about as much as an addition (else a transcendental function).
@@ -319,6 +352,7 @@ enum Loops {
     static func unaryRun<S: TensorScalar>(_ op: UnaryKernel<S>, _ x: UnsafeBufferPointer<S>,
                                           _ out: UnsafeMutableBufferPointer<S>) {
         if S.self == Float.self, VectorMath.float(x, out, op) { return }
+        if S.self == Double.self, VectorMath.double(x, out, op) { return }
         switch op {
         case .negate: unaryMap(x, out) { -$0 }
         case .exp: unaryMap(x, out) { S.exp($0) }
@@ -904,6 +938,9 @@ enum Loops {
         if S.self == Float.self {
             let f = UnsafeMutableRawPointer(p).assumingMemoryBound(to: Float.self)
             ck_vexp_f32(ck_isa(), n, f, f)
+        } else if S.self == Double.self {
+            let f = UnsafeMutableRawPointer(p).assumingMemoryBound(to: Double.self)
+            ck_vexp_f64(ck_isa(), n, f, f)
         } else {
             for i in 0..<n { p[i] = S.exp(p[i]) }
         }
@@ -912,11 +949,19 @@ enum Loops {
     /// log of one value by the log op's kernel (see `expInPlace`).
     @inline(__always)
     static func elementLog<S: TensorScalar>(_ v: S) -> S {
-        guard S.self == Float.self else { return S.log(v) }
         var y = v
-        withUnsafeMutablePointer(to: &y) { p in
-            let f = UnsafeMutableRawPointer(p).assumingMemoryBound(to: Float.self)
-            ck_vlog_f32(ck_isa(), 1, f, f)
+        if S.self == Float.self {
+            withUnsafeMutablePointer(to: &y) { p in
+                let f = UnsafeMutableRawPointer(p).assumingMemoryBound(to: Float.self)
+                ck_vlog_f32(ck_isa(), 1, f, f)
+            }
+        } else if S.self == Double.self {
+            withUnsafeMutablePointer(to: &y) { p in
+                let f = UnsafeMutableRawPointer(p).assumingMemoryBound(to: Double.self)
+                ck_vlog_f64(ck_isa(), 1, f, f)
+            }
+        } else {
+            return S.log(v)
         }
         return y
     }
