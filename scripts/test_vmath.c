@@ -68,6 +68,9 @@ static const struct {
     {"sigmoid", ck_vsigmoid_f64, ref_sigmoid, 1},
     {"silu", ck_vsilu_f64, ref_silu, 1},
     {"softplus", ck_vsoftplus_f64, ref_softplus, 2},
+    {"erf", ck_verf_f64, erfl, 2},
+    {"erfc", ck_verfc_f64, erfcl, 2},
+    {"gelu", ck_vgelu_f64, ref_gelu, 2},
 };
 enum { NFD = sizeof dfns / sizeof dfns[0] };
 

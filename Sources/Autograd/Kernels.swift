@@ -205,8 +205,8 @@ extension TensorScalar {
 /// AVX-512, AVX2 or portable, chosen at run time), each within a stated bound of the exact result,
 /// measured by scripts/test_vmath.sh and VectorMathAccuracyTests. Float: ≤ 1 ulp for exp, expm1,
 /// log, log1p, erf, erfc, GELU and its slope; 1.5 for sigmoid and SiLU; 2 for tanh and softplus.
-/// Double: ≤ 1 ulp for exp, expm1, log, log1p, sigmoid and SiLU; 2 for tanh and softplus; its erf,
-/// erfc and GELU keep the scalar loops.
+/// Double: ≤ 1 ulp for exp, expm1, log, log1p, sigmoid and SiLU; 2 for tanh, softplus, erf, erfc
+/// and GELU; GELU's slope keeps the scalar loop.
 enum VectorMath {
     typealias FloatKernel = @convention(c) (Int32, Int, UnsafePointer<Float>?, UnsafeMutablePointer<Float>?) -> Void
     typealias DoubleKernel = @convention(c) (Int32, Int, UnsafePointer<Double>?, UnsafeMutablePointer<Double>?) -> Void
@@ -221,6 +221,9 @@ enum VectorMath {
         case .sigmoid: return ck_vsigmoid_f64
         case .silu: return ck_vsilu_f64
         case .softplus: return ck_vsoftplus_f64
+        case .erf: return ck_verf_f64
+        case .erfc: return ck_verfc_f64
+        case .gelu: return ck_vgelu_f64
         default: return nil
         }
     }
@@ -307,7 +310,7 @@ enum Loops {
     /// another thread: a map is split in runs of at least this much work, where an element of a
     /// vectorised function (exp, tanh, …; a Double element costs about twice a Float one, not
     /// measured separately) counts as `vectorWeight` such elements and one of a scalar libm loop
-    /// (Double's erf and GELU, pow) as `scalarWeight`. Measured on a 2-core x86-64 with AVX-512
+    /// (Double's GELU slope, pow) as `scalarWeight`. Measured on a 2-core x86-64 with AVX-512
     /// (Examples bench --only threads): 2 threads first gain on 2^17 additions and 2^16 Float exps.
     static let elementsPerThread = 1 << 16
     static let vectorWeight = 2, scalarWeight = 16

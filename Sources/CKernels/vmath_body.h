@@ -561,6 +561,117 @@ VM_ATTR vd VM_NAME(softplus_d_v)(vd x) {
     return VM_NAME(nan_through_d)(x, y);
 }
 
+// ---- Double erf, erfc and GELU ----
+// Below a = 1: erf(a) = a·(2/√π + a²·Q(a²)), the leading product kept as hi + lo. From a = 0.46:
+// erfc(a) = e^(−a²)·h(a)/a with h = a·e^(a²)·erfc(a) (slowly varying, 0.29 … 0.564) in four
+// polynomial pieces, each lane taking its piece's coefficients; a² is carried exactly (hi + lo)
+// into the exponential, and the factor m (1/a for erfc, 1/√2 on GELU's negative side, where
+// x/(2a) = −1/√2 exactly) as hi + lo, so that the product is rounded once, then scaled by 2ᵏ.
+// h at a rounded a costs nothing: it is flat.
+
+// erf(a) for 0 ≤ a ≤ 1 as hi + lo.
+VM_ATTR vd VM_NAME(erf_small_d)(vd a, vd *lo) {
+    vd z = a * a;
+    vd hi = a * VM_TWO_OVER_ROOT_PI_HI;
+    *lo = -VM_NAME(residual_d)(a, (vd)VM_TWO_OVER_ROOT_PI_HI, hi)
+          + a * FMAD(z, VM_NAME(polyd)(z, VM_ERFQ_D, VM_ERFQ_D_N), (vd)VM_TWO_OVER_ROOT_PI_LO);
+    return hi;
+}
+
+// h(a) as hi + lo, a clamped to [0.46, 27.5].
+VM_ATTR vd VM_NAME(erfc_h_d)(vd a, vd *lo) {
+    vd ac = VM_NAME(clampd)(a, 0.46, 27.5);
+    vl p1 = ac < 1.2, p2 = ac < 2.5, p3 = ac < 5.0;
+#define VM_PIECE(t) SELD(p1, (vd)(t)[0], SELD(p2, (vd)(t)[1], SELD(p3, (vd)(t)[2], (vd)(t)[3])))
+    vd centre = SELD(p1, (vd)VM_ERFCH_CENTRE[0], SELD(p2, (vd)VM_ERFCH_CENTRE[1],
+                     SELD(p3, (vd)VM_ERFCH_CENTRE[2], (vd)VM_ERFCH_CENTRE[3])));
+    vd u = SELD(p3, ac, 1.0 / (ac * ac)) - centre;
+    vd r = SELD(p1, (vd)VM_ERFCH_D[0][VM_ERFCH_D_N - 1], SELD(p2, (vd)VM_ERFCH_D[1][VM_ERFCH_D_N - 1],
+                SELD(p3, (vd)VM_ERFCH_D[2][VM_ERFCH_D_N - 1], (vd)VM_ERFCH_D[3][VM_ERFCH_D_N - 1])));
+    for (int j = VM_ERFCH_D_N - 2; j >= 1; j--) {
+        vd c = SELD(p1, (vd)VM_ERFCH_D[0][j], SELD(p2, (vd)VM_ERFCH_D[1][j], SELD(p3, (vd)VM_ERFCH_D[2][j], (vd)VM_ERFCH_D[3][j])));
+        r = FMAD(r, u, c);
+    }
+    vd c0 = SELD(p1, (vd)VM_ERFCH_D[0][0], SELD(p2, (vd)VM_ERFCH_D[1][0], SELD(p3, (vd)VM_ERFCH_D[2][0], (vd)VM_ERFCH_D[3][0])));
+    vd tail = FMAD(r, u, VM_PIECE(VM_ERFCH_LO));
+#undef VM_PIECE
+    vd hi = c0 + tail;
+    *lo = tail - (hi - c0);
+    return hi;
+}
+
+// e^(−(p + pl))·(h + hl)·(mh + ml), rounded once before 2ᵏ: p + pl ≥ 0 exactly.
+VM_ATTR vd VM_NAME(gauss_times_d)(vd p, vd pl, vd h, vd hl, vd mh, vd ml) {
+    EXPDPARTS e = VM_NAME(exp_d_parts)(VM_NAME(clampd)(-p, -760.0, 0.0));
+    vd ph = 1.0 + e.s;
+    vd pq = ((1.0 - ph) + e.s) + e.sl;
+    vd hm = h * mh;
+    vd hml = -VM_NAME(residual_d)(h, mh, hm) + (h * ml + hl * mh);
+    vd prod = ph * hm;
+    vd y = prod + (-VM_NAME(residual_d)(ph, hm, prod) + FMAD(ph, hml, (pq - ph * pl) * hm));
+    return (y * e.s1) * e.s2;
+}
+
+// erfc(a) for a ≥ 0.46.
+VM_ATTR vd VM_NAME(erfc_big_d)(vd a) {
+    vd p = a * a;
+    vd pl = -VM_NAME(residual_d)(a, a, p);
+    vd mh = 1.0 / a;
+    vd ml = VM_NAME(residual_d)(mh, a, (vd)1.0) * mh;
+    vd hl;
+    vd h = VM_NAME(erfc_h_d)(a, &hl);
+    return VM_NAME(gauss_times_d)(p, pl, h, hl, mh, ml);
+}
+
+VM_ATTR vd VM_NAME(erf_d_v)(vd x) {
+    vd a = VM_NAME(absd)(x);
+    vd lo;
+    vd hi = VM_NAME(erf_small_d)(VM_NAME(clampd)(a, 0.0, 1.0), &lo);
+    vd y = SELD(a < VM_ERF_SMALL, hi + lo, 1.0 - VM_NAME(erfc_big_d)(VM_NAME(clampd)(a, 0.46, 40.0)));
+    return VM_NAME(nan_through_d)(x, VM_NAME(copysignd)(y, x));
+}
+
+VM_ATTR vd VM_NAME(erfc_d_v)(vd x) {
+    vd a = VM_NAME(absd)(x);
+    vd lo;
+    vd hi = VM_NAME(erf_small_d)(VM_NAME(clampd)(a, 0.0, 1.0), &lo);
+    vd big = VM_NAME(erfc_big_d)(VM_NAME(clampd)(a, 0.46, 40.0));
+    // 1 ∓ (hi + lo) with the rounding of 1 ∓ hi recovered (Fast2Sum: hi < 1).
+    vd sm = 1.0 - hi, sp = 1.0 + hi;
+    vd pos = SELD(a < 0.46, sm + (((1.0 - sm) - hi) - lo), big);
+    vd neg = SELD(a < VM_ERF_SMALL, sp + (((1.0 - sp) + hi) + lo), 2.0 - big);
+    return VM_NAME(nan_through_d)(x, SELD(x >= 0.0, pos, neg));
+}
+
+// GELU(x) = x·Φ(x), Φ(x) = ½·erfc(−x/√2). With a = |x|/√2 (rounded) and x²/2 exact: below
+// a = 0.46, x·(½ ± ½·erf a); above, for x < 0, −e^(−x²/2)·h(a)/√2, for x > 0, x·(1 − ½·erfc a).
+VM_ATTR vd VM_NAME(gelu_d_v)(vd x) {
+    vd a = VM_NAME(absd)(x) * VM_ROOT_HALF_HI;
+    vd lo;
+    vd hi = VM_NAME(erf_small_d)(VM_NAME(clampd)(a, 0.0, 1.0), &lo);
+    vd sx = VM_NAME(copysignd)((vd)1.0, x);
+    // x·(½ ± ½·(hi + lo)) with the rounding of ½ ± ½·hi recovered, the product rounded once.
+    vd half = sx * (0.5 * hi);
+    vd ph = 0.5 + half;
+    vd small = FMAD(x, ph, x * (((0.5 - ph) + half) + sx * (0.5 * lo)));
+    vd xc = VM_NAME(clampd)(x, -60.0, 60.0);
+    vd sq = xc * xc;
+    vd p = 0.5 * sq, pl = -0.5 * VM_NAME(residual_d)(xc, xc, sq);
+    vd ab = VM_NAME(clampd)(a, 0.46, 40.0);
+    vd hl;
+    vd h = VM_NAME(erfc_h_d)(ab, &hl);
+    vd negative = -VM_NAME(gauss_times_d)(p, pl, h, hl, (vd)VM_ROOT_HALF_HI, (vd)VM_ROOT_HALF_LO);
+    vd mh = 1.0 / ab;
+    vd ml = VM_NAME(residual_d)(mh, ab, (vd)1.0) * mh;
+    vd q = 0.5 * VM_NAME(gauss_times_d)(p, pl, h, hl, mh, ml);
+    vd one_minus = 1.0 - q;
+    vd positive = FMAD(x, one_minus, x * ((1.0 - one_minus) - q));
+    vd y = SELD(a < 0.46, small, SELD(x < 0.0, negative, positive));
+    y = SELD(x == -__builtin_inf(), (vd)__builtin_nan(""), y);
+    y = SELD(x == __builtin_inf(), x, y);
+    return VM_NAME(nan_through_d)(x, y);
+}
+
 // ---- loops: whole vectors, then the tail through a zero-padded vector (same code, same results) ----
 #define VM_LOOP_F32(fn)                                                                         \
     VM_LOOP_ATTR void VM_NAME(fn##_loop)(long n, const float *x, float *y) {                  \

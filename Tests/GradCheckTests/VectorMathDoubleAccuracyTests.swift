@@ -32,6 +32,10 @@ final class VectorMathDoubleAccuracyTests: XCTestCase {
         Function(name: "silu", kernel: ck_vsilu_f64, exact: { $0 / (1 + expl(-$0)) }, bound: 1),
         Function(name: "softplus", kernel: ck_vsoftplus_f64,
                  exact: { $0 > 0 ? $0 + log1pl(expl(-$0)) : log1pl(expl($0)) }, bound: 2),
+        Function(name: "erf", kernel: ck_verf_f64, exact: { erfl($0) }, bound: 2),
+        Function(name: "erfc", kernel: ck_verfc_f64, exact: { erfcl($0) }, bound: 2),
+        Function(name: "gelu", kernel: ck_vgelu_f64,
+                 exact: { $0 * 0.5 * erfcl(-$0 * 0.707106781186547524400844362104849039) }, bound: 2),
     ] }
 
     static var isas: [Int32] { Array((0...ck_isa()).reversed()) }
@@ -121,6 +125,11 @@ final class VectorMathDoubleAccuracyTests: XCTestCase {
             ("silu", -largest, -0.0),
             ("softplus", inf, inf), ("softplus", -inf, 0), ("softplus", 1e4, 1e4), ("softplus", nan, nan),
             ("softplus", -800, 0),
+            ("erf", -0.0, -0.0), ("erf", inf, 1), ("erf", -inf, -1), ("erf", nan, nan), ("erf", 6, 1),
+            ("erf", tiny, Foundation.erf(tiny)),
+            ("erfc", inf, 0), ("erfc", -inf, 2), ("erfc", 0, 1), ("erfc", 27.3, 0), ("erfc", -6, 2), ("erfc", nan, nan),
+            ("gelu", -0.0, -0.0), ("gelu", inf, inf), ("gelu", -inf, nan), ("gelu", -40, -0.0), ("gelu", nan, nan),
+            ("gelu", 0, 0), ("gelu", 40, 40),
         ]
         for isa in Self.isas {
             for (name, x, expected) in cases {
@@ -157,7 +166,8 @@ final class VectorMathDoubleAccuracyTests: XCTestCase {
         let isa = ck_isa()
         let pairs: [(Tensor<Double>, Kernel)] = [
             (x.exp(), ck_vexp_f64), (x.tanh(), ck_vtanh_f64), (x.sigmoid(), ck_vsigmoid_f64), (x.expm1(), ck_vexpm1_f64),
-            (x.silu(), ck_vsilu_f64), (x.softplus(), ck_vsoftplus_f64),
+            (x.silu(), ck_vsilu_f64), (x.softplus(), ck_vsoftplus_f64), (x.erf(), ck_verf_f64),
+            (x.erfc(), ck_verfc_f64), (x.gelu(), ck_vgelu_f64),
         ]
         for (op, kernel) in pairs {
             kernel(isa, 37, x.scalars, &y)
