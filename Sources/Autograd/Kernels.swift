@@ -602,7 +602,24 @@ enum Loops {
     static func copy<S: TensorScalar>(_ x: UnsafeBufferPointer<S>, _ xv: StridedView, _ shape: [Int],
                                       _ out: UnsafeMutableBufferPointer<S>) {
         guard let xp = x.baseAddress, let op = out.baseAddress else { return }
-        forEachRow(shape, [xv]) { start, offsets, inner, steps in
+        let (merged, views) = coalesced(shape, [xv])
+        if merged.count == 3 && views[0].strides[2] == 1 && !merged.contains(0) {
+            // A permute that keeps rows (a [C, N, L] map read as [N, C, L]): plain nested loops
+            // over pointers instead of a closure call per row of L.
+            let (n0, n1, inner) = (merged[0], merged[1], merged[2])
+            let (s0, s1) = (views[0].strides[0], views[0].strides[1])
+            var o = op
+            for i in 0..<n0 {
+                var source = xp + views[0].offset + i &* s0
+                for _ in 0..<n1 {
+                    for k in 0..<inner { o[k] = source[k] }
+                    o += inner
+                    source += s1
+                }
+            }
+            return
+        }
+        forEachRowOfCoalesced(merged, views) { start, offsets, inner, steps in
             var i = offsets[0]
             let s = steps[0]
             if s == 1 && inner >= 64 {
