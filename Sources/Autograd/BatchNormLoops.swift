@@ -11,7 +11,8 @@ extension Loops {
     @inline(__always)
     static func channelRows(_ outer: Int, _ channels: Int, _ inner: Int, _ body: (_ row: Int, _ channel: Int) -> Void) {
         let rows = outer * channels
-        let parts = Parallel.parts(work: rows * inner * 4, minimum: elementsPerThread, limit: rows)
+        // A few operations per element: worth another thread from the size of a plain map's split.
+        let parts = Parallel.parts(work: rows * inner, minimum: elementsPerThread, limit: rows)
         Parallel.ranges(rows, parts: parts) { start, count in
             for row in start..<(start + count) { body(row, row % channels) }
         }
@@ -48,19 +49,21 @@ extension Loops {
         }
     }
 
-    /// The vector-Jacobian product of `batchNorm` (statistics of the batch): from the upstream
-    /// gradient g, the normalized x̂ and √(var + eps) per channel,
-    /// dx = (g − mean(g) − x̂·mean(g·x̂)) / √(var + eps), the means per channel.
+    /// The vector-Jacobian product of `batchNorm` (statistics of the batch) followed by the affine
+    /// map y = x̂·w + b: from the upstream gradient g of y, the normalized x̂, √(var + eps) and w
+    /// per channel (nil: 1), dx = w·(g − mean(g) − x̂·mean(g·x̂)) / √(var + eps), the means per
+    /// channel; `sums` (when given, 2·channels) receives Σg (∂L/∂b) and Σg·x̂ (∂L/∂w) per channel.
     static func batchNormBackward<S: TensorScalar>(_ g: UnsafeBufferPointer<S>, _ normalized: UnsafeBufferPointer<S>,
                                                    _ outer: Int, _ channels: Int, _ inner: Int,
-                                                   _ deviation: UnsafeBufferPointer<S>, _ out: UnsafeMutableBufferPointer<S>) {
+                                                   _ deviation: UnsafeBufferPointer<S>, _ scale: UnsafeBufferPointer<S>?,
+                                                   _ out: UnsafeMutableBufferPointer<S>, _ sums: UnsafeMutablePointer<S>?) {
         guard let gp = g.baseAddress, let hp = normalized.baseAddress, let dp = deviation.baseAddress,
               let op = out.baseAddress, g.count > 0 else { return }
         let shape = [outer, channels, inner], axes: Set<Int> = [0, 2]
         let n = S(outer * inner)
-        let means = UnsafeMutablePointer<S>.allocate(capacity: 2 * channels)
+        let means = UnsafeMutablePointer<S>.allocate(capacity: 3 * channels)
         defer { means.deallocate() }
-        let (gMean, ghMean) = (means, means + channels)
+        let (gMean, ghMean, factor) = (means, means + channels, means + 2 * channels)
         sum(g, shape, axes, UnsafeMutableBufferPointer(start: gMean, count: channels))
         channelRows(outer, channels, inner) { row, _ in
             let (gr, hr, orow) = (gp + row * inner, hp + row * inner, op + row * inner)
@@ -68,14 +71,28 @@ extension Loops {
         }
         sum(UnsafeBufferPointer(start: UnsafePointer(op), count: g.count), shape, axes,
             UnsafeMutableBufferPointer(start: ghMean, count: channels))
+        if let sums { sums.update(from: means, count: 2 * channels) }
         for c in 0..<channels {
             gMean[c] = gMean[c] / n
             ghMean[c] = ghMean[c] / n
+            factor[c] = scale.map { $0[c] / dp[c] } ?? 1 / dp[c]
         }
         channelRows(outer, channels, inner) { row, c in
             let (gr, hr, orow) = (gp + row * inner, hp + row * inner, op + row * inner)
-            let (a, b, d) = (gMean[c], ghMean[c], dp[c])
-            for k in 0..<inner { orow[k] = (gr[k] - a - hr[k] * b) / d }
+            let (a, b, f) = (gMean[c], ghMean[c], factor[c])
+            for k in 0..<inner { orow[k] = (gr[k] - a - hr[k] * b) * f }
+        }
+    }
+
+    /// y = x̂·w + b per channel (w or b nil: 1 or 0).
+    static func channelAffine<S: TensorScalar>(_ normalized: UnsafeBufferPointer<S>, _ outer: Int, _ channels: Int,
+                                               _ inner: Int, _ weight: UnsafeBufferPointer<S>?, _ bias: UnsafeBufferPointer<S>?,
+                                               _ out: UnsafeMutableBufferPointer<S>) {
+        guard let hp = normalized.baseAddress, let op = out.baseAddress else { return }
+        channelRows(outer, channels, inner) { row, c in
+            let (hr, orow) = (hp + row * inner, op + row * inner)
+            let (w, b) = (weight?[c] ?? 1, bias?[c] ?? 0)
+            for k in 0..<inner { orow[k] = hr[k] * w + b }
         }
     }
 }

@@ -129,9 +129,14 @@ final class Kernels<S: TensorScalar>: Sendable {
     /// x̂, mean, variance, √(var + eps).
     @usableFromInline let batchNorm: @Sendable (UnsafeBufferPointer<S>, Int, Int, Int, S, UnsafeMutableBufferPointer<S>,
                                                 UnsafeMutablePointer<S>, UnsafeMutablePointer<S>, UnsafeMutablePointer<S>) -> Void
-    /// Its vector-Jacobian product (see `Loops.batchNormBackward`): g, x̂, outer, channels, inner, √(var + eps) → dx.
+    /// Its vector-Jacobian product with the affine map's (see `Loops.batchNormBackward`): g, x̂,
+    /// outer, channels, inner, √(var + eps), weight → dx, (Σg, Σg·x̂).
     @usableFromInline let batchNormBackward: @Sendable (UnsafeBufferPointer<S>, UnsafeBufferPointer<S>, Int, Int, Int,
-                                                        UnsafeBufferPointer<S>, UnsafeMutableBufferPointer<S>) -> Void
+                                                        UnsafeBufferPointer<S>, UnsafeBufferPointer<S>?,
+                                                        UnsafeMutableBufferPointer<S>, UnsafeMutablePointer<S>?) -> Void
+    /// x̂·w + b per channel (see `Loops.channelAffine`).
+    @usableFromInline let channelAffine: @Sendable (UnsafeBufferPointer<S>, Int, Int, Int, UnsafeBufferPointer<S>?,
+                                                    UnsafeBufferPointer<S>?, UnsafeMutableBufferPointer<S>) -> Void
     /// Records an op on this thread's tape (see `Tensor.record`).
     @usableFromInline let record: @Sendable (String, @escaping () -> String, NodeInputs<S>, [Int], [S],
                                              @escaping DerivativeRule<S>) -> Tensor<S>
@@ -173,8 +178,11 @@ final class Kernels<S: TensorScalar>: Sendable {
         batchNorm = { x, outer, channels, inner, eps, out, mean, variance, deviation in
             Loops.batchNorm(x, outer, channels, inner, eps, out, mean, variance, deviation)
         }
-        batchNormBackward = { g, normalized, outer, channels, inner, deviation, out in
-            Loops.batchNormBackward(g, normalized, outer, channels, inner, deviation, out)
+        batchNormBackward = { g, normalized, outer, channels, inner, deviation, scale, out, sums in
+            Loops.batchNormBackward(g, normalized, outer, channels, inner, deviation, scale, out, sums)
+        }
+        channelAffine = { normalized, outer, channels, inner, weight, bias, out in
+            Loops.channelAffine(normalized, outer, channels, inner, weight, bias, out)
         }
         filled = { value, count in [S](repeating: value, count: count) }
         record = { op, attributes, inputs, shape, scalars, rule in

@@ -155,8 +155,9 @@ extension _BatchNorm {
 /// the batch count goes up by one. With `momentum` nil they are the cumulative average (factor
 /// 1 / batches seen). Inference: x̂ = (x − running mean) / √(running var + eps). Then
 /// y = x̂ · weight + bias when affine. The normalization by batch statistics is one fused engine
-/// op (`batchNormalized(eps:)`, the composed ops' values; its gradient flows through the batch
-/// mean and variance too, and is differentiable again); the rest is composed from engine ops.
+/// op with the affine map (`batchNormalized(eps:weight:bias:)`, the composed ops' values; its
+/// gradient flows through the batch mean and variance too, and is differentiable again); the
+/// rest is composed from engine ops.
 public struct _BatchNormCore<Scalar: TensorScalar> {
     let weight: Parameter<Scalar>?
     let bias: Parameter<Scalar>?
@@ -225,26 +226,34 @@ public struct _BatchNormCore<Scalar: TensorScalar> {
 
     /// Normalizes `x` (channels on axis 1, already checked by the layer) in the current phase.
     func callAsFunction(_ x: Tensor<Scalar>, layer: @autoclosure () -> String) -> Tensor<Scalar> {
-        affine(normalized(x, layer: layer()))
+        if LearningPhase.current == .training || runningMean == nil {
+            // Batch statistics and the affine map in one fused op.
+            return batchStatistics(x, affine: true, layer: layer())
+        }
+        return affine(normalized(x, layer: layer()))
+    }
+
+    /// `x` normalized by the batch's statistics (and, with `affine`, mapped by weight and bias) in
+    /// one fused engine op (the composition's values: mean, x − mean, the mean of its squares, the
+    /// quotient by √(var + eps), · weight + bias); in training, the running statistics move.
+    private func batchStatistics(_ x: Tensor<Scalar>, affine: Bool, layer: @autoclosure () -> String) -> Tensor<Scalar> {
+        let training = LearningPhase.current == .training
+        let n = x.count / Swift.max(1, features)
+        require(!training || n > 1,
+                "\(layer()): input of shape \(x.shape) has \(n) value per feature; training needs more than 1 "
+                + "(batch statistics of one value are undefined)")
+        let batch = x.batchNormalized(eps: Scalar(eps), weight: affine ? weight?.value : nil, bias: affine ? bias?.value : nil)
+        if training { update(mean: batch.mean, variance: batch.variance, count: n) }
+        return batch.output
     }
 
     /// The input normalized by batch or running statistics, before the affine map (per-sample
     /// gradients read it in inference).
     func normalized(_ x: Tensor<Scalar>, layer: @autoclosure () -> String) -> Tensor<Scalar> {
-        let axes = [0] + Array(2..<x.rank)
         let broadcast = [1, features] + Array(repeating: 1, count: x.rank - 2)
-        let training = LearningPhase.current == .training
         let normalized: Tensor<Scalar>
-        if training || runningMean == nil {
-            let n = axes.map { x.shape[$0] }.reduce(1, *)
-            require(!training || n > 1,
-                    "\(layer()): input of shape \(x.shape) has \(n) value per feature; training needs more than 1 "
-                    + "(batch statistics of one value are undefined)")
-            // One fused op (the composition's values: mean, x − mean, the mean of its squares,
-            // the quotient by √(var + eps)); its statistics come back as constants.
-            let batch = x.batchNormalized(eps: Scalar(eps))
-            normalized = batch.normalized
-            if training { update(mean: batch.mean, variance: batch.variance, count: n) }
+        if LearningPhase.current == .training || runningMean == nil {
+            normalized = batchStatistics(x, affine: false, layer: layer())
         } else if let runningMean, let runningVariance {
             normalized = (x - runningMean.value.reshaped(broadcast)) / (runningVariance.value.reshaped(broadcast) + Scalar(eps)).sqrt()
         } else {

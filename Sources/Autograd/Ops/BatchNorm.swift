@@ -3,8 +3,9 @@
 // mean, x − mean, its square, their mean, + eps, √, the quotient — and the backward pass of each,
 // each a pass over memory and a node on the tape: in a small convolutional model (WaveNet's
 // [32, 128, 7] maps) they cost more than the convolutions. Fused: one node, the forward kernel
-// computing exactly the composition's values (Loops.batchNorm), and a rule that is one kernel
-// pass, dx = (g − mean(g) − x̂·mean(g·x̂)) / √(var + eps).
+// computing exactly the composition's values (Loops.batchNorm), the affine map y = x̂·w + b
+// folded in, and a rule that is one kernel pass, dx = w·(g − mean(g) − x̂·mean(g·x̂)) / √(var + eps),
+// whose two channel sums are also ∂L/∂b = Σg and ∂L/∂w = Σg·x̂.
 //
 // Differentiability. When the backward pass is itself recorded (`createGraph`), the rule writes
 // that same expression with tensor ops on the input (x̂ and the deviation recomputed from x by the
@@ -14,16 +15,21 @@
 // Tested by gradcheck and gradgradcheck in BatchNormFusedTests.
 
 extension Tensor {
-    /// x̂ = (x − mean) / √(var + eps) per channel (axis 1) of an input [batch, channels, …], with
-    /// the mean and the biased variance over every other axis: batch normalization in training,
-    /// before its affine map. Returns x̂ (differentiable) and the statistics [channels] (constants,
+    /// y = x̂·w + b with x̂ = (x − mean) / √(var + eps) per channel (axis 1) of an input [batch,
+    /// channels, …], the mean and the biased variance over every other axis: batch normalization
+    /// in training. `weight` and `bias` are [channels] (both or neither; without them y = x̂).
+    /// Returns y (differentiable in x, weight and bias) and the statistics [channels] (constants,
     /// for the running averages). The values are those of the composed ops, exactly.
-    package func batchNormalized(eps: Scalar) -> (normalized: Tensor, mean: Tensor, variance: Tensor) {
+    package func batchNormalized(eps: Scalar, weight: Tensor? = nil, bias: Tensor? = nil)
+        -> (output: Tensor, mean: Tensor, variance: Tensor) {
         require(rank >= 2 && shape[1] > 0, "batchNormalized: input of shape \(shape) is not [batch, channels, …]")
         let (outer, channels) = (shape[0], shape[1])
+        require((weight == nil) == (bias == nil) && (weight.map { $0.shape == [channels] } ?? true)
+                && (bias.map { $0.shape == [channels] } ?? true),
+                "batchNormalized: weight \(weight?.shape ?? []) and bias \(bias?.shape ?? []) are not both [\(channels)]")
         let inner = shape.dropFirst(2).reduce(1, *)
         var statistics = [Scalar](repeating: 0, count: 3 * channels)
-        let values = Tensor.makeScalars(count: count) { out in
+        let xhat = Tensor.makeScalars(count: count) { out in
             scalars.withUnsafeBufferPointer { x in
                 statistics.withUnsafeMutableBufferPointer { s in
                     guard let base = s.baseAddress else { return }
@@ -33,27 +39,73 @@ extension Tensor {
         }
         let deviation = Array(statistics[(2 * channels)...])
         let axes = [0] + Array(2..<rank)
-        let normalized = Tensor.record("batchNorm", "eps: \(eps)", inputs: NodeInputs(self), shape: shape, scalars: values) { c in
-            guard c.needsGradient[0] else { return [nil] }
+        let mean = Tensor(Array(statistics[..<channels]), shape: [channels])
+        let variance = Tensor(Array(statistics[channels..<(2 * channels)]), shape: [channels])
+        guard let weight, let bias else {
+            let output = Tensor.record("batchNorm", "eps: \(eps)", inputs: NodeInputs(self), shape: shape, scalars: xhat) { c in
+                guard c.needsGradient[0] else { return [nil] }
+                if isRecordingGradients { return [Tensor.batchNormGradient(c.inputs[0], c.upstream, eps: eps, axes: axes)] }
+                return [Tensor.batchNormGradient(c.upstream, xhat, deviation, nil, outer, channels, inner).dx]
+            }
+            return (output, mean, variance)
+        }
+        let values = Tensor.makeScalars(count: count) { out in
+            xhat.withUnsafeBufferPointer { h in
+                weight.scalars.withUnsafeBufferPointer { w in
+                    bias.scalars.withUnsafeBufferPointer { Scalar.kernels.channelAffine(h, outer, channels, inner, w, $0, out) }
+                }
+            }
+        }
+        let inputs = NodeInputs([self, weight, bias])
+        let output = Tensor.record("batchNorm", "eps: \(eps), affine", inputs: inputs, shape: shape, scalars: values) { c in
+            let broadcast = [1, channels] + Array(repeating: 1, count: c.inputs[0].rank - 2)
             if isRecordingGradients {
-                // The rule as ops on x, to be differentiated again.
-                let x = c.inputs[0]
+                // The rule as ops on x and w, to be differentiated again.
+                let (x, w, g) = (c.inputs[0], c.inputs[1], c.upstream)
                 let centered = x - x.mean(axes: axes, keepDims: true)
                 let std = ((centered * centered).mean(axes: axes, keepDims: true) + eps).sqrt()
-                let xhat = centered / std
-                let g = c.upstream
-                return [(g - g.mean(axes: axes, keepDims: true) - xhat * (g * xhat).mean(axes: axes, keepDims: true)) / std]
+                let normalized = centered / std
+                return [c.needsGradient[0] ? Tensor.batchNormGradient(x, g * w.reshaped(broadcast), eps: eps, axes: axes) : nil,
+                        c.needsGradient[1] ? (g * normalized).sum(axes: axes) : nil,
+                        c.needsGradient[2] ? g.sum(axes: axes) : nil]
             }
-            let dx = Tensor.makeScalars(count: c.upstream.count) { out in
-                c.upstream.scalars.withUnsafeBufferPointer { g in
-                    c.output.scalars.withUnsafeBufferPointer { h in
-                        deviation.withUnsafeBufferPointer { Scalar.kernels.batchNormBackward(g, h, outer, channels, inner, $0, out) }
+            let (dx, sums) = Tensor.batchNormGradient(c.upstream, xhat, deviation, c.inputs[1].scalars, outer, channels, inner)
+            return [c.needsGradient[0] ? dx : nil,
+                    c.needsGradient[1] ? Tensor(Array(sums[channels...]), shape: [channels]) : nil,
+                    c.needsGradient[2] ? Tensor(Array(sums[..<channels]), shape: [channels]) : nil]
+        }
+        return (output, mean, variance)
+    }
+
+    /// ∂L/∂x of x̂ for the upstream gradient `g` of x̂, written with ops on x (differentiable).
+    static func batchNormGradient(_ x: Tensor, _ g: Tensor, eps: Scalar, axes: [Int]) -> Tensor {
+        let centered = x - x.mean(axes: axes, keepDims: true)
+        let std = ((centered * centered).mean(axes: axes, keepDims: true) + eps).sqrt()
+        let xhat = centered / std
+        return (g - g.mean(axes: axes, keepDims: true) - xhat * (g * xhat).mean(axes: axes, keepDims: true)) / std
+    }
+
+    /// The fused backward kernel: dx (a constant) and the channel sums (Σg, Σg·x̂).
+    static func batchNormGradient(_ g: Tensor, _ xhat: [Scalar], _ deviation: [Scalar], _ weight: [Scalar]?,
+                                  _ outer: Int, _ channels: Int, _ inner: Int) -> (dx: Tensor, sums: [Scalar]) {
+        var sums = [Scalar](repeating: 0, count: 2 * channels)
+        let dx = Tensor.makeScalars(count: g.count) { out in
+            g.scalars.withUnsafeBufferPointer { gp in
+                xhat.withUnsafeBufferPointer { h in
+                    deviation.withUnsafeBufferPointer { d in
+                        sums.withUnsafeMutableBufferPointer { s in
+                            if let weight {
+                                weight.withUnsafeBufferPointer {
+                                    Scalar.kernels.batchNormBackward(gp, h, outer, channels, inner, d, $0, out, s.baseAddress)
+                                }
+                            } else {
+                                Scalar.kernels.batchNormBackward(gp, h, outer, channels, inner, d, nil, out, s.baseAddress)
+                            }
+                        }
                     }
                 }
             }
-            return [Tensor(dx, shape: c.upstream.shape)]
         }
-        return (normalized, Tensor(Array(statistics[..<channels]), shape: [channels]),
-                Tensor(Array(statistics[channels..<(2 * channels)]), shape: [channels]))
+        return (Tensor(dx, shape: g.shape), sums)
     }
 }
