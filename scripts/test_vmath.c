@@ -5,6 +5,11 @@
 // function and ISA the largest error in ulps of the exact result and where it occurs. The error of
 // a result y against the exact r is |y − r| / ulp(r), ulp(r) the spacing of Floats at |r| (2⁻¹⁴⁹
 // below FLT_MIN). Exits 1 when a bound is broken or a special value differs.
+// The Double functions are measured the same way against the same long double references (11 more
+// bits than a double) on three samples of the Double line: every k-th of N bit patterns spread over
+// all 2⁶⁴, N uniform values in [−750, 750] (where the functions change), and N values of random
+// sign and mantissa with exponents in [−60, 10]; plus special values and thresholds with their
+// three neighbours on either side. N = 2³⁰/STRIDE (11,069,703 for 97).
 // Built and run by scripts/test_vmath.sh; `test_vmath STRIDE` sets k (default 97).
 #include "CKernels.h"
 #include <float.h>
@@ -48,6 +53,27 @@ static const struct {
 };
 enum { NF = sizeof fns / sizeof fns[0] };
 
+typedef void (*dkernel)(int, long, const double *, double *);
+static const struct {
+    const char *name;
+    dkernel f;
+    LD (*ref)(LD);
+    double bound;  // ulps
+} dfns[] = {
+    {"exp", ck_vexp_f64, expl, 1},
+    {"expm1", ck_vexpm1_f64, expm1l, 1},
+    {"log", ck_vlog_f64, logl, 1},
+    {"log1p", ck_vlog1p_f64, log1pl, 1},
+    {"tanh", ck_vtanh_f64, tanhl, 2},
+    {"sigmoid", ck_vsigmoid_f64, ref_sigmoid, 1},
+    {"silu", ck_vsilu_f64, ref_silu, 1},
+    {"softplus", ck_vsoftplus_f64, ref_softplus, 2},
+    {"erf", ck_verf_f64, erfl, 2},
+    {"erfc", ck_verfc_f64, erfcl, 2},
+    {"gelu", ck_vgelu_f64, ref_gelu, 2},
+};
+enum { NFD = sizeof dfns / sizeof dfns[0] };
+
 static float from_bits(unsigned b) { float f; memcpy(&f, &b, 4); return f; }
 static unsigned to_bits(float f) { unsigned b; memcpy(&b, &f, 4); return b; }
 
@@ -89,6 +115,107 @@ static void check(int fi, const float *x, long n, float *y) {
             st->count++;
         }
     }
+}
+
+static double from_bits_d(unsigned long b) { double f; memcpy(&f, &b, 8); return f; }
+static unsigned long to_bits_d(double f) { unsigned long b; memcpy(&b, &f, 8); return b; }
+
+// ulp_error for a double result: the spacing of doubles at |r| (2⁻¹⁰⁷⁴ below DBL_MIN).
+static double ulp_error_d(double y, LD r) {
+    if (isnan(r)) return isnan(y) ? 0 : INFINITY;
+    if (isnan(y)) return INFINITY;
+    LD ar = fabsl(r);
+    if (ar >= 0x1.fffffffffffff8p1023L) return (isinf(y) && signbit(y) == signbit(r)) ? 0 : INFINITY;
+    if (isinf(y)) return INFINITY;
+    if (y == 0 && signbit(y) != signbit(r)) return INFINITY;
+    if (r == 0) return y == 0 ? 0 : INFINITY;
+    int e;
+    frexpl(ar, &e);
+    LD ulp = ar < 0x1p-1022L ? 0x1p-1074L : ldexpl(1.0L, e - 53);
+    return (double)(fabsl((LD)y - r) / ulp);
+}
+
+typedef struct {
+    double max;
+    double at;
+    long count;
+} dstat;
+static dstat dstats[NFD][3];
+
+static void check_d(int fi, const double *x, long n, double *y) {
+    for (int s = 0; s < nisa; s++) {
+        dfns[fi].f(isas[s], n, x, y);
+        dstat *st = &dstats[fi][s];
+        for (long i = 0; i < n; i++) {
+            double e = ulp_error_d(y[i], dfns[fi].ref((LD)x[i]));
+            if (e > st->max || (isinf(e) && !isinf(st->max))) { st->max = e; st->at = x[i]; }
+            st->count++;
+        }
+    }
+}
+
+static unsigned long splitmix(unsigned long *state) {
+    unsigned long z = (*state += 0x9e3779b97f4a7c15UL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9UL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebUL;
+    return z ^ (z >> 31);
+}
+
+// The Double sweep (see the top of the file); returns 1 when a bound is broken.
+static int double_sweep(long stride) {
+    static const double specials[] = {
+        0.0, 1.0, 2.0, 0.5, DBL_MIN, DBL_TRUE_MIN, DBL_MAX, INFINITY, NAN, 1e-300, 1e-17, 0x1p-54, 0x1p-53, 0x1p-28,
+        709.782712893384, 709.78271289338397, 709.0, 710.0, 710.5, 745.13321910194122, 745.1332191019411, 744.44007192138121,
+        708.39641853226408, 708.39641853226411, 746.0, 750.0, 40.0, 36.7, 37.42994775023705, 38.0, 56.0 * 0.6931471805599453,
+        0.34657359027997264, 0.7071067811865476, 1.4142135623730951, 22.0, 1e300, 0x1p52, 0x1p53, 0x1p54, 0.999999999999999,
+        3.0, 5.85, 17.0, 30.0, 0.625, 1e-8, 0.1, 19.0, 36.04365338911715, 0x1p-1022, 0x1p-1000,
+    };
+    enum { NS = sizeof specials / sizeof specials[0] };
+    double sx[NS * 14], sy[NS * 14];
+    long ns = 0;
+    for (int i = 0; i < NS; i++)
+        for (int sign = 0; sign < 2; sign++) {
+            unsigned long b = to_bits_d(specials[i]) | (sign ? 0x8000000000000000UL : 0);
+            for (int d = -3; d <= 3; d++) {
+                unsigned long bd = b + (unsigned long)d;
+                if ((b & 0x7fffffffffffffffUL) == 0 && d < 0) bd = (b ^ 0x8000000000000000UL) + (unsigned long)(-d);
+                sx[ns++] = from_bits_d(bd);
+            }
+        }
+    for (int f = 0; f < NFD; f++) check_d(f, sx, ns, sy);
+
+    long n = (1L << 30) / stride;
+    if (n < 4093) n = 4093;
+    unsigned long step = (0xffffffffffffffffUL / (unsigned long)n) | 1, state = 0x5eed;
+    enum { CHUNK = 4093 };
+    double *x = malloc(CHUNK * sizeof(double)), *y = malloc(CHUNK * sizeof(double));
+    for (int sample = 0; sample < 3; sample++) {
+        for (long done = 0; done < n;) {
+            long m = 0;
+            for (; m < CHUNK && done < n; m++, done++) {
+                unsigned long r = splitmix(&state);
+                if (sample == 0) x[m] = from_bits_d((unsigned long)done * step);
+                else if (sample == 1) x[m] = -750.0 + 1500.0 * (double)(r >> 11) * 0x1p-53;
+                else x[m] = from_bits_d((r & 0x800fffffffffffffUL) | ((unsigned long)(1023 - 60 + (long)((r >> 52 & 0x7ff) % 71)) << 52));
+            }
+            for (int f = 0; f < NFD; f++) check_d(f, x, m, y);
+        }
+    }
+    free(x); free(y);
+
+    static const char *isa_names[] = {"portable", "avx2", "avx512"};
+    int bad = 0;
+    printf("\nDouble (3 samples of %ld plus %ld special inputs)\n", n, ns);
+    printf("%-11s %-8s %10s  %-24s %6s  %s\n", "function", "ISA", "max ulp", "at x", "bound", "inputs");
+    for (int f = 0; f < NFD; f++)
+        for (int s = 0; s < nisa; s++) {
+            dstat st = dstats[f][s];
+            int ok = st.max <= dfns[f].bound;
+            bad |= !ok;
+            printf("%-11s %-8s %10.4f  %-24a %6.1f  %ld%s\n", dfns[f].name, isa_names[isas[s]], st.max, st.at,
+                   dfns[f].bound, st.count, ok ? "" : "   BROKEN");
+        }
+    return bad;
 }
 
 int main(int argc, char **argv) {
@@ -140,6 +267,7 @@ int main(int argc, char **argv) {
             printf("%-11s %-8s %10.4f  %-16a %6.1f  %ld%s\n", fns[f].name, isa_names[isas[s]], st.max, (double)st.at,
                    fns[f].bound, st.count, ok ? "" : "   BROKEN");
         }
+    bad |= double_sweep(stride);
     printf("stride %ld: %s\n", stride, bad ? "FAILED" : "all within bounds");
     free(x); free(y); free(sy);
     return bad;

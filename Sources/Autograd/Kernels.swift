@@ -129,6 +129,18 @@ final class Kernels<S: TensorScalar>: Sendable {
                                                       UnsafeBufferPointer<S>, UnsafeBufferPointer<S>?, Int, Int,
                                                       UnsafeMutableBufferPointer<S>, UnsafeMutableBufferPointer<S>,
                                                       UnsafeMutableBufferPointer<S>) -> Void
+    /// The fused batch normalization (see `Loops.batchNorm`): x, outer, channels, inner, eps →
+    /// x̂, mean, variance, √(var + eps).
+    @usableFromInline let batchNorm: @Sendable (UnsafeBufferPointer<S>, Int, Int, Int, S, UnsafeMutableBufferPointer<S>,
+                                                UnsafeMutablePointer<S>, UnsafeMutablePointer<S>, UnsafeMutablePointer<S>) -> Void
+    /// Its vector-Jacobian product with the affine map's (see `Loops.batchNormBackward`): g, x̂,
+    /// outer, channels, inner, √(var + eps), weight → dx, (Σg, Σg·x̂).
+    @usableFromInline let batchNormBackward: @Sendable (UnsafeBufferPointer<S>, UnsafeBufferPointer<S>, Int, Int, Int,
+                                                        UnsafeBufferPointer<S>, UnsafeBufferPointer<S>?,
+                                                        UnsafeMutableBufferPointer<S>, UnsafeMutablePointer<S>?) -> Void
+    /// x̂·w + b per channel (see `Loops.channelAffine`).
+    @usableFromInline let channelAffine: @Sendable (UnsafeBufferPointer<S>, Int, Int, Int, UnsafeBufferPointer<S>?,
+                                                    UnsafeBufferPointer<S>?, UnsafeMutableBufferPointer<S>) -> Void
     /// Records an op on this thread's tape (see `Tensor.record`).
     @usableFromInline let record: @Sendable (String, @escaping () -> String, consuming NodeInputs<S>, [Int], [S],
                                              @escaping DerivativeRule<S>) -> Tensor<S>
@@ -170,6 +182,15 @@ final class Kernels<S: TensorScalar>: Sendable {
         gruCellBackward = { up, x, hh, state, saved, batch, hidden, dx, dhh, dState in
             Loops.gruCellBackward(up, x, hh, state, saved, batch, hidden, dx, dhh, dState)
         }
+        batchNorm = { x, outer, channels, inner, eps, out, mean, variance, deviation in
+            Loops.batchNorm(x, outer, channels, inner, eps, out, mean, variance, deviation)
+        }
+        batchNormBackward = { g, normalized, outer, channels, inner, deviation, scale, out, sums in
+            Loops.batchNormBackward(g, normalized, outer, channels, inner, deviation, scale, out, sums)
+        }
+        channelAffine = { normalized, outer, channels, inner, weight, bias, out in
+            Loops.channelAffine(normalized, outer, channels, inner, weight, bias, out)
+        }
         filled = { value, count in [S](repeating: value, count: count) }
         record = { op, attributes, inputs, shape, scalars, rule in
             Tensor.recordNode(op, attributes, inputs: inputs, shape: shape, scalars: scalars, rule: rule)
@@ -196,13 +217,48 @@ extension TensorScalar {
     }
 }
 
-/// The Float forms of the transcendental unary kernels: vectorised polynomial kernels in C
-/// (Sources/CKernels/vmath.c: AVX-512, AVX2 or portable, chosen at run time), each within a
-/// stated bound of the exact result (≤ 1 ulp for exp, expm1, log, log1p, erf, erfc, GELU and its
-/// slope; 1.5 for sigmoid and SiLU; 2 for tanh and softplus), measured over the whole Float line
-/// by scripts/test_vmath.sh and VectorMathAccuracyTests. Double keeps the scalar libm loops.
+/// The transcendental unary kernels as vectorised polynomial kernels in C (Sources/CKernels/vmath.c:
+/// AVX-512, AVX2 or portable, chosen at run time), each within a stated bound of the exact result,
+/// measured by scripts/test_vmath.sh and VectorMathAccuracyTests. Float: ≤ 1 ulp for exp, expm1,
+/// log, log1p, erf, erfc, GELU and its slope; 1.5 for sigmoid and SiLU; 2 for tanh and softplus.
+/// Double: ≤ 1 ulp for exp, expm1, log, log1p, sigmoid and SiLU; 2 for tanh, softplus, erf, erfc
+/// and GELU; GELU's slope keeps the scalar loop.
 enum VectorMath {
     typealias FloatKernel = @convention(c) (Int32, Int, UnsafePointer<Float>?, UnsafeMutablePointer<Float>?) -> Void
+    typealias DoubleKernel = @convention(c) (Int32, Int, UnsafePointer<Double>?, UnsafeMutablePointer<Double>?) -> Void
+
+    static func doubleKernel<S>(_ op: UnaryKernel<S>) -> DoubleKernel? {
+        switch op {
+        case .exp: return ck_vexp_f64
+        case .expm1: return ck_vexpm1_f64
+        case .log: return ck_vlog_f64
+        case .log1p: return ck_vlog1p_f64
+        case .tanh: return ck_vtanh_f64
+        case .sigmoid: return ck_vsigmoid_f64
+        case .silu: return ck_vsilu_f64
+        case .softplus: return ck_vsoftplus_f64
+        case .erf: return ck_verf_f64
+        case .erfc: return ck_verfc_f64
+        case .gelu: return ck_vgelu_f64
+        default: return nil
+        }
+    }
+
+    /// Whether `op` has a C kernel for the scalar type `S`.
+    static func hasKernel<S>(_ op: UnaryKernel<S>) -> Bool {
+        if S.self == Float.self { return kernel(op) != nil }
+        if S.self == Double.self { return doubleKernel(op) != nil }
+        return false
+    }
+
+    /// Runs `op` through its C kernel when it has one (the buffers hold Doubles); false otherwise.
+    @inline(__always)
+    static func double<S>(_ x: UnsafeBufferPointer<S>, _ out: UnsafeMutableBufferPointer<S>, _ op: UnaryKernel<S>) -> Bool {
+        guard let f = doubleKernel(op) else { return false }
+        guard let xp = UnsafeRawPointer(x.baseAddress), let yp = UnsafeMutableRawPointer(out.baseAddress) else { return true }
+        f(ck_isa(), x.count, xp.assumingMemoryBound(to: Double.self), yp.assumingMemoryBound(to: Double.self))
+        return true
+    }
 
     static func kernel<S>(_ op: UnaryKernel<S>) -> FloatKernel? {
         switch op {
@@ -268,8 +324,9 @@ enum Loops {
 
     /// Elements of the cheapest maps (an addition, a ReLU: bound by memory) worth handing to
     /// another thread: a map is split in runs of at least this much work, where an element of a
-    /// vectorised Float function (exp, tanh, …) counts as `vectorWeight` such elements and one of
-    /// a scalar libm loop (Double, pow) as `scalarWeight`. Measured on a 2-core x86-64 with AVX-512
+    /// vectorised function (exp, tanh, …; a Double element costs about twice a Float one, not
+    /// measured separately) counts as `vectorWeight` such elements and one of a scalar libm loop
+    /// (Double's GELU slope, pow) as `scalarWeight`. Measured on a 2-core x86-64 with AVX-512
     /// (Examples bench --only threads): 2 threads first gain on 2^17 additions and 2^16 Float exps.
     static let elementsPerThread = 1 << 16
     static let vectorWeight = 2, scalarWeight = 16
@@ -277,7 +334,7 @@ enum Loops {
     /// The work of one element of `op`, in elements of an addition.
     static func weight<S>(_ op: UnaryKernel<S>) -> Int {
         if isCheap(op) { return 1 }
-        return S.self == Float.self && VectorMath.kernel(op) != nil ? vectorWeight : scalarWeight
+        return VectorMath.hasKernel(op) ? vectorWeight : scalarWeight
     }
 
     /// Whether an element of `op` costs about as much as an addition (else a transcendental function).
@@ -314,6 +371,7 @@ enum Loops {
     static func unaryRun<S: TensorScalar>(_ op: UnaryKernel<S>, _ x: UnsafeBufferPointer<S>,
                                           _ out: UnsafeMutableBufferPointer<S>) {
         if S.self == Float.self, VectorMath.float(x, out, op) { return }
+        if S.self == Double.self, VectorMath.double(x, out, op) { return }
         switch op {
         case .negate: unaryMap(x, out) { -$0 }
         case .exp: unaryMap(x, out) { S.exp($0) }
@@ -352,10 +410,43 @@ enum Loops {
     }
 
     /// Walks an output shape in row-major order, calling `body` once per innermost row
-    /// with the starting offsets of each strided input.
+    /// with the starting offsets of each strided input. The walk is over the shape with its axes
+    /// of size 1 dropped and neighbouring axes merged wherever every view steps through them as
+    /// through one axis (a permuted [C, N, 1] copy or a bias over [N, C, 1] is then one run per
+    /// row of C, not C·N runs of one element): the same elements in the same order, in fewer,
+    /// longer rows.
     @inline(__always)
     static func forEachRow(_ shape: [Int], _ views: [StridedView],
                            _ body: (_ outStart: Int, _ offsets: [Int], _ inner: Int, _ innerStrides: [Int]) -> Void) {
+        let (merged, mergedViews) = coalesced(shape, views)
+        forEachRowOfCoalesced(merged, mergedViews, body)
+    }
+
+    /// `shape` and `views` without axes of size 1, and with each pair of neighbouring axes merged
+    /// where every view's outer stride is its inner stride times the inner size (the row-major
+    /// output always qualifies). A shape of no elements is returned as it is.
+    static func coalesced(_ shape: [Int], _ views: [StridedView]) -> ([Int], [StridedView]) {
+        if shape.contains(0) || shape.count <= 1 { return (shape, views) }
+        var sizes: [Int] = []
+        var strides = views.map { _ in [Int]() }
+        sizes.reserveCapacity(shape.count)
+        for axis in shape.indices where shape[axis] != 1 {
+            if let last = sizes.indices.last,
+               views.indices.allSatisfy({ strides[$0][last] == views[$0].strides[axis] * shape[axis] }) {
+                sizes[last] *= shape[axis]
+                for v in views.indices { strides[v][last] = views[v].strides[axis] }
+            } else {
+                sizes.append(shape[axis])
+                for v in views.indices { strides[v].append(views[v].strides[axis]) }
+            }
+        }
+        if sizes.isEmpty { return ([1], views.map { StridedView(offset: $0.offset, strides: [0]) }) }
+        return (sizes, views.indices.map { StridedView(offset: views[$0].offset, strides: strides[$0]) })
+    }
+
+    @inline(__always)
+    static func forEachRowOfCoalesced(_ shape: [Int], _ views: [StridedView],
+                                      _ body: (_ outStart: Int, _ offsets: [Int], _ inner: Int, _ innerStrides: [Int]) -> Void) {
         let rank = shape.count
         if rank == 0 {
             body(0, views.map(\.offset), 1, views.map { _ in 0 })
@@ -546,13 +637,35 @@ enum Loops {
     static func copy<S: TensorScalar>(_ x: UnsafeBufferPointer<S>, _ xv: StridedView, _ shape: [Int],
                                       _ out: UnsafeMutableBufferPointer<S>) {
         guard let xp = x.baseAddress, let op = out.baseAddress else { return }
-        forEachRow(shape, [xv]) { start, offsets, inner, steps in
+        let (merged, views) = coalesced(shape, [xv])
+        if merged.count == 3 && views[0].strides[2] == 1 && !merged.contains(0) {
+            // A permute that keeps rows (a [C, N, L] map read as [N, C, L]): plain nested loops
+            // over pointers instead of a closure call per row of L.
+            let (n0, n1, inner) = (merged[0], merged[1], merged[2])
+            let (s0, s1) = (views[0].strides[0], views[0].strides[1])
+            var o = op
+            for i in 0..<n0 {
+                var source = xp + views[0].offset + i &* s0
+                for _ in 0..<n1 {
+                    for k in 0..<inner { o[k] = source[k] }
+                    o += inner
+                    source += s1
+                }
+            }
+            return
+        }
+        forEachRowOfCoalesced(merged, views) { start, offsets, inner, steps in
             var i = offsets[0]
             let s = steps[0]
-            if s == 1 {
+            if s == 1 && inner >= 64 {
                 (op + start).update(from: xp + i, count: inner)
+            } else if s == 1 {
+                // Short rows (a permuted [N, C, 7] feature map): a loop costs less than a memmove call.
+                let (o, x) = (op + start, xp + i)
+                for j in 0..<inner { o[j] = x[j] }
             } else if s == 0 {
-                (op + start).update(repeating: xp[i], count: inner)
+                let (o, v) = (op + start, xp[i])
+                for j in 0..<inner { o[j] = v }
             } else {
                 let o = op + start
                 for j in 0..<inner {
@@ -653,8 +766,11 @@ enum Loops {
         var batchOffsets: [(a: Int, b: Int, out: Int)] = []
         forEachRow(batch + [1], [StridedView(offset: al.batch.offset, strides: al.batch.strides + [0]),
                                  StridedView(offset: bl.batch.offset, strides: bl.batch.strides + [0]),
-                                 StridedView(offset: ol.batch.offset, strides: ol.batch.strides + [0])]) { _, offsets, _, _ in
-            batchOffsets.append((offsets[0], offsets[1], offsets[2]))
+                                 StridedView(offset: ol.batch.offset, strides: ol.batch.strides + [0])]) { _, offsets, inner, steps in
+            // Batch axes merged into one row: one product per element of the row.
+            for j in 0..<inner {
+                batchOffsets.append((offsets[0] + j * steps[0], offsets[1] + j * steps[1], offsets[2] + j * steps[2]))
+            }
         }
         let operandOffsets = batchOffsets
         func product(_ index: Int) {
@@ -877,6 +993,9 @@ enum Loops {
         if S.self == Float.self {
             let f = UnsafeMutableRawPointer(p).assumingMemoryBound(to: Float.self)
             ck_vexp_f32(ck_isa(), n, f, f)
+        } else if S.self == Double.self {
+            let f = UnsafeMutableRawPointer(p).assumingMemoryBound(to: Double.self)
+            ck_vexp_f64(ck_isa(), n, f, f)
         } else {
             for i in 0..<n { p[i] = S.exp(p[i]) }
         }
@@ -885,11 +1004,19 @@ enum Loops {
     /// log of one value by the log op's kernel (see `expInPlace`).
     @inline(__always)
     static func elementLog<S: TensorScalar>(_ v: S) -> S {
-        guard S.self == Float.self else { return S.log(v) }
         var y = v
-        withUnsafeMutablePointer(to: &y) { p in
-            let f = UnsafeMutableRawPointer(p).assumingMemoryBound(to: Float.self)
-            ck_vlog_f32(ck_isa(), 1, f, f)
+        if S.self == Float.self {
+            withUnsafeMutablePointer(to: &y) { p in
+                let f = UnsafeMutableRawPointer(p).assumingMemoryBound(to: Float.self)
+                ck_vlog_f32(ck_isa(), 1, f, f)
+            }
+        } else if S.self == Double.self {
+            withUnsafeMutablePointer(to: &y) { p in
+                let f = UnsafeMutableRawPointer(p).assumingMemoryBound(to: Double.self)
+                ck_vlog_f64(ck_isa(), 1, f, f)
+            }
+        } else {
+            return S.log(v)
         }
         return y
     }

@@ -1,7 +1,7 @@
 // The loops of the fused LSTM and GRU cells (Ops/RecurrentCells.swift), one pass over each row
 // of the batch. The gate activations go through the unary kernel on each row's blocks, so that
 // they are the bits `sigmoid()` and `tanh()` give over a whole tensor (the vectorised C kernels
-// for Float, the scalar loops for Double; a kernel's value does not depend on where an element
+// for Float and Double; a kernel's value does not depend on where an element
 // lies in the array), and the products and sums are evaluated in the order of the composed
 // equations: the fused forward passes give the composition's values exactly.
 

@@ -81,6 +81,15 @@ extension Loops {
     static func sumBlock<S: TensorScalar>(_ block: UnsafePointer<S>, _ count: Int, _ inner: Int,
                                           _ out: UnsafeMutablePointer<S>) {
         if inner == 1 {
+            // Shorter than one vector block (32 Floats, 16 Doubles, 8 lanes otherwise), the lanes of
+            // `contiguousSum` stay zero and its total is this sum from +0, in order: the same bits,
+            // without the call (BatchNorm's mean over [batch, channels, 7] takes thousands of them).
+            if count < (S.self == Float.self ? 32 : S.self == Double.self ? 16 : 8) {
+                var total: S = 0
+                for i in 0..<count { total += block[i] }
+                out[0] = total
+                return
+            }
             out[0] = contiguousSum(block, count)
         } else {
             sumRows(block, count: count, width: inner, into: out)

@@ -57,6 +57,12 @@ VM_ATTR vd VM_NAME(clampd)(vd x, double lo, double hi) {
     return SELD(x < l, l, SELD(x > h, h, x));
 }
 
+VM_ATTR vl VM_NAME(clampl)(vl x, long lo, long hi) {
+    vl l = lo, h = hi;
+    vl below = x < l, above = x > h;
+    return (below & l) | (above & h) | (~(below | above) & x);
+}
+
 // a·b + c rounded once where the residuals of a product or a quotient need it: the FMA instruction,
 // or on a target without it the product in double (exact for floats) and one more rounding.
 VM_ATTR vf VM_NAME(fma_exact)(vf a, vf b, vf c) {
@@ -343,6 +349,329 @@ VM_ATTR vf VM_NAME(gelu_slope_v)(vf x) {
     return VM_NAME(nan_through)(x, yf);
 }
 
+// ---- Double functions (arrays of double; VM_W lanes of double, two registers on AVX-512) ----
+// The same algorithms carried one level further: the reduced argument of exp with its rounding
+// error, a Taylor polynomial of degree 12 for eʳ − 1 − r (truncation below 1e-19 on |r| ≤ ln2/2),
+// and the last additions as exact sums (Fast2Sum, TwoSum), so that a result is rounded about once.
+
+// a·b − c's residual without FMA: c − a·b exactly (for c ≈ a·b, as a quotient's correction needs),
+// by Dekker's product (Veltkamp's split); with FMA one instruction.
+VM_ATTR vd VM_NAME(residual_d)(vd a, vd b, vd c) {
+#if VM_FMA
+    return __builtin_elementwise_fma(-a, b, c);
+#else
+    const vd split = 134217729.0;  // 2²⁷ + 1
+    vd p = a * b;
+    vd ta = split * a, tb = split * b;
+    vd ah = ta - (ta - a), bh = tb - (tb - b);
+    vd al = a - ah, bl = b - bh;
+    vd e = ((ah * bh - p) + ah * bl + al * bh) + al * bl;  // a·b = p + e exactly
+    return (c - p) - e;
+#endif
+}
+
+typedef struct {
+    vd em;      // eʳ⁺ᶜ − 1 ≈ r + t, carried as s + sl (s = r + t rounded, sl its error)
+    vd s, sl;
+    vd s1, s2;  // 2ᵏ as two normal powers of two (k ∈ [−1076, 1024])
+    vd two;     // 2ᵏ itself where k ≥ −1022 (expm1's range)
+    vl k;
+} VM_NAME(expdparts);
+#define EXPDPARTS VM_NAME(expdparts)
+
+// x = k·ln2 + r + c, |r| ≤ ln2/2, c the rounding error of r; eʳ⁺ᶜ − 1 = s + sl. `x` clamped to
+// [−760, 710] by the caller.
+VM_ATTR EXPDPARTS VM_NAME(exp_d_parts)(vd x) {
+    EXPDPARTS e;
+    const vd magic = 0x1.8p52;
+    vd kd = FMAD(x, (vd)1.4426950408889634, magic);
+    e.k = (vl)kd - (vl)magic;
+    kd = kd - magic;
+    // ln2 = LN2HI + LN2LO, LN2HI with 32 significant bits: k·LN2HI and x − k·LN2HI are exact.
+    vd hi = x - kd * 6.93147180369123816490e-01;
+    vd lo = kd * 1.90821492927058770002e-10;
+    vd r = hi - lo;
+    vd c = (hi - r) - lo;
+    // eʳ⁺ᶜ − 1 = r + r²/2 + r³·Q(r) + c: r²/2 exactly as h + hl, the rest small enough that its
+    // roundings do not show.
+    vd q = VM_NAME(polyd)(r, VM_EXPM1P_DD, VM_EXPM1P_DD_N);
+    vd hr = 0.5 * r;
+    vd h = hr * r;
+    vd hl = -VM_NAME(residual_d)(hr, r, h);
+    vd s0 = r + h;
+    vd tail = ((h - (s0 - r)) + hl) + FMAD(r * r * r, q, c);  // |r| ≥ |h|: Fast2Sum
+    // Renormalised, so that sl is below half an ulp of s (the quotients of σ correct to first order).
+    e.s = s0 + tail;
+    e.sl = tail - (e.s - s0);
+    e.em = e.s;
+    vl k1 = e.k >> 1, k2 = e.k - k1;
+    e.s1 = (vd)((k1 + 1023) << 52);
+    e.s2 = (vd)((k2 + 1023) << 52);
+    e.two = (vd)((VM_NAME(clampl)(e.k, -1022, 1023) + 1023) << 52);
+    return e;
+}
+
+// 1 + s + sl rounded once (Fast2Sum of 1 and s: |s| < 0.42), unscaled.
+VM_ATTR vd VM_NAME(one_plus_d)(EXPDPARTS e) {
+    vd p = 1.0 + e.s;
+    vd pl = ((1.0 - p) + e.s) + e.sl;
+    return p + pl;
+}
+
+VM_ATTR vd VM_NAME(nan_through_d)(vd x, vd y) { return SELD(x != x, x + x, y); }
+
+VM_ATTR vd VM_NAME(exp_d_v)(vd x) {
+    EXPDPARTS e = VM_NAME(exp_d_parts)(VM_NAME(clampd)(x, -746.0, 710.0));
+    return VM_NAME(nan_through_d)(x, (VM_NAME(one_plus_d)(e) * e.s1) * e.s2);
+}
+
+// eˣ − 1 = 2ᵏ·(1 + s + sl) − 1 for k ≤ 56: 2ᵏ − 1 by TwoSum (exact), plus 2ᵏ·s (exact) by
+// TwoSum, the small parts added last; above, eˣ − 1 rounds to eˣ. Below −40 it rounds to −1.
+VM_ATTR vd VM_NAME(expm1_d_v)(vd x) {
+    EXPDPARTS e = VM_NAME(exp_d_parts)(VM_NAME(clampd)(x, -40.0, 710.0));
+    vd two = e.two;
+    // TwoSum(2ᵏ, −1) = uh + ul, exactly 2ᵏ − 1.
+    vd uh = two - 1.0;
+    vd bv = uh - two;
+    vd ul = (two - (uh - bv)) + (-1.0 - bv);
+    vd v = two * e.s;
+    vd h = uh + v;
+    vd bw = h - uh;
+    vd hl = (uh - (h - bw)) + (v - bw);
+    vd small = h + (hl + (ul + two * e.sl));
+    vd big = (VM_NAME(one_plus_d)(e) * e.s1) * e.s2;
+    vd y = SELD(e.k > 56, big, small);
+    y = SELD(x < -40.0, (vd)-1.0, y);
+    y = SELD(x == 0.0, x, y);  // keeps −0
+    return VM_NAME(nan_through_d)(x, y);
+}
+
+// ---- Double log core (fdlibm's e_log.c): log(1 + f) + k·ln2 + c, f in [√½ − 1, √2 − 1) ----
+VM_ATTR vd VM_NAME(log_tail_d)(vd f, vd c, vd dk) {
+    vd s = f / (2.0 + f);
+    vd z = s * s, w = z * z;
+    vd t1 = w * FMAD(w, FMAD(w, (vd)1.531383769920937332e-01, (vd)2.222219843214978396e-01), (vd)3.999999999940941908e-01);
+    vd t2 = z * FMAD(w, FMAD(w, FMAD(w, (vd)1.479819860511658591e-01, (vd)1.818357216161805012e-01),
+                             (vd)2.857142874366239149e-01), (vd)6.666666666666735130e-01);
+    vd R = t2 + t1;
+    vd hfsq = 0.5 * f * f;
+    return FMAD(s, hfsq + R, FMAD(dk, (vd)1.90821492927058770002e-10, c)) - hfsq + f + dk * 6.93147180369123816490e-01;
+}
+
+VM_ATTR vd VM_NAME(log_split_d)(vd u, vl *k) {
+    vl iu = (vl)u + (0x3ff0000000000000L - 0x3fe6a09e667f3bcdL);
+    *k = (iu >> 52) - 0x3ff;
+    vl im = (iu & 0x000fffffffffffffL) + 0x3fe6a09e667f3bcdL;
+    return (vd)im - 1.0;
+}
+
+VM_ATTR vd VM_NAME(log_d_v)(vd x) {
+    vl sub = x < 0x1p-1022;
+    vd u = SELD(sub, x * 0x1p54, x);
+    vl k;
+    vd f = VM_NAME(log_split_d)(u, &k);
+    k = k - (sub & 54);
+    vd y = VM_NAME(log_tail_d)(f, (vd)0.0, __builtin_convertvector(k, vd));
+    y = SELD(x == 0.0, (vd)-__builtin_inf(), y);
+    y = SELD(x < 0.0, (vd)__builtin_nan(""), y);
+    y = SELD(x == __builtin_inf(), x, y);
+    return VM_NAME(nan_through_d)(x, y);
+}
+
+// log(1 + v) for −1 < v < ∞ (musl's log1p): u = 1 + v and its rounding error as c/u.
+VM_ATTR vd VM_NAME(log1p_core_d)(vd v) {
+    vd u = 1.0 + v;
+    vl k;
+    vd f = VM_NAME(log_split_d)(u, &k);
+    vd c = SELD(k >= 2, 1.0 - (u - v), v - (u - 1.0)) / u;
+    c = SELD(k >= 54, (vd)0.0, c);
+    vl k0 = k == 0;
+    f = SELD(k0, v, f);
+    c = SELD(k0, (vd)0.0, c);
+    vd y = VM_NAME(log_tail_d)(f, c, __builtin_convertvector(k, vd));
+    return SELD(VM_NAME(absd)(v) < 0x1p-54, v, y);
+}
+
+VM_ATTR vd VM_NAME(log1p_d_v)(vd x) {
+    vd y = VM_NAME(log1p_core_d)(SELD((x > -1.0) & (x < __builtin_inf()), x, (vd)0.0));
+    y = SELD(x == -1.0, (vd)-__builtin_inf(), y);
+    y = SELD(x < -1.0, (vd)__builtin_nan(""), y);
+    y = SELD(x == __builtin_inf(), x, y);
+    return VM_NAME(nan_through_d)(x, y);
+}
+
+// tanh (fdlibm's s_tanh.c): for a = |x| ≥ 1, 1 − 2/(t + 2) with t = e²ᵃ − 1; below, −t/(t + 2)
+// with t = e⁻²ᵃ − 1; x itself below 2⁻²⁸, 1 from 22 on.
+VM_ATTR vd VM_NAME(tanh_d_v)(vd x) {
+    vd a = VM_NAME(absd)(x);
+    vl big = a >= 1.0;
+    vd t = VM_NAME(expm1_d_v)(SELD(big, 2.0 * VM_NAME(clampd)(a, 0.0, 22.0), -2.0 * a));
+    // Below 1 the quotient −t/(t + 2) is corrected once by its residual, with t + 2 as an exact
+    // sum d + dl: only t's own error remains (scaled by at most 1.75).
+    vd d = t + 2.0;
+    vd dl = (2.0 - d) + t;
+    vd rcp = 1.0 / d;
+    vd q0 = -t * rcp;
+    vd q = FMAD(VM_NAME(residual_d)(q0, d, -t) - q0 * dl, rcp, q0);
+    vd y = SELD(big, 1.0 - 2.0 / (t + 2.0), q);
+    y = SELD(a >= 22.0, (vd)1.0, y);
+    y = VM_NAME(copysignd)(y, x);
+    y = SELD(a < 0x1p-28, x, y);
+    return VM_NAME(nan_through_d)(x, y);
+}
+
+// σ(x) and x·σ(x) from one exp of −|x| as the Float `logistic`: numerator and denominator as
+// hi + lo sums, the quotient corrected once by its residual, powers of two applied last.
+VM_ATTR vd VM_NAME(logistic_d)(vd x, vd num) {
+    vd a = VM_NAME(clampd)(VM_NAME(absd)(x), 0.0, 760.0);
+    EXPDPARTS e = VM_NAME(exp_d_parts)(-a);
+    vd p = 1.0 + e.s;
+    vd p_lo = ((1.0 - p) + e.s) + e.sl;
+    vl pos = x >= 0.0;
+    vd ex = (p * e.s1) * e.s2;
+    vd ex_lo = (p_lo * e.s1) * e.s2;
+    vd dh = 1.0 + ex;
+    vd dl = (ex - (dh - 1.0)) + ex_lo;
+    vd nh = SELD(pos, num, num * p);
+    vd nl = SELD(pos, (vd)0.0, -VM_NAME(residual_d)(num, p, nh) + num * p_lo);
+    vd rcp = 1.0 / dh;
+    vd t0 = nh * rcp;
+    vd t = FMAD(VM_NAME(residual_d)(t0, dh, nh) + nl - t0 * dl, rcp, t0);
+    return SELD(pos, t, (t * e.s1) * e.s2);
+}
+
+VM_ATTR vd VM_NAME(sigmoid_d_v)(vd x) { return VM_NAME(nan_through_d)(x, VM_NAME(logistic_d)(x, (vd)1.0)); }
+
+VM_ATTR vd VM_NAME(silu_d_v)(vd x) {
+    // x·e^x underflows to −0 from x ≈ −753 on; above 746 σ(x) rounds to 1 and x·σ(x) to x (the
+    // residuals of so large a numerator would overflow Dekker's split).
+    vd y = VM_NAME(logistic_d)(x, VM_NAME(clampd)(x, -760.0, 746.0));
+    y = SELD(x > 746.0, x, y);
+    y = SELD(x == -__builtin_inf(), (vd)__builtin_nan(""), y);
+    y = SELD(x == 0.0, x, y);
+    return VM_NAME(nan_through_d)(x, y);
+}
+
+VM_ATTR vd VM_NAME(softplus_d_v)(vd x) {
+    vd a = VM_NAME(clampd)(VM_NAME(absd)(x), 0.0, 746.0);
+    EXPDPARTS e = VM_NAME(exp_d_parts)(-a);
+    vd ex = (VM_NAME(one_plus_d)(e) * e.s1) * e.s2;
+    vd y = SELD(x > 0.0, x, (vd)0.0) + VM_NAME(log1p_core_d)(ex);
+    y = SELD(x == __builtin_inf(), x, y);
+    return VM_NAME(nan_through_d)(x, y);
+}
+
+// ---- Double erf, erfc and GELU ----
+// Below a = 1: erf(a) = a·(2/√π + a²·Q(a²)), the leading product kept as hi + lo. From a = 0.46:
+// erfc(a) = e^(−a²)·h(a)/a with h = a·e^(a²)·erfc(a) (slowly varying, 0.29 … 0.564) in four
+// polynomial pieces, each lane taking its piece's coefficients; a² is carried exactly (hi + lo)
+// into the exponential, and the factor m (1/a for erfc, 1/√2 on GELU's negative side, where
+// x/(2a) = −1/√2 exactly) as hi + lo, so that the product is rounded once, then scaled by 2ᵏ.
+// h at a rounded a costs nothing: it is flat.
+
+// erf(a) for 0 ≤ a ≤ 1 as hi + lo.
+VM_ATTR vd VM_NAME(erf_small_d)(vd a, vd *lo) {
+    vd z = a * a;
+    vd hi = a * VM_TWO_OVER_ROOT_PI_HI;
+    *lo = -VM_NAME(residual_d)(a, (vd)VM_TWO_OVER_ROOT_PI_HI, hi)
+          + a * FMAD(z, VM_NAME(polyd)(z, VM_ERFQ_D, VM_ERFQ_D_N), (vd)VM_TWO_OVER_ROOT_PI_LO);
+    return hi;
+}
+
+// h(a) as hi + lo, a clamped to [0.46, 27.5].
+VM_ATTR vd VM_NAME(erfc_h_d)(vd a, vd *lo) {
+    vd ac = VM_NAME(clampd)(a, 0.46, 27.5);
+    vl p1 = ac < 1.2, p2 = ac < 2.5, p3 = ac < 5.0;
+#define VM_PIECE(t) SELD(p1, (vd)(t)[0], SELD(p2, (vd)(t)[1], SELD(p3, (vd)(t)[2], (vd)(t)[3])))
+    vd centre = SELD(p1, (vd)VM_ERFCH_CENTRE[0], SELD(p2, (vd)VM_ERFCH_CENTRE[1],
+                     SELD(p3, (vd)VM_ERFCH_CENTRE[2], (vd)VM_ERFCH_CENTRE[3])));
+    vd u = SELD(p3, ac, 1.0 / (ac * ac)) - centre;
+    vd r = SELD(p1, (vd)VM_ERFCH_D[0][VM_ERFCH_D_N - 1], SELD(p2, (vd)VM_ERFCH_D[1][VM_ERFCH_D_N - 1],
+                SELD(p3, (vd)VM_ERFCH_D[2][VM_ERFCH_D_N - 1], (vd)VM_ERFCH_D[3][VM_ERFCH_D_N - 1])));
+    for (int j = VM_ERFCH_D_N - 2; j >= 1; j--) {
+        vd c = SELD(p1, (vd)VM_ERFCH_D[0][j], SELD(p2, (vd)VM_ERFCH_D[1][j], SELD(p3, (vd)VM_ERFCH_D[2][j], (vd)VM_ERFCH_D[3][j])));
+        r = FMAD(r, u, c);
+    }
+    vd c0 = SELD(p1, (vd)VM_ERFCH_D[0][0], SELD(p2, (vd)VM_ERFCH_D[1][0], SELD(p3, (vd)VM_ERFCH_D[2][0], (vd)VM_ERFCH_D[3][0])));
+    vd tail = FMAD(r, u, VM_PIECE(VM_ERFCH_LO));
+#undef VM_PIECE
+    vd hi = c0 + tail;
+    *lo = tail - (hi - c0);
+    return hi;
+}
+
+// e^(−(p + pl))·(h + hl)·(mh + ml), rounded once before 2ᵏ: p + pl ≥ 0 exactly.
+VM_ATTR vd VM_NAME(gauss_times_d)(vd p, vd pl, vd h, vd hl, vd mh, vd ml) {
+    EXPDPARTS e = VM_NAME(exp_d_parts)(VM_NAME(clampd)(-p, -760.0, 0.0));
+    vd ph = 1.0 + e.s;
+    vd pq = ((1.0 - ph) + e.s) + e.sl;
+    vd hm = h * mh;
+    vd hml = -VM_NAME(residual_d)(h, mh, hm) + (h * ml + hl * mh);
+    vd prod = ph * hm;
+    vd y = prod + (-VM_NAME(residual_d)(ph, hm, prod) + FMAD(ph, hml, (pq - ph * pl) * hm));
+    return (y * e.s1) * e.s2;
+}
+
+// erfc(a) for a ≥ 0.46.
+VM_ATTR vd VM_NAME(erfc_big_d)(vd a) {
+    vd p = a * a;
+    vd pl = -VM_NAME(residual_d)(a, a, p);
+    vd mh = 1.0 / a;
+    vd ml = VM_NAME(residual_d)(mh, a, (vd)1.0) * mh;
+    vd hl;
+    vd h = VM_NAME(erfc_h_d)(a, &hl);
+    return VM_NAME(gauss_times_d)(p, pl, h, hl, mh, ml);
+}
+
+VM_ATTR vd VM_NAME(erf_d_v)(vd x) {
+    vd a = VM_NAME(absd)(x);
+    vd lo;
+    vd hi = VM_NAME(erf_small_d)(VM_NAME(clampd)(a, 0.0, 1.0), &lo);
+    vd y = SELD(a < VM_ERF_SMALL, hi + lo, 1.0 - VM_NAME(erfc_big_d)(VM_NAME(clampd)(a, 0.46, 40.0)));
+    return VM_NAME(nan_through_d)(x, VM_NAME(copysignd)(y, x));
+}
+
+VM_ATTR vd VM_NAME(erfc_d_v)(vd x) {
+    vd a = VM_NAME(absd)(x);
+    vd lo;
+    vd hi = VM_NAME(erf_small_d)(VM_NAME(clampd)(a, 0.0, 1.0), &lo);
+    vd big = VM_NAME(erfc_big_d)(VM_NAME(clampd)(a, 0.46, 40.0));
+    // 1 ∓ (hi + lo) with the rounding of 1 ∓ hi recovered (Fast2Sum: hi < 1).
+    vd sm = 1.0 - hi, sp = 1.0 + hi;
+    vd pos = SELD(a < 0.46, sm + (((1.0 - sm) - hi) - lo), big);
+    vd neg = SELD(a < VM_ERF_SMALL, sp + (((1.0 - sp) + hi) + lo), 2.0 - big);
+    return VM_NAME(nan_through_d)(x, SELD(x >= 0.0, pos, neg));
+}
+
+// GELU(x) = x·Φ(x), Φ(x) = ½·erfc(−x/√2). With a = |x|/√2 (rounded) and x²/2 exact: below
+// a = 0.46, x·(½ ± ½·erf a); above, for x < 0, −e^(−x²/2)·h(a)/√2, for x > 0, x·(1 − ½·erfc a).
+VM_ATTR vd VM_NAME(gelu_d_v)(vd x) {
+    vd a = VM_NAME(absd)(x) * VM_ROOT_HALF_HI;
+    vd lo;
+    vd hi = VM_NAME(erf_small_d)(VM_NAME(clampd)(a, 0.0, 1.0), &lo);
+    vd sx = VM_NAME(copysignd)((vd)1.0, x);
+    // x·(½ ± ½·(hi + lo)) with the rounding of ½ ± ½·hi recovered, the product rounded once.
+    vd half = sx * (0.5 * hi);
+    vd ph = 0.5 + half;
+    vd small = FMAD(x, ph, x * (((0.5 - ph) + half) + sx * (0.5 * lo)));
+    vd xc = VM_NAME(clampd)(x, -60.0, 60.0);
+    vd sq = xc * xc;
+    vd p = 0.5 * sq, pl = -0.5 * VM_NAME(residual_d)(xc, xc, sq);
+    vd ab = VM_NAME(clampd)(a, 0.46, 40.0);
+    vd hl;
+    vd h = VM_NAME(erfc_h_d)(ab, &hl);
+    vd negative = -VM_NAME(gauss_times_d)(p, pl, h, hl, (vd)VM_ROOT_HALF_HI, (vd)VM_ROOT_HALF_LO);
+    vd mh = 1.0 / ab;
+    vd ml = VM_NAME(residual_d)(mh, ab, (vd)1.0) * mh;
+    vd q = 0.5 * VM_NAME(gauss_times_d)(p, pl, h, hl, mh, ml);
+    vd one_minus = 1.0 - q;
+    vd positive = FMAD(x, one_minus, x * ((1.0 - one_minus) - q));
+    vd y = SELD(a < 0.46, small, SELD(x < 0.0, negative, positive));
+    y = SELD(x == -__builtin_inf(), (vd)__builtin_nan(""), y);
+    y = SELD(x == __builtin_inf(), x, y);
+    return VM_NAME(nan_through_d)(x, y);
+}
+
 // ---- loops: whole vectors, then the tail through a zero-padded vector (same code, same results) ----
 #define VM_LOOP_F32(fn)                                                                         \
     VM_LOOP_ATTR void VM_NAME(fn##_loop)(long n, const float *x, float *y) {                  \
@@ -366,8 +695,33 @@ VM_ATTR vf VM_NAME(gelu_slope_v)(vf x) {
 
 VM_FOR_EACH_F32(VM_LOOP_F32)
 
+#define VM_LOOP_F64(fn)                                                                         \
+    VM_LOOP_ATTR void VM_NAME(fn##_d_loop)(long n, const double *x, double *y) {              \
+        long i = 0;                                                                             \
+        for (; i + VM_W <= n; i += VM_W) {                                                      \
+            vd v;                                                                               \
+            __builtin_memcpy(&v, x + i, sizeof v);                                              \
+            vd r = VM_NAME(fn##_d_v)(v);                                                        \
+            __builtin_memcpy(y + i, &r, sizeof r);                                              \
+        }                                                                                       \
+        if (i < n) {                                                                            \
+            double buf[VM_W] = {0};                                                             \
+            __builtin_memcpy(buf, x + i, (size_t)(n - i) * sizeof(double));                     \
+            vd v;                                                                               \
+            __builtin_memcpy(&v, buf, sizeof v);                                                \
+            vd r = VM_NAME(fn##_d_v)(v);                                                        \
+            __builtin_memcpy(buf, &r, sizeof r);                                                \
+            __builtin_memcpy(y + i, buf, (size_t)(n - i) * sizeof(double));                     \
+        }                                                                                       \
+    }
+
+VM_FOR_EACH_F64(VM_LOOP_F64)
+
+#undef VM_LOOP_F64
+
 #undef VM_LOOP_F32
 #undef EXPPARTS
+#undef EXPDPARTS
 #undef ERFPARTS
 #undef SELF
 #undef SELD

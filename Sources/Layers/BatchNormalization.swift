@@ -154,8 +154,10 @@ extension _BatchNorm {
 /// `momentum` towards the batch mean and the *unbiased* batch variance (var · n / (n − 1)), and
 /// the batch count goes up by one. With `momentum` nil they are the cumulative average (factor
 /// 1 / batches seen). Inference: x̂ = (x − running mean) / √(running var + eps). Then
-/// y = x̂ · weight + bias when affine. All of it is composed from engine ops: the gradient flows
-/// through the batch mean and variance too.
+/// y = x̂ · weight + bias when affine. The normalization by batch statistics is one fused engine
+/// op with the affine map (`batchNormalized(eps:weight:bias:)`, the composed ops' values; its
+/// gradient flows through the batch mean and variance too, and is differentiable again); the
+/// rest is composed from engine ops.
 public struct _BatchNormCore<Scalar: TensorScalar> {
     let weight: Parameter<Scalar>?
     let bias: Parameter<Scalar>?
@@ -224,30 +226,37 @@ public struct _BatchNormCore<Scalar: TensorScalar> {
 
     /// Normalizes `x` (channels on axis 1, already checked by the layer) in the current phase.
     func callAsFunction(_ x: Tensor<Scalar>, layer: @autoclosure () -> String) -> Tensor<Scalar> {
+        if LearningPhase.current == .training || runningMean == nil {
+            // Batch statistics and the affine map in one fused op.
+            return batchStatistics(x, affine: true, layer: layer())
+        }
         let normalized = normalized(x, layer: layer())
         let y = affine(normalized)
         PerSampleRecorder<Scalar>.active?.affine(output: y, normalized: normalized, weight: weight, bias: bias, trailing: nil)
         return y
     }
 
+    /// `x` normalized by the batch's statistics (and, with `affine`, mapped by weight and bias) in
+    /// one fused engine op (the composition's values: mean, x − mean, the mean of its squares, the
+    /// quotient by √(var + eps), · weight + bias); in training, the running statistics move.
+    private func batchStatistics(_ x: Tensor<Scalar>, affine: Bool, layer: @autoclosure () -> String) -> Tensor<Scalar> {
+        let training = LearningPhase.current == .training
+        let n = x.count / Swift.max(1, features)
+        require(!training || n > 1,
+                "\(layer()): input of shape \(x.shape) has \(n) value per feature; training needs more than 1 "
+                + "(batch statistics of one value are undefined)")
+        let batch = x.batchNormalized(eps: Scalar(eps), weight: affine ? weight?.value : nil, bias: affine ? bias?.value : nil)
+        if training { update(mean: batch.mean, variance: batch.variance, count: n) }
+        return batch.output
+    }
+
     /// The input normalized by batch or running statistics, before the affine map (per-sample
     /// gradients read it in inference).
     func normalized(_ x: Tensor<Scalar>, layer: @autoclosure () -> String) -> Tensor<Scalar> {
-        let axes = [0] + Array(2..<x.rank)
         let broadcast = [1, features] + Array(repeating: 1, count: x.rank - 2)
-        let training = LearningPhase.current == .training
         let normalized: Tensor<Scalar>
-        if training || runningMean == nil {
-            let n = axes.map { x.shape[$0] }.reduce(1, *)
-            require(!training || n > 1,
-                    "\(layer()): input of shape \(x.shape) has \(n) value per feature; training needs more than 1 "
-                    + "(batch statistics of one value are undefined)")
-            let mean = x.mean(axes: axes, keepDims: true)
-            let centered = x - mean
-            let variance = (centered * centered).mean(axes: axes, keepDims: true)
-            normalized = centered / (variance + Scalar(eps)).sqrt()
-            if training { update(mean: mean.detached().reshaped([features]),
-                                 variance: variance.detached().reshaped([features]), count: n) }
+        if LearningPhase.current == .training || runningMean == nil {
+            normalized = batchStatistics(x, affine: false, layer: layer())
         } else if let runningMean, let runningVariance {
             normalized = (x - runningMean.value.reshaped(broadcast)) / (runningVariance.value.reshaped(broadcast) + Scalar(eps)).sqrt()
         } else {

@@ -138,11 +138,26 @@ extension Tensor {
             trap(problem)
         }
         let (n, c, length) = (shape[0], shape[1], shape[2])
-        let g = ConvGeometry(batch: n, channels: c, height: 1, width: length, kernelHeight: 1, kernelWidth: weight.shape[2],
+        let outChannels = weight.shape[0]
+        let filters = weight.reshaped([outChannels, weight.shape[1], 1, weight.shape[2]])
+        if n == 1 {
+            let g = ConvGeometry(batch: 1, channels: c, height: 1, width: length, kernelHeight: 1, kernelWidth: weight.shape[2],
+                                 strideY: 1, strideX: stride, padY: 0, padX: padding, dilationY: 1, dilationX: dilation)
+            return Tensor.convolution(reshaped([1, c, 1, length]), filters, bias: bias, g, groups: groups)
+                .reshaped([1, outChannels, g.outWidth])
+        }
+        // The batch as the rows of one image [1, C, N, L] under a kernel of height 1: im2col then
+        // gives the columns of every sequence side by side, [C·k, N·outL], and each group's
+        // convolution is one product of its filters with them (and its gradients one product
+        // each), instead of N thin products of outL columns whose gradient for the filters is
+        // then summed over the batch.
+        let g = ConvGeometry(batch: 1, channels: c, height: n, width: length, kernelHeight: 1, kernelWidth: weight.shape[2],
                              strideY: 1, strideX: stride, padY: 0, padX: padding, dilationY: 1, dilationX: dilation)
-        let images = reshaped([n, c, 1, length])
-        let filters = weight.reshaped([weight.shape[0], weight.shape[1], 1, weight.shape[2]])
-        return Tensor.convolution(images, filters, bias: bias, g, groups: groups).reshaped([n, weight.shape[0], g.outWidth])
+        let images = permuted([1, 0, 2]).reshaped([1, c, n, length])
+        let out = Tensor.convolution(images, filters, bias: nil, g, groups: groups)
+            .reshaped([outChannels, n, g.outWidth]).permuted([1, 0, 2])
+        guard let bias else { return out }
+        return out + bias.reshaped([1, outChannels, 1])
     }
 
     /// The convolution of checked arguments: im2col, one batched product per group, the bias.

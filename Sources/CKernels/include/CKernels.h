@@ -106,6 +106,24 @@ void ck_verfc_f32(int isa, long n, const float *x, float *y);
 void ck_vgelu_f32(int isa, long n, const float *x, float *y);
 void ck_vgelu_slope_f32(int isa, long n, const float *x, float *y);
 
+// The same for Double arrays (the bound in ulps of the exact result over the Double line,
+// measured by scripts/test_vmath.sh on a sweep of bit patterns, a dense sample of [−750, 750] and
+// the thresholds; special values are libm's as above):
+//   exp, expm1, log, log1p, sigmoid, silu   ≤ 1 ulp
+//   tanh, softplus, erf, erfc, gelu         ≤ 2 ulp
+// (gelu's negative tail keeps its digits as the Float one; there is no Double gelu_slope kernel.)
+void ck_vexp_f64(int isa, long n, const double *x, double *y);
+void ck_vexpm1_f64(int isa, long n, const double *x, double *y);
+void ck_vlog_f64(int isa, long n, const double *x, double *y);
+void ck_vlog1p_f64(int isa, long n, const double *x, double *y);
+void ck_vtanh_f64(int isa, long n, const double *x, double *y);
+void ck_vsigmoid_f64(int isa, long n, const double *x, double *y);
+void ck_vsilu_f64(int isa, long n, const double *x, double *y);
+void ck_vsoftplus_f64(int isa, long n, const double *x, double *y);
+void ck_verf_f64(int isa, long n, const double *x, double *y);
+void ck_verfc_f64(int isa, long n, const double *x, double *y);
+void ck_vgelu_f64(int isa, long n, const double *x, double *y);
+
 /// C = op(A)·op(B) through the platform's CBLAS (row-major; op transposes when the flag is set),
 /// C overwritten. Returns 0 and does nothing when the package was built without one (see blas.c).
 int ck_blas_available(void);
