@@ -144,19 +144,7 @@ final class VectorMathDoubleAccuracyTests: XCTestCase {
 
     /// Every array length gives each element the value it gets inside a long array, on every ISA.
     func testTailsGiveTheSameBitsAsWholeVectors() {
-        let values = (0..<64).map { Double($0) * 0.37 - 11.5 }
-        for function in Self.functions {
-            for isa in Self.isas {
-                var whole = [Double](repeating: 0, count: values.count)
-                function.kernel(isa, values.count, values, &whole)
-                for n in 0...40 {
-                    var part = [Double](repeating: -1, count: n + 1)
-                    function.kernel(isa, n, values, &part)
-                    XCTAssertEqual(part.prefix(n).map(\.bitPattern), whole.prefix(n).map(\.bitPattern), "\(function.name) n \(n)")
-                    XCTAssertEqual(part[n], -1, "\(function.name) wrote past n = \(n)")
-                }
-            }
-        }
+        VectorKernelChecks.assertTailsGiveTheSameBitsAsWholeVectors(Self.functions.map { f in (f.name, { f.kernel($0, $1, $2, $3) }) })
     }
 
     /// The ops run these kernels for Double: their values are the kernels'.
