@@ -8,6 +8,26 @@ enum VectorKernelChecks {
         a.sign == b.sign && a.exponentBitPattern == b.exponentBitPattern && a.significandBitPattern == b.significandBitPattern
     }
 
+    /// Error of `y` in ulps of the exact `r` (the smallest subnormal below the normal range);
+    /// infinity for a wrong special value (NaN, infinity, the sign of a zero).
+    static func ulpError<T: BinaryFloatingPoint, E: BinaryFloatingPoint>(_ y: T, _ r: E) -> Double {
+        if r.isNaN { return y.isNaN ? 0 : .infinity }
+        if y.isNaN { return .infinity }
+        let magnitude = Swift.abs(r)
+        // From the largest finite value + ½ ulp up, the exact value rounds to infinity.
+        if magnitude >= E(T.greatestFiniteMagnitude) + E(T.greatestFiniteMagnitude.ulp) / 2 {
+            return y.isInfinite && (y < 0) == (r < 0) ? 0 : .infinity
+        }
+        if y.isInfinite { return .infinity }
+        // A zero, exact or underflowed, has the sign of the exact result.
+        if y == 0 && y.sign != r.sign { return .infinity }
+        if r == 0 { return y == 0 ? 0 : .infinity }
+        let ulp: E = magnitude < E(T.leastNormalMagnitude)
+            ? E(T.leastNonzeroMagnitude)
+            : E(sign: .plus, exponent: magnitude.exponent - E.Exponent(T.significandBitCount), significand: 1)
+        return Double(Swift.abs(E(y) - r) / ulp)
+    }
+
     /// Every array length gives each element the value it gets inside a long array (the tail runs
     /// the same code through a padded vector), on every ISA, and nothing is written past the end.
     static func assertTailsGiveTheSameBitsAsWholeVectors<T: BinaryFloatingPoint>(

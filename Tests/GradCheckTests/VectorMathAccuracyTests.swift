@@ -66,25 +66,6 @@ final class VectorMathAccuracyTests: XCTestCase {
     /// The instruction sets of this CPU, best first (2 AVX-512F, 1 AVX2+FMA, 0 portable).
     static var isas: [Int32] { Array((0...ck_isa()).reversed()) }
 
-    /// Error of `y` in ulps of the exact `r`; infinity for a wrong special value (NaN, infinity,
-    /// the sign of a zero).
-    static func ulpError(_ y: Float, _ r: Exact) -> Double {
-        if r.isNaN { return y.isNaN ? 0 : .infinity }
-        if y.isNaN { return .infinity }
-        let magnitude = Swift.abs(r)
-        // From FLT_MAX + ½ ulp up the exact value rounds to infinity.
-        if magnitude >= Exact(Float.greatestFiniteMagnitude) + Exact(Float.greatestFiniteMagnitude.ulp) / 2 {
-            return y.isInfinite && (y < 0) == (r < 0) ? 0 : .infinity
-        }
-        if y.isInfinite { return .infinity }
-        // A zero, exact or underflowed, has the sign of the exact result.
-        if y == 0 && y.sign != r.sign { return .infinity }
-        if r == 0 { return y == 0 ? 0 : .infinity }
-        let ulp: Exact = magnitude < Exact(Float.leastNormalMagnitude)
-            ? Exact(Float.leastNonzeroMagnitude) : Exact(sign: .plus, exponent: magnitude.exponent - 23, significand: 1)
-        return Double(Swift.abs(Exact(y) - r) / ulp)
-    }
-
     func testEveryFunctionWithinItsBoundOverTheFloatLine() {
         let stride: UInt64 = 20011
         var inputs: [Float] = []
@@ -102,7 +83,7 @@ final class VectorMathAccuracyTests: XCTestCase {
                 function.kernel(isa, inputs.count, inputs, &output)
                 var worst = (error: 0.0, at: Float(0))
                 for i in inputs.indices {
-                    let e = Self.ulpError(output[i], exact[i])
+                    let e = VectorKernelChecks.ulpError(output[i], exact[i])
                     if e > worst.error || (e.isInfinite && !worst.error.isInfinite) { worst = (e, inputs[i]) }
                 }
                 XCTAssertLessThanOrEqual(worst.error, function.bound,

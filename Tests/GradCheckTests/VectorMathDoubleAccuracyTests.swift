@@ -40,23 +40,6 @@ final class VectorMathDoubleAccuracyTests: XCTestCase {
 
     static var isas: [Int32] { Array((0...ck_isa()).reversed()) }
 
-    /// Error of `y` in ulps of the exact `r` (2⁻¹⁰⁷⁴ below the normal range); infinity for a wrong
-    /// special value (NaN, infinity, the sign of a zero).
-    static func ulpError(_ y: Double, _ r: Exact) -> Double {
-        if r.isNaN { return y.isNaN ? 0 : .infinity }
-        if y.isNaN { return .infinity }
-        let magnitude = Swift.abs(r)
-        if magnitude >= Exact(Double.greatestFiniteMagnitude) + Exact(Double.greatestFiniteMagnitude.ulp) / 2 {
-            return y.isInfinite && (y < 0) == (r < 0) ? 0 : .infinity
-        }
-        if y.isInfinite { return .infinity }
-        if y == 0 && y.sign != r.sign { return .infinity }
-        if r == 0 { return y == 0 ? 0 : .infinity }
-        let ulp: Exact = magnitude < Exact(Double.leastNormalMagnitude)
-            ? Exact(Double.leastNonzeroMagnitude) : Exact(sign: .plus, exponent: magnitude.exponent - 52, significand: 1)
-        return Double(Swift.abs(Exact(y) - r) / ulp)
-    }
-
     /// Every 2⁴⁴-th bit pattern or so (2²⁰ + 1 of them), 2¹⁸ values spread over [−750, 750] and
     /// 2¹⁸ of magnitudes 2⁻⁶⁰…2¹⁰ of both signs: 1,572,865 inputs, an odd count.
     static var inputs: [Double] {
@@ -95,7 +78,7 @@ final class VectorMathDoubleAccuracyTests: XCTestCase {
                 function.kernel(isa, inputs.count, inputs, &output)
                 var worst = (error: 0.0, at: 0.0)
                 for i in inputs.indices {
-                    let e = Self.ulpError(output[i], exact[i])
+                    let e = VectorKernelChecks.ulpError(output[i], exact[i])
                     if e > worst.error || (e.isInfinite && !worst.error.isInfinite) { worst = (e, inputs[i]) }
                 }
                 XCTAssertLessThanOrEqual(worst.error, function.bound,
