@@ -28,6 +28,21 @@ enum VectorKernelChecks {
         return Double(Swift.abs(E(y) - r) / ulp)
     }
 
+    /// The largest error in ulps of `kernel` (run on `isa`) over `inputs` against `exact`, and
+    /// the input where it is (the first infinite one, if any is).
+    static func worstError<T: BinaryFloatingPoint, E: BinaryFloatingPoint>(
+        of kernel: (Int32, Int, UnsafePointer<T>?, UnsafeMutablePointer<T>?) -> Void, isa: Int32, inputs: [T], exact: [E]
+    ) -> (error: Double, at: T) {
+        var output = [T](repeating: 0, count: inputs.count)
+        kernel(isa, inputs.count, inputs, &output)
+        var worst = (error: 0.0, at: T(0))
+        for i in inputs.indices {
+            let e = ulpError(output[i], exact[i])
+            if e > worst.error || (e.isInfinite && !worst.error.isInfinite) { worst = (e, inputs[i]) }
+        }
+        return worst
+    }
+
     /// Every array length gives each element the value it gets inside a long array (the tail runs
     /// the same code through a padded vector), on every ISA, and nothing is written past the end.
     static func assertTailsGiveTheSameBitsAsWholeVectors<T: BinaryFloatingPoint>(
