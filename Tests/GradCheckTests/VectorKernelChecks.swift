@@ -57,7 +57,8 @@ enum VectorKernelChecks {
                 for n in 0...40 {
                     var part = [T](repeating: -1, count: n + 1)
                     function.kernel(isa, n, values, &part)
-                    XCTAssertTrue(zip(part.prefix(n), whole.prefix(n)).allSatisfy(sameBits),
+                    let same = zip(part.prefix(n), whole.prefix(n)).allSatisfy { sameBits($0, $1) }
+                    XCTAssertTrue(same,
                                   "\(function.name) n \(n) on ISA \(isa)", file: file, line: line)
                     XCTAssertEqual(part[n], -1, "\(function.name) wrote past n = \(n)", file: file, line: line)
                 }
