@@ -246,21 +246,12 @@ enum VectorMath {
 
     /// Whether `op` has a C kernel for the scalar type `S`.
     static func hasKernel<S>(_ op: UnaryKernel<S>) -> Bool {
-        if S.self == Float.self { return kernel(op) != nil }
+        if S.self == Float.self { return floatKernel(op) != nil }
         if S.self == Double.self { return doubleKernel(op) != nil }
         return false
     }
 
-    /// Runs `op` through its C kernel when it has one (the buffers hold Doubles); false otherwise.
-    @inline(__always)
-    static func double<S>(_ x: UnsafeBufferPointer<S>, _ out: UnsafeMutableBufferPointer<S>, _ op: UnaryKernel<S>) -> Bool {
-        guard let f = doubleKernel(op) else { return false }
-        guard let xp = UnsafeRawPointer(x.baseAddress), let yp = UnsafeMutableRawPointer(out.baseAddress) else { return true }
-        f(ck_isa(), x.count, xp.assumingMemoryBound(to: Double.self), yp.assumingMemoryBound(to: Double.self))
-        return true
-    }
-
-    static func kernel<S>(_ op: UnaryKernel<S>) -> FloatKernel? {
+    static func floatKernel<S>(_ op: UnaryKernel<S>) -> FloatKernel? {
         switch op {
         case .exp: return ck_vexp_f32
         case .expm1: return ck_vexpm1_f32
@@ -278,13 +269,20 @@ enum VectorMath {
         }
     }
 
-    /// Runs `op` through its C kernel when it has one (the buffers hold Floats); false otherwise.
+    /// Runs `op` through its C kernel when `S` has one for it; false otherwise (the caller loops).
     @inline(__always)
-    static func float<S>(_ x: UnsafeBufferPointer<S>, _ out: UnsafeMutableBufferPointer<S>, _ op: UnaryKernel<S>) -> Bool {
-        guard let f = kernel(op) else { return false }
-        guard let xp = UnsafeRawPointer(x.baseAddress), let yp = UnsafeMutableRawPointer(out.baseAddress) else { return true }
-        f(ck_isa(), x.count, xp.assumingMemoryBound(to: Float.self), yp.assumingMemoryBound(to: Float.self))
-        return true
+    static func run<S>(_ x: UnsafeBufferPointer<S>, _ out: UnsafeMutableBufferPointer<S>, _ op: UnaryKernel<S>) -> Bool {
+        guard !x.isEmpty else { return hasKernel(op) }
+        let xp = UnsafeRawPointer(x.baseAddress), yp = UnsafeMutableRawPointer(out.baseAddress)
+        if S.self == Float.self, let f = floatKernel(op) {
+            f(ck_isa(), x.count, xp?.assumingMemoryBound(to: Float.self), yp?.assumingMemoryBound(to: Float.self))
+            return true
+        }
+        if S.self == Double.self, let f = doubleKernel(op) {
+            f(ck_isa(), x.count, xp?.assumingMemoryBound(to: Double.self), yp?.assumingMemoryBound(to: Double.self))
+            return true
+        }
+        return false
     }
 }
 
@@ -370,8 +368,7 @@ enum Loops {
 
     static func unaryRun<S: TensorScalar>(_ op: UnaryKernel<S>, _ x: UnsafeBufferPointer<S>,
                                           _ out: UnsafeMutableBufferPointer<S>) {
-        if S.self == Float.self, VectorMath.float(x, out, op) { return }
-        if S.self == Double.self, VectorMath.double(x, out, op) { return }
+        if VectorMath.run(x, out, op) { return }
         switch op {
         case .negate: unaryMap(x, out) { -$0 }
         case .exp: unaryMap(x, out) { S.exp($0) }
