@@ -392,7 +392,9 @@ extension Tensor {
         return Tensor(shape: shape, scalars: scalars, node: node)
     }
 
-    /// `record`, compiled for the concrete scalar type (reached through ``Kernels``).
+    /// `record`'s path inside a `checkingNumerics` scope or with recording off, compiled for the
+    /// concrete scalar type (reached through ``Kernels``): it inspects every op's values and keeps
+    /// the call stack of the ops it records.
     static func recordNode(_ op: String, _ attributes: @escaping () -> String, inputs: consuming NodeInputs<Scalar>,
                            shape: [Int], scalars: [Scalar], rule: @escaping DerivativeRule<Scalar>) -> Tensor {
         let checking = NumericsCheck.anyScopeActive && NumericsCheck.isActiveOnThisThread
