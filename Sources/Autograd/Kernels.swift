@@ -312,6 +312,7 @@ struct ConvGeometry: Sendable, Hashable {
     }
 }
 
+@usableFromInline
 enum Loops {
     @inline(__always)
     static func unaryMap<S: TensorScalar>(_ x: UnsafeBufferPointer<S>, _ out: UnsafeMutableBufferPointer<S>,
@@ -582,7 +583,7 @@ enum Loops {
     }
 
     /// Calls `body` with the elementwise function of `op`: the one table of what each binary kernel computes.
-    @inline(__always)
+    @inlinable @inline(__always)
     static func withFunction<S: TensorScalar>(of op: BinaryKernel, _ body: ((S, S) -> S) -> Void) {
         switch op {
         case .add: body { $0 + $1 }

@@ -4,7 +4,7 @@
 /// Not copyable: it is built at the op's call site and moved into the node. (A copyable one was
 /// copied several times per op, each time through its generic value witnesses.)
 @usableFromInline
-struct NodeInputs<Scalar: TensorScalar>: ~Copyable {
+struct NodeInputs<Scalar: TensorScalar> {
     /// Fills unused inline slots (empty arrays share one empty buffer: nothing is allocated).
     @inlinable static var none: Tensor<Scalar> { Tensor(shape: [], scalars: []) }
 

@@ -377,6 +377,13 @@ extension Tensor {
     @inlinable
     static func record(_ op: String, _ attributes: @autoclosure @escaping () -> String = "", inputs: consuming NodeInputs<Scalar>,
                        shape: [Int], scalars: [Scalar], rule: @escaping DerivativeRule<Scalar>) -> Tensor {
+        recordInputs(op, attributes, inputs: inputs, shape: shape, scalars: scalars, rule: rule)
+    }
+
+    /// `record`'s body, reached by its overloads.
+    @inlinable
+    static func recordInputs(_ op: String, _ attributes: @escaping () -> String, inputs: consuming NodeInputs<Scalar>,
+                             shape: [Int], scalars: [Scalar], rule: @escaping DerivativeRule<Scalar>) -> Tensor {
         // Nearly every op on plain tensors (inference, the rules' own ops without createGraph)
         // leaves here, before building anything for the tape.
         let checkingNumerics = numericsCheckingAnywhere()
@@ -390,6 +397,25 @@ extension Tensor {
                         id: nextNodeID())
         if node.hasLeafInput { Scalar.kernels.recordLeafVersions(node) }
         return Tensor(shape: shape, scalars: scalars, node: node)
+    }
+
+    /// ``record(_:_:inputs:shape:scalars:rule:)`` for an op of one input.
+    @inlinable
+    static func record(_ op: String, _ attributes: @autoclosure @escaping () -> String = "", input a: Tensor,
+                       shape: [Int], scalars: [Scalar], rule: @escaping DerivativeRule<Scalar>) -> Tensor {
+        // Checked before the input is copied into a `NodeInputs`: building one and destroying it
+        // again cost more than a one-element op's own work, on every op on plain tensors (the
+        // rules' own ops without createGraph, inference).
+        if a.node == nil && !numericsCheckingAnywhere() { return Tensor(shape: shape, scalars: scalars, node: nil) }
+        return recordInputs(op, attributes, inputs: NodeInputs(a), shape: shape, scalars: scalars, rule: rule)
+    }
+
+    /// ``record(_:_:inputs:shape:scalars:rule:)`` for an op of two inputs.
+    @inlinable
+    static func record(_ op: String, _ attributes: @autoclosure @escaping () -> String = "", inputs a: Tensor, _ b: Tensor,
+                       shape: [Int], scalars: [Scalar], rule: @escaping DerivativeRule<Scalar>) -> Tensor {
+        if a.node == nil && b.node == nil && !numericsCheckingAnywhere() { return Tensor(shape: shape, scalars: scalars, node: nil) }
+        return recordInputs(op, attributes, inputs: NodeInputs(a, b), shape: shape, scalars: scalars, rule: rule)
     }
 
     /// `record`'s path inside a `checkingNumerics` scope or with recording off, compiled for the

@@ -15,7 +15,7 @@ extension Tensor {
             view.offset += (shape[axis] - 1) * own[axis]
             view.strides[axis] = -own[axis]
         }
-        return Tensor.record("reverse", "axes: \(flipped)", inputs: NodeInputs(self), shape: shape,
+        return Tensor.record("reverse", "axes: \(flipped)", input: self, shape: shape,
                              scalars: strided(view, shape: shape)) { c in
             [c.upstream.reversed(axes: flipped)]
         }

@@ -55,7 +55,7 @@ extension Tensor {
     /// ```
     @inlinable
     public func elu(alpha: Scalar = 1) -> Tensor {
-        Tensor.record("elu", "alpha: \(Tensor.format(alpha))", inputs: NodeInputs(self), shape: shape,
+        Tensor.record("elu", "alpha: \(Tensor.format(alpha))", input: self, shape: shape,
                       scalars: map(ExponentialLinear(alpha: Double(alpha)))) { c in
             // d/dx = 1 for x > 0; alpha·eˣ = y + alpha for x ≤ 0 (y the output, so that the second
             // derivative follows through it).
@@ -106,7 +106,7 @@ extension Tensor {
                 [c.upstream * c.inputs[0].geluSlope()]                // d xΦ(x) = Φ(x) + x·φ(x)
             }
         case .tanh:
-            return Tensor.record("gelu", "approximate: tanh", inputs: NodeInputs(self), shape: shape,
+            return Tensor.record("gelu", "approximate: tanh", input: self, shape: shape,
                                  scalars: map(GaussianErrorLinearTanh())) { c in
                 // y = ½x(1 + t), t = tanh(β(x + κx³)): dy = ½(1 + t) + ½x(1 − t²)·β(1 + 3κx²).
                 let x = c.inputs[0]
@@ -138,7 +138,7 @@ extension Tensor {
     /// ```
     @inlinable
     public func mish() -> Tensor {
-        Tensor.record("mish", inputs: NodeInputs(self), shape: shape, scalars: map(Mish())) { c in
+        Tensor.record("mish", input: self, shape: shape, scalars: map(Mish())) { c in
             // d x·tanh(sp(x)) = t + x(1 − t²)σ(x), t = tanh(sp(x)).
             let x = c.inputs[0]
             let t = x.softplus().tanh()

@@ -42,7 +42,7 @@ extension Tensor {
         let mean = Tensor(Array(statistics[..<channels]), shape: [channels])
         let variance = Tensor(Array(statistics[channels..<(2 * channels)]), shape: [channels])
         guard let weight, let bias else {
-            let output = Tensor.record("batchNorm", "eps: \(eps)", inputs: NodeInputs(self), shape: shape, scalars: xhat) { c in
+            let output = Tensor.record("batchNorm", "eps: \(eps)", input: self, shape: shape, scalars: xhat) { c in
                 guard c.needsGradient[0] else { return [nil] }
                 if isRecordingGradients { return [Tensor.batchNormGradient(c.inputs[0], c.upstream, eps: eps, axes: axes)] }
                 return [Tensor.batchNormGradient(c.upstream, xhat, deviation, nil, outer, channels, inner).dx]

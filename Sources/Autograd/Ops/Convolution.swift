@@ -47,7 +47,7 @@ extension Tensor {
             scalars.withUnsafeBufferPointer { Scalar.kernels.unfold($0, g, padValue, out) }
             initialized = n
         }
-        return Tensor.record("unfold", Tensor.describe(g), inputs: NodeInputs(self), shape: outShape, scalars: values) { c in
+        return Tensor.record("unfold", Tensor.describe(g), input: self, shape: outShape, scalars: values) { c in
             [c.upstream.folded(g)]
         }
     }
@@ -80,7 +80,7 @@ extension Tensor {
             scalars.withUnsafeBufferPointer { Scalar.kernels.fold($0, g, out) }
             initialized = n
         }
-        return Tensor.record("fold", Tensor.describe(g), inputs: NodeInputs(self), shape: outShape, scalars: values) { c in
+        return Tensor.record("fold", Tensor.describe(g), input: self, shape: outShape, scalars: values) { c in
             [c.upstream.unfolded(g, padValue: 0)]
         }
     }
@@ -284,7 +284,7 @@ extension Tensor {
             writtenWinners = total
         }
         let inShape = shape
-        return Tensor.record("maxPool2D", Tensor.describe(g), inputs: NodeInputs(self), shape: outShape, scalars: values) { c in
+        return Tensor.record("maxPool2D", Tensor.describe(g), input: self, shape: outShape, scalars: values) { c in
             [c.upstream.scatteredByIndex(winners, into: inShape)]
         }
     }
@@ -302,7 +302,7 @@ extension Tensor {
             initialized = total
         }
         let inShape = shape
-        return Tensor.record("scatterByIndex", inputs: NodeInputs(self), shape: target, scalars: values) { c in
+        return Tensor.record("scatterByIndex", input: self, shape: target, scalars: values) { c in
             [c.upstream.gatheredByIndex(index, shape: inShape)]
         }
     }
@@ -320,7 +320,7 @@ extension Tensor {
             initialized = total
         }
         let inShape = shape
-        return Tensor.record("gatherByIndex", inputs: NodeInputs(self), shape: target, scalars: values) { c in
+        return Tensor.record("gatherByIndex", input: self, shape: target, scalars: values) { c in
             [c.upstream.scatteredByIndex(index, into: inShape)]
         }
     }

@@ -24,7 +24,7 @@ extension Tensor {
             scalars.withUnsafeBufferPointer { Scalar.kernels.cumulativeSum($0, outer, length, inner, reverse, out) }
             initialized = n
         }
-        return Tensor.record("cumulativeSum", "axis: \(a)\(reverse ? ", reverse" : "")", inputs: NodeInputs(self),
+        return Tensor.record("cumulativeSum", "axis: \(a)\(reverse ? ", reverse" : "")", input: self,
                              shape: shape, scalars: values) { c in
             [c.upstream.cumulativeSum(axis: a, reverse: !reverse)]
         }

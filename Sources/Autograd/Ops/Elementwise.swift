@@ -22,6 +22,12 @@ extension Tensor {
     @inlinable
     static func binaryForward(_ op: BinaryKernel, _ a: Tensor, _ b: Tensor, name: String) -> (shape: [Int], scalars: [Scalar]) {
         if a.shape == b.shape {
+            // One element (the graphs of scalars): computed here, not through the kernel table's call.
+            if a.count == 1 {
+                var value = Scalar.zero
+                Loops.withFunction(of: op) { f in value = f(a.scalars[0], b.scalars[0]) }
+                return (a.shape, [value])
+            }
             let values = makeScalars(count: a.count) { out in
                 a.scalars.withUnsafeBufferPointer { ap in
                     b.scalars.withUnsafeBufferPointer { bp in Scalar.kernels.binarySameShape(op, ap, bp, out) }
@@ -51,7 +57,7 @@ extension Tensor {
     @inlinable
     func recordUnary(_ name: String, _ op: UnaryKernel<Scalar>, _ attributes: String = "",
                      rule: @escaping DerivativeRule<Scalar>) -> Tensor {
-        Tensor.record(name, attributes, inputs: NodeInputs(self), shape: shape, scalars: unaryForward(op), rule: rule)
+        Tensor.record(name, attributes, input: self, shape: shape, scalars: unaryForward(op), rule: rule)
     }
 
     // MARK: Arithmetic
@@ -60,7 +66,7 @@ extension Tensor {
     @inlinable
     public static func + (a: Tensor, b: Tensor) -> Tensor {
         let (shape, values) = binaryForward(.add, a, b, name: "add")
-        return record("add", inputs: NodeInputs(a, b), shape: shape, scalars: values) { c in
+        return record("add", inputs: a, b, shape: shape, scalars: values) { c in
             [c.upstream.sum(toShape: c.inputs[0].shape), c.upstream.sum(toShape: c.inputs[1].shape)]
         }
     }
@@ -69,7 +75,7 @@ extension Tensor {
     @inlinable
     public static func - (a: Tensor, b: Tensor) -> Tensor {
         let (shape, values) = binaryForward(.subtract, a, b, name: "subtract")
-        return record("subtract", inputs: NodeInputs(a, b), shape: shape, scalars: values) { c in
+        return record("subtract", inputs: a, b, shape: shape, scalars: values) { c in
             [c.upstream.sum(toShape: c.inputs[0].shape), (-c.upstream).sum(toShape: c.inputs[1].shape)]
         }
     }
@@ -78,7 +84,7 @@ extension Tensor {
     @inlinable
     public static func * (a: Tensor, b: Tensor) -> Tensor {
         let (shape, values) = binaryForward(.multiply, a, b, name: "multiply")
-        return record("multiply", inputs: NodeInputs(a, b), shape: shape, scalars: values) { c in
+        return record("multiply", inputs: a, b, shape: shape, scalars: values) { c in
             let (a, b, g) = (c.inputs[0], c.inputs[1], c.upstream)
             return [c.needsGradient[0] ? (g * b).sum(toShape: a.shape) : nil,
                     c.needsGradient[1] ? (g * a).sum(toShape: b.shape) : nil]
@@ -89,7 +95,7 @@ extension Tensor {
     @inlinable
     public static func / (a: Tensor, b: Tensor) -> Tensor {
         let (shape, values) = binaryForward(.divide, a, b, name: "divide")
-        return record("divide", inputs: NodeInputs(a, b), shape: shape, scalars: values) { c in
+        return record("divide", inputs: a, b, shape: shape, scalars: values) { c in
             let (a, b, g) = (c.inputs[0], c.inputs[1], c.upstream)
             return [c.needsGradient[0] ? (g / b).sum(toShape: a.shape) : nil,
                     c.needsGradient[1] ? (-(g * a) / (b * b)).sum(toShape: b.shape) : nil]
@@ -108,7 +114,7 @@ extension Tensor {
     @inlinable
     public static func pow(_ a: Tensor, _ b: Tensor) -> Tensor {
         let (shape, values) = binaryForward(.pow, a, b, name: "pow")
-        return record("pow", inputs: NodeInputs(a, b), shape: shape, scalars: values) { c in
+        return record("pow", inputs: a, b, shape: shape, scalars: values) { c in
             let (a, b, g) = (c.inputs[0], c.inputs[1], c.upstream)
             let safeLog = select(a .> 0, a, Tensor(Scalar(1))).log()
             let zeroToTheZero = (a.detached() .== 0) * (b.detached() .== 0)
@@ -213,7 +219,7 @@ extension Tensor {
     @inlinable
     public static func maximum(_ a: Tensor, _ b: Tensor) -> Tensor {
         let (shape, values) = binaryForward(.maximum, a, b, name: "maximum")
-        return record("maximum", inputs: NodeInputs(a, b), shape: shape, scalars: values) { c in
+        return record("maximum", inputs: a, b, shape: shape, scalars: values) { c in
             let (a, b, g) = (c.inputs[0], c.inputs[1], c.upstream)
             let weightA = tieWeight(a.detached() .> b.detached(), a.detached(), b.detached())
             return [(g * weightA).sum(toShape: a.shape), (g * (1 - weightA)).sum(toShape: b.shape)]
@@ -229,7 +235,7 @@ extension Tensor {
     @inlinable
     public static func minimum(_ a: Tensor, _ b: Tensor) -> Tensor {
         let (shape, values) = binaryForward(.minimum, a, b, name: "minimum")
-        return record("minimum", inputs: NodeInputs(a, b), shape: shape, scalars: values) { c in
+        return record("minimum", inputs: a, b, shape: shape, scalars: values) { c in
             let (a, b, g) = (c.inputs[0], c.inputs[1], c.upstream)
             let weightA = tieWeight(a.detached() .< b.detached(), a.detached(), b.detached())
             return [(g * weightA).sum(toShape: a.shape), (g * (1 - weightA)).sum(toShape: b.shape)]
@@ -299,7 +305,7 @@ public func select<Scalar>(_ condition: Tensor<Scalar>, _ a: Tensor<Scalar>, _ b
         initialized = n
     }
     let mask = condition.detached()
-    return Tensor<Scalar>.record("where", inputs: NodeInputs(a, b), shape: shape, scalars: values) { c in
+    return Tensor<Scalar>.record("where", inputs: a, b, shape: shape, scalars: values) { c in
         let zero = Tensor<Scalar>(0)
         return [c.needsGradient[0] ? select(mask, c.upstream, zero).sum(toShape: c.inputs[0].shape) : nil,
                 c.needsGradient[1] ? select(mask, zero, c.upstream).sum(toShape: c.inputs[1].shape) : nil]

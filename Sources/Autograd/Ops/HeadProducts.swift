@@ -26,7 +26,7 @@ extension Tensor {
         let k = MatrixLayout(batch: StridedView(offset: 0, strides: [tk * width, d]), rowStride: 1, columnStride: width)
         let out = MatrixLayout(batch: StridedView(offset: 0, strides: [heads * tq * tk, tq * tk]), rowStride: tk, columnStride: 1)
         let values = stridedProduct(queries, q, keys, k, batch: [batch, heads], m: tq, k: d, n: tk, out, count: batch * heads * tq * tk)
-        return record("headScores", "heads: \(heads)", inputs: NodeInputs(queries, keys), shape: [batch, heads, tq, tk],
+        return record("headScores", "heads: \(heads)", inputs: queries, keys, shape: [batch, heads, tq, tk],
                       scalars: values) { c in
             // S = Q·Kᵀ per head: dQ = dS·K, dK = dSᵀ·Q, both written straight into [batch, T, heads·d].
             let (q, k, g) = (c.inputs[0], c.inputs[1], c.upstream)
@@ -64,7 +64,7 @@ extension Tensor {
         let out = MatrixLayout(batch: StridedView(offset: 0, strides: [tq * width, d]), rowStride: width, columnStride: 1)
         let result = stridedProduct(weights, p, values, v, batch: [batch, heads], m: tq, k: tk, n: d, out, count: batch * tq * width)
         return record("headOutputs", "heads: \(heads)\(transposeWeights ? ", transposeWeights" : "")",
-                      inputs: NodeInputs(weights, values), shape: [batch, tq, width], scalars: result) { c in
+                      inputs: weights, values, shape: [batch, tq, width], scalars: result) { c in
             // O = P·V per head: dP = dO·Vᵀ (scores of dO against V), dV = Pᵀ·dO.
             // With P stored transposed, O = Pᵀ·V: dP = V·dOᵀ, dV = P·dO.
             let (p, v, g) = (c.inputs[0], c.inputs[1], c.upstream)

@@ -51,7 +51,7 @@ extension Tensor {
             initialized = total
         }
         let attributes = transposeA ? (transposeB ? "transposeA, transposeB" : "transposeA") : (transposeB ? "transposeB" : "")
-        return Tensor.record("matmul", attributes, inputs: NodeInputs(self, other), shape: outShape, scalars: values) { c in
+        return Tensor.record("matmul", attributes, inputs: self, other, shape: outShape, scalars: values) { c in
             let (a, b, g) = (c.inputs[0], c.inputs[1], c.upstream)
             // C = op(A)·op(B): each gradient is one product of g with the other operand.
             var da: Tensor?, db: Tensor?

@@ -50,7 +50,7 @@ extension Tensor {
                 initialized = batch * 5 * hidden
             }
         }
-        return record("lstmCell", inputs: NodeInputs(gates, cell), shape: [batch, 2 * hidden], scalars: values) { c in
+        return record("lstmCell", inputs: gates, cell, shape: [batch, 2 * hidden], scalars: values) { c in
             let (dGates, dCell) = lstmCellBackward(upstream: c.upstream, gates: c.inputs[0], cell: c.inputs[1], saved: saved)
             return [c.needsGradient[0] ? dGates : nil, c.needsGradient[1] ? dCell : nil]
         }

@@ -45,7 +45,7 @@ extension Tensor {
         if axes.isEmpty { return self }
         let (keepShape, values, _) = reduceForward(.sum, axes: axes, winners: false)
         let inShape = shape
-        return Tensor.record("sum", "axes: \(axes)\(keepDims ? ", keepDims" : "")", inputs: NodeInputs(self),
+        return Tensor.record("sum", "axes: \(axes)\(keepDims ? ", keepDims" : "")", input: self,
                              shape: Tensor.finalShape(keepShape, axes: axes, keepDims: keepDims), scalars: values) { c in
             [c.upstream.reshaped(keepShape).expanded(to: inShape)]
         }
@@ -103,7 +103,7 @@ extension Tensor {
         if axes.isEmpty { return self }
         let (keepShape, values, winners) = reduceForward(op, axes: axes, winners: true)
         let inShape = shape
-        return Tensor.record(name, "axes: \(axes)\(keepDims ? ", keepDims" : "")", inputs: NodeInputs(self),
+        return Tensor.record(name, "axes: \(axes)\(keepDims ? ", keepDims" : "")", input: self,
                              shape: Tensor.finalShape(keepShape, axes: axes, keepDims: keepDims), scalars: values) { c in
             // A constant one-hot mask of the winners: the rule is linear in the upstream gradient.
             var mask = Scalar.kernels.filled(0, inShape.reduce(1, *))

@@ -30,7 +30,7 @@ extension Tensor {
         require(target.allSatisfy { $0 >= 0 } && Shape.elementCount(target) == count,
                      "reshape: shape \(shape) (\(count) elements) cannot be viewed as \(newShape)")
         if target == shape { return self }
-        return Tensor.record("reshape", "shape: \(target)", inputs: NodeInputs(self), shape: target, scalars: scalars) { c in
+        return Tensor.record("reshape", "shape: \(target)", input: self, shape: target, scalars: scalars) { c in
             [c.upstream.reshaped(c.inputs[0].shape)]
         }
     }
@@ -83,7 +83,7 @@ extension Tensor {
         let values = strided(StridedView(offset: 0, strides: axes.map { own[$0] }), shape: outShape)
         var inverse = [Int](repeating: 0, count: rank)
         for (i, a) in axes.enumerated() { inverse[a] = i }
-        return Tensor.record("permute", "axes: \(axes)", inputs: NodeInputs(self), shape: outShape, scalars: values) { c in
+        return Tensor.record("permute", "axes: \(axes)", input: self, shape: outShape, scalars: values) { c in
             [c.upstream.permuted(inverse)]
         }
     }
@@ -106,7 +106,7 @@ extension Tensor {
         let check = Shape.broadcast(shape, target, op: "expand")
         require(check == target, "expand: shape \(shape) cannot be broadcast to \(target)")
         let values = strided(Shape.broadcastView(shape, to: target), shape: target)
-        return Tensor.record("expand", "shape: \(target)", inputs: NodeInputs(self), shape: target, scalars: values) { c in
+        return Tensor.record("expand", "shape: \(target)", input: self, shape: target, scalars: values) { c in
             [c.upstream.sum(toShape: c.inputs[0].shape)]
         }
     }
@@ -164,7 +164,7 @@ extension Tensor {
         let view = StridedView(offset: offset, strides: zip(own, steps).map(*))
         let values = strided(view, shape: outShape)
         let inShape = shape
-        return Tensor.record("slice", "lower: \(lower), upper: \(upper), steps: \(steps)", inputs: NodeInputs(self),
+        return Tensor.record("slice", "lower: \(lower), upper: \(upper), steps: \(steps)", input: self,
                              shape: outShape, scalars: values) { c in
             [c.upstream.embedded(into: inShape, lower: lower, steps: steps, fill: 0)]
         }
@@ -182,7 +182,7 @@ extension Tensor {
         }
         var upper = [Int](repeating: 0, count: rank)
         for axis in 0..<rank { upper[axis] = lower[axis] + (shape[axis] - 1) * steps[axis] + 1 }
-        return Tensor.record("embed", "shape: \(target), lower: \(lower), steps: \(steps)", inputs: NodeInputs(self),
+        return Tensor.record("embed", "shape: \(target), lower: \(lower), steps: \(steps)", input: self,
                              shape: target, scalars: values) { c in
             [c.upstream.slice(lower: lower, upper: upper, steps: steps)]
         }
@@ -271,7 +271,7 @@ extension Tensor {
             initialized = offsets.count
         }
         let inShape = shape
-        return Tensor.record("gather", "axis: \(a)", inputs: NodeInputs(self), shape: indices.shape, scalars: values) { c in
+        return Tensor.record("gather", "axis: \(a)", input: self, shape: indices.shape, scalars: values) { c in
             [c.upstream.scatteredByIndex(offsets, into: inShape)]
         }
     }
@@ -291,7 +291,7 @@ extension Tensor {
             }
         }
         let indexShape = indices.shape
-        return Tensor.record("scatterAdd", "axis: \(a)", inputs: NodeInputs(self, values), shape: shape, scalars: out) { c in
+        return Tensor.record("scatterAdd", "axis: \(a)", inputs: self, values, shape: shape, scalars: out) { c in
             [c.upstream, c.needsGradient[1] ? c.upstream.gatheredByIndex(offsets, shape: indexShape) : nil]
         }
     }

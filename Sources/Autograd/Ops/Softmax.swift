@@ -27,7 +27,7 @@ extension Tensor {
         }
         let a = Shape.normalize(axis: axis, rank: rank, op: "softmax")
         let values = softmaxValues(axis: a, log: false).values
-        return Tensor.record("softmax", "axis: \(a)", inputs: NodeInputs(self), shape: shape, scalars: values) { c in
+        return Tensor.record("softmax", "axis: \(a)", input: self, shape: shape, scalars: values) { c in
             let p = c.output
             return [p * (c.upstream - (c.upstream * p).sum(axes: [a], keepDims: true))]
         }
@@ -72,7 +72,7 @@ extension Tensor {
         let (values, anyFullyMasked) = softmaxValues(axis: a, log: true)
         // The rows that were −∞ everywhere, when there are any: their gradient is zero.
         let fullyMasked = anyFullyMasked ? withoutGradients { detached().max(axes: [a], keepDims: true) .== -Scalar.infinity } : nil
-        return Tensor.record("logSoftmax", "axis: \(a)", inputs: NodeInputs(self), shape: shape, scalars: values) { c in
+        return Tensor.record("logSoftmax", "axis: \(a)", input: self, shape: shape, scalars: values) { c in
             let dx = c.upstream - c.output.exp() * c.upstream.sum(axes: [a], keepDims: true)
             guard let fullyMasked else { return [dx] }
             return [select(fullyMasked, Tensor(0), dx)]

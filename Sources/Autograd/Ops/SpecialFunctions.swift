@@ -65,7 +65,7 @@ extension Tensor {
     /// ```
     @inlinable
     public func rsqrt() -> Tensor {
-        Tensor.record("rsqrt", inputs: NodeInputs(self), shape: shape, scalars: map(ReciprocalSquareRoot())) { c in
+        Tensor.record("rsqrt", input: self, shape: shape, scalars: map(ReciprocalSquareRoot())) { c in
             let y = c.output
             return [c.upstream * y * y * y * Scalar(-0.5)]                               // d x^(−½) = −½ x^(−3/2) = −½ y³
         }

@@ -45,7 +45,7 @@ extension Tensor {
             }
         }
         let inShape = shape
-        return Tensor.record("take", "axis: \(a)", inputs: NodeInputs(self), shape: outShape, scalars: values) { c in
+        return Tensor.record("take", "axis: \(a)", input: self, shape: outShape, scalars: values) { c in
             [c.upstream.scatteredByIndex(offsets, into: inShape)]
         }
     }

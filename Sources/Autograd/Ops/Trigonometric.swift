@@ -9,7 +9,7 @@ extension Tensor {
     /// ```
     @inlinable
     public func sin() -> Tensor {
-        Tensor.record("sin", inputs: NodeInputs(self), shape: shape, scalars: map(Sine())) { c in
+        Tensor.record("sin", input: self, shape: shape, scalars: map(Sine())) { c in
             [c.upstream * c.inputs[0].cos()]                       // d sin x = cos x
         }
     }
@@ -17,7 +17,7 @@ extension Tensor {
     /// The cosine of each element (radians).
     @inlinable
     public func cos() -> Tensor {
-        Tensor.record("cos", inputs: NodeInputs(self), shape: shape, scalars: map(Cosine())) { c in
+        Tensor.record("cos", input: self, shape: shape, scalars: map(Cosine())) { c in
             [-(c.upstream * c.inputs[0].sin())]                    // d cos x = −sin x
         }
     }
