@@ -220,22 +220,24 @@ enum Backpropagation {
         let order = topologicalOrder(from: rootNode)
         let targetSet = targets.map { Set($0.map(ObjectIdentifier.init)) }
         // Scratch state of this walk. Interior nodes belong to the thread that recorded them,
-        // so their state lives on the node (fast); leaves may be shared by graphs on several
-        // threads (one model, two threads), so theirs stays local to this call.
+        // so their flags live on the node (fast) and each points to its gradient's place in this
+        // walk (its position in `order`); leaves may be shared by graphs on several threads (one
+        // model, two threads), so their state stays local to this call.
         var relevantLeaves = Set<ObjectIdentifier>()
         var leafPending: [ObjectIdentifier: Tensor<Scalar>] = [:]
+        var interiorPending = [Tensor<Scalar>?](repeating: nil, count: order.count)
         func isRelevant(_ node: Node<Scalar>) -> Bool {
             node.isLeaf ? relevantLeaves.contains(ObjectIdentifier(node)) : node.isRelevant
         }
         func pending(_ node: Node<Scalar>) -> Tensor<Scalar>? {
-            node.isLeaf ? leafPending[ObjectIdentifier(node)] : node.pendingGrad
+            node.isLeaf ? leafPending[ObjectIdentifier(node)] : interiorPending[Int(node.pendingSlot)]
         }
         func setPending(_ node: Node<Scalar>, _ value: Tensor<Scalar>?) {
-            if node.isLeaf { leafPending[ObjectIdentifier(node)] = value } else { node.pendingGrad = value }
+            if node.isLeaf { leafPending[ObjectIdentifier(node)] = value } else { interiorPending[Int(node.pendingSlot)] = value }
         }
 
         // Which nodes lead to something that wants a gradient. `order` lists inputs before users.
-        for node in order {
+        for (position, node) in order.enumerated() {
             var relevant = targetSet.map { $0.contains(ObjectIdentifier(node)) } ?? node.isLeaf
             if !relevant {
                 for i in 0..<node.inputCount {
@@ -249,7 +251,7 @@ enum Backpropagation {
                 if relevant { relevantLeaves.insert(ObjectIdentifier(node)) }
             } else {
                 node.isRelevant = relevant
-                node.pendingGrad = nil
+                node.pendingSlot = UInt32(position)
             }
         }
         setPending(rootNode, seed)
@@ -257,7 +259,6 @@ enum Backpropagation {
         let numericsActive = NumericsCheck.anyScopeActive
         let names = trace == nil && !numericsActive ? [:] : tapeNames(order)
         func name(_ n: Node<Scalar>) -> String { names[ObjectIdentifier(n)] ?? n.tapeName }
-        defer { for node in order where !node.isLeaf { node.pendingGrad = nil } }
 
         try withRecording(createGraph) {
             for node in order.reversed() {
@@ -326,15 +327,14 @@ enum Backpropagation {
                                              createGraph: Bool) throws {
         let mark = WalkMarks.next()
         var heap = NodeHeap<Scalar>()
+        var pending = PendingGradients<Scalar>()
         root.visitMark = mark
-        root.pendingGrad = seed
+        root.pendingSlot = pending.add(seed)
         heap.push(root)
         var leafGradients: [ObjectIdentifier: (leaf: Node<Scalar>, gradient: Tensor<Scalar>)] = [:]
-        defer { heap.clearPending() }
         try withRecording(createGraph) {
             while let node = heap.pop() {
-                guard var g = node.pendingGrad else { continue }
-                node.pendingGrad = nil
+                guard var g = pending.take(node.pendingSlot) else { continue }
                 if node.hasHooks { g = TensorHooks.apply(to: g, at: node, retain: true) }
                 guard !node.isReleased, let rule = node.rule else {
                     throw releasedError(node)
@@ -361,14 +361,12 @@ enum Backpropagation {
                         } else {
                             leafGradients[id] = (input, contribution)
                         }
-                    } else if input.visitMark == mark, let earlier = input.pendingGrad {
-                        input.pendingGrad = earlier + contribution
+                    } else if input.visitMark == mark {
+                        pending.accumulate(contribution, at: input.pendingSlot)
                     } else {
-                        input.pendingGrad = contribution
-                        if input.visitMark != mark {
-                            input.visitMark = mark
-                            heap.push(input)
-                        }
+                        input.visitMark = mark
+                        input.pendingSlot = pending.add(contribution)
+                        heap.push(input)
                     }
                 }
                 if !retainGraph { node.release() }

@@ -30,9 +30,72 @@ struct NodeHeap<Scalar: TensorScalar> {
         }
         return top
     }
+}
 
-    /// After a pass that stopped early: no gradient stays pending on a node.
-    func clearPending() {
-        for node in nodes { node.pendingGrad = nil }
+/// The gradients waiting for their node's rule in one backward walk, each in the slot its node
+/// points to (`Node.pendingSlot`). A slot is handed out again once its node's rule has run, so
+/// the storage holds the walk's frontier, not the graph. Plain memory rather than arrays: the
+/// bounds and uniqueness checks of an array cost more than the field on every node they replace.
+struct PendingGradients<Scalar: TensorScalar>: ~Copyable {
+    private var slots: UnsafeMutablePointer<Tensor<Scalar>?>
+    /// Slots no node holds, as a stack.
+    private var free: UnsafeMutablePointer<UInt32>
+    private var capacity: Int
+    /// Slots handed out so far (all initialised; those on `free` hold nil).
+    private var used = 0
+    private var freeCount = 0
+
+    init() {
+        capacity = 64
+        slots = .allocate(capacity: capacity)
+        free = .allocate(capacity: capacity)
+    }
+
+    deinit {
+        slots.deinitialize(count: used)
+        slots.deallocate()
+        free.deallocate()
+    }
+
+    /// A slot holding `gradient`.
+    mutating func add(_ gradient: Tensor<Scalar>) -> UInt32 {
+        if freeCount > 0 {
+            freeCount -= 1
+            let slot = free[freeCount]
+            slots[Int(slot)] = gradient
+            return slot
+        }
+        if used == capacity { grow() }
+        (slots + used).initialize(to: gradient)
+        used += 1
+        return UInt32(used - 1)
+    }
+
+    /// Adds `gradient` to the one waiting in `slot`.
+    mutating func accumulate(_ gradient: Tensor<Scalar>, at slot: UInt32) {
+        let i = Int(slot)
+        if let earlier = slots[i] { slots[i] = earlier + gradient } else { slots[i] = gradient }
+    }
+
+    /// The gradient in `slot`, which is free afterwards.
+    mutating func take(_ slot: UInt32) -> Tensor<Scalar>? {
+        let taken = (slots + Int(slot)).move()
+        (slots + Int(slot)).initialize(to: nil)
+        free[freeCount] = slot
+        freeCount += 1
+        return taken
+    }
+
+    private mutating func grow() {
+        let larger = capacity * 2
+        let moved = UnsafeMutablePointer<Tensor<Scalar>?>.allocate(capacity: larger)
+        moved.moveInitialize(from: slots, count: used)
+        slots.deallocate()
+        slots = moved
+        let freeMoved = UnsafeMutablePointer<UInt32>.allocate(capacity: larger)
+        freeMoved.moveInitialize(from: free, count: freeCount)
+        free.deallocate()
+        free = freeMoved
+        capacity = larger
     }
 }

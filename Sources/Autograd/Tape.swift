@@ -93,9 +93,10 @@ final class Node<Scalar: TensorScalar> {
     @usableFromInline @exclusivity(unchecked) var input1: Tensor<Scalar>
     @usableFromInline @exclusivity(unchecked) var moreInputs: [Tensor<Scalar>]
     /// How many inputs the op has (0 for a leaf and for a node whose graph was released).
-    @inlinable var inputCount: Int { Int(storedInputCount) }
-    // Four bytes, so that it and the flags below share one word of the node.
-    @usableFromInline @exclusivity(unchecked) var storedInputCount: UInt32
+    @inlinable var inputCount: Int { storedInputCount < .max ? Int(storedInputCount) : 2 + moreInputs.count }
+    // The count up to 254 (the largest counted by `moreInputs`): one byte, so that it, the flags
+    // and `pendingSlot` below share one word of the node.
+    @usableFromInline @exclusivity(unchecked) var storedInputCount: UInt8
 
     /// The inputs as they were when the op ran (a copy, for the inspection tools).
     var inputs: [Tensor<Scalar>] { (0..<inputCount).map(input) }
@@ -139,11 +140,32 @@ final class Node<Scalar: TensorScalar> {
     @usableFromInline @exclusivity(unchecked) var isReleased = false
     /// Scratch space of the backward walk (a graph is walked by one thread at a time).
     @usableFromInline @exclusivity(unchecked) var isRelevant = false
-    /// Made by a compound assignment (`w -= …`) on a leaf while recording (see `Tensor.update`).
-    @usableFromInline @exclusivity(unchecked) var isRecordedLeafUpdate = false
     /// Whether hooks or a retained gradient hang off this node (in `TensorHooks`' table, kept
     /// there so that nodes without them, nearly all, stay small).
     @usableFromInline @exclusivity(unchecked) var hasHooks = false
+    /// Scratch space of the backward walk: where the gradient pending for this node waits, in the
+    /// walk's own storage (a gradient field on every node cost 24 bytes per op for a value held
+    /// only between a node's first contribution and its rule).
+    @usableFromInline @exclusivity(unchecked) var pendingSlot: UInt32 = 0
+    /// What few nodes have (more than two leaf inputs, a call stack, a recorded leaf update),
+    /// apart, so that every other node is smaller.
+    @usableFromInline @exclusivity(unchecked) var extras: NodeExtras?
+    /// Made by a compound assignment (`w -= …`) on a leaf while recording (see `Tensor.update`).
+    var isRecordedLeafUpdate: Bool {
+        get { extras?.isRecordedLeafUpdate ?? false }
+        set { madeExtras.isRecordedLeafUpdate = newValue }
+    }
+    /// Where the op was called, recorded only inside `checkingNumerics` (for its report).
+    var callStack: [String]? {
+        get { extras?.callStack }
+        set { madeExtras.callStack = newValue }
+    }
+    private var madeExtras: NodeExtras {
+        if let extras { return extras }
+        let made = NodeExtras()
+        extras = made
+        return made
+    }
     /// The output's elements, kept for rules that read them (exp, tanh, softmax, …).
     @usableFromInline @exclusivity(unchecked) var output: [Scalar]
     @usableFromInline let shape: [Int]
@@ -174,7 +196,9 @@ final class Node<Scalar: TensorScalar> {
         switch index {
         case 0: return leafVersions.0
         case 1: return leafVersions.1
-        default: return index - 2 < moreLeafVersions.count ? moreLeafVersions[index - 2] : 0
+        default:
+            guard let more = extras?.moreLeafVersions, index - 2 < more.count else { return 0 }
+            return more[index - 2]
         }
     }
 
@@ -193,20 +217,18 @@ final class Node<Scalar: TensorScalar> {
             case 0: leafVersions.0 = input.version
             case 1: leafVersions.1 = input.version
             default:
-                if moreLeafVersions.isEmpty { moreLeafVersions = [Int32](repeating: 0, count: inputCount - 2) }
-                moreLeafVersions[i - 2] = input.version
+                if madeExtras.moreLeafVersions.isEmpty {
+                    madeExtras.moreLeafVersions = [Int32](repeating: 0, count: inputCount - 2)
+                }
+                madeExtras.moreLeafVersions[i - 2] = input.version
             }
         }
     }
     // More scratch space of the backward walk.
     @usableFromInline @exclusivity(unchecked) var visitMark = 0
-    @usableFromInline @exclusivity(unchecked) var pendingGrad: Tensor<Scalar>?
     /// The version of each leaf input when the op ran (`LeafState.version`), so that backward can
-    /// refuse a rule whose leaf was changed in place since: the first two inline, the rest after.
+    /// refuse a rule whose leaf was changed in place since: the first two here, the rest in `extras`.
     @usableFromInline @exclusivity(unchecked) var leafVersions: (Int32, Int32) = (0, 0)
-    @usableFromInline @exclusivity(unchecked) var moreLeafVersions: [Int32] = []
-    /// Where the op was called, recorded only inside `checkingNumerics` (for its report).
-    @usableFromInline @exclusivity(unchecked) var callStack: [String]?
 
     /// An op's node: its rule and what the rule reads.
     @inlinable
@@ -215,8 +237,8 @@ final class Node<Scalar: TensorScalar> {
         self.op = op
         self.describeAttributes = attributes
         let count = inputs.count
+        self.storedInputCount = UInt8(Swift.min(count, Int(UInt8.max)))
         (self.input0, self.input1, self.moreInputs) = inputs.take()
-        self.storedInputCount = UInt32(count)
         self.output = output
         self.shape = shape
         self.rule = rule
@@ -270,6 +292,18 @@ final class Node<Scalar: TensorScalar> {
         isReleased = true
     }
 
+}
+
+/// What only a few nodes have (see `Node.extras`).
+@usableFromInline
+final class NodeExtras {
+    /// The versions of leaf inputs after the first two (see `Node.leafVersions`).
+    var moreLeafVersions: [Int32] = []
+    /// Where the op was called, recorded only inside `checkingNumerics`.
+    var callStack: [String]?
+    /// Made by a compound assignment on a leaf while recording (see `Tensor.update`).
+    var isRecordedLeafUpdate = false
+    init() {}
 }
 
 /// The state only a leaf node has.
