@@ -28,6 +28,23 @@ final class TapeTests: XCTestCase {
         XCTAssertEqual(d.grad, T([3, 3]))
     }
 
+    /// A thousand intermediate gradients waiting at once (each term is recorded before the sums that
+    /// use it, so it comes out of the walk last), each reached twice: the walk's pending-gradient
+    /// storage grows, reuses its slots and adds up every contribution, in both backward paths.
+    func testThousandsOfGradientsPendingAtOnce() throws {
+        let x = T(0.5).requiringGrad(named: "x")
+        let constants = (0..<1000).map { T(Double($0 % 7) - 3) }
+        let terms = constants.map { x * $0 }
+        var total = T(0)
+        for t in terms { total = total + (t + t * t) }
+        // d/dx Σ (c·x + c²x²) = Σ (c + 2c²x)
+        let expected = constants.reduce(0) { $0 + $1.scalar + 2 * $1.scalar * $1.scalar * 0.5 }
+        let viaTargets = try gradients(of: total, wrt: [x], retainGraph: true)
+        XCTAssertEqual(viaTargets[0].scalar, expected, accuracy: 1e-9)
+        total.backward()
+        XCTAssertEqual(try XCTUnwrap(x.grad).scalar, expected, accuracy: 1e-9)
+    }
+
     func testGradAccumulatesAcrossBackwardCallsUntilZeroed() {
         let x = T([1, 2, 3]).requiringGrad(named: "x")
         XCTAssertNil(x.grad)
