@@ -145,3 +145,13 @@ public struct Dense<Scalar: TensorScalar>: Layer {
         return z
     }
 }
+
+// Its children listed directly: the reflection walk that otherwise finds them (`Mirror` decodes
+// each property's type from its mangled name on every visit) was most of the cost of
+// `model.zeroGrad()` and `model.parameters`, which training loops call every step.
+extension Dense: CustomModuleChildren {
+    var moduleChildren: [(label: String, value: Any)] {
+        if let bias { return [("weight", weight), ("bias", bias)] }
+        return [("weight", weight)]
+    }
+}

@@ -144,3 +144,8 @@ public struct Embedding<Scalar: TensorScalar>: Layer {
         return "\(index)"
     }
 }
+
+// Listed directly rather than found by reflection, as `Dense`'s are (see there).
+extension Embedding: CustomModuleChildren {
+    var moduleChildren: [(label: String, value: Any)] { [("weight", weight)] }
+}

@@ -61,14 +61,16 @@ extension Module {
     /// ```swift
     /// let count = model.parameters.count
     /// ```
-    public var parameters: [Parameter<Scalar>] { namedParameters.map(\.parameter) }
+    // A closure, not the key path `\.parameter`: a key path into a generic tuple is instantiated
+    // at run time on every call.
+    public var parameters: [Parameter<Scalar>] { namedParameters.map { $0.parameter } }
 
     /// The total number of trainable scalars.
     ///
     /// ```swift
     /// Dense<Float>(inputs: 3, outputs: 2).parameterCount   // 8
     /// ```
-    public var parameterCount: Int { parameters.map(\.value.count).reduce(0, +) }
+    public var parameterCount: Int { parameters.reduce(0) { $0 + $1.value.count } }
 
     /// Clears every parameter's gradient.
     ///
