@@ -146,12 +146,7 @@ public struct Dense<Scalar: TensorScalar>: Layer {
     }
 }
 
-// Its children listed directly: the reflection walk that otherwise finds them (`Mirror` decodes
-// each property's type from its mangled name on every visit) was most of the cost of
-// `model.zeroGrad()` and `model.parameters`, which training loops call every step.
+// Its children listed directly, not found by reflection (see `ModuleTree.parameterChildren`).
 extension Dense: CustomModuleChildren {
-    var moduleChildren: [(label: String, value: Any)] {
-        if let bias { return [("weight", weight), ("bias", bias)] }
-        return [("weight", weight)]
-    }
+    var moduleChildren: [(label: String, value: Any)] { ModuleTree.parameterChildren(("weight", weight), ("bias", bias)) }
 }

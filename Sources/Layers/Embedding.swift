@@ -145,7 +145,7 @@ public struct Embedding<Scalar: TensorScalar>: Layer {
     }
 }
 
-// Listed directly rather than found by reflection, as `Dense`'s are (see there).
+// Its children listed directly, not found by reflection (see `ModuleTree.parameterChildren`).
 extension Embedding: CustomModuleChildren {
-    var moduleChildren: [(label: String, value: Any)] { [("weight", weight)] }
+    var moduleChildren: [(label: String, value: Any)] { ModuleTree.parameterChildren(("weight", weight)) }
 }

@@ -112,3 +112,8 @@ public struct GroupNorm<Scalar: TensorScalar>: Layer {
         return normalized * weight.value.reshaped(broadcast) + bias.value.reshaped(broadcast)
     }
 }
+
+// Its children listed directly, not found by reflection (see `ModuleTree.parameterChildren`).
+extension GroupNorm: CustomModuleChildren {
+    var moduleChildren: [(label: String, value: Any)] { ModuleTree.parameterChildren(("weight", weight), ("bias", bias)) }
+}

@@ -104,3 +104,8 @@ public struct LayerNorm<Scalar: TensorScalar>: Layer {
         return normalized * weight.value + bias.value
     }
 }
+
+// Its children listed directly, not found by reflection (see `ModuleTree.parameterChildren`).
+extension LayerNorm: CustomModuleChildren {
+    var moduleChildren: [(label: String, value: Any)] { ModuleTree.parameterChildren(("weight", weight), ("bias", bias)) }
+}

@@ -54,4 +54,12 @@ extension ModuleTree {
         if label.hasPrefix("_") { return String(label.dropFirst()) }
         return label
     }
+
+    /// The children of a layer whose children are its parameters, present ones only, in order: what
+    /// such a layer gives as ``CustomModuleChildren`` instead of being walked by reflection (`Mirror`
+    /// decodes every property's type from its mangled name on each visit, and training loops walk
+    /// the model every step in `zeroGrad()`).
+    static func parameterChildren<Scalar>(_ named: (label: String, parameter: Parameter<Scalar>?)...) -> [(label: String, value: Any)] {
+        named.compactMap { entry in entry.parameter.map { (entry.label, $0 as Any) } }
+    }
 }

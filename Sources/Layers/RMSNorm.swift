@@ -92,3 +92,8 @@ public struct RMSNorm<Scalar: TensorScalar>: Layer {
         return normalized * weight.value
     }
 }
+
+// Its children listed directly, not found by reflection (see `ModuleTree.parameterChildren`).
+extension RMSNorm: CustomModuleChildren {
+    var moduleChildren: [(label: String, value: Any)] { ModuleTree.parameterChildren(("weight", weight)) }
+}

@@ -47,6 +47,30 @@ final class LayerModuleTests: XCTestCase {
         XCTAssertEqual(withExtra.namedParameters.last?.name, "extra.bias")
     }
 
+    /// Layers that list their own children (no reflection inside them) give the names reflection
+    /// gave, with and without their optional parameters, nested, and `zeroGrad()` reaches them.
+    func testLayersListingTheirOwnChildrenKeepTheirNames() throws {
+        struct Net: Layer {
+            var embed = Embedding<Double>(weight: .zeros([5, 4]), paddingIndex: 0)
+            var layerNorm = LayerNorm<Double>(normalizedShape: [4])
+            var plainNorm = LayerNorm<Double>(normalizedShape: [4], elementwiseAffine: false)
+            var rms = RMSNorm<Double>(normalizedShape: [4])
+            var groups = GroupNorm<Double>(groups: 2, channels: 4, affine: true)
+            var bare = GroupNorm<Double>(groups: 2, channels: 4, affine: false)
+            var head = Dense<Double>(inputs: 4, outputs: 2, useBias: false, seed: 1)
+            func callAsFunction(_ x: Tensor<Double>) -> Tensor<Double> { head(rms(layerNorm(embed(x)))) }
+        }
+        let net = Net()
+        XCTAssertEqual(net.namedParameters.map(\.name), [
+            "embed.weight", "layerNorm.weight", "layerNorm.bias", "rms.weight",
+            "groups.weight", "groups.bias", "head.weight",
+        ])
+        (net(Tensor([1, 2, 3])).sum()).backward()
+        XCTAssertNotNil(net.embed.weight.grad)
+        net.zeroGrad()
+        XCTAssertTrue(net.parameters.allSatisfy { $0.grad == nil })
+    }
+
     func testGradientsReachEveryUsedParameter() {
         let model = Model()
         let loss = model(Tensor.randomNormal([2, 1, 4, 4], seed: 8)).squared().sum()
