@@ -164,19 +164,6 @@ public func valueWithGradient<Scalar>(at xs: [Tensor<Scalar>], in body: ([Tensor
 /// Serialises additions to a leaf's `grad` when graphs on several threads share the leaf.
 let leafGradientLock = NSLock()
 
-/// Marks for graph walks, unique across threads, so that a walk never mistakes a node
-/// visited by another walk for one of its own.
-enum WalkMarks {
-    nonisolated(unsafe) private static var counter = 0
-    private static let lock = NSLock()
-    static func next() -> Int {
-        lock.lock()
-        defer { lock.unlock() }
-        counter += 1
-        return counter
-    }
-}
-
 /// The reverse walk over the tape. Iterative, so graphs of any depth work.
 enum Backpropagation {
     /// Runs backward from `root`. With `targets`, returns their gradients in order (zeros for
@@ -325,11 +312,9 @@ enum Backpropagation {
     /// here and are added to `grad` at the end, under the lock — nothing is added if the pass fails.
     static func accumulateIntoLeaves<Scalar>(from root: Node<Scalar>, seed: Tensor<Scalar>, retainGraph: Bool,
                                              createGraph: Bool) throws {
-        let mark = WalkMarks.next()
         var heap = NodeHeap<Scalar>()
         var pending = PendingGradients<Scalar>()
-        root.visitMark = mark
-        root.pendingSlot = pending.add(seed)
+        root.pendingSlot = pending.add(seed, for: root)
         heap.push(root)
         var leafGradients: [ObjectIdentifier: (leaf: Node<Scalar>, gradient: Tensor<Scalar>)] = [:]
         try withRecording(createGraph) {
@@ -361,11 +346,10 @@ enum Backpropagation {
                         } else {
                             leafGradients[id] = (input, contribution)
                         }
-                    } else if input.visitMark == mark {
+                    } else if pending.holdsGradient(of: input) {
                         pending.accumulate(contribution, at: input.pendingSlot)
                     } else {
-                        input.visitMark = mark
-                        input.pendingSlot = pending.add(contribution)
+                        input.pendingSlot = pending.add(contribution, for: input)
                         heap.push(input)
                     }
                 }
@@ -399,13 +383,17 @@ enum Backpropagation {
 
     /// Every node reachable from `root`, each after all of its inputs (iterative post-order DFS).
     static func topologicalOrder<Scalar>(from root: Node<Scalar>) -> [Node<Scalar>] {
-        let mark = WalkMarks.next()
         var visitedLeaves = Set<ObjectIdentifier>()
-        // Leaves may be shared across threads' graphs: their visits are recorded locally.
+        // An interior node visited by this walk holds its place in `visited` (in `pendingSlot`,
+        // the walks' scratch field): a node is known by looking there, without hashing. Leaves may
+        // be shared across threads' graphs: their visits are recorded locally.
+        var visited: [ObjectIdentifier] = []
         func firstVisit(_ node: Node<Scalar>) -> Bool {
             if node.isLeaf { return visitedLeaves.insert(ObjectIdentifier(node)).inserted }
-            if node.visitMark == mark { return false }
-            node.visitMark = mark
+            let place = Int(node.pendingSlot)
+            if place < visited.count && visited[place] == ObjectIdentifier(node) { return false }
+            node.pendingSlot = UInt32(visited.count)
+            visited.append(ObjectIdentifier(node))
             return true
         }
         var order: [Node<Scalar>] = []

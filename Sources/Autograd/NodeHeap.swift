@@ -36,8 +36,13 @@ struct NodeHeap<Scalar: TensorScalar> {
 /// points to (`Node.pendingSlot`). A slot is handed out again once its node's rule has run, so
 /// the storage holds the walk's frontier, not the graph. Plain memory rather than arrays: the
 /// bounds and uniqueness checks of an array cost more than the field on every node they replace.
+///
+/// It also tells which nodes this walk has reached: a slot remembers the node it was handed to,
+/// and a node from an earlier walk points to a slot this walk gave another node, or to none yet.
 struct PendingGradients<Scalar: TensorScalar>: ~Copyable {
     private var slots: UnsafeMutablePointer<Tensor<Scalar>?>
+    /// The node each slot was last handed to.
+    private var owners: UnsafeMutablePointer<ObjectIdentifier>
     /// Slots no node holds, as a stack.
     private var free: UnsafeMutablePointer<UInt32>
     private var capacity: Int
@@ -48,27 +53,39 @@ struct PendingGradients<Scalar: TensorScalar>: ~Copyable {
     init() {
         capacity = 64
         slots = .allocate(capacity: capacity)
+        owners = .allocate(capacity: capacity)
         free = .allocate(capacity: capacity)
     }
 
     deinit {
         slots.deinitialize(count: used)
         slots.deallocate()
+        owners.deallocate()
         free.deallocate()
     }
 
-    /// A slot holding `gradient`.
-    mutating func add(_ gradient: Tensor<Scalar>) -> UInt32 {
+    /// A slot holding `gradient`, the first to reach `node` in this walk.
+    mutating func add(_ gradient: Tensor<Scalar>, for node: Node<Scalar>) -> UInt32 {
+        let slot: UInt32
         if freeCount > 0 {
             freeCount -= 1
-            let slot = free[freeCount]
+            slot = free[freeCount]
             slots[Int(slot)] = gradient
-            return slot
+        } else {
+            if used == capacity { grow() }
+            (slots + used).initialize(to: gradient)
+            slot = UInt32(used)
+            used += 1
         }
-        if used == capacity { grow() }
-        (slots + used).initialize(to: gradient)
-        used += 1
-        return UInt32(used - 1)
+        owners[Int(slot)] = ObjectIdentifier(node)
+        return slot
+    }
+
+    /// Whether a gradient has reached `node` in this walk (its rule may have run since: then no
+    /// other gradient reaches it, as everything that uses a node was recorded after it).
+    func holdsGradient(of node: Node<Scalar>) -> Bool {
+        let slot = Int(node.pendingSlot)
+        return slot < used && owners[slot] == ObjectIdentifier(node)
     }
 
     /// Adds `gradient` to the one waiting in `slot`.
@@ -92,6 +109,10 @@ struct PendingGradients<Scalar: TensorScalar>: ~Copyable {
         moved.moveInitialize(from: slots, count: used)
         slots.deallocate()
         slots = moved
+        let ownersMoved = UnsafeMutablePointer<ObjectIdentifier>.allocate(capacity: larger)
+        ownersMoved.moveInitialize(from: owners, count: used)
+        owners.deallocate()
+        owners = ownersMoved
         let freeMoved = UnsafeMutablePointer<UInt32>.allocate(capacity: larger)
         freeMoved.moveInitialize(from: free, count: freeCount)
         free.deallocate()

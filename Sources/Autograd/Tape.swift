@@ -143,13 +143,15 @@ final class Node<Scalar: TensorScalar> {
     /// Whether hooks or a retained gradient hang off this node (in `TensorHooks`' table, kept
     /// there so that nodes without them, nearly all, stay small).
     @usableFromInline @exclusivity(unchecked) var hasHooks = false
-    /// Scratch space of the backward walk: where the gradient pending for this node waits, in the
-    /// walk's own storage (a gradient field on every node cost 24 bytes per op for a value held
-    /// only between a node's first contribution and its rule).
+    /// Scratch space of the graph walks: where the gradient pending for this node waits in the
+    /// backward walk's own storage (a gradient field on every node cost 24 bytes per op for a
+    /// value held only between a node's first contribution and its rule), or the node's place in
+    /// a listing walk. A walk also tells its own nodes by it (see `PendingGradients`), so a node
+    /// needs no visit mark.
     @usableFromInline @exclusivity(unchecked) var pendingSlot: UInt32 = 0
     /// What few nodes have (more than two leaf inputs, a call stack, a recorded leaf update),
     /// apart, so that every other node is smaller.
-    @usableFromInline @exclusivity(unchecked) var extras: NodeExtras?
+    @usableFromInline @exclusivity(unchecked) var extras: NodeExtras<Scalar>?
     /// Made by a compound assignment (`w -= …`) on a leaf while recording (see `Tensor.update`).
     var isRecordedLeafUpdate: Bool {
         get { extras?.isRecordedLeafUpdate ?? false }
@@ -160,9 +162,9 @@ final class Node<Scalar: TensorScalar> {
         get { extras?.callStack }
         set { madeExtras.callStack = newValue }
     }
-    private var madeExtras: NodeExtras {
+    private var madeExtras: NodeExtras<Scalar> {
         if let extras { return extras }
-        let made = NodeExtras()
+        let made = NodeExtras<Scalar>(leaf: nil)
         extras = made
         return made
     }
@@ -170,8 +172,8 @@ final class Node<Scalar: TensorScalar> {
     @usableFromInline @exclusivity(unchecked) var output: [Scalar]
     @usableFromInline let shape: [Int]
     @usableFromInline @exclusivity(unchecked) var rule: DerivativeRule<Scalar>?
-    /// What only a leaf has (most nodes are not leaves: kept apart to keep nodes small).
-    @usableFromInline let leaf: LeafState<Scalar>?
+    /// What only a leaf has (most nodes are not leaves: kept in `extras` to keep nodes small).
+    @inlinable var leaf: LeafState<Scalar>? { extras?.leaf }
     var isLeaf: Bool { leaf != nil }
     /// Position on this thread's tape: nodes recorded later have larger ids.
     @usableFromInline let id: Int
@@ -224,8 +226,6 @@ final class Node<Scalar: TensorScalar> {
             }
         }
     }
-    // More scratch space of the backward walk.
-    @usableFromInline @exclusivity(unchecked) var visitMark = 0
     /// The version of each leaf input when the op ran (`LeafState.version`), so that backward can
     /// refuse a rule whose leaf was changed in place since: the first two here, the rest in `extras`.
     @usableFromInline @exclusivity(unchecked) var leafVersions: (Int32, Int32) = (0, 0)
@@ -242,7 +242,7 @@ final class Node<Scalar: TensorScalar> {
         self.output = output
         self.shape = shape
         self.rule = rule
-        self.leaf = nil
+        self.extras = nil
         self.id = id
     }
 
@@ -257,7 +257,7 @@ final class Node<Scalar: TensorScalar> {
         self.output = []
         self.shape = shape
         self.rule = nil
-        self.leaf = LeafState(label: label)
+        self.extras = NodeExtras(leaf: LeafState(label: label))
         self.id = ThreadTape.current.nextID()
     }
 
@@ -296,14 +296,16 @@ final class Node<Scalar: TensorScalar> {
 
 /// What only a few nodes have (see `Node.extras`).
 @usableFromInline
-final class NodeExtras {
+final class NodeExtras<Scalar: TensorScalar> {
+    /// A leaf's state (gradient, name, version).
+    @usableFromInline let leaf: LeafState<Scalar>?
     /// The versions of leaf inputs after the first two (see `Node.leafVersions`).
     var moreLeafVersions: [Int32] = []
     /// Where the op was called, recorded only inside `checkingNumerics`.
     var callStack: [String]?
     /// Made by a compound assignment on a leaf while recording (see `Tensor.update`).
     var isRecordedLeafUpdate = false
-    init() {}
+    init(leaf: LeafState<Scalar>?) { self.leaf = leaf }
 }
 
 /// The state only a leaf node has.
