@@ -75,6 +75,9 @@ struct MatrixLayout: Sendable {
 @usableFromInline
 final class Kernels<S: TensorScalar>: Sendable {
     @usableFromInline let unary: @Sendable (UnaryKernel<S>, UnsafeBufferPointer<S>, UnsafeMutableBufferPointer<S>) -> Void
+    /// The exact GELU and its slope in one pass (see `Loops.geluPair`): x → gelu(x), gelu′(x).
+    @usableFromInline let geluPair: @Sendable (UnsafeBufferPointer<S>, UnsafeMutableBufferPointer<S>,
+                                               UnsafeMutableBufferPointer<S>) -> Void
     @usableFromInline let binary: @Sendable (BinaryKernel, UnsafeBufferPointer<S>, StridedView, UnsafeBufferPointer<S>,
                                              StridedView, [Int], UnsafeMutableBufferPointer<S>) -> Void
     /// `binary` for two operands of one shape, both contiguous: no broadcast views to build,
@@ -157,6 +160,7 @@ final class Kernels<S: TensorScalar>: Sendable {
     init() {
         Allocator.tune()
         unary = { op, x, out in Loops.unary(op, x, out) }
+        geluPair = { x, out, slope in Loops.geluPair(x, out, slope) }
         binary = { op, a, av, b, bv, shape, out in Loops.binary(op, a, av, b, bv, shape, out) }
         binarySameShape = { op, a, b, out in Loops.binarySameShape(op, a, b, out) }
         select = { c, cv, a, av, b, bv, shape, out in Loops.select(c, cv, a, av, b, bv, shape, out) }
@@ -240,6 +244,7 @@ enum VectorMath {
         case .erf: return ck_verf_f64
         case .erfc: return ck_verfc_f64
         case .gelu: return ck_vgelu_f64
+        case .geluSlope: return ck_vgelu_slope_f64
         default: return nil
         }
     }
@@ -363,6 +368,26 @@ enum Loops {
         elementRuns(x.count, weight: weight(op)) { start, count in
             unaryRun(op, UnsafeBufferPointer(start: xp + start, count: count),
                      UnsafeMutableBufferPointer(start: yp + start, count: count))
+        }
+    }
+
+    /// GELU into `out` and its slope into `slope`, each element's bits those of the `.gelu` and
+    /// `.geluSlope` kernels: for Float one vector pass sharing Φ(x) (`ck_vgelu_pair_f32`), for
+    /// Double the two kernels one after the other on each thread's run.
+    static func geluPair<S: TensorScalar>(_ x: UnsafeBufferPointer<S>, _ out: UnsafeMutableBufferPointer<S>,
+                                          _ slope: UnsafeMutableBufferPointer<S>) {
+        guard let xp = x.baseAddress, let yp = out.baseAddress, let sp = slope.baseAddress else { return }
+        // Both results cost about one and a half of the single kernel's element.
+        elementRuns(x.count, weight: 3 * weight(UnaryKernel<S>.gelu) / 2) { start, count in
+            if S.self == Float.self {
+                ck_vgelu_pair_f32(ck_isa(), count, UnsafeRawPointer(xp + start).assumingMemoryBound(to: Float.self),
+                                  UnsafeMutableRawPointer(yp + start).assumingMemoryBound(to: Float.self),
+                                  UnsafeMutableRawPointer(sp + start).assumingMemoryBound(to: Float.self))
+                return
+            }
+            let input = UnsafeBufferPointer(start: xp + start, count: count)
+            unaryRun(.gelu, input, UnsafeMutableBufferPointer(start: yp + start, count: count))
+            unaryRun(.geluSlope, input, UnsafeMutableBufferPointer(start: sp + start, count: count))
         }
     }
 
