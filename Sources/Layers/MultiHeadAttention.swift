@@ -227,10 +227,11 @@ public struct MultiHeadAttention<Scalar: TensorScalar>: Layer, CustomModuleChild
                     + "([batch, key length] for keys of shape \(key.shape); 1 marks padding)")
         }
         // Projections: rows 0..<e of in_proj_weight for q, e..<2e for k, 2e..<3e for v; the
-        // weights' transposes are read through strides (transposeB), not copied.
+        // weights' transposes are read through strides (transposeB), not copied, and every
+        // position of the batch is a row of one product (`timesTransposed`).
         func project(_ x: Tensor<Scalar>, _ part: Int) -> Tensor<Scalar> {
             let w = inputProjectionWeight.value.slice(axis: 0, part * e..<(part + 1) * e)
-            let y = x.matmul(w, transposeA: false, transposeB: true)                  // [batch, length, e]
+            let y = x.timesTransposed(w)                                              // [batch, length, e]
             return inputProjectionBias.map { y + $0.value.slice(axis: 0, part * e..<(part + 1) * e) } ?? y
         }
         let q = project(query, 0), k = project(key, 1), v = project(value, 2)
@@ -250,7 +251,7 @@ public struct MultiHeadAttention<Scalar: TensorScalar>: Layer, CustomModuleChild
         }
         let weights = dropout(scores.softmax(axis: -1))
         let heads = Tensor.headOutputs(weights: weights, values: v, heads: h)             // [batch, T, e]
-        var output = heads.matmul(outputProjectionWeight.value, transposeA: false, transposeB: true)
+        var output = heads.timesTransposed(outputProjectionWeight.value)
         if let bias = outputProjectionBias { output = output + bias.value }
         PerSampleRecorder<Scalar>.active?.attention(self, query: query, key: key, value: value, projections: [q, k, v],
                                                     heads: heads, output: output)
