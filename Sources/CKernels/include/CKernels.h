@@ -114,7 +114,7 @@ void ck_vgelu_pair_f32(int isa, long n, const float *x, float *y, float *dy);
 // the thresholds; special values are libm's as above):
 //   exp, expm1, log, log1p, sigmoid, silu   ≤ 1 ulp
 //   tanh, softplus, erf, erfc, gelu         ≤ 2 ulp
-//   gelu_slope                              ≤ 2 ulp   (relative to the exact slope everywhere, its
+//   gelu_slope                              ≤ 1.5 ulp (relative to the exact slope everywhere, its
 //                                           zero at x ≈ −0.7518 included)
 // (gelu's negative tail keeps its digits as the Float one; gelu_slope is −0 where it underflows,
 // as the Float one.)
