@@ -225,8 +225,8 @@ extension TensorScalar {
 /// AVX-512, AVX2 or portable, chosen at run time), each within a stated bound of the exact result,
 /// measured by scripts/test_vmath.sh and VectorMathAccuracyTests. Float: ≤ 1 ulp for exp, expm1,
 /// log, log1p, erf, erfc, GELU and its slope; 1.5 for sigmoid and SiLU; 2 for tanh and softplus.
-/// Double: ≤ 1 ulp for exp, expm1, log, log1p, sigmoid and SiLU; 2 for tanh, softplus, erf, erfc
-/// and GELU; GELU's slope keeps the scalar loop.
+/// Double: ≤ 1 ulp for exp, expm1, log, log1p, sigmoid and SiLU; 1.5 for GELU's slope (relative to
+/// the exact slope, its zero included); 2 for tanh, softplus, erf, erfc and GELU.
 enum VectorMath {
     typealias FloatKernel = @convention(c) (Int32, Int, UnsafePointer<Float>?, UnsafeMutablePointer<Float>?) -> Void
     typealias DoubleKernel = @convention(c) (Int32, Int, UnsafePointer<Double>?, UnsafeMutablePointer<Double>?) -> Void
@@ -329,7 +329,7 @@ enum Loops {
     /// another thread: a map is split in runs of at least this much work, where an element of a
     /// vectorised function (exp, tanh, …; a Double element costs about twice a Float one, not
     /// measured separately) counts as `vectorWeight` such elements and one of a scalar libm loop
-    /// (Double's GELU slope, pow) as `scalarWeight`. Measured on a 2-core x86-64 with AVX-512
+    /// (pow with an exponent other than 2) as `scalarWeight`. Measured on a 2-core x86-64 with AVX-512
     /// (Examples bench --only threads): 2 threads first gain on 2^17 additions and 2^16 Float exps.
     static let elementsPerThread = 1 << 16
     static let vectorWeight = 2, scalarWeight = 16

@@ -1,8 +1,8 @@
 // Activation functions of modern models: softplus, ELU, SELU, SiLU, GELU (exact and tanh),
 // mish, hardtanh. Each op: its forward function of one element (an `ElementFunction`) and its
 // rule, written with differentiable ops, side by side; SELU is ELU scaled. softplus, SiLU and the
-// exact GELU (and its slope) run the unary kernel instead: vectorised C for Float (`VectorMath`),
-// their `ElementFunction`s for Double.
+// exact GELU (and its slope) run the unary kernel instead: vectorised C (`VectorMath`) for Float
+// and Double. A recorded GELU computes its slope in the same pass and keeps it for its rule.
 //
 // Non-differentiable points (documented choices, as PyTorch 2.x computes them; tested in
 // ActivationGradTests):
