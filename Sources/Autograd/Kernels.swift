@@ -75,6 +75,9 @@ struct MatrixLayout: Sendable {
 @usableFromInline
 final class Kernels<S: TensorScalar>: Sendable {
     @usableFromInline let unary: @Sendable (UnaryKernel<S>, UnsafeBufferPointer<S>, UnsafeMutableBufferPointer<S>) -> Void
+    /// Sets entry (i, j) of every [rows, columns] matrix of a buffer to −∞ where j > i (a causal
+    /// attention mask, see `Tensor.scaledSoftmax`).
+    @usableFromInline let causalFill: @Sendable (UnsafeMutableBufferPointer<S>, Int, Int) -> Void
     /// The exact GELU and its slope in one pass (see `Loops.geluPair`): x → gelu(x), gelu′(x).
     @usableFromInline let geluPair: @Sendable (UnsafeBufferPointer<S>, UnsafeMutableBufferPointer<S>,
                                                UnsafeMutableBufferPointer<S>) -> Void
@@ -161,6 +164,7 @@ final class Kernels<S: TensorScalar>: Sendable {
         Allocator.tune()
         unary = { op, x, out in Loops.unary(op, x, out) }
         geluPair = { x, out, slope in Loops.geluPair(x, out, slope) }
+        causalFill = { x, rows, columns in Loops.causalFill(x, rows, columns) }
         binary = { op, a, av, b, bv, shape, out in Loops.binary(op, a, av, b, bv, shape, out) }
         binarySameShape = { op, a, b, out in Loops.binarySameShape(op, a, b, out) }
         select = { c, cv, a, av, b, bv, shape, out in Loops.select(c, cv, a, av, b, bv, shape, out) }
@@ -368,6 +372,16 @@ enum Loops {
         elementRuns(x.count, weight: weight(op)) { start, count in
             unaryRun(op, UnsafeBufferPointer(start: xp + start, count: count),
                      UnsafeMutableBufferPointer(start: yp + start, count: count))
+        }
+    }
+
+    /// −∞ at every entry (i, j), j > i, of each [rows, columns] matrix of `x`.
+    static func causalFill<S: TensorScalar>(_ x: UnsafeMutableBufferPointer<S>, _ rows: Int, _ columns: Int) {
+        guard let base = x.baseAddress, rows > 0, columns > 1 else { return }
+        for matrix in 0..<(x.count / (rows * columns)) {
+            for i in 0..<Swift.min(rows, columns - 1) {
+                (base + (matrix * rows + i) * columns + i + 1).update(repeating: -.infinity, count: columns - i - 1)
+            }
         }
     }
 
