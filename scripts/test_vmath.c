@@ -6,9 +6,10 @@
 // a result y against the exact r is |y − r| / ulp(r), ulp(r) the spacing of Floats at |r| (2⁻¹⁴⁹
 // below FLT_MIN). Exits 1 when a bound is broken or a special value differs.
 // The Double functions are measured the same way against the same long double references (11 more
-// bits than a double) on three samples of the Double line: every k-th of N bit patterns spread over
-// all 2⁶⁴, N uniform values in [−750, 750] (where the functions change), and N values of random
-// sign and mantissa with exponents in [−60, 10]; plus special values and thresholds with their
+// bits than a double) on four samples of the Double line: every k-th of N bit patterns spread over
+// all 2⁶⁴, N uniform values in [−750, 750] (where the functions change), N values of random
+// sign and mantissa with exponents in [−60, 10], and N values around GELU's slope's zero at every
+// scale (where its reference is a Taylor series, see ref_gelu_slope_d); plus special values and thresholds with their
 // three neighbours on either side. N = 2³⁰/STRIDE (11,069,703 for 97).
 // Built and run by scripts/test_vmath.sh; `test_vmath STRIDE` sets k (default 97).
 #include "CKernels.h"
@@ -30,6 +31,51 @@ static LD ref_gelu_slope(LD x) {
            x * 0.39894228040143267793994605993438187L * expl(-0.5L * x * x);
     // Far in the negative tail both terms underflow even in long double; the slope is negative.
     return (r == 0 && x < 0) ? -0.0L : r;
+}
+
+// The Double slope cancels near its zero x₀ = −0.7517…: the long double formula above keeps only
+// 64 − log2(cancellation) bits there, too few for a double near x₀. Within 0.36 of x₀ the reference
+// is the slope's Taylor series at x₀ (30 terms, from the recurrence φ⁽ⁿ⁾-polynomials q₁ = 2 − x²,
+// qₙ₊₁ = qₙ′ − x·qₙ in mpmath at 80 digits; truncation below 1e-25 relative), in h = x − x₀ with x₀ as
+// a double plus a long double rest (x − x₀hi is exact there).
+static const LD SLOPE_X0_REST = 1.495675917700988327320555e-17L;
+static const LD SLOPE_TAYLOR[30] = {
+    0.4314939923140469197865072L,
+    0.3882849829905519978580804L,
+    -0.01819967639867108710056929L,
+    -0.114008233297221708552437L,
+    -0.01477152214824433771783813L,
+    0.01942167983818906588903428L,
+    0.004539228379125415573634314L,
+    -0.002239538068073497151278949L,
+    -0.0007448268386746816242731353L,
+    0.0001863397462323351328044368L,
+    0.00008615947861116571627794471L,
+    -0.00001121438018842664137520905L,
+    -0.000007748461307003719125262295L,
+    0.0000004328450625739227546754888L,
+    0.0000005702764979242107237229701L,
+    -1.604426549424642758570375e-9L,
+    -3.545986646178386648417632e-8L,
+    -1.396942086426202065978305e-9L,
+    1.903198405013139772895494e-9L,
+    1.450641893877942489820416e-10L,
+    -8.950037692726255463155592e-11L,
+    -9.950340824808053553778512e-12L,
+    3.725967039270118628922531e-12L,
+    5.482292964742324008376907e-13L,
+    -1.382011824060105674541803e-13L,
+    -2.587150847550750724541097e-14L,
+    4.57816782427133432411136e-15L,
+    1.078966251823015913391001e-15L,
+    -1.350709468114931793805942e-16L,
+    -4.051438528160148765707511e-17L};
+static LD ref_gelu_slope_d(LD x) {
+    LD h = (x - (LD)-0.7517915246935645) - SLOPE_X0_REST;
+    if (!(fabsl(h) <= 0.36L)) return ref_gelu_slope(x);
+    LD s = 0;
+    for (int i = 29; i >= 0; i--) s = s * h + SLOPE_TAYLOR[i];
+    return s * h;
 }
 
 static const struct {
@@ -71,6 +117,7 @@ static const struct {
     {"erf", ck_verf_f64, erfl, 2},
     {"erfc", ck_verfc_f64, erfcl, 2},
     {"gelu", ck_vgelu_f64, ref_gelu, 2},
+    {"gelu_slope", ck_vgelu_slope_f64, ref_gelu_slope_d, 1.5},
 };
 enum { NFD = sizeof dfns / sizeof dfns[0] };
 
@@ -161,6 +208,22 @@ static unsigned long splitmix(unsigned long *state) {
     return z ^ (z >> 31);
 }
 
+// GELU and its slope in one pass (ck_vgelu_pair_f32) must give the bits of the two kernels;
+// counts the elements that do not.
+static long pair_mismatches;
+static void check_pair(const float *x, long n) {
+    float *y = malloc((size_t)n * sizeof(float)), *dy = malloc((size_t)n * sizeof(float));
+    float *a = malloc((size_t)n * sizeof(float)), *b = malloc((size_t)n * sizeof(float));
+    for (int s = 0; s < nisa; s++) {
+        ck_vgelu_pair_f32(isas[s], n, x, y, dy);
+        ck_vgelu_f32(isas[s], n, x, a);
+        ck_vgelu_slope_f32(isas[s], n, x, b);
+        for (long i = 0; i < n; i++)
+            pair_mismatches += memcmp(&y[i], &a[i], sizeof(float)) != 0 || memcmp(&dy[i], &b[i], sizeof(float)) != 0;
+    }
+    free(y); free(dy); free(a); free(b);
+}
+
 // The Double sweep (see the top of the file); returns 1 when a bound is broken.
 static int double_sweep(long stride) {
     static const double specials[] = {
@@ -169,6 +232,8 @@ static int double_sweep(long stride) {
         708.39641853226408, 708.39641853226411, 746.0, 750.0, 40.0, 36.7, 37.42994775023705, 38.0, 56.0 * 0.6931471805599453,
         0.34657359027997264, 0.7071067811865476, 1.4142135623730951, 22.0, 1e300, 0x1p52, 0x1p53, 0x1p54, 0.999999999999999,
         3.0, 5.85, 17.0, 30.0, 0.625, 1e-8, 0.1, 19.0, 36.04365338911715, 0x1p-1022, 0x1p-1000,
+        0.7517915246935645, 0.75179152469356, 0.7518, 1.1017915246935645, 0.4017915246935645, 0.6505382386916237,
+        0.65053823869162, 38.6, 38.5, 39.0, 27.5 * 1.4142135623730951,
     };
     enum { NS = sizeof specials / sizeof specials[0] };
     double sx[NS * 14], sy[NS * 14];
@@ -189,13 +254,16 @@ static int double_sweep(long stride) {
     unsigned long step = (0xffffffffffffffffUL / (unsigned long)n) | 1, state = 0x5eed;
     enum { CHUNK = 4093 };
     double *x = malloc(CHUNK * sizeof(double)), *y = malloc(CHUNK * sizeof(double));
-    for (int sample = 0; sample < 3; sample++) {
+    for (int sample = 0; sample < 4; sample++) {
         for (long done = 0; done < n;) {
             long m = 0;
             for (; m < CHUNK && done < n; m++, done++) {
                 unsigned long r = splitmix(&state);
                 if (sample == 0) x[m] = from_bits_d((unsigned long)done * step);
                 else if (sample == 1) x[m] = -750.0 + 1500.0 * (double)(r >> 11) * 0x1p-53;
+                // Around GELU's slope's zero x₀ at every scale: x₀ + u·2⁻ᵏ, u in [−1, 1), k in 0…52.
+                else if (sample == 3)
+                    x[m] = -0.7517915246935645 + ldexp(2.0 * (double)(r >> 11) * 0x1p-53 - 1.0, -(int)(r % 53));
                 else x[m] = from_bits_d((r & 0x800fffffffffffffUL) | ((unsigned long)(1023 - 60 + (long)((r >> 52 & 0x7ff) % 71)) << 52));
             }
             for (int f = 0; f < NFD; f++) check_d(f, x, m, y);
@@ -205,7 +273,7 @@ static int double_sweep(long stride) {
 
     static const char *isa_names[] = {"portable", "avx2", "avx512"};
     int bad = 0;
-    printf("\nDouble (3 samples of %ld plus %ld special inputs)\n", n, ns);
+    printf("\nDouble (4 samples of %ld plus %ld special inputs)\n", n, ns);
     printf("%-11s %-8s %10s  %-24s %6s  %s\n", "function", "ISA", "max ulp", "at x", "bound", "inputs");
     for (int f = 0; f < NFD; f++)
         for (int s = 0; s < nisa; s++) {
@@ -254,6 +322,7 @@ int main(int argc, char **argv) {
         long n = 0;
         for (; n < CHUNK && b <= 0xffffffffUL; n++, b += (unsigned long)stride) x[n] = from_bits((unsigned)b);
         for (int f = 0; f < NF; f++) check(f, x, n, y);
+        check_pair(x, n);
     }
 
     static const char *isa_names[] = {"portable", "avx2", "avx512"};
@@ -267,6 +336,8 @@ int main(int argc, char **argv) {
             printf("%-11s %-8s %10.4f  %-16a %6.1f  %ld%s\n", fns[f].name, isa_names[isas[s]], st.max, (double)st.at,
                    fns[f].bound, st.count, ok ? "" : "   BROKEN");
         }
+    printf("gelu pair   (gelu and gelu_slope in one pass): %ld elements differ from the two kernels\n", pair_mismatches);
+    bad |= pair_mismatches != 0;
     bad |= double_sweep(stride);
     printf("stride %ld: %s\n", stride, bad ? "FAILED" : "all within bounds");
     free(x); free(y); free(sy);

@@ -75,6 +75,12 @@ struct MatrixLayout: Sendable {
 @usableFromInline
 final class Kernels<S: TensorScalar>: Sendable {
     @usableFromInline let unary: @Sendable (UnaryKernel<S>, UnsafeBufferPointer<S>, UnsafeMutableBufferPointer<S>) -> Void
+    /// Sets entry (i, j) of every [rows, columns] matrix of a buffer to −∞ where j > i (a causal
+    /// attention mask, see `Tensor.scaledSoftmax`).
+    @usableFromInline let causalFill: @Sendable (UnsafeMutableBufferPointer<S>, Int, Int) -> Void
+    /// The exact GELU and its slope in one pass (see `Loops.geluPair`): x → gelu(x), gelu′(x).
+    @usableFromInline let geluPair: @Sendable (UnsafeBufferPointer<S>, UnsafeMutableBufferPointer<S>,
+                                               UnsafeMutableBufferPointer<S>) -> Void
     @usableFromInline let binary: @Sendable (BinaryKernel, UnsafeBufferPointer<S>, StridedView, UnsafeBufferPointer<S>,
                                              StridedView, [Int], UnsafeMutableBufferPointer<S>) -> Void
     /// `binary` for two operands of one shape, both contiguous: no broadcast views to build,
@@ -157,6 +163,8 @@ final class Kernels<S: TensorScalar>: Sendable {
     init() {
         Allocator.tune()
         unary = { op, x, out in Loops.unary(op, x, out) }
+        geluPair = { x, out, slope in Loops.geluPair(x, out, slope) }
+        causalFill = { x, rows, columns in Loops.causalFill(x, rows, columns) }
         binary = { op, a, av, b, bv, shape, out in Loops.binary(op, a, av, b, bv, shape, out) }
         binarySameShape = { op, a, b, out in Loops.binarySameShape(op, a, b, out) }
         select = { c, cv, a, av, b, bv, shape, out in Loops.select(c, cv, a, av, b, bv, shape, out) }
@@ -221,8 +229,8 @@ extension TensorScalar {
 /// AVX-512, AVX2 or portable, chosen at run time), each within a stated bound of the exact result,
 /// measured by scripts/test_vmath.sh and VectorMathAccuracyTests. Float: ≤ 1 ulp for exp, expm1,
 /// log, log1p, erf, erfc, GELU and its slope; 1.5 for sigmoid and SiLU; 2 for tanh and softplus.
-/// Double: ≤ 1 ulp for exp, expm1, log, log1p, sigmoid and SiLU; 2 for tanh, softplus, erf, erfc
-/// and GELU; GELU's slope keeps the scalar loop.
+/// Double: ≤ 1 ulp for exp, expm1, log, log1p, sigmoid and SiLU; 1.5 for GELU's slope (relative to
+/// the exact slope, its zero included); 2 for tanh, softplus, erf, erfc and GELU.
 enum VectorMath {
     typealias FloatKernel = @convention(c) (Int32, Int, UnsafePointer<Float>?, UnsafeMutablePointer<Float>?) -> Void
     typealias DoubleKernel = @convention(c) (Int32, Int, UnsafePointer<Double>?, UnsafeMutablePointer<Double>?) -> Void
@@ -240,6 +248,7 @@ enum VectorMath {
         case .erf: return ck_verf_f64
         case .erfc: return ck_verfc_f64
         case .gelu: return ck_vgelu_f64
+        case .geluSlope: return ck_vgelu_slope_f64
         default: return nil
         }
     }
@@ -325,7 +334,7 @@ enum Loops {
     /// another thread: a map is split in runs of at least this much work, where an element of a
     /// vectorised function (exp, tanh, …; a Double element costs about twice a Float one, not
     /// measured separately) counts as `vectorWeight` such elements and one of a scalar libm loop
-    /// (Double's GELU slope, pow) as `scalarWeight`. Measured on a 2-core x86-64 with AVX-512
+    /// (pow with an exponent other than 2) as `scalarWeight`. Measured on a 2-core x86-64 with AVX-512
     /// (Examples bench --only threads): 2 threads first gain on 2^17 additions and 2^16 Float exps.
     static let elementsPerThread = 1 << 16
     static let vectorWeight = 2, scalarWeight = 16
@@ -364,6 +373,36 @@ enum Loops {
         elementRuns(x.count, weight: weight(op)) { start, count in
             unaryRun(op, UnsafeBufferPointer(start: xp + start, count: count),
                      UnsafeMutableBufferPointer(start: yp + start, count: count))
+        }
+    }
+
+    /// −∞ at every entry (i, j), j > i, of each [rows, columns] matrix of `x`.
+    static func causalFill<S: TensorScalar>(_ x: UnsafeMutableBufferPointer<S>, _ rows: Int, _ columns: Int) {
+        guard let base = x.baseAddress, rows > 0, columns > 1 else { return }
+        for matrix in 0..<(x.count / (rows * columns)) {
+            for i in 0..<Swift.min(rows, columns - 1) {
+                (base + (matrix * rows + i) * columns + i + 1).update(repeating: -.infinity, count: columns - i - 1)
+            }
+        }
+    }
+
+    /// GELU into `out` and its slope into `slope`, each element's bits those of the `.gelu` and
+    /// `.geluSlope` kernels: for Float one vector pass sharing Φ(x) (`ck_vgelu_pair_f32`), for
+    /// Double the two kernels one after the other on each thread's run.
+    static func geluPair<S: TensorScalar>(_ x: UnsafeBufferPointer<S>, _ out: UnsafeMutableBufferPointer<S>,
+                                          _ slope: UnsafeMutableBufferPointer<S>) {
+        guard let xp = x.baseAddress, let yp = out.baseAddress, let sp = slope.baseAddress else { return }
+        // Both results cost about one and a half of the single kernel's element.
+        elementRuns(x.count, weight: 3 * weight(UnaryKernel<S>.gelu) / 2) { start, count in
+            if S.self == Float.self {
+                ck_vgelu_pair_f32(ck_isa(), count, UnsafeRawPointer(xp + start).assumingMemoryBound(to: Float.self),
+                                  UnsafeMutableRawPointer(yp + start).assumingMemoryBound(to: Float.self),
+                                  UnsafeMutableRawPointer(sp + start).assumingMemoryBound(to: Float.self))
+                return
+            }
+            let input = UnsafeBufferPointer(start: xp + start, count: count)
+            unaryRun(.gelu, input, UnsafeMutableBufferPointer(start: yp + start, count: count))
+            unaryRun(.geluSlope, input, UnsafeMutableBufferPointer(start: sp + start, count: count))
         }
     }
 

@@ -86,11 +86,25 @@ static const double VM_ERFCH_LO[4] = {-1.9382216384909826e-17, 5.360289818415827
                                       4.8992651455465854e-17};
 static const double VM_ERFCH_CENTRE[4] = {0.83, 1.85, 3.75, 0.02066115702479339};
 
+// GELU's slope for the Double kernel: R(h) = (Φ(x) + xφ(x))/h with h = x − x₀ on |h| ≤ 0.35, degree 16
+// (Chebyshev interpolation in mpmath at 60 digits, converted to monomials): 1.8e-21 relative; the
+// constant term also as hi + lo.
+#define VM_GSLOPE_WIDE_D_N 17
+static const double VM_GSLOPE_WIDE_D[17] = {
+    0.4314939923140469, 0.388284982990552, -0.018199676398671087, -0.11400823329722172, -0.014771522148244329,
+    0.019421679838189845, 0.0045392283791243215, -0.0022395380681135674, -0.0007448268386184955,
+    0.00018633974732467607, 8.615947708104661e-05, -1.121439709981343e-05, -7.748437656848472e-06,
+    4.329945044518287e-07, 5.700681037880867e-07, -2.3089502874031585e-09, -3.4483144807674104e-08};
+#define VM_GSLOPE_WIDE_LO 2.7308688141129613e-17
+// 1/√(2π) as hi + lo.
+#define VM_INV_ROOT_2PI_HI 0.3989422804014327
+#define VM_INV_ROOT_2PI_LO (-2.49232720227773e-17)
+
 // Below this |x| the Double erf is the polynomial; above, 1 − erfc.
 #define VM_ERF_SMALL 1.0
 
 #define VM_FOR_EACH_F64(X) \
-    X(exp) X(expm1) X(tanh) X(sigmoid) X(silu) X(log) X(log1p) X(softplus) X(erf) X(erfc) X(gelu)
+    X(exp) X(expm1) X(tanh) X(sigmoid) X(silu) X(log) X(log1p) X(softplus) X(erf) X(erfc) X(gelu) X(gelu_slope)
 
 #define VM_FOR_EACH_F32(X) \
     X(exp) X(expm1) X(tanh) X(sigmoid) X(silu) X(log) X(log1p) X(softplus) X(erf) X(erfc) X(gelu) X(gelu_slope)
@@ -150,6 +164,15 @@ static const double VM_ERFCH_CENTRE[4] = {0.83, 1.85, 3.75, 0.02066115702479339}
 #endif
 
 VM_FOR_EACH_F32(VM_ENTRY)
+
+void ck_vgelu_pair_f32(int isa, long n, const float *x, float *y, float *dy) {
+#if CK_X86
+    if (isa >= 2) { gelu_pair_loop_avx512(n, x, y, dy); return; }
+    if (isa == 1) { gelu_pair_loop_avx2(n, x, y, dy); return; }
+#endif
+    (void)isa;
+    gelu_pair_loop_portable(n, x, y, dy);
+}
 
 #if CK_X86
 #define VM_ENTRY_D(fn)                                                   \

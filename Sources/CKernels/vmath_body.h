@@ -287,10 +287,18 @@ typedef struct {
 
 // a = |u| (may be rounded), t = −u² held exactly: below 1 erf by an odd polynomial and erfc = 1 − erf;
 // above, erfc = e^(−a²)·g(a) with g a polynomial in 2/(2 + a) (g = erfc·e^(a²) varies slowly), and
-// erf = 1 − erfc.
-VM_ATTR ERFPARTS VM_NAME(erf_parts)(vd a, vd t) {
+// erf = 1 − erfc. `gauss` (e^t) is computed only when `need_gauss` or some lane is above 1.
+// A vector with every lane below 1 (most of a GELU's pre-activations, which are about normal)
+// skips erfc's polynomial and quotient: each lane's values are the same either way.
+VM_ATTR ERFPARTS VM_NAME(erf_parts)(vd a, vd t, int need_gauss) {
     ERFPARTS p;
     vd small_erf = a * VM_NAME(polyd)(a * a, VM_ERFP_D, VM_ERFP_D_N);
+    if (!__builtin_reduce_or(~(a < 1.0))) {
+        p.gauss = need_gauss ? VM_NAME(exp_d_neg)(t) : (vd)0.0;
+        p.erf = small_erf;
+        p.erfc = 1.0 - small_erf;
+        return p;
+    }
     vd ac = VM_NAME(clampd)(a, 0.0, 11.0);
     vd g = VM_NAME(polyd)(2.0 / (2.0 + ac), VM_ERFCG_D, VM_ERFCG_D_N);
     p.gauss = VM_NAME(exp_d_neg)(t);
@@ -303,39 +311,35 @@ VM_ATTR ERFPARTS VM_NAME(erf_parts)(vd a, vd t) {
 
 VM_ATTR vf VM_NAME(erf_v)(vf x) {
     vd u = __builtin_convertvector(x, vd);
-    ERFPARTS p = VM_NAME(erf_parts)(VM_NAME(absd)(u), -(u * u));
+    ERFPARTS p = VM_NAME(erf_parts)(VM_NAME(absd)(u), -(u * u), 0);
     vf y = __builtin_convertvector(VM_NAME(copysignd)(p.erf, u), vf);
     return VM_NAME(nan_through)(x, y);
 }
 
 VM_ATTR vf VM_NAME(erfc_v)(vf x) {
     vd u = __builtin_convertvector(x, vd);
-    ERFPARTS p = VM_NAME(erf_parts)(VM_NAME(absd)(u), -(u * u));
+    ERFPARTS p = VM_NAME(erf_parts)(VM_NAME(absd)(u), -(u * u), 0);
     vd y = SELD(u >= 0.0, p.erfc, 1.0 + p.erf);
     return VM_NAME(nan_through)(x, __builtin_convertvector(y, vf));
 }
 
 // Φ(x) = ½·erfc(−x/√2): for x < 0 ½·erfc(|x|/√2), never 1 − something close to 1.
-VM_ATTR vd VM_NAME(normal_cdf)(vd xd, ERFPARTS *p) {
-    *p = VM_NAME(erf_parts)(VM_NAME(absd)(xd) * 0.70710678118654752440, -0.5 * (xd * xd));
+VM_ATTR vd VM_NAME(normal_cdf)(vd xd, ERFPARTS *p, int need_gauss) {
+    *p = VM_NAME(erf_parts)(VM_NAME(absd)(xd) * 0.70710678118654752440, -0.5 * (xd * xd), need_gauss);
     return SELD(xd >= 0.0, 1.0 - 0.5 * p->erfc, 0.5 * p->erfc);
 }
 
-// ±∞ give what the scalar formulas give, ∞·0 = NaN included (as PyTorch).
-VM_ATTR vf VM_NAME(gelu_v)(vf x) {
-    vd xd = __builtin_convertvector(x, vd);
-    ERFPARTS p;
-    vd cdf = VM_NAME(normal_cdf)(xd, &p);
+// GELU from x and Φ(x) in double. ±∞ give what the scalar formulas give, ∞·0 = NaN included
+// (as PyTorch).
+VM_ATTR vf VM_NAME(gelu_from_cdf)(vf x, vd xd, vd cdf) {
     vf y = __builtin_convertvector(xd * cdf, vf);
     y = SELF(x == -__builtin_inff(), (vf)__builtin_nanf(""), y);
     y = SELF(x == __builtin_inff(), x, y);
     return VM_NAME(nan_through)(x, y);
 }
 
-VM_ATTR vf VM_NAME(gelu_slope_v)(vf x) {
-    vd xd = __builtin_convertvector(x, vd);
-    ERFPARTS p;
-    vd cdf = VM_NAME(normal_cdf)(xd, &p);
+// GELU's slope Φ(x) + x·φ(x) from x, Φ(x) and the parts that gave it (e^(−x²/2) among them).
+VM_ATTR vf VM_NAME(gelu_slope_from_cdf)(vf x, vd xd, vd cdf, ERFPARTS p) {
     vd y = FMAD(xd * 0.39894228040143267794, p.gauss, cdf);
     // Near the zero x₀ the two terms cancel to nothing and their 1e-13 relative error would show:
     // there the slope is h·R(h), h = x − x₀ (x − x₀hi is exact in double).
@@ -347,6 +351,30 @@ VM_ATTR vf VM_NAME(gelu_slope_v)(vf x) {
     vf yf = __builtin_convertvector(y, vf);
     yf = SELF(VM_NAME(absf)(x) == __builtin_inff(), (vf)__builtin_nanf(""), yf);
     return VM_NAME(nan_through)(x, yf);
+}
+
+VM_ATTR vf VM_NAME(gelu_v)(vf x) {
+    vd xd = __builtin_convertvector(x, vd);
+    ERFPARTS p;
+    vd cdf = VM_NAME(normal_cdf)(xd, &p, 0);
+    return VM_NAME(gelu_from_cdf)(x, xd, cdf);
+}
+
+VM_ATTR vf VM_NAME(gelu_slope_v)(vf x) {
+    vd xd = __builtin_convertvector(x, vd);
+    ERFPARTS p;
+    vd cdf = VM_NAME(normal_cdf)(xd, &p, 1);
+    return VM_NAME(gelu_slope_from_cdf)(x, xd, cdf, p);
+}
+
+// GELU and its slope from one Φ (a training step's forward pass keeps the slope for the rule):
+// the same expressions as gelu_v and gelu_slope_v, so the same bits.
+VM_ATTR vf VM_NAME(gelu_pair_v)(vf x, vf *slope) {
+    vd xd = __builtin_convertvector(x, vd);
+    ERFPARTS p;
+    vd cdf = VM_NAME(normal_cdf)(xd, &p, 1);
+    *slope = VM_NAME(gelu_slope_from_cdf)(x, xd, cdf, p);
+    return VM_NAME(gelu_from_cdf)(x, xd, cdf);
 }
 
 // ---- Double functions (arrays of double; VM_W lanes of double, two registers on AVX-512) ----
@@ -672,6 +700,90 @@ VM_ATTR vd VM_NAME(gelu_d_v)(vd x) {
     return VM_NAME(nan_through_d)(x, y);
 }
 
+// GELU's slope Φ(x) + x·φ(x) in double, for the Double rule. The two terms cancel around the
+// zero x₀ = −0.7517…, so the line is cut in four:
+//   |x − x₀| ≤ 0.35 (x in [−1.10, −0.40]): the slope is h·R(h), h = x − x₀ carried as hi + lo and
+//     R a polynomial (its constant term hi + lo), so the cancellation never happens;
+//   x < −1.10: e^(−x²/2)·(h(a)/(√2·|x|) − |x|/√(2π)) with a = |x|/√2 and h(a) = a·e^(a²)·erfc(a) as
+//     in gelu: the Gaussian factored out of both terms, the bracket as hi + lo (its terms differ
+//     by a factor above 1.7, so the difference loses at most a bit), the product rounded once;
+//   −0.40 < x < 0 and small positive x: ½ ± ½·erf(a) (hi + lo, a's rounding corrected to first
+//     order) plus x·e^(−x²/2)/√(2π): the second term is at most three quarters of the sum;
+//   x ≥ 0.65: 1 − ½·erfc(a) plus x·φ(x), both positive.
+// Far in the negative tail the product underflows to −0 (a negative number too small for a
+// double, from x ≈ −38.6), NaN at ±∞ (∞·0, as the scalar formula and PyTorch) and for NaN.
+VM_ATTR vd VM_NAME(gelu_slope_d_v)(vd x) {
+    vd xc = VM_NAME(clampd)(x, -60.0, 60.0);
+    vd ax = VM_NAME(absd)(xc);
+    // x²/2 exactly as p + pl, and e^(−x²/2).
+    vd sq = xc * xc;
+    vd p = 0.5 * sq, pl = -0.5 * VM_NAME(residual_d)(xc, xc, sq);
+    // x·φ(x) = x·e^(−x²/2)/√(2π) rounded once (it is up to three quarters of the sum), and
+    // e^(−x²/2) to 1e-14 for a first-order correction.
+    vd xphi = VM_NAME(gauss_times_d)(p, pl, xc, (vd)0.0, (vd)VM_INV_ROOT_2PI_HI, (vd)VM_INV_ROOT_2PI_LO);
+    vd gauss = VM_NAME(exp_d_neg)(-VM_NAME(clampd)(p, 0.0, 120.0));
+    // a = |x|/√2 as hi + lo.
+    vd a = ax * VM_ROOT_HALF_HI;
+    vd al = -VM_NAME(residual_d)(ax, (vd)VM_ROOT_HALF_HI, a) + ax * VM_ROOT_HALF_LO;
+
+    // Small |x| (a < 0.46): Φ = ½ ± ½·erf(a + al), erf(a + al) ≈ erf(a) + al·(2/√π)·e^(−a²).
+    vd elo;
+    vd ehi = VM_NAME(erf_small_d)(VM_NAME(clampd)(a, 0.0, 1.0), &elo);
+    elo = FMAD(al * VM_TWO_OVER_ROOT_PI_HI, gauss, elo);
+    vd sx = VM_NAME(copysignd)((vd)1.0, xc);
+    vd half = sx * (0.5 * ehi);
+    vd ph = 0.5 + half;
+    vd small = ph + ((((0.5 - ph) + half) + sx * (0.5 * elo)) + xphi);
+
+    // Positive x from a = 0.46: 1 − ½·erfc(a) + x·φ(x).
+    vd ab = VM_NAME(clampd)(a, 0.46, 40.0);
+    vd hl;
+    vd h = VM_NAME(erfc_h_d)(ab, &hl);
+    vd mh = 1.0 / ab;
+    vd ml = VM_NAME(residual_d)(mh, ab, (vd)1.0) * mh;
+    vd q = 0.5 * VM_NAME(gauss_times_d)(p, pl, h, hl, mh, ml);
+    vd cdf = 1.0 - q;
+    vd positive = cdf + (((1.0 - cdf) - q) + xphi);
+
+    // Negative x below −1.10: e^(−x²/2)·(T1 − T2), T1 = h(a)/(√2·|x|), T2 = |x|/√(2π).
+    vd axs = VM_NAME(clampd)(ax, 1.0, 60.0);
+    vd rh = VM_ROOT_HALF_HI / axs;
+    vd rl = (VM_NAME(residual_d)(rh, axs, (vd)VM_ROOT_HALF_HI) + VM_ROOT_HALF_LO) / axs;
+    vd t1 = h * rh;
+    vd t1l = -VM_NAME(residual_d)(h, rh, t1) + (h * rl + hl * rh);
+    vd t2 = axs * VM_INV_ROOT_2PI_HI;
+    vd t2l = -VM_NAME(residual_d)(axs, (vd)VM_INV_ROOT_2PI_HI, t2) + axs * VM_INV_ROOT_2PI_LO;
+    vd bh = t1 - t2;
+    vd bb = bh - t1;
+    vd bl = ((t1 - (bh - bb)) + (-t2 - bb)) + (t1l - t2l);
+    vd negative = VM_NAME(gauss_times_d)(p, pl, bh, bl, (vd)1.0, (vd)0.0);
+
+    // Around the zero: h·R(h), h = (x − x₀hi) − x₀lo as dh + dl (x − x₀hi is exact there).
+    vd d = xc - VM_GSLOPE_ROOT_HI;
+    vd dh = d - VM_GSLOPE_ROOT_LO;
+    vd dl = (d - dh) - VM_GSLOPE_ROOT_LO;
+    // h·R(h) = c₀h + c₁h² + h³·(c₂ + c₃h + …): the first two products exact (hi + lo) and added by
+    // TwoSum, since at |h| = 0.35 they cancel to two thirds of the larger.
+    const vd c0 = VM_GSLOPE_WIDE_D[0], c1 = VM_GSLOPE_WIDE_D[1];
+    vd r = VM_NAME(polyd)(dh, VM_GSLOPE_WIDE_D + 2, VM_GSLOPE_WIDE_D_N - 2);
+    vd hsq = dh * dh;
+    vd hsql = -VM_NAME(residual_d)(dh, dh, hsq);
+    vd lead = dh * c0;
+    vd leadl = -VM_NAME(residual_d)(dh, c0, lead);
+    vd second = hsq * c1;
+    vd secondl = -VM_NAME(residual_d)(hsq, c1, second);
+    vd sum = lead + second;
+    vd sb = sum - lead;
+    vd suml = (lead - (sum - sb)) + (second - sb);
+    vd near = sum + (((suml + leadl) + secondl)
+                     + FMAD(hsql, c1, FMAD(dh, (vd)VM_GSLOPE_WIDE_LO, FMAD(dl, c0, (hsq * dh) * r))));
+
+    vd y = SELD(a < 0.46, small, SELD(xc > 0.0, positive, negative));
+    y = SELD(VM_NAME(absd)(d) <= 0.35, near, y);
+    y = SELD(VM_NAME(absd)(x) == __builtin_inf(), (vd)__builtin_nan(""), y);
+    return VM_NAME(nan_through_d)(x, y);
+}
+
 // ---- loops: whole vectors, then the tail through a zero-padded vector (same code, same results) ----
 #define VM_LOOP_F32(fn)                                                                         \
     VM_LOOP_ATTR void VM_NAME(fn##_loop)(long n, const float *x, float *y) {                  \
@@ -694,6 +806,29 @@ VM_ATTR vd VM_NAME(gelu_d_v)(vd x) {
     }
 
 VM_FOR_EACH_F32(VM_LOOP_F32)
+
+// GELU and its slope in one pass: y[i] = gelu(x[i]), dy[i] = gelu'(x[i]); the tail as above.
+VM_LOOP_ATTR void VM_NAME(gelu_pair_loop)(long n, const float *x, float *y, float *dy) {
+    long i = 0;
+    for (; i + VM_W <= n; i += VM_W) {
+        vf v, s;
+        __builtin_memcpy(&v, x + i, sizeof v);
+        vf r = VM_NAME(gelu_pair_v)(v, &s);
+        __builtin_memcpy(y + i, &r, sizeof r);
+        __builtin_memcpy(dy + i, &s, sizeof s);
+    }
+    if (i < n) {
+        float buf[VM_W] = {0};
+        __builtin_memcpy(buf, x + i, (size_t)(n - i) * sizeof(float));
+        vf v, s;
+        __builtin_memcpy(&v, buf, sizeof v);
+        vf r = VM_NAME(gelu_pair_v)(v, &s);
+        __builtin_memcpy(buf, &r, sizeof r);
+        __builtin_memcpy(y + i, buf, (size_t)(n - i) * sizeof(float));
+        __builtin_memcpy(buf, &s, sizeof s);
+        __builtin_memcpy(dy + i, buf, (size_t)(n - i) * sizeof(float));
+    }
+}
 
 #define VM_LOOP_F64(fn)                                                                         \
     VM_LOOP_ATTR void VM_NAME(fn##_d_loop)(long n, const double *x, double *y) {              \

@@ -139,7 +139,7 @@ public struct Dense<Scalar: TensorScalar>: Layer {
         if input.rank == 1 {
             z = input.unsqueezed(at: 0).matmul(weight.value, transposeA: false, transposeB: true).squeezed(at: 0)
         } else {
-            z = input.matmul(weight.value, transposeA: false, transposeB: true)
+            z = input.timesTransposed(weight.value)
         }
         if let bias { z = z + bias.value }
         return z
@@ -149,4 +149,20 @@ public struct Dense<Scalar: TensorScalar>: Layer {
 // Its children listed directly, not found by reflection (see `ModuleTree.parameterChildren`).
 extension Dense: CustomModuleChildren {
     var moduleChildren: [(label: String, value: Any)] { ModuleTree.parameterChildren(("weight", weight), ("bias", bias)) }
+}
+
+extension Tensor {
+    /// x·Wᵀ for x [..., inputs] (rank ≥ 2) and W [outputs, inputs]: [..., outputs], every leading
+    /// axis taken as rows of one product. A batched product against the shared W (a transformer's
+    /// [batch, time, features]) would be one small product per batch element, and its rule's
+    /// weight gradient one product per element ([batch, outputs, inputs]) summed afterwards; as
+    /// one product of [rows, inputs], the weight gradient is one product gᵀ·x over every row,
+    /// summed inside the GEMM.
+    func timesTransposed(_ weight: Tensor) -> Tensor {
+        guard rank > 2 else { return matmul(weight, transposeA: false, transposeB: true) }
+        let inputs = shape[rank - 1]
+        let rows = shape.dropLast().reduce(1, *)
+        let product = reshaped([rows, inputs]).matmul(weight, transposeA: false, transposeB: true)
+        return product.reshaped(Array(shape.dropLast()) + [weight.shape[0]])
+    }
 }

@@ -108,25 +108,25 @@ public struct Embedding<Scalar: TensorScalar>: Layer {
     /// - Precondition: every element of `indices` is a whole number in 0..<``count``.
     public func callAsFunction(_ indices: Tensor<Scalar>) -> Tensor<Scalar> {
         let count = self.count, dimension = self.dimension
-        let rows = indices.scalars
-        var padding = false
-        for (position, value) in rows.enumerated() {
+        // Checked by the loop compiled for the scalar type: element by element, this generic code
+        // converted each index through the value witnesses (a few per cent of a GPT step).
+        let (rows, invalid) = indices.indexPositions(bound: count)
+        if let position = invalid {
+            let value = indices.scalars[position]
             guard let row = Int(exactly: value) else {
                 trap("Embedding: index \(value) at position \(Embedding.position(position, in: indices.shape)) of indices "
                      + "\(indices.shape) is not a whole number in 0..<\(count) (table \(weight.shape))")
             }
-            guard row >= 0, row < count else {
-                trap("Embedding: index \(row) at position \(Embedding.position(position, in: indices.shape)) of indices "
-                     + "\(indices.shape) is out of range 0..<\(count) (table \(weight.shape))")
-            }
-            if row == paddingIndex { padding = true }
+            trap("Embedding: index \(row) at position \(Embedding.position(position, in: indices.shape)) of indices "
+                 + "\(indices.shape) is out of range 0..<\(count) (table \(weight.shape))")
         }
+        let padding = paddingIndex.map { rows.contains($0) } ?? false
         // The table's rows at the indices: [indices…, dimension]; the rule adds the gradient back into them.
         let picked = weight.value.take(indices.reshaped([rows.count]), axis: 0)
         var output = picked
         if padding, let paddingIndex {
             // The padding rows keep their value but pass no gradient back to the table.
-            let keep = Tensor<Scalar>(rows.map { Int(exactly: $0) == paddingIndex ? 0 : 1 }, shape: [rows.count, 1])
+            let keep = Tensor<Scalar>(rows.map { $0 == paddingIndex ? 0 : 1 }, shape: [rows.count, 1])
             output = select(keep, picked, picked.detached())
         }
         let y = output.reshaped(indices.shape + [dimension])

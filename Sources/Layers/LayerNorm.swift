@@ -3,7 +3,9 @@
 /// elementwise by a learned `weight` and `bias` of shape `normalizedShape`.
 ///
 /// y = (x − mean) / √(var + eps) · weight + bias. The same in training and inference (no running
-/// statistics). Composed from engine ops: the gradient flows through the mean and variance.
+/// statistics). One fused engine op (the composed ops' values, bit for bit; see
+/// `layerNormalized(trailing:eps:weight:bias:)`): the gradient flows through the mean and variance,
+/// and is differentiable again.
 ///
 /// ```swift
 /// let norm = LayerNorm<Float>(normalizedShape: [64])
@@ -80,18 +82,29 @@ public struct LayerNorm<Scalar: TensorScalar>: Layer {
     /// ```
     /// - Precondition: the input's shape ends with ``normalizedShape``.
     public func callAsFunction(_ input: Tensor<Scalar>) -> Tensor<Scalar> {
+        guard let recorder = PerSampleRecorder<Scalar>.active else {
+            // One fused engine op (the composition's values; its gradient is differentiable again).
+            checkShape(input)
+            return input.layerNormalized(trailing: normalizedShape.count, eps: Scalar(eps), weight: weight?.value,
+                                         bias: bias?.value)
+        }
+        // Per-sample gradients read the normalized input apart from the affine map: composed.
         let normalized = normalized(input)
         let y = affine(normalized)
-        PerSampleRecorder<Scalar>.active?.affine(output: y, normalized: normalized, weight: weight, bias: bias,
-                                                 trailing: normalizedShape.count)
+        recorder.affine(output: y, normalized: normalized, weight: weight, bias: bias, trailing: normalizedShape.count)
         return y
+    }
+
+    private func checkShape(_ input: Tensor<Scalar>) {
+        let k = normalizedShape.count
+        require(input.rank >= k && Array(input.shape.suffix(k)) == normalizedShape,
+                "LayerNorm: input of shape \(input.shape) does not end with the normalized shape \(normalizedShape)")
     }
 
     /// The input normalized, before the affine map (per-sample gradients read it).
     func normalized(_ input: Tensor<Scalar>) -> Tensor<Scalar> {
         let k = normalizedShape.count
-        require(input.rank >= k && Array(input.shape.suffix(k)) == normalizedShape,
-                "LayerNorm: input of shape \(input.shape) does not end with the normalized shape \(normalizedShape)")
+        checkShape(input)
         let axes = Array((input.rank - k)..<input.rank)
         let centered = input - input.mean(axes: axes, keepDims: true)
         let variance = (centered * centered).mean(axes: axes, keepDims: true)

@@ -129,6 +129,15 @@ struct ClassLayout<Scalar: TensorScalar> {
                  + "one class index per sample\(hint)")
         }
         let classes = scores.shape[axis]
+        // Every label a class index and none ignored (the usual case): checked by the loop compiled
+        // for the scalar type (this generic code converts each label through the value witnesses).
+        let (positions, invalid) = labels.indexPositions(bound: classes)
+        if invalid == nil && !(ignoreIndex.map { positions.contains($0) } ?? false) {
+            indices = labels.detached()
+            kept = nil
+            keptCount = positions.count
+            return
+        }
         var values = labels.scalars
         var mask = [Scalar](repeating: 1, count: values.count)
         var ignored = 0

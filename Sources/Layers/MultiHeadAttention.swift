@@ -227,15 +227,32 @@ public struct MultiHeadAttention<Scalar: TensorScalar>: Layer, CustomModuleChild
                     + "([batch, key length] for keys of shape \(key.shape); 1 marks padding)")
         }
         // Projections: rows 0..<e of in_proj_weight for q, e..<2e for k, 2e..<3e for v; the
-        // weights' transposes are read through strides (transposeB), not copied.
+        // weights' transposes are read through strides (transposeB), not copied, and every
+        // position of the batch is a row of one product (`timesTransposed`).
         func project(_ x: Tensor<Scalar>, _ part: Int) -> Tensor<Scalar> {
             let w = inputProjectionWeight.value.slice(axis: 0, part * e..<(part + 1) * e)
-            let y = x.matmul(w, transposeA: false, transposeB: true)                  // [batch, length, e]
+            let y = x.timesTransposed(w)                                              // [batch, length, e]
             return inputProjectionBias.map { y + $0.value.slice(axis: 0, part * e..<(part + 1) * e) } ?? y
         }
         let q = project(query, 0), k = project(key, 1), v = project(value, 2)
+        // The heads' outputs from the weights, joined and projected.
+        func finish(_ weights: Tensor<Scalar>) -> (output: Tensor<Scalar>, weights: Tensor<Scalar>) {
+            let heads = Tensor.headOutputs(weights: weights, values: v, heads: h)         // [batch, T, e]
+            var output = heads.timesTransposed(outputProjectionWeight.value)
+            if let bias = outputProjectionBias { output = output + bias.value }
+            PerSampleRecorder<Scalar>.active?.attention(self, query: query, key: key, value: value, projections: [q, k, v],
+                                                        heads: heads, output: output)
+            return (output, weights)
+        }
         // Each head reads its columns of q, k and v in place: no split, transpose or merge copies.
-        var scores = Tensor.headScores(queries: q, keys: k, heads: h) / Scalar(Double(d).squareRoot())   // [batch, heads, T, S]
+        let rawScores = Tensor.headScores(queries: q, keys: k, heads: h)                 // [batch, heads, T, S]
+        let scale = Scalar(Double(d).squareRoot())
+        if keyPaddingMask == nil && attentionMask == nil {
+            // Scale, causal mask and softmax in one op (the composition's values, below).
+            let weights = dropout(rawScores.scaledSoftmax(dividingBy: scale, causal: causal))
+            return finish(weights)
+        }
+        var scores = rawScores / scale
         if causal { scores = scores.masked(where: Tensor.triu(rows: t, columns: s, diagonal: 1), fill: -.infinity) }
         if let keyPaddingMask {
             scores = scores.masked(where: keyPaddingMask.detached().reshaped([batch, 1, 1, s]), fill: -.infinity)
@@ -248,12 +265,6 @@ public struct MultiHeadAttention<Scalar: TensorScalar>: Layer, CustomModuleChild
             case .additive: scores = scores + shaped
             }
         }
-        let weights = dropout(scores.softmax(axis: -1))
-        let heads = Tensor.headOutputs(weights: weights, values: v, heads: h)             // [batch, T, e]
-        var output = heads.matmul(outputProjectionWeight.value, transposeA: false, transposeB: true)
-        if let bias = outputProjectionBias { output = output + bias.value }
-        PerSampleRecorder<Scalar>.active?.attention(self, query: query, key: key, value: value, projections: [q, k, v],
-                                                    heads: heads, output: output)
-        return (output, weights)
+        return finish(dropout(scores.softmax(axis: -1)))
     }
 }

@@ -194,4 +194,28 @@ final class ActivationGradTests: XCTestCase {
         XCTAssertEqual(z.grad?.scalars[0], -0.125)                 // (½ − 1) / 4 at z = 0
         XCTAssertEqual(binaryCrossEntropy(logits: T([1000]), targets: T([0])).scalar, 1000)
     }
+    /// GELU keeps the slope it computed with its values (one pass) for its rule: the gradient of a
+    /// plain backward pass is bit for bit the recorded rule's (createGraph: upstream · geluSlope(x),
+    /// the op), in Float (the vector kernel's pair) and Double, across the kernel's thread split
+    /// and at the special points; gelu of a tensor that needs no gradient gives the same values.
+    func testGELUKeepsItsSlopeForTheRule() throws {
+        func bits<S: TensorScalar>(_ t: Tensor<S>) -> [String] { t.scalars.map { "\($0)" } }
+        func check<S: TensorScalar>(_ x: Tensor<S>, _ u: Tensor<S>) throws {
+            let leaf = x.requiringGrad()
+            XCTAssertEqual(bits(leaf.gelu()), bits(x.gelu()))
+            let plain = try gradients(of: leaf.gelu(), wrt: [leaf], upstream: u)[0]
+            let recorded = try gradients(of: leaf.gelu(), wrt: [leaf], upstream: u, createGraph: true)[0]
+            XCTAssertEqual(bits(plain), bits(recorded))
+        }
+        for count in [13, 100_003] {
+            let x = GradTest.normal([count], seed: 21) * 3, u = GradTest.normal([count], seed: 22)
+            try check(x, u)
+            try check(x.converted(to: Float.self), u.converted(to: Float.self))
+        }
+        // The slope's zero, ±0, ±∞, NaN, the far tails.
+        let special = T([-0.7517915246935645, 0, -0.0, .infinity, -.infinity, .nan, -40, 40, -6, 1e-30])
+        try check(special, T.ones(special.shape))
+        try check(special.converted(to: Float.self), Tensor<Float>.ones(special.shape))
+        GradTest.checkSecond([GradTest.normal([3, 5], seed: 23) * 2], names: ["gelu"]) { $0[0].gelu() }
+    }
 }

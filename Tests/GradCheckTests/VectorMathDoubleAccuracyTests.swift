@@ -36,12 +36,67 @@ final class VectorMathDoubleAccuracyTests: XCTestCase {
         Function(name: "erfc", kernel: ck_verfc_f64, exact: { erfcl($0) }, bound: 2),
         Function(name: "gelu", kernel: ck_vgelu_f64,
                  exact: { $0 * 0.5 * erfcl(-$0 * 0.707106781186547524400844362104849039) }, bound: 2),
+        Function(name: "gelu_slope", kernel: ck_vgelu_slope_f64, exact: geluSlope, bound: 1.5),
     ] }
+
+    /// GELU's slope Φ(x) + x·φ(x) in 64-bit precision. Near its zero x₀ = −0.7517… the two terms
+    /// cancel and 64 bits are not enough for a double's digits there: within 0.36 of x₀ the
+    /// reference is the slope's Taylor series at x₀ (30 terms from the recurrence of its
+    /// derivatives φ·qₙ, q₁ = 2 − x², qₙ₊₁ = qₙ′ − x·qₙ, in mpmath at 80 digits; truncation below
+    /// 1e-25 relative), in h = x − x₀ with x₀ as a double plus a rest (x − x₀hi is exact there), as
+    /// scripts/test_vmath.c.
+    static func geluSlope(_ x: Exact) -> Exact {
+        // x₀hi as the double it is (a Float80 literal would be another number).
+        let h = (x - Exact(-0.7517915246935645 as Double)) - slopeRootRest
+        guard Swift.abs(h) <= 0.36 else {
+            let r = 0.5 * erfcl(-x * 0.707106781186547524400844362104849039)
+                + x * 0.398942280401432677939946059934381868 * expl(-0.5 * x * x)
+            // Far in the negative tail both terms underflow even here; the slope is negative.
+            return r == 0 && x < 0 ? -0.0 : r
+        }
+        return slopeTaylor.reversed().reduce(Exact(0)) { $0 * h + $1 } * h
+    }
+
+    /// x₀ − x₀hi, x₀hi the double nearest x₀.
+    static let slopeRootRest: Exact = 1.495675917700988327320555e-17
+    static let slopeTaylor: [Exact] = [
+        0.4314939923140469197865072,
+        0.3882849829905519978580804,
+        -0.01819967639867108710056929,
+        -0.114008233297221708552437,
+        -0.01477152214824433771783813,
+        0.01942167983818906588903428,
+        0.004539228379125415573634314,
+        -0.002239538068073497151278949,
+        -0.0007448268386746816242731353,
+        0.0001863397462323351328044368,
+        0.00008615947861116571627794471,
+        -0.00001121438018842664137520905,
+        -0.000007748461307003719125262295,
+        0.0000004328450625739227546754888,
+        0.0000005702764979242107237229701,
+        -1.604426549424642758570375e-9,
+        -3.545986646178386648417632e-8,
+        -1.396942086426202065978305e-9,
+        1.903198405013139772895494e-9,
+        1.450641893877942489820416e-10,
+        -8.950037692726255463155592e-11,
+        -9.950340824808053553778512e-12,
+        3.725967039270118628922531e-12,
+        5.482292964742324008376907e-13,
+        -1.382011824060105674541803e-13,
+        -2.587150847550750724541097e-14,
+        4.57816782427133432411136e-15,
+        1.078966251823015913391001e-15,
+        -1.350709468114931793805942e-16,
+        -4.051438528160148765707511e-17
+    ]
 
     static var isas: [Int32] { Array((0...ck_isa()).reversed()) }
 
-    /// Every 2⁴⁴-th bit pattern or so (2²⁰ + 1 of them), 2¹⁸ values spread over [−750, 750] and
-    /// 2¹⁸ of magnitudes 2⁻⁶⁰…2¹⁰ of both signs: 1,572,865 inputs, an odd count.
+    /// Every 2⁴⁴-th bit pattern or so (2²⁰ + 1 of them), 2¹⁸ values spread over [−750, 750],
+    /// 2¹⁸ of magnitudes 2⁻⁶⁰…2¹⁰ of both signs and 2¹⁶ around GELU's slope's zero: 1,638,401
+    /// inputs, an odd count.
     static var inputs: [Double] {
         var out: [Double] = []
         let count: UInt64 = 1 << 20
@@ -53,6 +108,12 @@ final class VectorMathDoubleAccuracyTests: XCTestCase {
             let r = generator.next()
             let exponent = UInt64(1023 - 60) + (r >> 52 & 0x7ff) % 71
             out.append(Double(bitPattern: (r & 0x800f_ffff_ffff_ffff) | exponent << 52))
+        }
+        // Around GELU's slope's zero x₀ at every scale: x₀ + u·2⁻ᵏ, u in [−1, 1), k in 0…52.
+        for _ in 0..<(1 << 16) {
+            let r = generator.next()
+            let u = 2 * Double(r >> 11) * 0x1p-53 - 1
+            out.append(-0.7517915246935645 + u * Double(sign: .plus, exponent: -Int(r % 53), significand: 1))
         }
         return out
     }
@@ -108,6 +169,9 @@ final class VectorMathDoubleAccuracyTests: XCTestCase {
             ("erfc", inf, 0), ("erfc", -inf, 2), ("erfc", 0, 1), ("erfc", 27.3, 0), ("erfc", -6, 2), ("erfc", nan, nan),
             ("gelu", -0.0, -0.0), ("gelu", inf, inf), ("gelu", -inf, nan), ("gelu", -40, -0.0), ("gelu", nan, nan),
             ("gelu", 0, 0), ("gelu", 40, 40),
+            ("gelu_slope", 0, 0.5), ("gelu_slope", -0.0, 0.5), ("gelu_slope", inf, nan), ("gelu_slope", -inf, nan),
+            ("gelu_slope", nan, nan), ("gelu_slope", 40, 1), ("gelu_slope", -40, -0.0), ("gelu_slope", -1e300, -0.0),
+            ("gelu_slope", 1e300, 1), ("gelu_slope", -0.7517915246935645, -6.453751729367753e-18),
         ]
         for isa in Self.isas {
             for (name, x, expected) in cases {
@@ -133,7 +197,7 @@ final class VectorMathDoubleAccuracyTests: XCTestCase {
         let pairs: [(Tensor<Double>, Kernel)] = [
             (x.exp(), ck_vexp_f64), (x.tanh(), ck_vtanh_f64), (x.sigmoid(), ck_vsigmoid_f64), (x.expm1(), ck_vexpm1_f64),
             (x.silu(), ck_vsilu_f64), (x.softplus(), ck_vsoftplus_f64), (x.erf(), ck_verf_f64),
-            (x.erfc(), ck_verfc_f64), (x.gelu(), ck_vgelu_f64),
+            (x.erfc(), ck_verfc_f64), (x.gelu(), ck_vgelu_f64), (x.geluSlope(), ck_vgelu_slope_f64),
         ]
         for (op, kernel) in pairs {
             kernel(isa, 37, x.scalars, &y)

@@ -60,6 +60,12 @@ enum DerivativeRuleText {
         case "maxPool2D": return "Max over each window: the window's first winner receives ∂L/∂z, the others 0."
         case "scatterByIndex": return "Elements moved to fixed positions: x receives ∂L/∂z gathered back."
         case "gatherByIndex": return "Elements read from fixed positions: x receives ∂L/∂z scattered back (added on repeats)."
+        case "scaledSoftmax":
+            return "z = softmax(x / scale) over the last axis (hidden entries −∞ when causal): x receives "
+                + "z ⊙ (∂L/∂z − Σ(∂L/∂z ⊙ z)) / scale."
+        case "layerNorm":
+            return "The fused layer normalization z = x̂·w + b, x̂ = (x − mean)/σ over each row: x receives "
+                + "(∂L/∂z·w − mean(∂L/∂z·w) − x̂·mean(∂L/∂z·w·x̂))/σ, w receives Σ ∂L/∂z·x̂ and b Σ ∂L/∂z over the rows."
         case "lstmCell":
             return "The fused LSTM cell (h′ and c′ side by side from the gates i, f, g, o and c): the gates and c receive "
                 + "∂L/∂gates and ∂L/∂c from one fused backward pass (lstmCellBackward)."

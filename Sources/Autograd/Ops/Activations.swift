@@ -1,8 +1,8 @@
 // Activation functions of modern models: softplus, ELU, SELU, SiLU, GELU (exact and tanh),
 // mish, hardtanh. Each op: its forward function of one element (an `ElementFunction`) and its
 // rule, written with differentiable ops, side by side; SELU is ELU scaled. softplus, SiLU and the
-// exact GELU (and its slope) run the unary kernel instead: vectorised C for Float (`VectorMath`),
-// their `ElementFunction`s for Double.
+// exact GELU (and its slope) run the unary kernel instead: vectorised C (`VectorMath`) for Float
+// and Double. A recorded GELU computes its slope in the same pass and keeps it for its rule.
 //
 // Non-differentiable points (documented choices, as PyTorch 2.x computes them; tested in
 // ActivationGradTests):
@@ -102,8 +102,25 @@ extension Tensor {
     public func gelu(approximate: GELUApproximation = .none) -> Tensor {
         switch approximate {
         case .none:
-            return recordUnary("gelu", .gelu) { c in
-                [c.upstream * c.inputs[0].geluSlope()]                // d xΦ(x) = Φ(x) + x·φ(x)
+            // Recorded: the slope Φ(x) + x·φ(x) is computed with the values, in the same pass
+            // (they share Φ), and kept for the rule: a training step's backward pass then costs a
+            // product instead of a second evaluation of Φ. When the backward pass is itself
+            // recorded (createGraph) the rule is the differentiable op `geluSlope` instead,
+            // whose values are the same bits.
+            guard requiresGrad && isRecordingGradients else {
+                return recordUnary("gelu", .gelu) { c in
+                    [c.upstream * c.inputs[0].geluSlope()]            // d xΦ(x) = Φ(x) + x·φ(x)
+                }
+            }
+            var slope: [Scalar] = []
+            let values = Tensor.makeScalars(count: count) { out in
+                slope = Tensor.makeScalars(count: count) { s in
+                    scalars.withUnsafeBufferPointer { Scalar.kernels.geluPair($0, out, s) }
+                }
+            }
+            return Tensor.record("gelu", input: self, shape: shape, scalars: values) { c in
+                if isRecordingGradients { return [c.upstream * c.inputs[0].geluSlope()] }
+                return [c.upstream * Tensor(shape: c.upstream.shape, scalars: slope, node: nil)]
             }
         case .tanh:
             return Tensor.record("gelu", "approximate: tanh", input: self, shape: shape,

@@ -50,3 +50,17 @@ extension Tensor {
         }
     }
 }
+
+extension Tensor {
+    /// The elements as indices into an axis of `bound` elements, and the flat position of the first
+    /// that is not a whole number in 0..<bound (nil when all are): the check `take` makes, through
+    /// the loop compiled for the scalar type, for callers in generic code (a layer's lookup), where
+    /// converting element by element runs unspecialised.
+    package func indexPositions(bound: Int) -> (positions: [Int], firstInvalid: Int?) {
+        var positions = [Int](repeating: 0, count: count)
+        let bad = scalars.withUnsafeBufferPointer { x in
+            positions.withUnsafeMutableBufferPointer { Scalar.kernels.wholeNumbers(x, bound, $0) }
+        }
+        return (positions, bad)
+    }
+}

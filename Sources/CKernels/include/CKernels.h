@@ -105,13 +105,19 @@ void ck_verf_f32(int isa, long n, const float *x, float *y);
 void ck_verfc_f32(int isa, long n, const float *x, float *y);
 void ck_vgelu_f32(int isa, long n, const float *x, float *y);
 void ck_vgelu_slope_f32(int isa, long n, const float *x, float *y);
+/// gelu and gelu_slope of x in one pass (y = gelu(x), dy = gelu_slope(x), the bits of the two
+/// kernels above): a training step keeps the slope for GELU's rule.
+void ck_vgelu_pair_f32(int isa, long n, const float *x, float *y, float *dy);
 
 // The same for Double arrays (the bound in ulps of the exact result over the Double line,
 // measured by scripts/test_vmath.sh on a sweep of bit patterns, a dense sample of [−750, 750] and
 // the thresholds; special values are libm's as above):
 //   exp, expm1, log, log1p, sigmoid, silu   ≤ 1 ulp
 //   tanh, softplus, erf, erfc, gelu         ≤ 2 ulp
-// (gelu's negative tail keeps its digits as the Float one; there is no Double gelu_slope kernel.)
+//   gelu_slope                              ≤ 1.5 ulp (relative to the exact slope everywhere, its
+//                                           zero at x ≈ −0.7518 included)
+// (gelu's negative tail keeps its digits as the Float one; gelu_slope is −0 where it underflows,
+// as the Float one.)
 void ck_vexp_f64(int isa, long n, const double *x, double *y);
 void ck_vexpm1_f64(int isa, long n, const double *x, double *y);
 void ck_vlog_f64(int isa, long n, const double *x, double *y);
@@ -123,6 +129,7 @@ void ck_vsoftplus_f64(int isa, long n, const double *x, double *y);
 void ck_verf_f64(int isa, long n, const double *x, double *y);
 void ck_verfc_f64(int isa, long n, const double *x, double *y);
 void ck_vgelu_f64(int isa, long n, const double *x, double *y);
+void ck_vgelu_slope_f64(int isa, long n, const double *x, double *y);
 
 /// C = op(A)·op(B) through the platform's CBLAS (row-major; op transposes when the flag is set),
 /// C overwritten. Returns 0 and does nothing when the package was built without one (see blas.c).
