@@ -27,6 +27,32 @@ enum RecurrentSequenceCell: Sendable {
 }
 
 extension Loops {
+    /// C[m×n] = A[m×k]·B for row-major A, C and a row-major B [k, n] that many products share (a
+    /// recurrent weight, at every step): B packed once when `Gemm.multiply` would pack it for
+    /// each product, else the product `matmul` makes. Either way each element is what `matmul`
+    /// gives (the same kernels, blocks and order of sums). The closure keeps the packed B.
+    static func repeatedProduct<S: TensorScalar>(m: Int, k: Int, n: Int, _ b: UnsafeBufferPointer<S>)
+        -> (UnsafePointer<S>, UnsafeMutablePointer<S>) -> Void {
+        if m * n * k >= 16 * 16 * 16, let bp = b.baseAddress, let gemmType = S.self as? any GemmScalar.Type {
+            func prepacked<G: GemmScalar>(_: G.Type) -> ((UnsafePointer<S>, UnsafeMutablePointer<S>) -> Void)? {
+                let operand = Gemm.Operand(base: UnsafeRawPointer(bp).assumingMemoryBound(to: G.self), rowStride: n, columnStride: 1)
+                // A's layout (row-major [m, k]) is all `packs` reads of it: B's base stands in.
+                let layoutOfA = Gemm.Operand(base: operand.base, rowStride: k, columnStride: 1)
+                guard Gemm.packs(m: m, n: n, k: k, a: layoutOfA, b: operand) else { return nil }
+                let packed = Gemm.PackedB(operand, k: k, n: n)
+                return { a, c in
+                    Gemm.multiply(m: m, a: Gemm.Operand(base: UnsafeRawPointer(a).assumingMemoryBound(to: G.self), rowStride: k, columnStride: 1),
+                                  packed: packed, c: UnsafeMutableRawPointer(c).assumingMemoryBound(to: G.self), ldc: n)
+                }
+            }
+            if let product = prepacked(gemmType) { return product }
+        }
+        return { a, c in
+            matmul(UnsafeBufferPointer(start: a, count: m * k), StridedView(offset: 0, strides: []), false,
+                   b, StridedView(offset: 0, strides: []), false, [], m, k, n, UnsafeMutableBufferPointer(start: c, count: m * n))
+        }
+    }
+
     /// The step the forward pass runs at position `index` of `steps` (the reverse direction reads
     /// the sequence from its end), and the step that ran before it (nil for the first).
     @inline(__always)
@@ -60,6 +86,7 @@ extension Loops {
         var scratch = [S](repeating: 0, count: 2 &* gateSize &+ 2 &* stateSize)
         let bias = biasHH?.baseAddress
         transposed.withUnsafeBufferPointer { wt in
+            let recurrentProduct = repeatedProduct(m: batch, k: h, n: rows, wt)
             scratch.withUnsafeMutableBufferPointer { buffer in
                 guard let product = buffer.baseAddress else { return }
                 let gates = product + gateSize, pair = gates + gateSize
@@ -69,9 +96,7 @@ extension Loops {
                     let p = pp + t &* gateSize, s = sp + t &* perStep, extra = s + activationSize
                     // The GRU keeps h·W_hhᵀ + b_hh: the product is made where it is kept.
                     let q = kind == .gru ? extra : product
-                    matmul(UnsafeBufferPointer(start: hPrev, count: stateSize), StridedView(offset: 0, strides: []), false,
-                           wt, StridedView(offset: 0, strides: []), false, [], batch, h, rows,
-                           UnsafeMutableBufferPointer(start: q, count: gateSize))
+                    recurrentProduct(hPrev, q)
                     if let bias {
                         for b in 0..<batch {
                             let row = q + b &* rows
@@ -138,6 +163,7 @@ extension Loops {
         // output; the LSTM cell's upstream (∂h | ∂c) row by row; ∂L/∂c and the GRU's ∂L/∂h of
         // the state the step read, directly; the product's result.
         var scratch = [S](repeating: 0, count: 7 &* stateSize)
+        let recurrentProduct = repeatedProduct(m: batch, k: rows, n: h, weightHH)
         scratch.withUnsafeMutableBufferPointer { buffer in
             guard let dh = buffer.baseAddress else { return }
             let dc = dh + stateSize, pair = dc + stateSize, dStatePrev = pair + 2 &* stateSize
@@ -182,9 +208,7 @@ extension Loops {
                                     UnsafeMutableBufferPointer(start: dStatePrev, count: stateSize))
                 }
                 // ∂L/∂h of the state this step read: through the product h·W_hhᵀ (and the GRU's direct path).
-                matmul(UnsafeBufferPointer(start: UnsafePointer(dGates), count: gateSize), StridedView(offset: 0, strides: []), false,
-                       weightHH, StridedView(offset: 0, strides: []), false, [], batch, rows, h,
-                       UnsafeMutableBufferPointer(start: product, count: stateSize))
+                recurrentProduct(dGates, product)
                 if kind == .gru {
                     for e in 0..<stateSize { dh[e] = product[e] + dStatePrev[e] }
                 } else {

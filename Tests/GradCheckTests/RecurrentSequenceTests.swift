@@ -118,7 +118,8 @@ final class RecurrentSequenceTests: XCTestCase {
     }
 
     /// In Float at the bench's sizes (batch 32, input 64, hidden 128): the hidden states the
-    /// sequence primitive gives against the steps composed of ops.
+    /// sequence primitive gives (one product for all the steps' inputs, the recurrent weight
+    /// packed once) against the steps composed of ops, bit for bit.
     func testFloatSequencesAtBenchSizes() throws {
         for kind in ["lstm", "gru"] {
             let gates = kind == "lstm" ? 4 : 3, (steps, batch, input, width) = (3, 32, 64, 128)
@@ -133,7 +134,13 @@ final class RecurrentSequenceTests: XCTestCase {
                 ? Tensor.lstmSequence(projected: projected, weightHH: x[2], biasHH: x[4], hidden: nil, cell: nil)
                 : Tensor.gruSequence(projected: projected, weightHH: x[2], biasHH: x[4], hidden: nil)
             let composed = Self.composed(kind, x, bias: true, states: 0, reversed: false)
+            #if canImport(Darwin)
+            // Accelerate's BLAS takes products of both sizes, and its per-row sums may depend on the shape.
+            XCTAssertLessThanOrEqual(Self.largestDifference(fused, composed), 1e-5, kind)
+            #else
+            // The package's own GEMM: the same kernels and order of sums for each row, whatever m.
             XCTAssertEqual(fused.scalars, composed.scalars, kind)
+            #endif
         }
     }
 }
