@@ -1,7 +1,7 @@
 // Sequence-level recurrent primitives: one direction of an LSTM or GRU layer over a whole
 // sequence as one op, the input projections x_t·W_ihᵀ + b_ih of every step made beforehand by
 // the caller in one product ([steps·batch, input]·W_ihᵀ). PyTorch's CPU `nn.LSTM` does the same
-// (`_rnn_impl` projects the whole input first, and its autograd differentiates that one product).
+// (ATen's `FullLayer` in RNN.cpp projects the whole input first and unbinds it into steps).
 //
 // Why one op. Run step by step, each step is two small products forward (x_t·W_ihᵀ, h·W_hhᵀ) and
 // four backward (∂x, ∂W_ih, ∂h, ∂W_hh), each too small to use the machine well; and cutting the
