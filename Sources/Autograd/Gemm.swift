@@ -139,7 +139,7 @@ enum Gemm {
            T.blas(la.transposed, lb.transposed, m, n, k, a.base, la.leading, b.base, lb.leading, c, ldc) {
             return
         }
-        if direct && (a.columnStride == 1 || a.rowStride == 1) && b.columnStride == 1 && m * k + k * n <= directLimit {
+        if direct && readsDirectly(m: m, n: n, k: k, a: a, b: b) {
             // Packing would cost a pass over both operands for nothing: they are in cache, B is
             // row-major and A row-major or transposed (the Aᵀ·g of a matmul's backward).
             byRowBands(m: m, work: m * n * k, tileRows: 6) { i0, rows in
@@ -148,8 +148,7 @@ enum Gemm {
             }
             return
         }
-        if direct && T.hasDirectTransposedB && a.columnStride == 1 && b.rowStride == 1
-            && m * k + k * n <= directTransposedLimit {
+        if direct && readsTransposedDirectly(m: m, n: n, k: k, a: a, b: b) {
             // B is the transpose of a row-major matrix (a weight kept as [out, in], or the Bᵀ of
             // a matmul's backward): dot products of rows, where packing would transpose B first.
             let ldb = b.columnStride
@@ -189,6 +188,25 @@ enum Gemm {
                 multiply(m: m, n: end - start, k: k, a: a, b: part, c: c + start, ldc: ldc, isa: isa, threads: 1)
             }
         }
+    }
+
+    /// Whether `multiply` reads A and row-major B in place (both in cache: see `directLimit`).
+    static func readsDirectly<T>(m: Int, n: Int, k: Int, a: Operand<T>, b: Operand<T>) -> Bool {
+        (a.columnStride == 1 || a.rowStride == 1) && b.columnStride == 1 && m * k + k * n <= directLimit
+    }
+
+    /// Whether `multiply` reads row-major A and transposed B in place (see `directTransposedLimit`).
+    static func readsTransposedDirectly<T: GemmScalar>(m: Int, n: Int, k: Int, a: Operand<T>, b: Operand<T>) -> Bool {
+        T.hasDirectTransposedB && a.columnStride == 1 && b.rowStride == 1 && m * k + k * n <= directTransposedLimit
+    }
+
+    /// Whether `multiply` packs its operands for this product (neither the platform's BLAS nor a
+    /// direct kernel takes it): then a B used by many products is worth packing once (`PackedB`).
+    static func packs<T: GemmScalar>(m: Int, n: Int, k: Int, a: Operand<T>, b: Operand<T>) -> Bool {
+        guard m > 0, n > 0, k > 0 else { return false }
+        if hasBLAS && m * n * k >= blasMinimumWork && a.blasLayout(rows: m, columns: k) != nil
+            && b.blasLayout(rows: k, columns: n) != nil { return false }
+        return !readsDirectly(m: m, n: n, k: k, a: a, b: b) && !readsTransposedDirectly(m: m, n: n, k: k, a: a, b: b)
     }
 
     /// `body(firstRow, rowCount)` over all `m` rows: on this thread for a product too small to
@@ -261,7 +279,7 @@ enum Gemm {
     }
 
     /// All micro-tiles of an mc×nc block, over the given panels of nr columns.
-    private static func macroKernel<T: GemmScalar>(_ isa: Int32, _ mcBlock: Int, _ ncBlock: Int, _ kcBlock: Int,
+    static func macroKernel<T: GemmScalar>(_ isa: Int32, _ mcBlock: Int, _ ncBlock: Int, _ kcBlock: Int,
                                                    _ packedA: UnsafeMutablePointer<T>, _ packedB: UnsafeMutablePointer<T>,
                                                    _ c: UnsafeMutablePointer<T>, _ ldc: Int, panels: Range<Int>,
                                                    accumulate: Bool) {
@@ -284,7 +302,7 @@ enum Gemm {
 
     /// Packs B[rows, columns] into panels of nr columns: for each p, nr consecutive values
     /// (zero beyond the matrix edge).
-    private static func packB<T: GemmScalar>(_ b: Operand<T>, rows p0: Int, _ kcBlock: Int, columns j0: Int, _ ncBlock: Int,
+    static func packB<T: GemmScalar>(_ b: Operand<T>, rows p0: Int, _ kcBlock: Int, columns j0: Int, _ ncBlock: Int,
                                              nr: Int, into out: UnsafeMutablePointer<T>) {
         let rs = b.rowStride, cs = b.columnStride
         var o = out
@@ -318,7 +336,7 @@ enum Gemm {
 
     /// Packs A[rows, columns] into panels of mr rows: for each p, mr consecutive values
     /// (zero beyond the matrix edge).
-    private static func packA<T: GemmScalar>(_ a: Operand<T>, rows i0: Int, _ mcBlock: Int, columns p0: Int, _ kcBlock: Int,
+    static func packA<T: GemmScalar>(_ a: Operand<T>, rows i0: Int, _ mcBlock: Int, columns p0: Int, _ kcBlock: Int,
                                              mr: Int, into out: UnsafeMutablePointer<T>) {
         let rs = a.rowStride, cs = a.columnStride
         var o = out

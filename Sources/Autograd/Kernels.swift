@@ -135,6 +135,16 @@ final class Kernels<S: TensorScalar>: Sendable {
                                                       UnsafeBufferPointer<S>, UnsafeBufferPointer<S>?, Int, Int,
                                                       UnsafeMutableBufferPointer<S>, UnsafeMutableBufferPointer<S>,
                                                       UnsafeMutableBufferPointer<S>) -> Void
+    /// One direction of a recurrent layer, its steps in one loop (see `Loops.recurrentSequence`).
+    let recurrentSequence: @Sendable (RecurrentSequenceCell, UnsafeBufferPointer<S>, UnsafeBufferPointer<S>,
+                                      UnsafeBufferPointer<S>?, UnsafeBufferPointer<S>, UnsafeBufferPointer<S>?, Int, Int, Int,
+                                      Bool, UnsafeMutableBufferPointer<S>, UnsafeMutableBufferPointer<S>) -> Void
+    /// Its backward pass through time (see `Loops.recurrentSequenceBackward`).
+    let recurrentSequenceBackward: @Sendable (RecurrentSequenceCell, UnsafeBufferPointer<S>, UnsafeBufferPointer<S>,
+                                              UnsafeBufferPointer<S>, UnsafeBufferPointer<S>, UnsafeBufferPointer<S>,
+                                              UnsafeBufferPointer<S>, UnsafeBufferPointer<S>, Int, Int, Int, Bool,
+                                              UnsafeMutableBufferPointer<S>, UnsafeMutableBufferPointer<S>,
+                                              UnsafeMutableBufferPointer<S>, UnsafeMutableBufferPointer<S>) -> Void
     /// The fused batch normalization (see `Loops.batchNorm`): x, outer, channels, inner, eps →
     /// x̂, mean, variance, √(var + eps).
     @usableFromInline let batchNorm: @Sendable (UnsafeBufferPointer<S>, Int, Int, Int, S, UnsafeMutableBufferPointer<S>,
@@ -189,6 +199,14 @@ final class Kernels<S: TensorScalar>: Sendable {
         gruCell = { x, hh, state, batch, hidden, out, saved in Loops.gruCell(x, hh, state, batch, hidden, out, saved) }
         gruCellBackward = { up, x, hh, state, saved, batch, hidden, dx, dhh, dState in
             Loops.gruCellBackward(up, x, hh, state, saved, batch, hidden, dx, dhh, dState)
+        }
+        recurrentSequence = { kind, projected, weight, bias, h0, c0, steps, batch, hidden, reversed, out, saved in
+            Loops.recurrentSequence(kind, projected, weight, bias, h0, c0, steps, batch, hidden, reversed, out, saved)
+        }
+        recurrentSequenceBackward = { kind, up, projected, weight, h0, c0, output, saved, steps, batch, hidden, reversed,
+                                      dProjected, dHiddenGates, dh0, dc0 in
+            Loops.recurrentSequenceBackward(kind, up, projected, weight, h0, c0, output, saved, steps, batch, hidden, reversed,
+                                            dProjected, dHiddenGates, dh0, dc0)
         }
         batchNorm = { x, outer, channels, inner, eps, out, mean, variance, deviation in
             Loops.batchNorm(x, outer, channels, inner, eps, out, mean, variance, deviation)

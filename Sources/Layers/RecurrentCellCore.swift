@@ -81,6 +81,31 @@ struct RecurrentCellCore<Scalar: TensorScalar> {
         return kind.step(input: input, hidden: hidden, state: state)
     }
 
+    /// One direction of a layer over a whole time-major sequence [time, batch, input] by the
+    /// engine's sequence primitive (LSTM and GRU only): the inputs of every step projected in one
+    /// product, then the steps in one op. Returns the hidden state after each step [time, batch,
+    /// hidden] and the final states (hidden state first, each [batch, hidden]); `initial` holds
+    /// the initial states, nil for zeros. The same values as `step` run over the sequence.
+    func sequence(_ x: Tensor<Scalar>, initial: [Tensor<Scalar>?], reversed: Bool) -> (outputs: Tensor<Scalar>, final: [Tensor<Scalar>]) {
+        let (steps, batch) = (x.shape[0], x.shape[1])
+        let flat = x.reshaped([steps * batch, inputSize])
+        let projected = projectInput(flat, transposedWeightIH: weightIH.value.transposed()).reshaped([steps, batch, kind.gates * hiddenSize])
+        func row(_ t: Tensor<Scalar>, _ index: Int) -> Tensor<Scalar> { t.slice(axis: 0, index..<(index + 1)).squeezed(at: 0) }
+        let last = reversed ? 0 : steps - 1
+        switch kind {
+        case .lstm:
+            let all = Tensor.lstmSequence(projected: projected, weightHH: weightHH.value, biasHH: biasHH?.value,
+                                          hidden: initial[0], cell: initial[1], reversed: reversed)
+            return (all.slice(axis: 0, 0..<steps), [row(all, last), row(all, steps)])
+        case .gru:
+            let all = Tensor.gruSequence(projected: projected, weightHH: weightHH.value, biasHH: biasHH?.value,
+                                         hidden: initial[0], reversed: reversed)
+            return (all, [row(all, last)])
+        case .rnn:
+            trap("\(cellName): the sequence primitive runs LSTM and GRU cells only (RNN runs step by step)")
+        }
+    }
+
     /// One step of the cell alone (``GRUCell`` and its kin): the input [batch, input] and the
     /// states [batch, hidden] checked, a missing state taken as zeros.
     func callAsFunction(_ input: Tensor<Scalar>, state: [Tensor<Scalar>?]) -> [Tensor<Scalar>] {

@@ -28,6 +28,15 @@ enum RecurrentKind: Hashable {
     /// The number of state tensors: the hidden state, and an LSTM's cell state.
     var stateCount: Int { self == .lstm ? 2 : 1 }
 
+    /// Whether a layer of this kind runs each direction as one sequence primitive of the engine
+    /// (`Tensor.lstmSequence`, `Tensor.gruSequence`); the Elman RNN runs step by step.
+    var hasSequencePrimitive: Bool {
+        switch self {
+        case .rnn: return false
+        case .gru, .lstm: return true
+        }
+    }
+
     /// The names of the states in messages, hidden state first.
     var stateNames: [String] { self == .lstm ? ["hidden state", "cell state"] : ["hidden state"] }
 

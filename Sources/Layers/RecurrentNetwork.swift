@@ -90,6 +90,9 @@ struct RecurrentNetwork<Scalar: TensorScalar> {
                         "\(name): initial \(stateName) of shape \(state.shape) is not \(expected) (\(stateLayout))")
             }
         }
+        if PerSampleRecorder<Scalar>.active == nil, kind.hasSequencePrimitive {
+            return runSequences(input, initial: initial, batch: batch)
+        }
         // The input is cut into its time steps once, and each layer hands its steps to the next
         // as they are: a slice's gradient is a tensor of the whole sequence's size, so slicing a
         // projected [batch, time, gates·hidden] tensor at every step and layer made backward
@@ -109,6 +112,27 @@ struct RecurrentNetwork<Scalar: TensorScalar> {
             stepInputs = bidirectional ? zip(outputs[0], outputs[1]).map { Tensor.concatenate([$0, $1], axis: 1) } : outputs[0]
         }
         return (Tensor.stack(stepInputs, axis: timeAxis), finals.map { Tensor.stack($0, axis: 0) })
+    }
+
+    /// `run` with each direction of each layer one sequence primitive (LSTM and GRU, outside a
+    /// per-sample pass, whose rule reads every step's projections): the sequence made time-major
+    /// once, each layer's input projected for all its steps in one product.
+    private func runSequences(_ input: Tensor<Scalar>, initial: [Tensor<Scalar>?], batch: Int)
+        -> (output: Tensor<Scalar>, final: [Tensor<Scalar>]) {
+        var sequence = batchFirst ? input.permuted([1, 0, 2]) : input         // [time, batch, features]
+        var finals = [[Tensor<Scalar>]](repeating: [], count: kind.stateCount)
+        for k in 0..<layers {
+            let cells = bidirectional ? [forward[k], reverse[k]] : [forward[k]]
+            var outputs: [Tensor<Scalar>] = []
+            for (direction, cell) in cells.enumerated() {
+                let state = initial.map { $0?[k * directions + direction] }
+                let (hiddens, final) = cell.sequence(sequence, initial: state, reversed: direction == 1)
+                outputs.append(hiddens)
+                for i in 0..<kind.stateCount { finals[i].append(final[i]) }
+            }
+            sequence = bidirectional ? Tensor.concatenate(outputs, axis: 2) : outputs[0]
+        }
+        return (batchFirst ? sequence.permuted([1, 0, 2]) : sequence, finals.map { Tensor.stack($0, axis: 0) })
     }
 
     /// One direction of one layer: its hidden state after each step, in the order of `inputs`

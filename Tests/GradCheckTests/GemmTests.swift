@@ -255,3 +255,33 @@ final class GemmKernelTests: XCTestCase {
         }
     }
 }
+
+/// B packed once (`Gemm.PackedB`, for a recurrent weight multiplied at every step): each element
+/// of C the same bits as `Gemm.multiply`'s packed path, for every instruction set, on shapes with
+/// partial tiles, k beyond one block, m beyond one block, and products split between threads.
+final class GemmPackedBTests: XCTestCase {
+    func testPackedBGivesThePackedProductBitForBit() {
+        for isa in Int32(0)...Gemm.isa {
+            for (m, k, n) in [(7, 13, 5), (32, 128, 512), (32, 512, 128), (97, 300, 65), (130, 33, 300)] {
+                func check<T: GemmScalar>(_: T.Type) {
+                    let a = Tensor<Double>.randomNormal([m, k], seed: 5).converted(to: T.self)
+                    let b = Tensor<Double>.randomNormal([k, n], seed: 6).converted(to: T.self)
+                    let want = packedProduct(a, b, isa: isa)
+                    var c = [T](repeating: .nan, count: m * n)
+                    a.scalars.withUnsafeBufferPointer { ap in
+                        b.scalars.withUnsafeBufferPointer { bp in
+                            c.withUnsafeMutableBufferPointer { cp in
+                                guard let ab = ap.baseAddress, let bb = bp.baseAddress, let cb = cp.baseAddress else { return }
+                                let packed = Gemm.PackedB(Gemm.Operand(base: bb, rowStride: n, columnStride: 1), k: k, n: n, isa: isa)
+                                Gemm.multiply(m: m, a: Gemm.Operand(base: ab, rowStride: k, columnStride: 1), packed: packed, c: cb, ldc: n)
+                            }
+                        }
+                    }
+                    XCTAssertEqual(c, want, "\(T.self) isa \(isa), \(m)×\(k)×\(n)")
+                }
+                check(Float.self)
+                check(Double.self)
+            }
+        }
+    }
+}

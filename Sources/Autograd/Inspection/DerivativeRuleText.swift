@@ -72,6 +72,10 @@ enum DerivativeRuleText {
         case "gruCell":
             return "The fused GRU cell (h′ from the input and hidden parts r, z, n and h): each receives its gradient "
                 + "from one fused backward pass (gruCellBackward)."
+        case "lstmSequence", "gruSequence":
+            return "A whole LSTM or GRU direction over the projected inputs: one backward pass through time (the fused "
+                + "cells' backward kernels and ∂L/∂h = ∂L/∂gates·W_hh per step) gives the projected inputs their gate "
+                + "gradients G, W_hh the product Gᵀ·h_prev over all steps, b_hh ΣG, and the initial states theirs."
         case "lstmCellBackward", "gruCellBackward":
             return "A fused cell's backward pass (linear in the upstream gradient u): for the weight v on its result, u "
                 + "receives the cell's Jacobian-vector product J·v, the gates and the state the derivative of ⟨u, J·v⟩, written with ops."
