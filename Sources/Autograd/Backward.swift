@@ -204,7 +204,7 @@ enum Backpropagation {
             try accumulateIntoLeaves(from: rootNode, seed: seed, retainGraph: retainGraph, createGraph: createGraph)
             return [:]
         }
-        let order = topologicalOrder(from: rootNode)
+        let order = topologicalOrder(from: rootNode, markingNodes: true)
         let targetSet = targets.map { Set($0.map(ObjectIdentifier.init)) }
         // Scratch state of this walk. Interior nodes belong to the thread that recorded them,
         // so their flags live on the node (fast) and each points to its gradient's place in this
@@ -382,14 +382,20 @@ enum Backpropagation {
     }
 
     /// Every node reachable from `root`, each after all of its inputs (iterative post-order DFS).
-    static func topologicalOrder<Scalar>(from root: Node<Scalar>) -> [Node<Scalar>] {
-        var visitedLeaves = Set<ObjectIdentifier>()
+    ///
+    /// `markingNodes` lets the walk use the nodes' scratch field (`pendingSlot`), which is faster
+    /// than a set: only for a backward pass's own listing. The tape printout, the page and error
+    /// messages list without it, because a hook may ask for them while a backward pass is using
+    /// that field (a printout from a hook once changed the pass's gradients).
+    static func topologicalOrder<Scalar>(from root: Node<Scalar>, markingNodes: Bool = false) -> [Node<Scalar>] {
+        var visitedHere = Set<ObjectIdentifier>()
         // An interior node visited by this walk holds its place in `visited` (in `pendingSlot`,
         // the walks' scratch field): a node is known by looking there, without hashing. Leaves may
-        // be shared across threads' graphs: their visits are recorded locally.
+        // be shared across threads' graphs: their visits (and every visit, without `markingNodes`)
+        // are recorded here.
         var visited: [ObjectIdentifier] = []
         func firstVisit(_ node: Node<Scalar>) -> Bool {
-            if node.isLeaf { return visitedLeaves.insert(ObjectIdentifier(node)).inserted }
+            if node.isLeaf || !markingNodes { return visitedHere.insert(ObjectIdentifier(node)).inserted }
             let place = Int(node.pendingSlot)
             if place < visited.count && visited[place] == ObjectIdentifier(node) { return false }
             node.pendingSlot = UInt32(visited.count)

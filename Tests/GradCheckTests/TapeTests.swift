@@ -45,6 +45,27 @@ final class TapeTests: XCTestCase {
         XCTAssertEqual(try XCTUnwrap(x.grad).scalar, expected, accuracy: 1e-9)
     }
 
+    /// A hook that lists the tape while backward runs (to print it, step by step) walks the graph
+    /// the backward pass is walking: the gradients are those of a pass without the hook.
+    func testHookListingTheTapeDuringBackwardChangesNoGradient() {
+        func run(listing: Bool) -> Double {
+            let x = T(0.7).requiringGrad(named: "x")
+            let a = x * x, b = x.exp()
+            let c = a * b + a.sin()                 // a reaches c twice: its gradient waits for two contributions
+            let d = c * c + b
+            if listing {
+                _ = c.registerHook { g in
+                    XCTAssertFalse(d.tape.description.isEmpty)
+                    XCTAssertFalse(a.tape.description.isEmpty)
+                    return nil
+                }
+            }
+            d.backward()
+            return x.grad?.scalar ?? .nan
+        }
+        XCTAssertEqual(run(listing: true), run(listing: false))
+    }
+
     func testGradAccumulatesAcrossBackwardCallsUntilZeroed() {
         let x = T([1, 2, 3]).requiringGrad(named: "x")
         XCTAssertNil(x.grad)
