@@ -200,27 +200,40 @@ enum Backpropagation {
             guard root.count == 1 else { throw AutogradError.nonScalarWithoutUpstream(shape: root.shape) }
             seed = Tensor<Scalar>.ones(root.shape)
         }
-        if targets == nil && trace == nil && !NumericsCheck.anyScopeActive && !rootNode.isLeaf {
+        // A walk started while another runs on this thread (a hook calling `gradients(of:wrt:)` or
+        // `html()` during backward) keeps all its bookkeeping to itself: the nodes' scratch fields
+        // (`pendingSlot`, `isRelevant`) belong to the outer walk, which would lose gradients, or
+        // read slots it never handed out, if they changed under it.
+        let tape = ThreadTape.current
+        let nested = tape.walksInProgress > 0
+        tape.walksInProgress += 1
+        defer { tape.walksInProgress -= 1 }
+        if !nested && targets == nil && trace == nil && !NumericsCheck.anyScopeActive && !rootNode.isLeaf {
             try accumulateIntoLeaves(from: rootNode, seed: seed, retainGraph: retainGraph, createGraph: createGraph)
             return [:]
         }
-        let order = topologicalOrder(from: rootNode, markingNodes: true)
+        let order = topologicalOrder(from: rootNode, markingNodes: !nested)
         let targetSet = targets.map { Set($0.map(ObjectIdentifier.init)) }
         // Scratch state of this walk. Interior nodes belong to the thread that recorded them,
         // so their flags live on the node (fast) and each points to its gradient's place in this
         // walk (its position in `order`); leaves may be shared by graphs on several threads (one
-        // model, two threads), so their state stays local to this call.
-        var relevantLeaves = Set<ObjectIdentifier>()
+        // model, two threads), so their state stays local to this call, as everything does in a
+        // nested walk.
+        var relevantHere = Set<ObjectIdentifier>()
+        var positions: [ObjectIdentifier: Int] = [:]
         var leafPending: [ObjectIdentifier: Tensor<Scalar>] = [:]
         var interiorPending = [Tensor<Scalar>?](repeating: nil, count: order.count)
         func isRelevant(_ node: Node<Scalar>) -> Bool {
-            node.isLeaf ? relevantLeaves.contains(ObjectIdentifier(node)) : node.isRelevant
+            node.isLeaf || nested ? relevantHere.contains(ObjectIdentifier(node)) : node.isRelevant
+        }
+        func place(of node: Node<Scalar>) -> Int {
+            nested ? positions[ObjectIdentifier(node)] ?? 0 : Int(node.pendingSlot)
         }
         func pending(_ node: Node<Scalar>) -> Tensor<Scalar>? {
-            node.isLeaf ? leafPending[ObjectIdentifier(node)] : interiorPending[Int(node.pendingSlot)]
+            node.isLeaf ? leafPending[ObjectIdentifier(node)] : interiorPending[place(of: node)]
         }
         func setPending(_ node: Node<Scalar>, _ value: Tensor<Scalar>?) {
-            if node.isLeaf { leafPending[ObjectIdentifier(node)] = value } else { interiorPending[Int(node.pendingSlot)] = value }
+            if node.isLeaf { leafPending[ObjectIdentifier(node)] = value } else { interiorPending[place(of: node)] = value }
         }
 
         // Which nodes lead to something that wants a gradient. `order` lists inputs before users.
@@ -234,9 +247,12 @@ enum Backpropagation {
                     }
                 }
             }
-            if node.isLeaf {
-                if relevant { relevantLeaves.insert(ObjectIdentifier(node)) }
-            } else {
+            if node.isLeaf || nested {
+                if relevant { relevantHere.insert(ObjectIdentifier(node)) }
+            }
+            if nested {
+                positions[ObjectIdentifier(node)] = position
+            } else if !node.isLeaf {
                 node.isRelevant = relevant
                 node.pendingSlot = UInt32(position)
             }

@@ -322,6 +322,8 @@ final class LeafState<Scalar: TensorScalar> {
 final class ThreadTape {
     // Only this thread reads and writes its tape state: no run-time exclusivity checks.
     @exclusivity(unchecked) var disabledDepth = 0
+    /// How many backward walks are running on this thread (more than one: a hook started another).
+    @exclusivity(unchecked) var walksInProgress = 0
     /// Depth of nested `checkingNumerics` scopes on this thread, and the first incident seen.
     @exclusivity(unchecked) var numericsDepth = 0
     var numericsIncident: NumericsError?

@@ -321,7 +321,8 @@ enum PerSampleChecks {
             }
             return
         }
-        // A layer that names its own children (recurrent layers, batch normalization) holds no norm to check.
+        // A layer that names its own children (the built-in layers: recurrent, normalization, dense,
+        // embedding, convolution, attention) holds no batch norm inside it to check.
         if value is CustomModuleChildren { return }
         for (label, child) in ModuleTree.children(of: value, seen: &seen) {
             visit(child, path: ModuleTree.join(path, label), seen: &seen)

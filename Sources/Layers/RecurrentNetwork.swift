@@ -90,7 +90,9 @@ struct RecurrentNetwork<Scalar: TensorScalar> {
                         "\(name): initial \(stateName) of shape \(state.shape) is not \(expected) (\(stateLayout))")
             }
         }
-        if PerSampleRecorder<Scalar>.active == nil, kind.hasSequencePrimitive {
+        // An empty batch (a data loader's last, empty batch) runs step by step: the sequence
+        // primitives need at least one row.
+        if PerSampleRecorder<Scalar>.active == nil, kind.hasSequencePrimitive, batch > 0 {
             return runSequences(input, initial: initial, batch: batch)
         }
         // The input is cut into its time steps once, and each layer hands its steps to the next

@@ -142,6 +142,18 @@ final class LayerRecurrentTests: XCTestCase {
         }
     }
 
+    /// An empty batch (a data loader's last batch can be one) gives empty outputs and states, as
+    /// before the layers ran each direction as one sequence primitive.
+    func testEmptyBatchGivesEmptyOutputs() {
+        let x = Tensor<Double>.zeros([0, 4, 3])
+        let (lstmOut, lstmState) = LSTM<Double>(inputSize: 3, hiddenSize: 2, bidirectional: true, seed: 1)(x, state: nil)
+        XCTAssertEqual(lstmOut.shape, [0, 4, 4])
+        XCTAssertEqual(lstmState.cell.shape, [2, 0, 2])
+        let (gruOut, gruState) = GRU<Double>(inputSize: 3, hiddenSize: 2, layers: 2, seed: 2)(x, state: nil)
+        XCTAssertEqual(gruOut.shape, [0, 4, 2])
+        XCTAssertEqual(gruState.shape, [2, 0, 2])
+    }
+
     func testPyTorchNamesShapesAndInitialization() {
         let lstm = LSTM<Float>(inputSize: 3, hiddenSize: 5, layers: 2, seed: 1)
         XCTAssertEqual(lstm.namedParameters.map(\.name), [

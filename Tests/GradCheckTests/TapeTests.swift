@@ -66,6 +66,36 @@ final class TapeTests: XCTestCase {
         XCTAssertEqual(run(listing: true), run(listing: false))
     }
 
+    /// A hook that runs another backward pass through the same graph while backward runs — the
+    /// HTML page (a traced pass) of a long graph, `gradients(of:wrt:)` — leaves the outer pass's
+    /// gradients as they are without the hook (it once read slots it never handed out).
+    func testHookRunningAnotherBackwardPassChangesNoGradient() throws {
+        func run(_ hook: ((T, T) throws -> Void)?) throws -> Double {
+            let x = T(0.7).requiringGrad(named: "x")
+            let a = x * x, b = x.exp()
+            let c = a * b + a.sin()
+            let d = c * c + b
+            let y = T(0.3).requiringGrad(named: "y")
+            var z = y
+            for _ in 0..<300 { z = z.sin() }
+            let probe = z + a                      // a far down probe's own listing
+            if let hook {
+                // b's rule runs while a's gradient waits for its second contribution.
+                _ = b.registerHook { _ in
+                    do { try hook(probe, a) } catch { XCTFail("\(error)") }
+                    return nil
+                }
+            }
+            d.backward()
+            return try XCTUnwrap(x.grad).scalar
+        }
+        let expected = try run(nil)
+        XCTAssertEqual(try run { probe, _ in XCTAssertFalse(probe.html().isEmpty) }, expected)
+        XCTAssertEqual(try run { probe, a in
+            XCTAssertEqual(try gradients(of: probe, wrt: [a], retainGraph: true)[0].scalar, 1)
+        }, expected)
+    }
+
     func testGradAccumulatesAcrossBackwardCallsUntilZeroed() {
         let x = T([1, 2, 3]).requiringGrad(named: "x")
         XCTAssertNil(x.grad)
