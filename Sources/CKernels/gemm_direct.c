@@ -195,60 +195,6 @@ static void sgemm_direct_nt_avx2(long m, long n, long k, const float *a, long ld
         }
     }
 }
-
-// The same with AVX-512 for 4×6 blocks: each zmm accumulator holds two of the AVX2 kernel's
-// eight-lane accumulators side by side (column s in the low half, column s + 3 in the high half,
-// A's eight values in both), and each half goes through the same lane operations and the same
-// final sum (hsum_avx): every element of C is the AVX2 kernel's bits. Only AVX-512F is used.
-__attribute__((target("avx512f"), always_inline))
-static inline __m512 nt_pair(__m256 low, __m256 high) {
-    return _mm512_castpd_ps(_mm512_insertf64x4(_mm512_castpd256_pd512(_mm256_castps_pd(low)), _mm256_castps_pd(high), 1));
-}
-
-#define NT_LOAD(pointer) (masked ? _mm256_maskload_ps((pointer), mask) : _mm256_loadu_ps(pointer))
-__attribute__((target("avx512f,avx2,fma"), always_inline))
-static inline void nt_step6(__m512 acc[4][3], const float *const ar[4], const float *const bp[6], long p, int masked,
-                            __m256i mask) {
-    __m512 b0 = nt_pair(NT_LOAD(bp[0] + p), NT_LOAD(bp[3] + p));
-    __m512 b1 = nt_pair(NT_LOAD(bp[1] + p), NT_LOAD(bp[4] + p));
-    __m512 b2 = nt_pair(NT_LOAD(bp[2] + p), NT_LOAD(bp[5] + p));
-    for (int r = 0; r < 4; r++) {
-        __m256 y = NT_LOAD(ar[r] + p);
-        __m512 x = nt_pair(y, y);
-        acc[r][0] = _mm512_fmadd_ps(x, b0, acc[r][0]);
-        acc[r][1] = _mm512_fmadd_ps(x, b1, acc[r][1]);
-        acc[r][2] = _mm512_fmadd_ps(x, b2, acc[r][2]);
-    }
-}
-#undef NT_LOAD
-
-__attribute__((target("avx512f,avx2,fma")))
-static void sgemm_direct_nt_avx512(long m, long n, long k, const float *a, long lda, const float *bt, long ldb,
-                                   float *c, long ldc) {
-    long whole = k & ~7L, tail = k - whole;
-    __m256i tail_mask = _mm256_loadu_si256((const __m256i *)(lane_mask + 8 - tail));
-    for (long i = 0; i < m; i += 4) {
-        long mr = m - i < 4 ? m - i : 4;
-        const float *ar[4];
-        for (int r = 0; r < 4; r++) ar[r] = a + (i + (r < mr ? r : 0)) * lda;
-        for (long j = 0; j < n; j += 6) {
-            long nr = n - j < 6 ? n - j : 6;
-            const float *bp[6];
-            for (int s = 0; s < 6; s++) bp[s] = bt + (j + (s < nr ? s : 0)) * ldb;
-            __m512 acc[4][3];
-            for (int r = 0; r < 4; r++) { acc[r][0] = _mm512_setzero_ps(); acc[r][1] = _mm512_setzero_ps(); acc[r][2] = _mm512_setzero_ps(); }
-            for (long p = 0; p < whole; p += 8) nt_step6(acc, ar, bp, p, 0, tail_mask);
-            if (tail) nt_step6(acc, ar, bp, whole, 1, tail_mask);
-            for (long r = 0; r < mr; r++)
-                for (long s = 0; s < nr; s++) {
-                    __m512 v = acc[r][s % 3];
-                    __m256 half = s < 3 ? _mm512_castps512_ps256(v)
-                                        : _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1));
-                    c[(i + r) * ldc + j + s] = hsum_avx(half);
-                }
-        }
-    }
-}
 #endif
 
 // Portable: one row of C at a time, the inner loop over C's columns (the compiler vectorises it).
@@ -302,7 +248,6 @@ CK_DIRECT_NT_PORTABLE(float, sgemm_direct_nt_portable)
 void ck_sgemm_direct_nt(int isa, long m, long n, long k, const float *a, long lda, const float *bt, long ldb,
                         float *c, long ldc) {
 #if CK_X86
-    if (isa >= 2) { sgemm_direct_nt_avx512(m, n, k, a, lda, bt, ldb, c, ldc); return; }
     if (isa >= 1) { sgemm_direct_nt_avx2(m, n, k, a, lda, bt, ldb, c, ldc); return; }
 #endif
     (void)isa;
