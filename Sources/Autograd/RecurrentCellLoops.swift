@@ -1,3 +1,5 @@
+import CKernels
+
 // The loops of the fused LSTM and GRU cells (Ops/RecurrentCells.swift), one pass over each row
 // of the batch. The gate activations go through the unary kernel on each row's blocks, so that
 // they are the bits `sigmoid()` and `tanh()` give over a whole tensor (the vectorised C kernels
@@ -55,6 +57,15 @@ extension Loops {
         }
         guard let up = upstream.baseAddress, let cp = cell.baseAddress, let sp = saved.baseAddress,
               let dg = dGates.baseAddress, let dc = dCell.baseAddress else { return }
+        if S.self == Float.self {
+            // The same expressions vectorised in C (this loop compiles to scalar code): same bits.
+            func cast<T>(_ p: UnsafePointer<S>) -> UnsafePointer<T> { UnsafeRawPointer(p).assumingMemoryBound(to: T.self) }
+            func cast<T>(_ p: UnsafeMutablePointer<S>) -> UnsafeMutablePointer<T> {
+                UnsafeMutableRawPointer(p).assumingMemoryBound(to: T.self)
+            }
+            ck_lstm_cell_backward_f32(Gemm.isa, batch, hidden, cast(up), cast(cp), cast(sp), cast(dg), cast(dc))
+            return
+        }
         let h = hidden
         for b in 0..<batch {
             let u = up + b &* 2 &* h, c = cp + b &* h, a = sp + b &* 5 &* h

@@ -5,8 +5,8 @@
 // gradients are not made here: the caller makes each one product over the whole sequence.
 //
 // Values. The forward loop evaluates what the layer's composed steps evaluated, in the same
-// order: the product h·W_hhᵀ with W_hhᵀ copied row-major (as `weightHH.transposed()` gave it),
-// gates = projected + (h·W_hhᵀ + b_hh), then the cell kernel. So the outputs are the composed
+// order: the product h·W_hhᵀ as with W_hhᵀ copied row-major (`weightHH.transposed()`; packed
+// straight from W_hh when the product packs, the same values), gates = projected + (h·W_hhᵀ + b_hh), then the cell kernel. So the outputs are the composed
 // steps' values bit for bit whenever the product of the whole sequence's inputs gives each row
 // what the per-step products gave.
 
@@ -53,6 +53,41 @@ extension Loops {
         }
     }
 
+    /// `repeatedProduct` for B = Wᵀ, W [n, k] row-major (a recurrent weight as the layer keeps
+    /// it): packed straight from W through transposed strides when `Gemm.multiply` would pack
+    /// (packing copies values, so each product is the bits of the row-major copy's), else through
+    /// a row-major copy of Wᵀ, as the composed step multiplied by `weightHH.transposed()`.
+    static func repeatedProduct<S: TensorScalar>(m: Int, k: Int, n: Int, transposing w: UnsafeBufferPointer<S>)
+        -> (UnsafePointer<S>, UnsafeMutablePointer<S>) -> Void {
+        if m * n * k >= 16 * 16 * 16, let wp = w.baseAddress, let gemmType = S.self as? any GemmScalar.Type {
+            func prepacked<G: GemmScalar>(_: G.Type) -> ((UnsafePointer<S>, UnsafeMutablePointer<S>) -> Void)? {
+                let base = UnsafeRawPointer(wp).assumingMemoryBound(to: G.self)
+                // The decision `repeatedProduct` makes for the row-major copy (layouts only: W's base stands in).
+                let rowMajor = Gemm.Operand(base: base, rowStride: n, columnStride: 1)
+                let layoutOfA = Gemm.Operand(base: base, rowStride: k, columnStride: 1)
+                guard Gemm.packs(m: m, n: n, k: k, a: layoutOfA, b: rowMajor) else { return nil }
+                let packed = Gemm.PackedB(Gemm.Operand(base: base, rowStride: 1, columnStride: k), k: k, n: n)
+                return { a, c in
+                    Gemm.multiply(m: m, a: Gemm.Operand(base: UnsafeRawPointer(a).assumingMemoryBound(to: G.self), rowStride: k, columnStride: 1),
+                                  packed: packed, c: UnsafeMutableRawPointer(c).assumingMemoryBound(to: G.self), ldc: n)
+                }
+            }
+            if let product = prepacked(gemmType) { return product }
+        }
+        let transposed = [S](unsafeUninitializedCapacity: n * k) { t, initialized in
+            if let tp = t.baseAddress, let wp = w.baseAddress {
+                for r in 0..<n { for j in 0..<k { (tp + (j &* n &+ r)).initialize(to: wp[r &* k &+ j]) } }
+            }
+            initialized = n * k
+        }
+        return { a, c in
+            transposed.withUnsafeBufferPointer { b in
+                matmul(UnsafeBufferPointer(start: a, count: m * k), StridedView(offset: 0, strides: []), false,
+                       b, StridedView(offset: 0, strides: []), false, [], m, k, n, UnsafeMutableBufferPointer(start: c, count: m * n))
+            }
+        }
+    }
+
     /// The step the forward pass runs at position `index` of `steps` (the reverse direction reads
     /// the sequence from its end), and the step that ran before it (nil for the first).
     @inline(__always)
@@ -76,17 +111,11 @@ extension Loops {
         guard steps > 0, batch > 0, hidden > 0, let pp = projected.baseAddress, let wp = weightHH.baseAddress,
               let h0 = hidden0.baseAddress, let op = out.baseAddress, let sp = saved.baseAddress else { return }
         let perStep = kind.savedPerStep(batch: batch, hidden: h), activationSize = batch &* kind.activationBlocks &* h
-        // W_hhᵀ row-major [hidden, gates·hidden], as the composed step multiplied by it.
-        var transposed = [S](repeating: 0, count: rows &* h)
-        transposed.withUnsafeMutableBufferPointer { t in
-            guard let tp = t.baseAddress else { return }
-            for r in 0..<rows { for j in 0..<h { tp[j &* rows &+ r] = wp[r &* h &+ j] } }
-        }
         // The product h·W_hhᵀ of one step, the LSTM's gate pre-activations and its (h′ | c′) rows.
         var scratch = [S](repeating: 0, count: 2 &* gateSize &+ 2 &* stateSize)
         let bias = biasHH?.baseAddress
-        transposed.withUnsafeBufferPointer { wt in
-            let recurrentProduct = repeatedProduct(m: batch, k: h, n: rows, wt)
+        do {
+            let recurrentProduct = repeatedProduct(m: batch, k: h, n: rows, transposing: UnsafeBufferPointer(start: wp, count: rows &* h))
             scratch.withUnsafeMutableBufferPointer { buffer in
                 guard let product = buffer.baseAddress else { return }
                 let gates = product + gateSize, pair = gates + gateSize

@@ -64,6 +64,52 @@ static void sgemm_direct_avx2(long m, long n, long k, const float *a, long lda, 
     }
 }
 
+// The same with AVX-512: 6×32 tiles (12 zmm accumulators), the packed AVX-512 kernel's shape.
+// Each element of C is the same chain of fused multiply-adds along p, from zero, as in the AVX2
+// kernel (and in the packed kernels when k ≤ kc): the same bits, twice the width.
+__attribute__((target("avx512f")))
+static void sgemm_direct_avx512(long m, long n, long k, const float *a, long lda, long acs, const float *b, long ldb,
+                                float *c, long ldc) {
+    for (long i = 0; i < m; i += 6) {
+        long mr = m - i < 6 ? m - i : 6;
+        const float *rows[6];
+        for (int r = 0; r < 6; r++) rows[r] = a + (i + (r < mr ? r : 0)) * lda;
+        for (long j = 0; j < n; j += 32) {
+            long nr = n - j < 32 ? n - j : 32;
+            // Lanes j..<j+nr are loaded and stored; the rest read as zero.
+            __mmask16 m0 = (__mmask16)(nr >= 16 ? 0xFFFF : (1u << nr) - 1);
+            __mmask16 m1 = (__mmask16)(nr >= 32 ? 0xFFFF : nr > 16 ? (1u << (nr - 16)) - 1 : 0);
+            __m512 acc[6][2];
+            for (int r = 0; r < 6; r++) { acc[r][0] = _mm512_setzero_ps(); acc[r][1] = _mm512_setzero_ps(); }
+            const float *bp = b + j;
+            if (nr == 32) {
+                for (long p = 0, q = 0; p < k; p++, q += acs, bp += ldb) {
+                    __m512 b0 = _mm512_loadu_ps(bp), b1 = _mm512_loadu_ps(bp + 16);
+                    for (int r = 0; r < 6; r++) {
+                        __m512 x = _mm512_set1_ps(rows[r][q]);
+                        acc[r][0] = _mm512_fmadd_ps(x, b0, acc[r][0]);
+                        acc[r][1] = _mm512_fmadd_ps(x, b1, acc[r][1]);
+                    }
+                }
+            } else {
+                for (long p = 0, q = 0; p < k; p++, q += acs, bp += ldb) {
+                    __m512 b0 = _mm512_maskz_loadu_ps(m0, bp), b1 = _mm512_maskz_loadu_ps(m1, bp + 16);
+                    for (int r = 0; r < 6; r++) {
+                        __m512 x = _mm512_set1_ps(rows[r][q]);
+                        acc[r][0] = _mm512_fmadd_ps(x, b0, acc[r][0]);
+                        acc[r][1] = _mm512_fmadd_ps(x, b1, acc[r][1]);
+                    }
+                }
+            }
+            for (long r = 0; r < mr; r++) {
+                float *cr = c + (i + r) * ldc + j;
+                _mm512_mask_storeu_ps(cr, m0, acc[r][0]);
+                _mm512_mask_storeu_ps(cr + 16, m1, acc[r][1]);
+            }
+        }
+    }
+}
+
 __attribute__((target("avx2,fma")))
 static void dgemm_direct_avx2(long m, long n, long k, const double *a, long lda, long acs, const double *b, long ldb,
                               double *c, long ldc) {
@@ -170,6 +216,7 @@ CK_DIRECT_PORTABLE(double, dgemm_direct_portable)
 void ck_sgemm_direct(int isa, long m, long n, long k, const float *a, long lda, long acs, const float *b, long ldb,
                      float *c, long ldc) {
 #if CK_X86
+    if (isa >= 2) { sgemm_direct_avx512(m, n, k, a, lda, acs, b, ldb, c, ldc); return; }
     if (isa >= 1) { sgemm_direct_avx2(m, n, k, a, lda, acs, b, ldb, c, ldc); return; }
 #endif
     (void)isa;

@@ -116,6 +116,9 @@ extension Optimizer {
         let rate = Tensor<Scalar>(Scalar(learningRate))
         let entries = namedParameters
         var states = parameterState
+        // Taken out while the step runs, so that each state tensor (Adam's moments) has one owner
+        // and the fused update writes it in place instead of copying it first.
+        parameterState = []
         if states.count != entries.count { states = Array(repeating: [:], count: entries.count) }
         withoutGradients {
             for (index, entry) in entries.enumerated() {

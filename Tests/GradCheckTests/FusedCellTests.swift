@@ -1,5 +1,6 @@
 import XCTest
 import Autograd
+import CKernels
 
 /// The fused recurrent cells (Ops/RecurrentCells.swift): gradcheck and gradgradcheck of each
 /// primitive (the cells and their backward passes) in Double on non-square shapes, the fused cells
@@ -169,5 +170,37 @@ final class FusedCellTests: XCTestCase {
         XCTAssertEqual(both.scalars, [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0])
         let next = Tensor.gruCell(input: Tensor<Double>.zeros([2, 9]), hidden: Tensor<Double>.zeros([2, 9]), state: Tensor<Double>.ones([2, 3]))
         XCTAssertEqual(next.scalars, [Double](repeating: 0.5, count: 6))     // z = ½, n = 0: h′ = ½·h
+    }
+    /// The Float LSTM cell backward runs in C (recurrent.c): every instruction set's path gives
+    /// the bits of the Swift expressions, evaluated here element by element, vector tails included.
+    func testFloatLSTMBackwardKernelMatchesTheSwiftExpressions() {
+        for (batch, h) in [(3, 13), (2, 16), (1, 5)] {
+            var rng = SeededGenerator(seed: UInt64(batch * 100 + h))
+            func values(_ n: Int, _ lower: Float, _ upper: Float) -> [Float] {
+                Tensor<Float>.randomUniform([n], lower: lower, upper: upper, using: &rng).scalars
+            }
+            let upstream = values(batch * 2 * h, -2, 2), cell = values(batch * h, -2, 2)
+            let saved = values(batch * 5 * h, 0, 1)   // activations in (0, 1) stand in for σ and tanh values
+            var expectedGates = [Float](repeating: 0, count: batch * 4 * h), expectedCell = [Float](repeating: 0, count: batch * h)
+            for b in 0..<batch {
+                for j in 0..<h {
+                    let (uh, uc) = (upstream[b * 2 * h + j], upstream[b * 2 * h + h + j])
+                    let a = { (k: Int) in saved[b * 5 * h + k * h + j] }
+                    let (i, f, g, o, t) = (a(0), a(1), a(2), a(3), a(4))
+                    let dcNext = uh * o * (1 - t * t) + uc
+                    expectedGates[b * 4 * h + j] = dcNext * g * (i * (1 - i))
+                    expectedGates[b * 4 * h + h + j] = dcNext * cell[b * h + j] * (f * (1 - f))
+                    expectedGates[b * 4 * h + 2 * h + j] = dcNext * i * (1 - g * g)
+                    expectedGates[b * 4 * h + 3 * h + j] = uh * t * (o * (1 - o))
+                    expectedCell[b * h + j] = dcNext * f
+                }
+            }
+            for isa in Set([Int32(0), ck_isa()]) {
+                var dGates = [Float](repeating: .nan, count: batch * 4 * h), dCell = [Float](repeating: .nan, count: batch * h)
+                ck_lstm_cell_backward_f32(isa, batch, h, upstream, cell, saved, &dGates, &dCell)
+                XCTAssertEqual(dGates.map(\.bitPattern), expectedGates.map(\.bitPattern), "isa \(isa), batch \(batch), hidden \(h)")
+                XCTAssertEqual(dCell.map(\.bitPattern), expectedCell.map(\.bitPattern), "isa \(isa), batch \(batch), hidden \(h)")
+            }
+        }
     }
 }

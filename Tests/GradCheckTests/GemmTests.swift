@@ -165,6 +165,33 @@ final class GemmKernelTests: XCTestCase {
         }
     }
 
+    /// The Float direct kernels of the vector instruction sets (AVX2, AVX-512 where the CPU has
+    /// it) give the same bits: each element is the same chain of fused multiply-adds along k, and
+    /// so is the packed kernels' for k ≤ kc (`Gemm.multiply` with `direct: false`).
+    func testFloatDirectKernelsGiveTheSameBitsOnEveryVectorInstructionSet() {
+        guard Gemm.isa >= 1 else { return }
+        for (m, k, n) in [(5, 7, 3), (6, 16, 16), (13, 64, 27), (32, 64, 192), (7, 3, 33), (8, 40, 47), (6, 9, 64)] {
+            let a = Tensor<Float>.randomNormal([m, k], seed: UInt64(m * k)), b = Tensor<Float>.randomNormal([k, n], seed: UInt64(n))
+            func run(_ isa: Int32) -> [UInt32] {
+                var c = [Float](repeating: .nan, count: m * n)
+                a.scalars.withUnsafeBufferPointer { ap in
+                    b.scalars.withUnsafeBufferPointer { bp in
+                        c.withUnsafeMutableBufferPointer { cp in
+                            Float.direct(isa, m, n, k, ap.baseAddress!, k, 1, bp.baseAddress!, n, cp.baseAddress!, n)
+                        }
+                    }
+                }
+                return c.map(\.bitPattern)
+            }
+            let avx2 = run(1)
+            for isa in Int32(1)...Gemm.isa {
+                XCTAssertEqual(run(isa), avx2, "isa \(isa) \(m)×\(k)×\(n)")
+            }
+            let packed = packedProduct(a, b, direct: false)
+            XCTAssertEqual(packed.map(\.bitPattern), avx2, "packed \(m)×\(k)×\(n)")
+        }
+    }
+
     /// The Float kernel for A·Bᵀ with both read in place: odd shapes, every tail of k (k % 8),
     /// edge blocks of rows and columns, operands inside wider rows, nothing written beside C;
     /// and through `multiply`, the same product as the packed path gives.

@@ -72,6 +72,12 @@ int ck_thread_count(void);
 void ck_adam_f32(int isa, long n, const float *g, float *m, float *v, float *p, float beta1, float beta2, float c1,
                  float c2, float lr, float eps, int has_moments);
 
+/// The LSTM cell's vector-Jacobian product for Float, bit for bit Loops.lstmCellBackward's (see
+/// recurrent.c): upstream [batch, 2·hidden] (∂h′ | ∂c′), cell [batch, hidden], saved [batch,
+/// 5·hidden] (i, f, g, o, tanh c′); writes d_gates [batch, 4·hidden] and d_cell [batch, hidden].
+void ck_lstm_cell_backward_f32(int isa, long batch, long hidden, const float *upstream, const float *cell,
+                               const float *saved, float *d_gates, float *d_cell);
+
 /// The next number of a tape node: increasing across threads.
 long ck_next_node_id(void);
 
