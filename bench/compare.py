@@ -2,9 +2,14 @@
 """Runs the speed workloads of `swift run -c release Examples bench` in PyTorch (CPU, float32,
 the same shapes, warm-up and median of repeated runs) and prints both side by side.
 
-    python3 bench/compare.py                  # builds and runs our bench, then PyTorch's
+    python3 bench/compare.py                  # builds our bench, then runs each workload: ours, then PyTorch's
+    python3 bench/compare.py --rounds 3       # each workload three times in turn; medians of the rounds
     python3 bench/compare.py --json ours.json # reads figures written by `Examples bench --json PATH`
     python3 bench/compare.py --quick          # fewer repeats, shorter scalar chain
+
+Each workload is timed in our bench and then at once in PyTorch, so both sides of a ratio see
+the machine in the same state: on a shared machine whose speed drifts over minutes, timing all of
+ours first and all of PyTorch's afterwards put the drift into the ratios.
 
 Ratio = our time / PyTorch's time (below 1: we are faster); for GEMM it is our GFLOP/s over
 PyTorch's (above 1: we are faster). The example models' rows (makemore, wavenet) also print
@@ -329,22 +334,63 @@ def torch_figures(torch, quick, repeats, chain, only=None, parameters=None):
     return figures
 
 
-def our_figures(args):
-    if args.json:
-        with open(args.json) as f:
-            return json.load(f)
-    path = tempfile.mktemp(suffix=".json")
-    command = ["swift", "run", "-c", "release", "Examples", "bench", "--json", path]
+# The bench's workload groups (its `--only` values), in the order it runs them.
+WORKLOADS = ["gemm", "mlp", "cnn", "epoch", "gpt", "lstm", "gru", "makemore", "wavenet", "persample", "memory", "chain"]
+
+
+def build_ours():
+    """Builds the bench once (release) and returns the path of its executable."""
+    subprocess.run(["swift", "build", "-c", "release", "--product", "Examples"], cwd=ROOT, check=True)
+    bin_path = subprocess.run(["swift", "build", "-c", "release", "--show-bin-path"], cwd=ROOT, check=True,
+                              capture_output=True, text=True).stdout.strip()
+    return os.path.join(bin_path, "Examples")
+
+
+def our_figures(args, binary, only):
+    """Our figures of one workload group, by key (the bench's own printout goes to stderr)."""
+    handle, path = tempfile.mkstemp(suffix=".json")
+    os.close(handle)
+    command = [binary, "bench", "--json", path, "--only", only]
     if args.quick:
         command.append("--quick")
     if args.repeats:
         command += ["--repeats", str(args.repeats)]
-    if args.only:
-        command += ["--only", args.only]
-    print("running:", " ".join(command), file=sys.stderr)
-    subprocess.run(command, cwd=ROOT, check=True)
-    with open(path) as f:
-        return json.load(f)
+    try:
+        subprocess.run(command, cwd=ROOT, check=True, stdout=sys.stderr)
+        with open(path) as f:
+            return {f.get("key") or f["workload"]: f for f in json.load(f)}
+    finally:
+        os.remove(path)
+
+
+def combined(rounds_ours, rounds_theirs):
+    """The figures of several rounds as one: per key, the median of the rounds' medians (and of
+    the GFLOP/s), with each round's ratio kept for printing."""
+    ours, theirs, per_round = {}, {}, {}
+    for key in set().union(*rounds_ours):
+        mine = [r[key] for r in rounds_ours if key in r]
+        entry = dict(mine[0])
+        entry["medianMicroseconds"] = statistics.median(m["medianMicroseconds"] for m in mine)
+        if all(m.get("gflops") for m in mine):
+            entry["gflops"] = statistics.median(m["gflops"] for m in mine)
+        ours[key] = entry
+    for key in set().union(*rounds_theirs):
+        seen = [r[key] for r in rounds_theirs if key in r]
+        t = tuple(statistics.median(s[0][i] for s in seen) for i in range(3))
+        gflops = None if seen[0][1] is None else statistics.median(s[1] for s in seen)
+        theirs[key] = (t, gflops)
+    for o, t in zip(rounds_ours, rounds_theirs):
+        for key in o.keys() & t.keys():
+            per_round.setdefault(key, []).append(ratio_of(o[key], t[key]))
+    return ours, theirs, per_round
+
+
+def ratio_of(mine, their):
+    """Ours / PyTorch's time, or ours / PyTorch's GFLOP/s for products."""
+    (t, gflops) = their
+    if gflops is not None and mine.get("gflops"):
+        return mine["gflops"] / gflops
+    return mine["medianMicroseconds"] / t[0]
 
 
 def main():
@@ -353,6 +399,8 @@ def main():
     parser.add_argument("--quick", action="store_true", help="fewer repeats and a 100,000-op chain")
     parser.add_argument("--repeats", type=int, default=0, help="repeats per workload (default 50, 5 with --quick)")
     parser.add_argument("--only", help="one workload: gemm, mlp, cnn, epoch, gpt, lstm, gru, makemore, wavenet, persample, memory or chain")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="times each workload in turn this many times (ours, then PyTorch's) and prints the medians")
     parser.add_argument("--chain", type=int, default=0,
                         help="PyTorch's scalar chain length (default: 100,000; its time per op does not depend on it)")
     args = parser.parse_args()
@@ -364,11 +412,32 @@ def main():
               "(the CPU build is enough: pip install torch --index-url https://download.pytorch.org/whl/cpu)\n"
               "and run this script again. Our own figures: swift run -c release Examples bench")
         return 0
-    ours = {f.get("key") or f["workload"]: f for f in our_figures(args)}
     repeats = args.repeats or (5 if args.quick else 50)
     chain = args.chain or 100_000
     twin_parameters = {}
-    theirs = torch_figures(torch, args.quick, repeats, chain, args.only, twin_parameters)
+    per_round = {}
+    if args.json:
+        with open(args.json) as f:
+            ours = {f.get("key") or f["workload"]: f for f in json.load(f)}
+        theirs = torch_figures(torch, args.quick, repeats, chain, args.only, twin_parameters)
+    else:
+        if args.only and args.only not in WORKLOADS:
+            print(f"error: --only {args.only}: not a workload ({', '.join(WORKLOADS)})", file=sys.stderr)
+            return 2
+        binary = build_ours()
+        rounds_ours, rounds_theirs = [], []
+        for _ in range(max(1, args.rounds)):
+            mine, their = {}, {}
+            for group in [args.only] if args.only else WORKLOADS:
+                print(f"timing {group}: ours, then PyTorch's", file=sys.stderr)
+                mine.update(our_figures(args, binary, group))
+                their.update(torch_figures(torch, args.quick, repeats, chain, group, twin_parameters))
+            rounds_ours.append(mine)
+            rounds_theirs.append(their)
+        ours, theirs, per_round = combined(rounds_ours, rounds_theirs)
+        if args.rounds > 1:
+            print(f"{args.rounds} rounds, each workload timed in turn (ours, then PyTorch's); figures are the medians "
+                  "of the rounds, ratios of those medians, each round's ratio in brackets")
     print(f"PyTorch {torch.__version__} on {torch.get_num_threads()} threads, float32 (the chain in float64 as ours), "
           f"medians of {repeats} runs after warm-up; chain of {chain} ops")
     names = {"gemm256": "GEMM 256³", "gemm512": "GEMM 512³", "gemm1024": "GEMM 1024³",
@@ -395,12 +464,13 @@ def main():
             continue
         (t, gflops) = theirs[key]
         mine = ours[key]
+        ratio = ratio_of(mine, theirs[key])
+        rounds = per_round.get(key, [])
+        each = "  [" + ", ".join(f"{r:.2f}" for r in rounds) + "]" if len(rounds) > 1 else ""
         if gflops is not None and mine.get("gflops"):
-            ratio = mine["gflops"] / gflops
-            print(f"{label:46} {mine['gflops']:9.1f} GF/s {gflops:9.1f} GF/s {ratio:7.2f}×  (higher is better)")
+            print(f"{label:46} {mine['gflops']:9.1f} GF/s {gflops:9.1f} GF/s {ratio:7.2f}×  (higher is better){each}")
         else:
-            ratio = mine["medianMicroseconds"] / t[0]
-            print(f"{label:46} {mine['medianMicroseconds']:11.2f} µs {t[0]:11.2f} µs {ratio:7.2f}×  (time; lower is better)")
+            print(f"{label:46} {mine['medianMicroseconds']:11.2f} µs {t[0]:11.2f} µs {ratio:7.2f}×  (time; lower is better){each}")
     if any(key in ours and key in theirs for key in ("persample-lstm", "persample-attention")):
         print("* PyTorch's vmap has no batching rule for nn.LSTM's and attention's CPU kernels: it loops inside vmap")
     if "chainSwiftAD" in ours and "chain" in ours:
