@@ -8,5 +8,5 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 "$cc" -O2 -Wall -Wextra -Werror -I"$root/Sources/CKernels/include" \
     "$root/scripts/test_vmath.c" "$root/Sources/CKernels/vmath.c" "$root/Sources/CKernels/gemm.c" \
-    -o "$out/test_vmath" -lm
+    -o "$out/test_vmath" -lm $(case "$(uname -m)" in x86_64) echo -lquadmath;; esac)
 "$out/test_vmath" "${1:-97}"
