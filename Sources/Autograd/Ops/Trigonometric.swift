@@ -22,13 +22,3 @@ extension Tensor {
         }
     }
 }
-
-@usableFromInline struct Sine: ElementFunction {
-    @inlinable init() {}
-    @inlinable func callAsFunction<S: TensorScalar>(_ x: S) -> S { .sin(x) }
-}
-
-@usableFromInline struct Cosine: ElementFunction {
-    @inlinable init() {}
-    @inlinable func callAsFunction<S: TensorScalar>(_ x: S) -> S { .cos(x) }
-}
