@@ -12,7 +12,8 @@
 // scale (where its reference is a Taylor series, see ref_gelu_slope_d) and around the tanh GELU's
 // slope's zero x₀ = −0.75246… (every other value); plus special values and thresholds with their
 // three neighbours on either side. N = 2³⁰/STRIDE (11,069,703 for 97).
-// Built and run by scripts/test_vmath.sh; `test_vmath STRIDE` sets k (default 97).
+// Built and run by scripts/test_vmath.sh; `test_vmath STRIDE [NAME…]` sets k (default 97) and
+// measures only the functions named (all by default).
 #include "CKernels.h"
 #include <float.h>
 #include <math.h>
@@ -245,16 +246,31 @@ static int nisa;
 static int isas[3];
 static stat stats[NF][3];
 
+// The functions named on the command line after the stride (all when none is).
+static int nnames;
+static char **names;
+static int selected(const char *name) {
+    if (nnames == 0) return 1;
+    for (int i = 0; i < nnames; i++)
+        if (strcmp(names[i], name) == 0) return 1;
+    return 0;
+}
+
+// Each reference is computed once per input and compared with every ISA's result.
 static void check(int fi, const float *x, long n, float *y) {
+    if (!selected(fns[fi].name)) return;
+    LD *ref = malloc((size_t)n * sizeof(LD));
+    for (long i = 0; i < n; i++) ref[i] = fns[fi].ref((LD)x[i]);
     for (int s = 0; s < nisa; s++) {
         fns[fi].f(isas[s], n, x, y);
         stat *st = &stats[fi][s];
         for (long i = 0; i < n; i++) {
-            double e = ulp_error(y[i], fns[fi].ref((LD)x[i]));
+            double e = ulp_error(y[i], ref[i]);
             if (e > st->max || (isinf(e) && !isinf(st->max))) { st->max = e; st->at = x[i]; }
             st->count++;
         }
     }
+    free(ref);
 }
 
 static double from_bits_d(unsigned long b) { double f; memcpy(&f, &b, 8); return f; }
@@ -283,15 +299,19 @@ typedef struct {
 static dstat dstats[NFD][3];
 
 static void check_d(int fi, const double *x, long n, double *y) {
+    if (!selected(dfns[fi].name)) return;
+    LD *ref = malloc((size_t)n * sizeof(LD));
+    for (long i = 0; i < n; i++) ref[i] = dfns[fi].ref((LD)x[i]);
     for (int s = 0; s < nisa; s++) {
         dfns[fi].f(isas[s], n, x, y);
         dstat *st = &dstats[fi][s];
         for (long i = 0; i < n; i++) {
-            double e = ulp_error_d(y[i], dfns[fi].ref((LD)x[i]));
+            double e = ulp_error_d(y[i], ref[i]);
             if (e > st->max || (isinf(e) && !isinf(st->max))) { st->max = e; st->at = x[i]; }
             st->count++;
         }
     }
+    free(ref);
 }
 
 static unsigned long splitmix(unsigned long *state) {
@@ -373,7 +393,7 @@ static int double_sweep(long stride) {
     printf("\nDouble (4 samples of %ld plus %ld special inputs)\n", n, ns);
     printf("%-11s %-8s %10s  %-24s %6s  %s\n", "function", "ISA", "max ulp", "at x", "bound", "inputs");
     for (int f = 0; f < NFD; f++)
-        for (int s = 0; s < nisa; s++) {
+        for (int s = 0; s < nisa && selected(dfns[f].name); s++) {
             dstat st = dstats[f][s];
             int ok = st.max <= dfns[f].bound;
             bad |= !ok;
@@ -386,6 +406,7 @@ static int double_sweep(long stride) {
 int main(int argc, char **argv) {
     long stride = argc > 1 ? atol(argv[1]) : 97;
     if (stride < 1) stride = 97;
+    if (argc > 2) { nnames = argc - 2; names = argv + 2; }
     int top = ck_isa();
     for (int isa = top; isa >= 0; isa--) isas[nisa++] = isa;
 
@@ -421,14 +442,14 @@ int main(int argc, char **argv) {
         long n = 0;
         for (; n < CHUNK && b <= 0xffffffffUL; n++, b += (unsigned long)stride) x[n] = from_bits((unsigned)b);
         for (int f = 0; f < NF; f++) check(f, x, n, y);
-        check_pair(x, n);
+        if (selected("gelu") || selected("gelu_slope")) check_pair(x, n);
     }
 
     static const char *isa_names[] = {"portable", "avx2", "avx512"};
     int bad = 0;
     printf("%-11s %-8s %10s  %-16s %6s  %s\n", "function", "ISA", "max ulp", "at x", "bound", "inputs");
     for (int f = 0; f < NF; f++)
-        for (int s = 0; s < nisa; s++) {
+        for (int s = 0; s < nisa && selected(fns[f].name); s++) {
             stat st = stats[f][s];
             int ok = st.max <= fns[f].bound;
             bad |= !ok;
