@@ -207,7 +207,7 @@ static const struct {
     {"gelu", ck_vgelu_f64, ref_gelu, 2},
     {"gelu_slope", ck_vgelu_slope_f64, ref_gelu_slope_d, 1.5},
     {"gelu_tanh", ck_vgelu_tanh_f64, ref_gelu_tanh, 1},
-    {"gtanh_slope", ck_vgelu_tanh_slope_f64, ref_gelu_tanh_slope, 1.5},
+    {"gtanh_slope", ck_vgelu_tanh_slope_f64, ref_gelu_tanh_slope, 1},
     {"elu", ck_velu_alpha_f64, ref_elu, 1},
     {"mish", ck_vmish_f64, ref_mish, 1.5},
     {"sin", ck_vsin_f64, ref_sin, 1},

@@ -257,8 +257,8 @@ extension TensorScalar {
 /// measured by scripts/test_vmath.sh and VectorMathAccuracyTests. Float: ≤ 1 ulp for exp, expm1,
 /// log, log1p, erf, erfc, GELU and its slope, GELU with tanh and its slope, ELU, mish, sin and cos; 1.5 for
 /// sigmoid and SiLU; 2 for tanh and softplus. Double: ≤ 1 ulp for exp, expm1, log, log1p, sigmoid,
-/// SiLU, GELU with tanh, ELU, sin and cos; 1.5 for GELU's slope and GELU with tanh's slope (relative
-/// to the exact slope, its zero included) and mish; 2 for tanh, softplus, erf, erfc and GELU.
+/// SiLU, GELU with tanh and its slope (relative to the exact slope, its zero included), ELU, sin and
+/// cos; 1.5 for GELU's slope (the same) and mish; 2 for tanh, softplus, erf, erfc and GELU.
 enum VectorMath {
     typealias FloatKernel = @convention(c) (Int32, Int, UnsafePointer<Float>?, UnsafeMutablePointer<Float>?) -> Void
     typealias DoubleKernel = @convention(c) (Int32, Int, UnsafePointer<Double>?, UnsafeMutablePointer<Double>?) -> Void

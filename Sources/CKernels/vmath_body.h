@@ -872,10 +872,18 @@ VM_ATTR vd VM_NAME(gelu_tanh_slope_d_v)(vd x) {
     vd d2 = dh * dh;
     vd d2l = -VM_NAME(residual_d)(dh, dh, d2) + 2.0 * dh * dl;
 
-    // 2u ≥ 0.
+    // 2u ≥ 0: σ and V·F/D² as corrected quotients, added by TwoSum (the second term is up to a
+    // quarter of the sum, which is just below 1 around x = 0.73: plain roundings reached 1.5 ulps).
     vd s0 = 1.0 / dh;
     vd scorr = (VM_NAME(residual_d)(s0, dh, (vd)1.0) - s0 * dl) / dh;
-    vd positive = s0 + (scorr + (vh * fh) / d2);
+    vd pn = vh * fh;
+    vd pnl = -VM_NAME(residual_d)(vh, fh, pn) + (vh * fl + vl_ * fh);
+    vd p0 = pn / d2;
+    vd pcorr = (VM_NAME(residual_d)(p0, d2, pn) + pnl - p0 * d2l) / d2;
+    vd ps = s0 + p0;
+    vd pb = ps - s0;
+    vd pe = (s0 - (ps - pb)) + (p0 - pb);
+    vd positive = ps + (pe + (scorr + pcorr));
 
     // 2u < 0: N = 1 + V + F by TwoSums.
     vd n1 = 1.0 + vh;

@@ -138,7 +138,7 @@ void ck_vgelu_slope_f64(int isa, long n, const double *x, double *y);
 //                    Float ≤ 1 ulp, Double ≤ 1 ulp; NaN at −∞ (∞·0, as the formula and PyTorch)
 //   gelu_tanh_slope  its derivative σ + V·σ(1 − σ), σ = σ(2u), V = 2u′x (relative to the exact
 //                    slope everywhere, its zero at x ≈ −0.7525 included)
-//                    Float ≤ 1 ulp, Double ≤ 1.5 ulp; NaN at ±∞, −0 where it underflows
+//                    Float ≤ 1 ulp, Double ≤ 1 ulp; NaN at ±∞, −0 where it underflows
 //   elu              x for x > 0, alpha·(eˣ − 1) otherwise (alpha given as a double)
 //                    Float ≤ 1 ulp, Double ≤ 1 ulp
 //   mish             x·tanh(softplus(x))  Float ≤ 1 ulp, Double ≤ 1.5 ulp; NaN at −∞
