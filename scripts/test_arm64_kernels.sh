@@ -7,7 +7,7 @@
 #                                 fused update bit for bit;
 #   scripts/test_vmath.c          the vectorised elementwise functions (4-lane NEON vectors there)
 #                                 within their ulp bounds over the Float line (every STRIDE-th
-#                                 pattern; default 29989, about 20 s under emulation).
+#                                 pattern; default 29989, about 45 s of CPU under emulation).
 # Installs gcc-aarch64-linux-gnu (the C library and start files) and qemu-user when absent (Debian,
 # as root). Usage: scripts/test_arm64_kernels.sh [STRIDE]. Exit status 1 on any failure.
 set -euo pipefail

@@ -2,11 +2,11 @@
 /// ``TensorScalar`` and declared beside the op that uses it.
 ///
 /// ```swift
-/// @usableFromInline struct Sine: ElementFunction {
+/// @usableFromInline struct ReciprocalSquareRoot: ElementFunction {
 ///     @inlinable init() {}
-///     @inlinable func callAsFunction<S: TensorScalar>(_ x: S) -> S { .sin(x) }
+///     @inlinable func callAsFunction<S: TensorScalar>(_ x: S) -> S { 1 / x.squareRoot() }
 /// }
-/// // in the op: Tensor.record("sin", …, scalars: map(Sine()), …)
+/// // in the op: Tensor.record("rsqrt", …, scalars: map(ReciprocalSquareRoot()), …)
 /// ```
 ///
 /// ``Tensor/map(_:)`` runs it in a loop compiled for `Float` or `Double`, also when the op is

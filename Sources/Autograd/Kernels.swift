@@ -23,6 +23,14 @@ enum UnaryKernel<S: TensorScalar>: Sendable {
     case expm1, log1p, erf, erfc, silu, softplus
     /// The exact GELU x·Φ(x) and its derivative Φ(x) + x·φ(x).
     case gelu, geluSlope
+    /// GELU with tanh, ½x(1 + tanh u) with u = √(2/π)(x + 0.044715x³), and its derivative.
+    case geluTanh, geluTanhSlope
+    /// mish x·tanh(softplus(x)).
+    case mish
+    /// ELU: x for x > 0, alpha·(eˣ − 1) otherwise.
+    case elu(alpha: S)
+    /// sin and cos (radians).
+    case sin, cos
 }
 
 /// An elementwise function of two broadcast tensors, applied by the binary kernel.
@@ -78,8 +86,9 @@ final class Kernels<S: TensorScalar>: Sendable {
     /// Sets entry (i, j) of every [rows, columns] matrix of a buffer to −∞ where j > i (a causal
     /// attention mask, see `Tensor.scaledSoftmax`).
     @usableFromInline let causalFill: @Sendable (UnsafeMutableBufferPointer<S>, Int, Int) -> Void
-    /// The exact GELU and its slope in one pass (see `Loops.geluPair`): x → gelu(x), gelu′(x).
-    @usableFromInline let geluPair: @Sendable (UnsafeBufferPointer<S>, UnsafeMutableBufferPointer<S>,
+    /// GELU and its slope in one pass (see `Loops.geluPair`): x → gelu(x), gelu′(x); the exact
+    /// GELU, or with the flag set the tanh approximation.
+    @usableFromInline let geluPair: @Sendable (Bool, UnsafeBufferPointer<S>, UnsafeMutableBufferPointer<S>,
                                                UnsafeMutableBufferPointer<S>) -> Void
     @usableFromInline let binary: @Sendable (BinaryKernel, UnsafeBufferPointer<S>, StridedView, UnsafeBufferPointer<S>,
                                              StridedView, [Int], UnsafeMutableBufferPointer<S>) -> Void
@@ -173,7 +182,7 @@ final class Kernels<S: TensorScalar>: Sendable {
     init() {
         Allocator.tune()
         unary = { op, x, out in Loops.unary(op, x, out) }
-        geluPair = { x, out, slope in Loops.geluPair(x, out, slope) }
+        geluPair = { tanh, x, out, slope in Loops.geluPair(tanh, x, out, slope) }
         causalFill = { x, rows, columns in Loops.causalFill(x, rows, columns) }
         binary = { op, a, av, b, bv, shape, out in Loops.binary(op, a, av, b, bv, shape, out) }
         binarySameShape = { op, a, b, out in Loops.binarySameShape(op, a, b, out) }
@@ -246,9 +255,10 @@ extension TensorScalar {
 /// The transcendental unary kernels as vectorised polynomial kernels in C (Sources/CKernels/vmath.c:
 /// AVX-512, AVX2 or portable, chosen at run time), each within a stated bound of the exact result,
 /// measured by scripts/test_vmath.sh and VectorMathAccuracyTests. Float: ≤ 1 ulp for exp, expm1,
-/// log, log1p, erf, erfc, GELU and its slope; 1.5 for sigmoid and SiLU; 2 for tanh and softplus.
-/// Double: ≤ 1 ulp for exp, expm1, log, log1p, sigmoid and SiLU; 1.5 for GELU's slope (relative to
-/// the exact slope, its zero included); 2 for tanh, softplus, erf, erfc and GELU.
+/// log, log1p, erf, erfc, GELU and its slope, GELU with tanh and its slope, ELU, mish, sin and cos; 1.5 for
+/// sigmoid and SiLU; 2 for tanh and softplus. Double: ≤ 1 ulp for exp, expm1, log, log1p, sigmoid,
+/// SiLU, GELU with tanh and its slope (relative to the exact slope, its zero included), ELU, sin and
+/// cos; 1.5 for GELU's slope (the same) and mish; 2 for tanh, softplus, erf, erfc and GELU.
 enum VectorMath {
     typealias FloatKernel = @convention(c) (Int32, Int, UnsafePointer<Float>?, UnsafeMutablePointer<Float>?) -> Void
     typealias DoubleKernel = @convention(c) (Int32, Int, UnsafePointer<Double>?, UnsafeMutablePointer<Double>?) -> Void
@@ -267,12 +277,19 @@ enum VectorMath {
         case .erfc: return ck_verfc_f64
         case .gelu: return ck_vgelu_f64
         case .geluSlope: return ck_vgelu_slope_f64
+        case .geluTanh: return ck_vgelu_tanh_f64
+        case .geluTanhSlope: return ck_vgelu_tanh_slope_f64
+        case .mish: return ck_vmish_f64
+        case .sin: return ck_vsin_f64
+        case .cos: return ck_vcos_f64
         default: return nil
         }
     }
 
     /// Whether `op` has a C kernel for the scalar type `S`.
     static func hasKernel<S>(_ op: UnaryKernel<S>) -> Bool {
+        // ELU's kernels take alpha besides the arrays (`ck_velu_f32`, `ck_velu_f64`).
+        if case .elu = op { return S.self == Float.self || S.self == Double.self }
         if S.self == Float.self { return floatKernel(op) != nil }
         if S.self == Double.self { return doubleKernel(op) != nil }
         return false
@@ -292,6 +309,11 @@ enum VectorMath {
         case .erfc: return ck_verfc_f32
         case .gelu: return ck_vgelu_f32
         case .geluSlope: return ck_vgelu_slope_f32
+        case .geluTanh: return ck_vgelu_tanh_f32
+        case .geluTanhSlope: return ck_vgelu_tanh_slope_f32
+        case .mish: return ck_vmish_f32
+        case .sin: return ck_vsin_f32
+        case .cos: return ck_vcos_f32
         default: return nil
         }
     }
@@ -301,6 +323,19 @@ enum VectorMath {
     static func run<S>(_ x: UnsafeBufferPointer<S>, _ out: UnsafeMutableBufferPointer<S>, _ op: UnaryKernel<S>) -> Bool {
         guard !x.isEmpty else { return hasKernel(op) }
         let xp = UnsafeRawPointer(x.baseAddress), yp = UnsafeMutableRawPointer(out.baseAddress)
+        if case .elu(let alpha) = op {
+            if S.self == Float.self, let alpha = alpha as? Float {
+                ck_velu_f32(ck_isa(), x.count, xp?.assumingMemoryBound(to: Float.self), yp?.assumingMemoryBound(to: Float.self),
+                            Double(alpha))
+                return true
+            }
+            if S.self == Double.self, let alpha = alpha as? Double {
+                ck_velu_f64(ck_isa(), x.count, xp?.assumingMemoryBound(to: Double.self), yp?.assumingMemoryBound(to: Double.self),
+                            alpha)
+                return true
+            }
+            return false
+        }
         if S.self == Float.self, let f = floatKernel(op) {
             f(ck_isa(), x.count, xp?.assumingMemoryBound(to: Float.self), yp?.assumingMemoryBound(to: Float.self))
             return true
@@ -405,22 +440,24 @@ enum Loops {
     }
 
     /// GELU into `out` and its slope into `slope`, each element's bits those of the `.gelu` and
-    /// `.geluSlope` kernels: for Float one vector pass sharing Φ(x) (`ck_vgelu_pair_f32`), for
-    /// Double the two kernels one after the other on each thread's run.
-    static func geluPair<S: TensorScalar>(_ x: UnsafeBufferPointer<S>, _ out: UnsafeMutableBufferPointer<S>,
+    /// `.geluSlope` kernels (`.geluTanh` and `.geluTanhSlope` when `tanh`): for the exact Float
+    /// GELU one vector pass sharing Φ(x) (`ck_vgelu_pair_f32`), otherwise the two kernels one
+    /// after the other on each thread's run.
+    static func geluPair<S: TensorScalar>(_ tanh: Bool, _ x: UnsafeBufferPointer<S>, _ out: UnsafeMutableBufferPointer<S>,
                                           _ slope: UnsafeMutableBufferPointer<S>) {
         guard let xp = x.baseAddress, let yp = out.baseAddress, let sp = slope.baseAddress else { return }
-        // Both results cost about one and a half of the single kernel's element.
-        elementRuns(x.count, weight: 3 * weight(UnaryKernel<S>.gelu) / 2) { start, count in
-            if S.self == Float.self {
+        let (value, derivative): (UnaryKernel<S>, UnaryKernel<S>) = tanh ? (.geluTanh, .geluTanhSlope) : (.gelu, .geluSlope)
+        // Both results cost about one and a half of the single kernel's element (two for tanh).
+        elementRuns(x.count, weight: (tanh ? 4 : 3) * weight(value) / 2) { start, count in
+            if S.self == Float.self && !tanh {
                 ck_vgelu_pair_f32(ck_isa(), count, UnsafeRawPointer(xp + start).assumingMemoryBound(to: Float.self),
                                   UnsafeMutableRawPointer(yp + start).assumingMemoryBound(to: Float.self),
                                   UnsafeMutableRawPointer(sp + start).assumingMemoryBound(to: Float.self))
                 return
             }
             let input = UnsafeBufferPointer(start: xp + start, count: count)
-            unaryRun(.gelu, input, UnsafeMutableBufferPointer(start: yp + start, count: count))
-            unaryRun(.geluSlope, input, UnsafeMutableBufferPointer(start: sp + start, count: count))
+            unaryRun(value, input, UnsafeMutableBufferPointer(start: yp + start, count: count))
+            unaryRun(derivative, input, UnsafeMutableBufferPointer(start: sp + start, count: count))
         }
     }
 
@@ -461,6 +498,12 @@ enum Loops {
         case .softplus: unaryMap(x, out) { Softplus()($0) }
         case .gelu: unaryMap(x, out) { GaussianErrorLinear()($0) }
         case .geluSlope: unaryMap(x, out) { GaussianErrorLinearSlope()($0) }
+        case .geluTanh: unaryMap(x, out) { GaussianErrorLinearTanh()($0) }
+        case .geluTanhSlope: unaryMap(x, out) { GaussianErrorLinearTanhSlope()($0) }
+        case .mish: unaryMap(x, out) { Mish()($0) }
+        case .elu(let alpha): unaryMap(x, out) { $0 > 0 ? $0 : alpha * S.expm1($0) }
+        case .sin: unaryMap(x, out) { S.sin($0) }
+        case .cos: unaryMap(x, out) { S.cos($0) }
         }
     }
 

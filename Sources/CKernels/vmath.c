@@ -1,4 +1,5 @@
 #include "CKernels.h"
+#include <math.h>
 #include <stddef.h>
 
 #if defined(__x86_64__) || defined(_M_X64)
@@ -100,14 +101,47 @@ static const double VM_GSLOPE_WIDE_D[17] = {
 #define VM_INV_ROOT_2PI_HI 0.3989422804014327
 #define VM_INV_ROOT_2PI_LO (-2.49232720227773e-17)
 
+// GELU with tanh: 2u = c1·x + c3·x³ with c1 = 2√(2/π), c3 = 2√(2/π)·0.044715, and its slope's
+// V = c1·x + 3c3·x³, each constant as hi + lo (mpmath at 80 digits).
+#define VM_GTANH_C1_HI 1.5957691216057308
+#define VM_GTANH_C1_LO (-9.96930880911092e-17)
+#define VM_GTANH_C3_HI 0.07135481627260025
+#define VM_GTANH_C3_LO (-6.175149918155315e-19)
+#define VM_GTANH_3C3_HI 0.21406444881780073
+#define VM_GTANH_3C3_LO 1.2025242832367862e-17
+// The slope's zero x₀ = −0.75246142207101625848… as hi + lo + lo2, and the slope's Taylor coefficients
+// at x₀ (mpmath at 80 digits): slope(x₀ + h) = h·Σ cₙhⁿ, n = 0…11; on |h| ≤ 0.03 the omitted terms
+// are below 1e-23 relative. c₀ also as hi + lo.
+#define VM_GTANH_ROOT_HI (-0.7524614220710163)
+#define VM_GTANH_ROOT_LO 3.635560509207687e-17
+#define VM_GTANH_ROOT_LO2 (-2.5415595389660457e-33)
+#define VM_GTANH_ROOT_C0_LO 2.028254970529195e-17
+#define VM_GTANH_ROOT_D_N 12
+static const double VM_GTANH_ROOT_D[12] = {
+    0.4304000910248585, 0.38751844613578895, -0.01578285352184803, -0.11394448308095899,
+    -0.01661932834305256, 0.019682309459833118, 0.005261059254921912, -0.0024227318458750974,
+    -0.0009274420230205449, 0.00026392764052681053, 0.00012425227802639782, -3.4956171694436116e-05};
+
+// sin and cos: 2/π, and π/2 in four parts (fdlibm's: 33, 33 and 33 significant bits, then the rest
+// rounded to double; checked in mpmath at 100 digits). The vector reduction covers |x| below
+// VM_TRIG_BIG, where n = round(x·2/π) < 2²⁰ and each n·Pᵢ (i ≤ 3) is exact.
+#define VM_TWO_OVER_PI 0.6366197723675814
+#define VM_PIO2_1 1.5707963267341256
+#define VM_PIO2_2 6.077100506303966e-11
+#define VM_PIO2_3 2.0222662487111665e-21
+#define VM_PIO2_4 8.4784276603689e-32
+#define VM_TRIG_BIG 1.6e6
+
 // Below this |x| the Double erf is the polynomial; above, 1 − erfc.
 #define VM_ERF_SMALL 1.0
 
 #define VM_FOR_EACH_F64(X) \
-    X(exp) X(expm1) X(tanh) X(sigmoid) X(silu) X(log) X(log1p) X(softplus) X(erf) X(erfc) X(gelu) X(gelu_slope)
+    X(exp) X(expm1) X(tanh) X(sigmoid) X(silu) X(log) X(log1p) X(softplus) X(erf) X(erfc) X(gelu) X(gelu_slope) \
+    X(gelu_tanh) X(gelu_tanh_slope) X(mish) X(sin) X(cos)
 
 #define VM_FOR_EACH_F32(X) \
-    X(exp) X(expm1) X(tanh) X(sigmoid) X(silu) X(log) X(log1p) X(softplus) X(erf) X(erfc) X(gelu) X(gelu_slope)
+    X(exp) X(expm1) X(tanh) X(sigmoid) X(silu) X(log) X(log1p) X(softplus) X(erf) X(erfc) X(gelu) X(gelu_slope) \
+    X(gelu_tanh) X(gelu_tanh_slope) X(mish) X(sin) X(cos)
 
 #if CK_X86
 #define VM_W 16
@@ -190,3 +224,21 @@ void ck_vgelu_pair_f32(int isa, long n, const float *x, float *y, float *dy) {
 #endif
 
 VM_FOR_EACH_F64(VM_ENTRY_D)
+
+void ck_velu_f32(int isa, long n, const float *x, float *y, double alpha) {
+#if CK_X86
+    if (isa >= 2) { elu_loop_avx512(n, x, y, alpha); return; }
+    if (isa == 1) { elu_loop_avx2(n, x, y, alpha); return; }
+#endif
+    (void)isa;
+    elu_loop_portable(n, x, y, alpha);
+}
+
+void ck_velu_f64(int isa, long n, const double *x, double *y, double alpha) {
+#if CK_X86
+    if (isa >= 2) { elu_d_loop_avx512(n, x, y, alpha); return; }
+    if (isa == 1) { elu_d_loop_avx2(n, x, y, alpha); return; }
+#endif
+    (void)isa;
+    elu_d_loop_portable(n, x, y, alpha);
+}

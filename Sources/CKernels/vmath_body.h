@@ -784,6 +784,325 @@ VM_ATTR vd VM_NAME(gelu_slope_d_v)(vd x) {
     return VM_NAME(nan_through_d)(x, y);
 }
 
+// ---- tanh-approximate GELU, ELU and mish (Double kernels; the Float ones compute in double) ----
+
+// num·σ(t) for t = th + tl (tl a small correction to th): `logistic_d` with e^(−|t|) taken as
+// e^(−|th|)·(1 − sign(th)·tl) to first order (|tl| ≤ 2⁻⁵⁰·|th|, so the second order is far below
+// an ulp), the correction carried into the low part of 1 + s + sl.
+VM_ATTR vd VM_NAME(logistic2_d)(vd th, vd tl, vd num) {
+    vd a = VM_NAME(clampd)(VM_NAME(absd)(th), 0.0, 760.0);
+    vd al = SELD(th >= 0.0, tl, -tl);
+    EXPDPARTS e = VM_NAME(exp_d_parts)(-a);
+    vd p = 1.0 + e.s;
+    vd p_lo = ((1.0 - p) + e.s) + e.sl;
+    p_lo = p_lo - al * p;
+    vl pos = th >= 0.0;
+    vd ex = (p * e.s1) * e.s2;
+    vd ex_lo = (p_lo * e.s1) * e.s2;
+    vd dh = 1.0 + ex;
+    vd dl = (ex - (dh - 1.0)) + ex_lo;
+    vd nh = SELD(pos, num, num * p);
+    vd nl = SELD(pos, (vd)0.0, -VM_NAME(residual_d)(num, p, nh) + num * p_lo);
+    vd rcp = 1.0 / dh;
+    vd t0 = nh * rcp;
+    vd t = FMAD(VM_NAME(residual_d)(t0, dh, nh) + nl - t0 * dl, rcp, t0);
+    return SELD(pos, t, (t * e.s1) * e.s2);
+}
+
+// c1·x + c3·x³ as hi + lo for |x| ≤ 30: x², x³ and both products exact or carried with their
+// residuals, the sum by TwoSum (relative error about 2⁻¹⁰⁰, whatever cancels).
+VM_ATTR vd VM_NAME(cubic_d)(vd x, double c1h, double c1l, double c3h, double c3l, vd *lo) {
+    vd sq = x * x;
+    vd sql = -VM_NAME(residual_d)(x, x, sq);
+    vd cu = x * sq;
+    vd cul = -VM_NAME(residual_d)(x, sq, cu) + x * sql;
+    vd a = x * c1h;
+    vd al = -VM_NAME(residual_d)(x, (vd)c1h, a) + x * c1l;
+    vd b = cu * c3h;
+    vd bl = -VM_NAME(residual_d)(cu, (vd)c3h, b) + (cul * c3h + cu * c3l);
+    vd s = a + b;
+    vd bb = s - a;
+    vd sl = ((a - (s - bb)) + (b - bb)) + (al + bl);
+    vd hi = s + sl;
+    *lo = sl - (hi - s);
+    return hi;
+}
+
+// GELU with tanh, ½x(1 + tanh u), u = √(2/π)(x + 0.044715x³), as x·σ(2u) (1 + tanh u = 2σ(2u)):
+// no 1 + tanh u, which cancels in the negative tail, and 2u carried as hi + lo, since there the
+// result's relative error is |2u| times the absolute error of 2u (up to 745 for a double).
+// Above 30, σ(2u) rounds to 1; below −30 the result underflows to −0 (below −21.5 already).
+VM_ATTR vd VM_NAME(gelu_tanh_d_v)(vd x) {
+    vd xc = VM_NAME(clampd)(x, -30.0, 30.0);
+    vd tl;
+    vd th = VM_NAME(cubic_d)(xc, VM_GTANH_C1_HI, VM_GTANH_C1_LO, VM_GTANH_C3_HI, VM_GTANH_C3_LO, &tl);
+    vd y = VM_NAME(logistic2_d)(th, tl, xc);
+    y = SELD(x > 30.0, x, y);
+    y = SELD(x < -30.0, (vd)-0.0, y);
+    y = SELD(x == 0.0, x, y);  // keeps −0
+    // ½·(−∞)·(1 + tanh(−∞)) = −∞·0: NaN, as the scalar formula and PyTorch.
+    y = SELD(x == -__builtin_inf(), (vd)__builtin_nan(""), y);
+    return VM_NAME(nan_through_d)(x, y);
+}
+
+// Its derivative σ + V·σ(1 − σ), σ = σ(2u), V = 2u′x = c1·x + 3c3·x³. With F = e^(−|2u|):
+//   2u ≥ 0: σ = 1/(1 + F) (corrected quotient) plus V·F/(1 + F)², all terms positive;
+//   2u < 0: F·(1 + F + V)/(1 + F)², where 1 + F + V cancels around the slope's zero
+//     x₀ = −0.75246… and is therefore summed exactly (TwoSum of hi + lo parts, F's own error
+//     about 1e-18 relative), the quotient corrected once by its residual, 2ᵏ applied last;
+//   |x − x₀| ≤ 0.03: h·R(h), h = x − x₀ as hi + lo and R the Taylor polynomial at x₀, so that the
+//     slope keeps its relative accuracy where it vanishes.
+// NaN at ±∞ (∞·0, as the scalar rule and PyTorch); 1 above 30; −0 below −30, where it underflows.
+VM_ATTR vd VM_NAME(gelu_tanh_slope_d_v)(vd x) {
+    vd xc = VM_NAME(clampd)(x, -30.0, 30.0);
+    vd tl, vl_;
+    vd th = VM_NAME(cubic_d)(xc, VM_GTANH_C1_HI, VM_GTANH_C1_LO, VM_GTANH_C3_HI, VM_GTANH_C3_LO, &tl);
+    vd vh = VM_NAME(cubic_d)(xc, VM_GTANH_C1_HI, VM_GTANH_C1_LO, VM_GTANH_3C3_HI, VM_GTANH_3C3_LO, &vl_);
+    vd a = VM_NAME(clampd)(VM_NAME(absd)(th), 0.0, 760.0);
+    vd al = SELD(th >= 0.0, tl, -tl);
+    EXPDPARTS e = VM_NAME(exp_d_parts)(-a);
+    // F/2ᵏ = p + pl (to first order in al).
+    vd p = 1.0 + e.s;
+    vd pl = ((1.0 - p) + e.s) + e.sl;
+    pl = pl - al * p;
+    vd fh = (p * e.s1) * e.s2, fl = (pl * e.s1) * e.s2;
+    // D = 1 + F and D² as hi + lo (Fast2Sum: F ≤ 1).
+    vd dh = 1.0 + fh;
+    vd dl = ((1.0 - dh) + fh) + fl;
+    vd d2 = dh * dh;
+    vd d2l = -VM_NAME(residual_d)(dh, dh, d2) + 2.0 * dh * dl;
+
+    // 2u ≥ 0: σ and V·F/D² as corrected quotients, added by TwoSum (the second term is up to a
+    // quarter of the sum, which is just below 1 around x = 0.73: plain roundings reached 1.5 ulps).
+    vd s0 = 1.0 / dh;
+    vd scorr = (VM_NAME(residual_d)(s0, dh, (vd)1.0) - s0 * dl) / dh;
+    vd pn = vh * fh;
+    vd pnl = -VM_NAME(residual_d)(vh, fh, pn) + (vh * fl + vl_ * fh);
+    vd p0 = pn / d2;
+    vd pcorr = (VM_NAME(residual_d)(p0, d2, pn) + pnl - p0 * d2l) / d2;
+    vd ps = s0 + p0;
+    vd pb = ps - s0;
+    vd pe = (s0 - (ps - pb)) + (p0 - pb);
+    vd positive = ps + (pe + (scorr + pcorr));
+
+    // 2u < 0: N = 1 + V + F by TwoSums.
+    vd n1 = 1.0 + vh;
+    vd b1 = n1 - 1.0;
+    vd n1l = (1.0 - (n1 - b1)) + (vh - b1);
+    vd n2 = n1 + fh;
+    vd b2 = n2 - n1;
+    vd n2l = (n1 - (n2 - b2)) + (fh - b2);
+    vd nl = n2l + (n1l + (vl_ + fl));
+    vd nn = n2 + nl;
+    nl = nl - (nn - n2);
+    // (p + pl)·N / D², then 2ᵏ.
+    vd qh = p * nn;
+    vd ql = -VM_NAME(residual_d)(p, nn, qh) + (p * nl + pl * nn);
+    vd q0 = qh / d2;
+    vd q = q0 + (VM_NAME(residual_d)(q0, d2, qh) + ql - q0 * d2l) / d2;
+    vd negative = (q * e.s1) * e.s2;
+
+    // Around the zero.
+    vd d = xc - VM_GTANH_ROOT_HI;
+    vd hh = d - VM_GTANH_ROOT_LO;
+    // x₀'s third part: at x = x₀hi, h is −(lo + lo2) and lo alone would be half an ulp off.
+    vd hl = ((d - hh) - VM_GTANH_ROOT_LO) - VM_GTANH_ROOT_LO2;
+    const vd c0 = VM_GTANH_ROOT_D[0];
+    vd r = VM_NAME(polyd)(hh, VM_GTANH_ROOT_D + 1, VM_GTANH_ROOT_D_N - 1);
+    vd lead = hh * c0;
+    vd leadl = -VM_NAME(residual_d)(hh, c0, lead);
+    vd near = lead + (leadl + FMAD(hl, c0, hh * VM_GTANH_ROOT_C0_LO) + hh * (hh * r));
+
+    vd y = SELD(th >= 0.0, positive, negative);
+    y = SELD(VM_NAME(absd)(d) <= 0.03, near, y);
+    y = SELD(x > 30.0, (vd)1.0, y);
+    y = SELD(x < -30.0, (vd)-0.0, y);
+    y = SELD(VM_NAME(absd)(x) == __builtin_inf(), (vd)__builtin_nan(""), y);
+    return VM_NAME(nan_through_d)(x, y);
+}
+
+// eˣ − 1 for x ≤ 0 as hi + lo (`expm1_d_v`'s small branch before its last rounding), x ≥ −40.
+VM_ATTR vd VM_NAME(expm1_neg_d)(vd x, vd *lo) {
+    EXPDPARTS e = VM_NAME(exp_d_parts)(x);
+    vd two = e.two;
+    vd uh = two - 1.0;
+    vd bv = uh - two;
+    vd ul = (two - (uh - bv)) + (-1.0 - bv);
+    vd v = two * e.s;
+    vd h = uh + v;
+    vd bw = h - uh;
+    vd hl = (uh - (h - bw)) + (v - bw);
+    vd l = hl + (ul + two * e.sl);
+    vd y = h + l;
+    *lo = l - (y - h);
+    return y;
+}
+
+// ELU: x for x > 0, alpha·(eˣ − 1) otherwise, the product of alpha and eˣ − 1 (hi + lo) rounded once.
+// Below −40 eˣ − 1 rounds to −1; at −∞ the value is −alpha; ±0 give alpha·x (−0 for alpha > 0).
+VM_ATTR vd VM_NAME(elu_d_v)(vd x, double alpha) {
+    vd lo;
+    vd hi = VM_NAME(expm1_neg_d)(VM_NAME(clampd)(x, -40.0, 0.0), &lo);
+    vd ph = hi * alpha;
+    vd y = ph + (-VM_NAME(residual_d)(hi, (vd)alpha, ph) + lo * alpha);
+    y = SELD(x < -40.0, (vd)-alpha, y);
+    y = SELD(x == 0.0, x * alpha, y);
+    y = SELD(x > 0.0, x, y);
+    return VM_NAME(nan_through_d)(x, y);
+}
+
+// mish x·tanh(log(1 + eˣ)) with tanh(log(1 + E)) = E(E + 2)/(E(E + 2) + 2), E = eˣ (x ≤ 0), and
+// = (1 + 2F)/(1 + 2F + 2F²), F = e⁻ˣ (x > 0): one exponential, no cancellation; E (or F) as
+// hi + lo, each sum and product carried with its error, the quotient corrected once.
+// Below −40 the quotient is E to 2e-17 relative: x·E with 2ᵏ applied last (underflows near −745).
+// At −∞ the value is NaN (−∞·0, as the scalar formula and PyTorch).
+VM_ATTR vd VM_NAME(mish_d_v)(vd x) {
+    vd a = VM_NAME(clampd)(VM_NAME(absd)(x), 0.0, 760.0);
+    EXPDPARTS e = VM_NAME(exp_d_parts)(-a);
+    vd p = 1.0 + e.s;
+    vd pl = ((1.0 - p) + e.s) + e.sl;
+    vl mid = a <= 40.0;
+    // E (or F) = (p + pl)·2ᵏ, normal for a ≤ 40 (only there is it used this way).
+    vd two = (vd)((VM_NAME(clampl)(e.k, -1022, 1023) + 1023) << 52);
+    vd eh = p * two, el = pl * two;
+    vl neg = x <= 0.0;
+    // x ≤ 0: n = E·(E + 2), d = n + 2.
+    vd mh = 2.0 + eh;
+    vd ml = ((2.0 - mh) + eh) + el;
+    vd nh1 = eh * mh;
+    vd nl1 = -VM_NAME(residual_d)(eh, mh, nh1) + (eh * ml + el * mh);
+    // x > 0: n = 1 + 2F, d = n + 2F².
+    vd nh2 = 1.0 + 2.0 * eh;
+    vd nl2 = ((1.0 - nh2) + 2.0 * eh) + 2.0 * el;
+    vd sq = eh * eh;
+    vd sql = -VM_NAME(residual_d)(eh, eh, sq) + 2.0 * eh * el;
+    vd nh = SELD(neg, nh1, nh2), nl = SELD(neg, nl1, nl2);
+    vd add = SELD(neg, (vd)2.0, 2.0 * sq), addl = SELD(neg, (vd)0.0, 2.0 * sql);
+    // d = n + add by TwoSum.
+    vd dh = nh + add;
+    vd bd = dh - nh;
+    vd dl = ((nh - (dh - bd)) + (add - bd)) + (nl + addl);
+    vd g0 = nh / dh;
+    vd gl = (VM_NAME(residual_d)(g0, dh, nh) + nl - g0 * dl) / dh;
+    vd y = FMAD(x, g0, x * gl);
+    // Far negative: x·(p + pl)·2ᵏ.
+    vd xc = VM_NAME(clampd)(x, -760.0, 0.0);
+    vd tp = FMAD(xc, p, xc * pl);
+    vd tail = (tp * e.s1) * e.s2;
+    y = SELD(mid | ~neg, y, tail);
+    y = SELD(x == 0.0, x, y);  // keeps −0
+    y = SELD(x == __builtin_inf(), x, y);
+    y = SELD(x == -__builtin_inf(), (vd)__builtin_nan(""), y);
+    return VM_NAME(nan_through_d)(x, y);
+}
+
+// The Float forms: the Double algorithms on the float input (exact in double), rounded once.
+VM_ATTR vf VM_NAME(gelu_tanh_v)(vf x) {
+    vf y = __builtin_convertvector(VM_NAME(gelu_tanh_d_v)(__builtin_convertvector(x, vd)), vf);
+    return VM_NAME(nan_through)(x, y);
+}
+VM_ATTR vf VM_NAME(gelu_tanh_slope_v)(vf x) {
+    vf y = __builtin_convertvector(VM_NAME(gelu_tanh_slope_d_v)(__builtin_convertvector(x, vd)), vf);
+    return VM_NAME(nan_through)(x, y);
+}
+VM_ATTR vf VM_NAME(elu_v)(vf x, double alpha) {
+    vf y = __builtin_convertvector(VM_NAME(elu_d_v)(__builtin_convertvector(x, vd), alpha), vf);
+    return VM_NAME(nan_through)(x, y);
+}
+VM_ATTR vf VM_NAME(mish_v)(vf x) {
+    vf y = __builtin_convertvector(VM_NAME(mish_d_v)(__builtin_convertvector(x, vd)), vf);
+    return VM_NAME(nan_through)(x, y);
+}
+
+// ---- sin and cos ----
+// x = n·π/2 + r, |r| ≤ π/4 (a hair more where x·2/π rounds), by Cody–Waite with π/2 in four parts
+// (33 + 33 + 33 + 53 bits, fdlibm's split): for |x| < VM_TRIG_BIG, n < 2²⁰, so n times each of the
+// first three parts is exact and x − n·P1 is exact (Sterbenz); the other two subtractions are
+// TwoSums and r is returned as hi + lo (about 150 bits of π/2: no argument below that bound comes
+// close enough to a multiple of π/2 for the rest to show). Lanes at or above VM_TRIG_BIG (and ±∞)
+// are given to libm's long double sinl and cosl one by one (their Payne–Hanek reduction), rounded
+// once: glibc's double cos is off by 8 ulps at 0x1.6ac5b262ca1ffp+849, where the result is tiny;
+// the long double result rounded to double is within about half an ulp. Slow, but rare.
+VM_ATTR vd VM_NAME(rem_pio2_d)(vd x, vl *n, vd *lo) {
+    const vd magic = 0x1.8p52;
+    vd kd = FMAD(x, (vd)VM_TWO_OVER_PI, magic);
+    *n = (vl)kd - (vl)magic;
+    kd = kd - magic;
+    vd a = x - kd * VM_PIO2_1;
+    vd b = kd * VM_PIO2_2;
+    vd s = a - b;
+    vd bb = s - a;
+    vd e = (a - (s - bb)) + (-b - bb);
+    vd c = kd * VM_PIO2_3;
+    vd s2 = s - c;
+    vd bc = s2 - s;
+    vd e2 = (s - (s2 - bc)) + (-c - bc);
+    vd l = (e + e2) - kd * VM_PIO2_4;
+    vd r = s2 + l;
+    *lo = l - (r - s2);
+    return r;
+}
+
+// fdlibm's (FreeBSD's) __kernel_sin and __kernel_cos on |x| ≤ π/4 with the tail y of the reduced
+// argument: sin(x + y) ≈ x + x³·S(x²) + y·cos x, cos(x + y) ≈ 1 − x²/2 + x⁴·C(x²) − x·y, the first
+// sums arranged so that their roundings are recovered (below 1 ulp).
+VM_ATTR vd VM_NAME(ksin_d)(vd x, vd y) {
+    vd z = x * x;
+    vd v = z * x;
+    vd r = FMAD(z, FMAD(z, FMAD(z, FMAD(z, (vd)1.58969099521155010221e-10, (vd)-2.50507602534068634195e-08),
+                                   (vd)2.75573137070700676789e-06), (vd)-1.98412698298579493134e-04),
+                (vd)8.33333333332248946124e-03);
+    return x - ((z * (0.5 * y - v * r) - y) - v * -1.66666666666666324348e-01);
+}
+VM_ATTR vd VM_NAME(kcos_d)(vd x, vd y) {
+    vd z = x * x;
+    vd p = FMAD(z, FMAD(z, FMAD(z, FMAD(z, FMAD(z, (vd)-1.13596475577881948265e-11, (vd)2.08757232129817482790e-09),
+                                           (vd)-2.75573143513906633035e-07), (vd)2.48015872894767294178e-05),
+                        (vd)-1.38888888888741095749e-03), (vd)4.16666666666666019037e-02);
+    vd r = z * p;
+    vd hz = 0.5 * z;
+    vd w = 1.0 - hz;
+    return w + (((1.0 - w) - hz) + (z * r - x * y));
+}
+
+// sin (cosine = 0) or cos (cosine = 1) of every lane; NaN stays NaN, ±0 keep their sign in sin.
+VM_ATTR vd VM_NAME(sincos_d)(vd x, int cosine) {
+    vl big = ~(VM_NAME(absd)(x) < VM_TRIG_BIG);  // NaN is not big: it goes through the vector path
+    big = big & (x == x);
+    vd xr = SELD(big, (vd)0.0, x);
+    vl n;
+    vd lo;
+    vd r = VM_NAME(rem_pio2_d)(xr, &n, &lo);
+    vd s = VM_NAME(ksin_d)(r, lo), c = VM_NAME(kcos_d)(r, lo);
+    vl q = (n + cosine) & 3;
+    vd y = SELD((q & 1) != 0, c, s);
+    y = SELD((q & 2) != 0, -y, y);
+    if (!cosine) y = SELD(x == 0.0, x, y);
+    y = VM_NAME(nan_through_d)(x, y);
+    if (__builtin_reduce_or(big)) {
+        double xs[VM_W], ys[VM_W];
+        long bs[VM_W];
+        __builtin_memcpy(xs, &x, sizeof xs);
+        __builtin_memcpy(ys, &y, sizeof ys);
+        __builtin_memcpy(bs, &big, sizeof bs);
+        for (int i = 0; i < VM_W; i++)
+            if (bs[i]) ys[i] = (double)(cosine ? cosl(xs[i]) : sinl(xs[i]));
+        __builtin_memcpy(&y, ys, sizeof ys);
+    }
+    return y;
+}
+
+VM_ATTR vd VM_NAME(sin_d_v)(vd x) { return VM_NAME(sincos_d)(x, 0); }
+VM_ATTR vd VM_NAME(cos_d_v)(vd x) { return VM_NAME(sincos_d)(x, 1); }
+// Float: the Double kernels on the float input, rounded once (lanes from 1.6e6 up through libm's
+// sinl and cosl, rounded to double and then to float: within half an ulp and a hair).
+VM_ATTR vf VM_NAME(sin_v)(vf x) {
+    return VM_NAME(nan_through)(x, __builtin_convertvector(VM_NAME(sin_d_v)(__builtin_convertvector(x, vd)), vf));
+}
+VM_ATTR vf VM_NAME(cos_v)(vf x) {
+    return VM_NAME(nan_through)(x, __builtin_convertvector(VM_NAME(cos_d_v)(__builtin_convertvector(x, vd)), vf));
+}
+
 // ---- loops: whole vectors, then the tail through a zero-padded vector (same code, same results) ----
 #define VM_LOOP_F32(fn)                                                                         \
     VM_LOOP_ATTR void VM_NAME(fn##_loop)(long n, const float *x, float *y) {                  \
@@ -806,6 +1125,26 @@ VM_ATTR vd VM_NAME(gelu_slope_d_v)(vd x) {
     }
 
 VM_FOR_EACH_F32(VM_LOOP_F32)
+
+// ELU's loop: the same with alpha.
+VM_LOOP_ATTR void VM_NAME(elu_loop)(long n, const float *x, float *y, double alpha) {
+    long i = 0;
+    for (; i + VM_W <= n; i += VM_W) {
+        vf v;
+        __builtin_memcpy(&v, x + i, sizeof v);
+        vf r = VM_NAME(elu_v)(v, alpha);
+        __builtin_memcpy(y + i, &r, sizeof r);
+    }
+    if (i < n) {
+        float buf[VM_W] = {0};
+        __builtin_memcpy(buf, x + i, (size_t)(n - i) * sizeof(float));
+        vf v;
+        __builtin_memcpy(&v, buf, sizeof v);
+        vf r = VM_NAME(elu_v)(v, alpha);
+        __builtin_memcpy(buf, &r, sizeof r);
+        __builtin_memcpy(y + i, buf, (size_t)(n - i) * sizeof(float));
+    }
+}
 
 // GELU and its slope in one pass: y[i] = gelu(x[i]), dy[i] = gelu'(x[i]); the tail as above.
 VM_LOOP_ATTR void VM_NAME(gelu_pair_loop)(long n, const float *x, float *y, float *dy) {
@@ -851,6 +1190,25 @@ VM_LOOP_ATTR void VM_NAME(gelu_pair_loop)(long n, const float *x, float *y, floa
     }
 
 VM_FOR_EACH_F64(VM_LOOP_F64)
+
+VM_LOOP_ATTR void VM_NAME(elu_d_loop)(long n, const double *x, double *y, double alpha) {
+    long i = 0;
+    for (; i + VM_W <= n; i += VM_W) {
+        vd v;
+        __builtin_memcpy(&v, x + i, sizeof v);
+        vd r = VM_NAME(elu_d_v)(v, alpha);
+        __builtin_memcpy(y + i, &r, sizeof r);
+    }
+    if (i < n) {
+        double buf[VM_W] = {0};
+        __builtin_memcpy(buf, x + i, (size_t)(n - i) * sizeof(double));
+        vd v;
+        __builtin_memcpy(&v, buf, sizeof v);
+        vd r = VM_NAME(elu_d_v)(v, alpha);
+        __builtin_memcpy(buf, &r, sizeof r);
+        __builtin_memcpy(y + i, buf, (size_t)(n - i) * sizeof(double));
+    }
+}
 
 #undef VM_LOOP_F64
 

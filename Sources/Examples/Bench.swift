@@ -337,12 +337,25 @@ enum Bench {
                 ("exp", { $0.exp() }), ("tanh", { $0.tanh() }), ("sigmoid", { $0.sigmoid() }), ("erf", { $0.erf() }),
                 ("gelu", { $0.gelu() }), ("silu", { $0.silu() }), ("log1p of x + 4", { $0.log1p() }),
                 ("softplus", { $0.softplus() }), ("expm1", { $0.expm1() }), ("erfc", { $0.erfc() }),
+                ("gelu-tanh", { $0.gelu(approximate: .tanh) }), ("elu", { $0.elu() }), ("selu", { $0.selu() }),
+                ("mish", { $0.mish() }), ("sin", { $0.sin() }), ("cos", { $0.cos() }),
             ]
             let shifted = x + 4
             for (name, f) in ops {
                 let input = name.hasPrefix("log1p") ? shifted : x
                 let t = time(repeats: max(30, repeats), warmup: 3) { _ = f(input) }
                 report("elementwise: \(name), 2^20 Floats", key: "ew-\(name.prefix { $0 != " " })", t,
+                       note: String(format: "%.3f ns/element (best)", t.min * 1e3 / Double(n)))
+            }
+            // The same inputs in Double for the functions whose Double kernels came last.
+            let xd = Tensor<Double>(x.scalars.map(Double.init), shape: x.shape)
+            let doubleOps: [(String, (Tensor<Double>) -> Tensor<Double>)] = [
+                ("gelu", { $0.gelu() }), ("gelu-tanh", { $0.gelu(approximate: .tanh) }), ("elu", { $0.elu() }),
+                ("mish", { $0.mish() }), ("sin", { $0.sin() }), ("cos", { $0.cos() }),
+            ]
+            for (name, f) in doubleOps {
+                let t = time(repeats: max(30, repeats), warmup: 3) { _ = f(xd) }
+                report("elementwise: \(name), 2^20 Doubles", key: "ew-d-\(name)", t,
                        note: String(format: "%.3f ns/element (best)", t.min * 1e3 / Double(n)))
             }
         }

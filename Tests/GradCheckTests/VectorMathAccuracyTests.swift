@@ -18,6 +18,8 @@ private func exactLog1p(_ x: Exact) -> Exact { log1pl(x) }
 private func exactTanh(_ x: Exact) -> Exact { tanhl(x) }
 private func exactErf(_ x: Exact) -> Exact { erfl(x) }
 private func exactErfc(_ x: Exact) -> Exact { erfcl(x) }
+private func exactSin(_ x: Exact) -> Exact { sinl(x) }
+private func exactCos(_ x: Exact) -> Exact { cosl(x) }
 #else
 typealias Exact = Double
 private func exactExp(_ x: Exact) -> Exact { Foundation.exp(x) }
@@ -27,6 +29,8 @@ private func exactLog1p(_ x: Exact) -> Exact { Foundation.log1p(x) }
 private func exactTanh(_ x: Exact) -> Exact { Foundation.tanh(x) }
 private func exactErf(_ x: Exact) -> Exact { Foundation.erf(x) }
 private func exactErfc(_ x: Exact) -> Exact { Foundation.erfc(x) }
+private func exactSin(_ x: Exact) -> Exact { Foundation.sin(x) }
+private func exactCos(_ x: Exact) -> Exact { Foundation.cos(x) }
 #endif
 
 final class VectorMathAccuracyTests: XCTestCase {
@@ -61,7 +65,41 @@ final class VectorMathAccuracyTests: XCTestCase {
                      return r == 0 && x < 0 ? -0.0 : r
                  },
                  bound: 1),
+        Function(name: "gelu_tanh", kernel: ck_vgelu_tanh_f32, exact: exactGeluTanh, bound: 1),
+        Function(name: "gelu_tanh_slope", kernel: ck_vgelu_tanh_slope_f32, exact: exactGeluTanhSlope, bound: 1),
+        // SELU's alpha as a Float, which ELU receives as a double.
+        Function(name: "elu", kernel: { ck_velu_f32($0, $1, $2, $3, Double(Float(1.6732632423543772848))) },
+                 exact: { $0 > 0 ? $0 : Exact(Float(1.6732632423543772848)) * exactExpm1($0) }, bound: 1),
+        Function(name: "mish", kernel: ck_vmish_f32, exact: exactMish, bound: 1),
+        Function(name: "sin", kernel: ck_vsin_f32, exact: exactSin, bound: 1),
+        Function(name: "cos", kernel: ck_vcos_f32, exact: exactCos, bound: 1),
     ] }
+
+    /// GELU with tanh as x·σ(2u) (the same real number as ½x(1 + tanh u); 1 + tanh u would
+    /// cancel in the negative tail), u = √(2/π)(x + 0.044715x³).
+    static func twoU(_ x: Exact) -> Exact { 1.595769121605730711759661198648454 * (x + 0.044715 * x * x * x) }
+    static func exactGeluTanh(_ x: Exact) -> Exact {
+        if x.isInfinite { return x > 0 ? x : .nan }
+        return x / (1 + exactExp(-twoU(x)))
+    }
+    /// Its derivative σ + V·σ(1 − σ), σ = σ(2u), V = 2√(2/π)(x + 3·0.044715x³).
+    static func exactGeluTanhSlope(_ x: Exact) -> Exact {
+        if x.isInfinite { return .nan }
+        let t = twoU(x), v = 1.595769121605730711759661198648454 * (x + 3 * 0.044715 * x * x * x)
+        let r: Exact
+        if t >= 0 {
+            let f = exactExp(-t), s = 1 / (1 + f)
+            r = s + v * f * s * s
+        } else {
+            let f = exactExp(t), d = 1 + f
+            r = f * (1 + f + v) / (d * d)
+        }
+        return r == 0 && x < 0 ? -0.0 : r
+    }
+    static func exactMish(_ x: Exact) -> Exact {
+        if x == -.infinity { return .nan }
+        return x * exactTanh(x > 0 ? x + exactLog1p(exactExp(-x)) : exactLog1p(exactExp(x)))
+    }
 
     /// The instruction sets of this CPU, best first (2 AVX-512F, 1 AVX2+FMA, 0 portable).
     static var isas: [Int32] { Array((0...ck_isa()).reversed()) }
@@ -109,6 +147,19 @@ final class VectorMathAccuracyTests: XCTestCase {
             ("gelu", -0.0, -0.0), ("gelu", inf, inf), ("gelu", -inf, nan), ("gelu", -20, -0.0), ("gelu", nan, nan),
             ("gelu_slope", 0, 0.5), ("gelu_slope", inf, nan), ("gelu_slope", -inf, nan), ("gelu_slope", 20, 1),
             ("gelu_slope", -20, -0.0),
+            ("gelu_tanh", -0.0, -0.0), ("gelu_tanh", inf, inf), ("gelu_tanh", -inf, nan), ("gelu_tanh", -20, -0.0),
+            ("gelu_tanh", nan, nan), ("gelu_tanh", 20, 20), ("gelu_tanh", Float.greatestFiniteMagnitude, Float.greatestFiniteMagnitude),
+            ("gelu_tanh_slope", 0, 0.5), ("gelu_tanh_slope", inf, nan), ("gelu_tanh_slope", -inf, nan),
+            ("gelu_tanh_slope", 20, 1), ("gelu_tanh_slope", -20, -0.0), ("gelu_tanh_slope", nan, nan),
+            ("elu", -0.0, -0.0), ("elu", inf, inf), ("elu", -inf, -Float(1.6732632423543772848)), ("elu", nan, nan),
+            ("elu", -200, -Float(1.6732632423543772848)), ("elu", 3, 3),
+            ("mish", -0.0, -0.0), ("mish", inf, inf), ("mish", -inf, nan), ("mish", -200, -0.0), ("mish", nan, nan),
+            ("mish", 100, 100),
+            ("sin", -0.0, -0.0), ("sin", 0, 0), ("sin", inf, nan), ("sin", -inf, nan), ("sin", nan, nan),
+            ("sin", Float.leastNonzeroMagnitude, Float.leastNonzeroMagnitude),
+            ("sin", 1e30, Float(Foundation.sin(Double(Float(1e30))))),
+            ("cos", 0, 1), ("cos", -0.0, 1), ("cos", inf, nan), ("cos", -inf, nan), ("cos", nan, nan),
+            ("cos", 1e30, Float(Foundation.cos(Double(Float(1e30))))),
         ]
         for isa in Self.isas {
             for (name, x, expected) in cases {
@@ -122,6 +173,10 @@ final class VectorMathAccuracyTests: XCTestCase {
             var y: Float = 0
             ck_vgelu_f32(isa, 1, [-5.85], &y)
             XCTAssertEqual(Double(y), -1.43785186e-8, accuracy: 2e-15)
+            // So does GELU with tanh's: ½x(1 + tanh u) in Float is 0 or off by its whole size at
+            // x = −8, where the value is −3.1077829375e-21.
+            ck_vgelu_tanh_f32(isa, 1, [-8], &y)
+            XCTAssertEqual(Double(y), -3.1077829375011112e-21, accuracy: 3.1077829375e-21 * 1e-7)
         }
     }
 
@@ -139,15 +194,31 @@ final class VectorMathAccuracyTests: XCTestCase {
             (x.exp(), ck_vexp_f32), (x.tanh(), ck_vtanh_f32), (x.sigmoid(), ck_vsigmoid_f32), (x.erf(), ck_verf_f32),
             (x.erfc(), ck_verfc_f32), (x.expm1(), ck_vexpm1_f32), (x.gelu(), ck_vgelu_f32), (x.silu(), ck_vsilu_f32),
             (x.softplus(), ck_vsoftplus_f32), (x.geluSlope(), ck_vgelu_slope_f32),
+            (x.gelu(approximate: .tanh), ck_vgelu_tanh_f32), (x.geluTanhSlope(), ck_vgelu_tanh_slope_f32), (x.mish(), ck_vmish_f32),
+            (x.elu(), { ck_velu_f32($0, $1, $2, $3, 1) }), (x.elu(alpha: 0.3), { ck_velu_f32($0, $1, $2, $3, Double(Float(0.3))) }),
+            (x.sin(), ck_vsin_f32), (x.cos(), ck_vcos_f32),
         ]
         for (op, kernel) in pairs {
             kernel(isa, 37, x.scalars, &y)
             XCTAssertEqual(op.scalars.map(\.bitPattern), y.map(\.bitPattern))
         }
+        // Arguments from 1.6e6 up (the lanes handed to libm) among others.
+        let wide = x * 1e6
+        ck_vsin_f32(isa, 37, wide.scalars, &y)
+        XCTAssertEqual(wide.sin().scalars.map(\.bitPattern), y.map(\.bitPattern))
         let positive = x.abs() + 0.5
         ck_vlog_f32(isa, 37, positive.scalars, &y)
         XCTAssertEqual(positive.log().scalars, y)
         ck_vlog1p_f32(isa, 37, positive.scalars, &y)
         XCTAssertEqual(positive.log1p().scalars, y)
+        // A recorded GELU with tanh computes its slope with its values and keeps it: the gradient
+        // of its sum is the slope kernel's, and its values the value kernel's.
+        let leaf = x.requiringGrad()
+        let g = leaf.gelu(approximate: .tanh)
+        ck_vgelu_tanh_f32(isa, 37, x.scalars, &y)
+        XCTAssertEqual(g.scalars.map(\.bitPattern), y.map(\.bitPattern))
+        guard let gradient = try? gradients(of: g.sum(), wrt: [leaf]).first else { return XCTFail("no gradient") }
+        ck_vgelu_tanh_slope_f32(isa, 37, x.scalars, &y)
+        XCTAssertEqual(gradient.scalars.map(\.bitPattern), y.map(\.bitPattern))
     }
 }

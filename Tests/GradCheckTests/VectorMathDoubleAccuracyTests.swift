@@ -37,7 +37,100 @@ final class VectorMathDoubleAccuracyTests: XCTestCase {
         Function(name: "gelu", kernel: ck_vgelu_f64,
                  exact: { $0 * 0.5 * erfcl(-$0 * 0.707106781186547524400844362104849039) }, bound: 2),
         Function(name: "gelu_slope", kernel: ck_vgelu_slope_f64, exact: geluSlope, bound: 1.5),
+        Function(name: "gelu_tanh", kernel: ck_vgelu_tanh_f64, exact: geluTanh, bound: 1),
+        Function(name: "gelu_tanh_slope", kernel: ck_vgelu_tanh_slope_f64, exact: geluTanhSlope, bound: 1),
+        Function(name: "elu", kernel: { ck_velu_f64($0, $1, $2, $3, 1.6732632423543772) },
+                 exact: { $0 > 0 ? $0 : Exact(1.6732632423543772 as Double) * expm1l($0) }, bound: 1),
+        Function(name: "mish", kernel: ck_vmish_f64,
+                 exact: { x in
+                     x == -.infinity ? .nan : x * tanhl(x > 0 ? x + log1pl(expl(-x)) : log1pl(expl(x)))
+                 },
+                 bound: 1.5),
+        // Lanes from |x| = 1.6e6 up are computed by sinl and cosl themselves (see vmath_body.h):
+        // there this checks the dispatch, and scripts/test_vmath.c checks them against libquadmath.
+        Function(name: "sin", kernel: ck_vsin_f64, exact: { sinl($0) }, bound: 1),
+        Function(name: "cos", kernel: ck_vcos_f64, exact: { cosl($0) }, bound: 1),
     ] }
+
+    /// c₁x + c₃x³ as hi + lo in 64-bit precision (products exact by fused multiply-adds, the sum by
+    /// TwoSum), c₁ and c₃ each given as hi + lo: for 2u = 2√(2/π)(x + 0.044715x³) (c₃ = 0.044715c₁)
+    /// and V = 2√(2/π)(x + 3·0.044715x³) of GELU with tanh. In the negative tail the result's
+    /// relative error is |2u| (up to 745) times the absolute error of 2u: a plain Float80 2u would
+    /// leave the reference 0.4 ulp of a double off there.
+    static func cubic(_ x: Exact, _ c1: (Exact, Exact), _ c3: (Exact, Exact)) -> (Exact, Exact) {
+        let x2 = x * x, x2l = (-x2).addingProduct(x, x)
+        let x3 = x2 * x, x3l = (-x3).addingProduct(x2, x) + x2l * x
+        let a = c1.0 * x, al = (-a).addingProduct(c1.0, x) + c1.1 * x
+        let b = c3.0 * x3, bl = (-b).addingProduct(c3.0, x3) + (c3.0 * x3l + c3.1 * x3)
+        let s = a + b, bb = s - a
+        return (s, ((a - (s - bb)) + (b - bb)) + (al + bl))
+    }
+    static let c1: (Exact, Exact) = (1.595769121605730711706272, 5.351177755720478292013163e-20)
+    static let c3: (Exact, Exact) = (0.07135481627260024877721376, -8.750062144008984958247768e-22)
+    static let threeC3: (Exact, Exact) = (0.214064448817800746324865, 4.15124493483170722507225e-21)
+    /// e^(−(t + tl)) for a small correction tl (relative to t; where e^(−t) overflows or underflows
+    /// the correction cannot matter, and 1 − tl, for t = 10¹⁹, would not be a correction).
+    static func expNeg(_ t: (Exact, Exact)) -> Exact {
+        let e = expl(-t.0)
+        return e.isInfinite || e == 0 ? e : e * (1 - t.1)
+    }
+    /// GELU with tanh as x·σ(2u) (1 + tanh u would cancel in the negative tail), the same real number
+    /// as ½x(1 + tanh u).
+    static func geluTanh(_ x: Exact) -> Exact {
+        if x.isInfinite { return x > 0 ? x : .nan }
+        return x / (1 + expNeg(cubic(x, c1, c3)))
+    }
+    /// Its derivative σ + V·σ(1 − σ), σ = σ(2u), V = 2√(2/π)(x + 3·0.044715x³); within 0.36 of its
+    /// zero x₀ = −0.75246… its Taylor series at x₀ (30 terms, mpmath at 150 digits; truncation below
+    /// 1e-24 relative), in h = x − x₀ with x₀ as a double plus a rest, as for GELU's slope.
+    static func geluTanhSlope(_ x: Exact) -> Exact {
+        if x.isInfinite { return .nan }
+        let h = (x - Exact(-0.7524614220710163 as Double)) - tanhSlopeRootRest
+        if Swift.abs(h) <= 0.36 { return tanhSlopeTaylor.reversed().reduce(Exact(0)) { $0 * h + $1 } * h }
+        let t = cubic(x, c1, c3), v = cubic(x, c1, threeC3)
+        let r: Exact
+        if t.0 >= 0 {
+            let f = expNeg(t), s = 1 / (1 + f)
+            r = s + v.0 * f * s * s
+        } else {
+            let f = expNeg((-t.0, -t.1)), d = 1 + f
+            r = f * ((1 + f) + v.0 + v.1) / (d * d)
+        }
+        return r == 0 && x < 0 ? -0.0 : r
+    }
+    static let tanhSlopeRootRest: Exact = 3.635560509207686845016705e-17
+    static let tanhSlopeTaylor: [Exact] = [
+        0.4304000910248585090799274,
+        0.3875184461357889264213778,
+        -0.0157828535218480283419059,
+        -0.1139444830809589871106425,
+        -0.01661932834305256269227603,
+        0.01968230945983311748701955,
+        0.005261059254921911879379609,
+        -0.002422731845875097299239679,
+        -0.0009274420230205448962683819,
+        0.0002639276405268105256778031,
+        0.0001242522780263978193793871,
+        -0.00003495617169443611732972887,
+        -0.00001595089687164510475574806,
+        0.000005918611710894005047667972,
+        0.000002433551634429954444776535,
+        -0.00000098986477474336658341444,
+        -0.0000004310248298802901481176818,
+        0.0000001415755698772947294453061,
+        7.520740909289921514891601e-8,
+        -1.697821745978102150239845e-8,
+        -1.196180847972441000237002e-8,
+        1.76378027079075641878818e-9,
+        1.744987137846621112882575e-9,
+        -1.708811216951738012055904e-10,
+        -2.433873557833448706040303e-10,
+        1.687283177355557919165665e-11,
+        3.393384490409003540480397e-11,
+        -1.670470825643477103309358e-12,
+        -4.827778412316251136927304e-12,
+        1.248672701240747589696853e-13
+    ]
 
     /// GELU's slope Φ(x) + x·φ(x) in 64-bit precision. Near its zero x₀ = −0.7517… the two terms
     /// cancel and 64 bits are not enough for a double's digits there: within 0.36 of x₀ the
@@ -95,7 +188,7 @@ final class VectorMathDoubleAccuracyTests: XCTestCase {
     static var isas: [Int32] { Array((0...ck_isa()).reversed()) }
 
     /// Every 2⁴⁴-th bit pattern or so (2²⁰ + 1 of them), 2¹⁸ values spread over [−750, 750],
-    /// 2¹⁸ of magnitudes 2⁻⁶⁰…2¹⁰ of both signs and 2¹⁶ around GELU's slope's zero: 1,638,401
+    /// 2¹⁸ of magnitudes 2⁻⁶⁰…2¹⁰ of both signs and 2¹⁶ around each GELU slope's zero: 1,703,937
     /// inputs, an odd count.
     static var inputs: [Double] {
         var out: [Double] = []
@@ -109,11 +202,14 @@ final class VectorMathDoubleAccuracyTests: XCTestCase {
             let exponent = UInt64(1023 - 60) + (r >> 52 & 0x7ff) % 71
             out.append(Double(bitPattern: (r & 0x800f_ffff_ffff_ffff) | exponent << 52))
         }
-        // Around GELU's slope's zero x₀ at every scale: x₀ + u·2⁻ᵏ, u in [−1, 1), k in 0…52.
-        for _ in 0..<(1 << 16) {
-            let r = generator.next()
-            let u = 2 * Double(r >> 11) * 0x1p-53 - 1
-            out.append(-0.7517915246935645 + u * Double(sign: .plus, exponent: -Int(r % 53), significand: 1))
+        // Around GELU's slope's zero x₀ at every scale: x₀ + u·2⁻ᵏ, u in [−1, 1), k in 0…52; and
+        // around GELU with tanh's slope's zero.
+        for root in [-0.7517915246935645, -0.7524614220710163] {
+            for _ in 0..<(1 << 16) {
+                let r = generator.next()
+                let u = 2 * Double(r >> 11) * 0x1p-53 - 1
+                out.append(root + u * Double(sign: .plus, exponent: -Int(r % 53), significand: 1))
+            }
         }
         return out
     }
@@ -172,6 +268,21 @@ final class VectorMathDoubleAccuracyTests: XCTestCase {
             ("gelu_slope", 0, 0.5), ("gelu_slope", -0.0, 0.5), ("gelu_slope", inf, nan), ("gelu_slope", -inf, nan),
             ("gelu_slope", nan, nan), ("gelu_slope", 40, 1), ("gelu_slope", -40, -0.0), ("gelu_slope", -1e300, -0.0),
             ("gelu_slope", 1e300, 1), ("gelu_slope", -0.7517915246935645, -6.453751729367753e-18),
+            ("gelu_tanh", -0.0, -0.0), ("gelu_tanh", 0, 0), ("gelu_tanh", inf, inf), ("gelu_tanh", -inf, nan),
+            ("gelu_tanh", nan, nan), ("gelu_tanh", -40, -0.0), ("gelu_tanh", 40, 40), ("gelu_tanh", largest, largest),
+            ("gelu_tanh", -largest, -0.0), ("gelu_tanh", -10, -1.204092348209806e-37),   // mpmath
+            ("gelu_tanh_slope", 0, 0.5), ("gelu_tanh_slope", -0.0, 0.5), ("gelu_tanh_slope", inf, nan),
+            ("gelu_tanh_slope", -inf, nan), ("gelu_tanh_slope", nan, nan), ("gelu_tanh_slope", 40, 1),
+            ("gelu_tanh_slope", -40, -0.0), ("gelu_tanh_slope", 1e300, 1), ("gelu_tanh_slope", -1e300, -0.0),
+            ("gelu_tanh_slope", -0.7524614220710163, -1.5647455740893692e-17),                  // mpmath
+            ("elu", -0.0, -0.0), ("elu", 0, 0), ("elu", inf, inf), ("elu", -inf, -1.6732632423543772), ("elu", nan, nan),
+            ("elu", -800, -1.6732632423543772), ("elu", largest, largest),
+            ("mish", -0.0, -0.0), ("mish", 0, 0), ("mish", inf, inf), ("mish", -inf, nan), ("mish", nan, nan),
+            ("mish", -800, -0.0), ("mish", largest, largest), ("mish", -largest, -0.0),
+            ("sin", -0.0, -0.0), ("sin", 0, 0), ("sin", inf, nan), ("sin", -inf, nan), ("sin", nan, nan), ("sin", tiny, tiny),
+            ("sin", -1e-300, -1e-300), ("sin", .pi, 1.2246467991473532e-16), ("sin", 1e22, -0.8522008497671888),  // mpmath
+            ("cos", 0, 1), ("cos", -0.0, 1), ("cos", inf, nan), ("cos", -inf, nan), ("cos", nan, nan), ("cos", tiny, 1),
+            ("cos", .pi / 2, 6.123233995736766e-17), ("cos", 1e22, 0.523214785395139),                           // mpmath
         ]
         for isa in Self.isas {
             for (name, x, expected) in cases {
@@ -198,6 +309,10 @@ final class VectorMathDoubleAccuracyTests: XCTestCase {
             (x.exp(), ck_vexp_f64), (x.tanh(), ck_vtanh_f64), (x.sigmoid(), ck_vsigmoid_f64), (x.expm1(), ck_vexpm1_f64),
             (x.silu(), ck_vsilu_f64), (x.softplus(), ck_vsoftplus_f64), (x.erf(), ck_verf_f64),
             (x.erfc(), ck_verfc_f64), (x.gelu(), ck_vgelu_f64), (x.geluSlope(), ck_vgelu_slope_f64),
+            (x.gelu(approximate: .tanh), ck_vgelu_tanh_f64), (x.geluTanhSlope(), ck_vgelu_tanh_slope_f64),
+            (x.mish(), ck_vmish_f64), (x.elu(), { ck_velu_f64($0, $1, $2, $3, 1) }),
+            (x.elu(alpha: 0.3), { ck_velu_f64($0, $1, $2, $3, 0.3) }),
+            (x.sin(), ck_vsin_f64), (x.cos(), ck_vcos_f64),
         ]
         for (op, kernel) in pairs {
             kernel(isa, 37, x.scalars, &y)

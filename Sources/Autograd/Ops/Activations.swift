@@ -1,8 +1,9 @@
 // Activation functions of modern models: softplus, ELU, SELU, SiLU, GELU (exact and tanh),
 // mish, hardtanh. Each op: its forward function of one element (an `ElementFunction`) and its
-// rule, written with differentiable ops, side by side; SELU is ELU scaled. softplus, SiLU and the
-// exact GELU (and its slope) run the unary kernel instead: vectorised C (`VectorMath`) for Float
-// and Double. A recorded GELU computes its slope in the same pass and keeps it for its rule.
+// rule, written with differentiable ops, side by side; SELU is ELU scaled. softplus, SiLU, ELU,
+// mish and GELU (exact and tanh, and their slopes) run the unary kernel instead: vectorised C
+// (`VectorMath`) for Float and Double. A recorded GELU computes its slope in the same pass and
+// keeps it for its rule.
 //
 // Non-differentiable points (documented choices, as PyTorch 2.x computes them; tested in
 // ActivationGradTests):
@@ -55,8 +56,7 @@ extension Tensor {
     /// ```
     @inlinable
     public func elu(alpha: Scalar = 1) -> Tensor {
-        Tensor.record("elu", "alpha: \(Tensor.format(alpha))", input: self, shape: shape,
-                      scalars: map(ExponentialLinear(alpha: Double(alpha)))) { c in
+        recordUnary("elu", .elu(alpha: alpha), "alpha: \(Tensor.format(alpha))") { c in
             // d/dx = 1 for x > 0; alpha·eˣ = y + alpha for x ≤ 0 (y the output, so that the second
             // derivative follows through it).
             [c.upstream * select(c.inputs[0] .> 0, Tensor(Scalar(1)), c.output + alpha)]
@@ -115,7 +115,7 @@ extension Tensor {
             var slope: [Scalar] = []
             let values = Tensor.makeScalars(count: count) { out in
                 slope = Tensor.makeScalars(count: count) { s in
-                    scalars.withUnsafeBufferPointer { Scalar.kernels.geluPair($0, out, s) }
+                    scalars.withUnsafeBufferPointer { Scalar.kernels.geluPair(false, $0, out, s) }
                 }
             }
             return Tensor.record("gelu", input: self, shape: shape, scalars: values) { c in
@@ -123,16 +123,41 @@ extension Tensor {
                 return [c.upstream * Tensor(shape: c.upstream.shape, scalars: slope, node: nil)]
             }
         case .tanh:
-            return Tensor.record("gelu", "approximate: tanh", input: self, shape: shape,
-                                 scalars: map(GaussianErrorLinearTanh())) { c in
-                // y = ½x(1 + t), t = tanh(β(x + κx³)): dy = ½(1 + t) + ½x(1 − t²)·β(1 + 3κx²).
-                let x = c.inputs[0]
-                let (beta, kappa) = (Scalar(GaussianErrorLinearTanh.beta), Scalar(GaussianErrorLinearTanh.kappa))
-                let x2 = x.squared()
-                let t = ((x + x2 * x * kappa) * beta).tanh()
-                let slope = (1 + t) * Scalar(0.5) + x * Scalar(0.5) * (1 - t.squared()) * ((x2 * (3 * kappa) + 1) * beta)
-                return [c.upstream * slope]
+            // As the exact form: the slope computed with the values and kept for the rule; under
+            // createGraph the rule is the differentiable op `geluTanhSlope`, the same bits.
+            guard requiresGrad && isRecordingGradients else {
+                return recordUnary("gelu", .geluTanh, "approximate: tanh") { c in
+                    [c.upstream * c.inputs[0].geluTanhSlope()]
+                }
             }
+            var slope: [Scalar] = []
+            let values = Tensor.makeScalars(count: count) { out in
+                slope = Tensor.makeScalars(count: count) { s in
+                    scalars.withUnsafeBufferPointer { Scalar.kernels.geluPair(true, $0, out, s) }
+                }
+            }
+            return Tensor.record("gelu", "approximate: tanh", input: self, shape: shape, scalars: values) { c in
+                if isRecordingGradients { return [c.upstream * c.inputs[0].geluTanhSlope()] }
+                return [c.upstream * Tensor(shape: c.upstream.shape, scalars: slope, node: nil)]
+            }
+        }
+    }
+
+    /// The derivative of GELU with tanh, elementwise: with y = ½x(1 + tanh u) = x·σ(2u),
+    /// u = β(x + κx³), it is σ + x·w·σ(1 − σ), σ = σ(2u), w = (2u)′ = 2β(1 + 3κx²). A primitive
+    /// (one vectorised pass, see `VectorMath`) as `geluSlope`, so that GELU's rule under createGraph
+    /// gives the bits a plain backward pass keeps. Its own rule, for second derivatives, written
+    /// with differentiable ops: d/dx = q·(2w + 12βκx² + x·w²·(1 − 2σ)), q = σ(1 − σ).
+    @inlinable
+    func geluTanhSlope() -> Tensor {
+        recordUnary("geluTanhSlope", .geluTanhSlope) { c in
+            let x = c.inputs[0]
+            let (beta, kappa) = (Scalar(GaussianErrorLinearTanh.beta), Scalar(GaussianErrorLinearTanh.kappa))
+            let x2 = x.squared()
+            let s = ((x + x2 * x * kappa) * (2 * beta)).sigmoid()
+            let q = s * (1 - s)
+            let w = (x2 * (3 * kappa) + 1) * (2 * beta)
+            return [c.upstream * q * (2 * w + x2 * (12 * beta * kappa) + x * w.squared() * (1 - 2 * s))]
         }
     }
 
@@ -155,7 +180,7 @@ extension Tensor {
     /// ```
     @inlinable
     public func mish() -> Tensor {
-        Tensor.record("mish", input: self, shape: shape, scalars: map(Mish())) { c in
+        recordUnary("mish", .mish) { c in
             // d x·tanh(sp(x)) = t + x(1 − t²)σ(x), t = tanh(sp(x)).
             let x = c.inputs[0]
             let t = x.softplus().tanh()
@@ -192,12 +217,6 @@ func stableSoftplus<S: TensorScalar>(_ x: S) -> S {
     @inlinable func callAsFunction<S: TensorScalar>(_ x: S) -> S { stableSoftplus(x) }
 }
 
-@usableFromInline struct ExponentialLinear: ElementFunction {
-    @usableFromInline let alpha: Double
-    @inlinable init(alpha: Double) { self.alpha = alpha }
-    @inlinable func callAsFunction<S: TensorScalar>(_ x: S) -> S { x > 0 ? x : S(alpha) * .expm1(x) }
-}
-
 @usableFromInline struct SigmoidLinear: ElementFunction {
     @inlinable init() {}
     // x / (1 + e⁻ˣ): for x → −∞ the quotient goes to −0, never NaN.
@@ -232,6 +251,16 @@ func stableSoftplus<S: TensorScalar>(_ x: S) -> S {
     @inlinable func callAsFunction<S: TensorScalar>(_ x: S) -> S {
         let inner = S(Self.beta) * (x + S(Self.kappa) * (x * x * x))
         return S(0.5) * x * (1 + .tanh(inner))
+    }
+}
+
+@usableFromInline struct GaussianErrorLinearTanhSlope: ElementFunction {
+    @inlinable init() {}
+    // ½(1 + t) + ½x(1 − t²)·β(1 + 3κx²), t = tanh(β(x + κx³)): the rule's expression.
+    @inlinable func callAsFunction<S: TensorScalar>(_ x: S) -> S {
+        let (beta, kappa) = (S(GaussianErrorLinearTanh.beta), S(GaussianErrorLinearTanh.kappa))
+        let t = S.tanh(beta * (x + kappa * (x * x * x)))
+        return S(0.5) * (1 + t) + S(0.5) * x * (1 - t * t) * (beta * (1 + 3 * kappa * x * x))
     }
 }
 

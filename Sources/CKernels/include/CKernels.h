@@ -137,6 +137,35 @@ void ck_verfc_f64(int isa, long n, const double *x, double *y);
 void ck_vgelu_f64(int isa, long n, const double *x, double *y);
 void ck_vgelu_slope_f64(int isa, long n, const double *x, double *y);
 
+// GELU with tanh, ELU and mish, Float and Double (computed in double for Float, rounded once;
+// bounds in ulps of the exact result, measured as above, the Double ones on its samples):
+//   gelu_tanh        ½x(1 + tanh u), u = √(2/π)(x + 0.044715x³), as x·σ(2u) with 2u carried
+//                    as hi + lo: the negative tail keeps its digits (no 1 + tanh u)
+//                    Float ≤ 1 ulp, Double ≤ 1 ulp; NaN at −∞ (∞·0, as the formula and PyTorch)
+//   gelu_tanh_slope  its derivative σ + V·σ(1 − σ), σ = σ(2u), V = 2u′x (relative to the exact
+//                    slope everywhere, its zero at x ≈ −0.7525 included)
+//                    Float ≤ 1 ulp, Double ≤ 1 ulp; NaN at ±∞, −0 where it underflows
+//   elu              x for x > 0, alpha·(eˣ − 1) otherwise (alpha given as a double)
+//                    Float ≤ 1 ulp, Double ≤ 1 ulp
+//   mish             x·tanh(softplus(x))  Float ≤ 1 ulp, Double ≤ 1.5 ulp; NaN at −∞
+void ck_vgelu_tanh_f32(int isa, long n, const float *x, float *y);
+void ck_vgelu_tanh_slope_f32(int isa, long n, const float *x, float *y);
+void ck_vmish_f32(int isa, long n, const float *x, float *y);
+void ck_velu_f32(int isa, long n, const float *x, float *y, double alpha);
+void ck_vgelu_tanh_f64(int isa, long n, const double *x, double *y);
+void ck_vgelu_tanh_slope_f64(int isa, long n, const double *x, double *y);
+void ck_vmish_f64(int isa, long n, const double *x, double *y);
+void ck_velu_f64(int isa, long n, const double *x, double *y, double alpha);
+
+// sin and cos, Float and Double: Cody–Waite reduction by π/2 in four parts (about 150 bits) for
+// |x| < 1.6e6, fdlibm's polynomials on the reduced argument as hi + lo; lanes with |x| ≥ 1.6e6 or
+// infinite go to libm's sin and cos one by one (Payne–Hanek there). Float computed in double,
+// rounded once. Float ≤ 1 ulp, Double ≤ 1 ulp.
+void ck_vsin_f32(int isa, long n, const float *x, float *y);
+void ck_vcos_f32(int isa, long n, const float *x, float *y);
+void ck_vsin_f64(int isa, long n, const double *x, double *y);
+void ck_vcos_f64(int isa, long n, const double *x, double *y);
+
 /// C = op(A)·op(B) through the platform's CBLAS (row-major; op transposes when the flag is set),
 /// C overwritten. Returns 0 and does nothing when the package was built without one (see blas.c).
 int ck_blas_available(void);
