@@ -151,14 +151,19 @@ static LD ref_mish(LD xl) {
     Q sp = x > 0 ? x + QLOG1P(QEXP(-x)) : QLOG1P(QEXP(x));
     return (LD)(x * QTANH(sp));
 }
-// ELU at the alpha of the sweep (SELU's, which has every bit set that a Float alpha can have).
-static const double elu_alpha = (double)1.6732632423543772848f;
+// ELU at SELU's alpha: as a Float for the Float sweep, in full for the Double one (a Float-rounded
+// alpha splits exactly in Dekker's product and hid the portable path's subnormal errors).
+static const double elu_alpha = (double)1.6732632423543772848f, elu_alpha_d = 1.6732632423543772848;
 static LD ref_elu(LD xl) {
     if (xl > 0) return xl;
     return (LD)((Q)elu_alpha * QEXPM1((Q)xl));
 }
+static LD ref_elu_d(LD xl) {
+    if (xl > 0) return xl;
+    return (LD)((Q)elu_alpha_d * QEXPM1((Q)xl));
+}
 static void ck_velu_alpha_f32(int isa, long n, const float *x, float *y) { ck_velu_f32(isa, n, x, y, elu_alpha); }
-static void ck_velu_alpha_f64(int isa, long n, const double *x, double *y) { ck_velu_f64(isa, n, x, y, elu_alpha); }
+static void ck_velu_alpha_f64(int isa, long n, const double *x, double *y) { ck_velu_f64(isa, n, x, y, elu_alpha_d); }
 
 static const struct {
     const char *name;
@@ -208,7 +213,7 @@ static const struct {
     {"gelu_slope", ck_vgelu_slope_f64, ref_gelu_slope_d, 1.5},
     {"gelu_tanh", ck_vgelu_tanh_f64, ref_gelu_tanh, 1},
     {"gtanh_slope", ck_vgelu_tanh_slope_f64, ref_gelu_tanh_slope, 1},
-    {"elu", ck_velu_alpha_f64, ref_elu, 1},
+    {"elu", ck_velu_alpha_f64, ref_elu_d, 1},
     {"mish", ck_vmish_f64, ref_mish, 1.5},
     {"sin", ck_vsin_f64, ref_sin, 1},
     {"cos", ck_vcos_f64, ref_cos, 1},

@@ -940,11 +940,29 @@ VM_ATTR vd VM_NAME(expm1_neg_d)(vd x, vd *lo) {
 
 // ELU: x for x > 0, alpha·(eˣ − 1) otherwise, the product of alpha and eˣ − 1 (hi + lo) rounded once.
 // Below −40 eˣ − 1 rounds to −1; at −∞ the value is −alpha; ±0 give alpha·x (−0 for alpha > 0).
+// Without FMA the product's residual is Dekker's, exact only while its partial products neither
+// overflow nor underflow: a product below 2⁻⁹⁰⁰ (subnormal results) is formed from hi·2²⁵⁶ and an
+// alpha beyond 2⁹⁹⁶ as alpha·2⁻⁶⁴, both exact, and the result scaled back (subnormal results
+// were 1.5 ulp off and alpha > 1.3e300 gave NaN; now 0.75 ulp at most, the scaled result's
+// rounding and the final one). A zero product keeps its sign (alpha = 0 gives −0, as 0·(eˣ − 1) does).
 VM_ATTR vd VM_NAME(elu_d_v)(vd x, double alpha) {
     vd lo;
     vd hi = VM_NAME(expm1_neg_d)(VM_NAME(clampd)(x, -40.0, 0.0), &lo);
+#if VM_FMA
+    // (FMA's residual is exact here; its subnormal results are within half an ulp.)
     vd ph = hi * alpha;
     vd y = ph + (-VM_NAME(residual_d)(hi, (vd)alpha, ph) + lo * alpha);
+#else
+    double down = __builtin_fabs(alpha) > 0x1p996 ? 0x1p-64 : 1.0;
+    double a = alpha * down;
+    vl tiny = VM_NAME(absd)(hi * a) < 0x1p-900;
+    vd up = SELD(tiny, (vd)0x1p256, (vd)1.0);
+    vd back = SELD(tiny, (vd)0x1p-256, (vd)1.0) * (1.0 / down);
+    vd hs = hi * up, ls = lo * up;
+    vd ph = hs * a;
+    vd y = (ph + (-VM_NAME(residual_d)(hs, (vd)a, ph) + ls * a)) * back;
+#endif
+    y = SELD(ph == 0.0, ph, y);
     y = SELD(x < -40.0, (vd)-alpha, y);
     y = SELD(x == 0.0, x * alpha, y);
     y = SELD(x > 0.0, x, y);

@@ -295,6 +295,42 @@ final class VectorMathDoubleAccuracyTests: XCTestCase {
         }
     }
 
+    /// ELU with other alphas than the sweep's, at full Double precision (a Float-rounded alpha
+    /// splits exactly and hid the portable path's errors): negative subnormal and tiny inputs,
+    /// negatives of every scale, and alphas of every size and sign, zero included, within the bound;
+    /// a zero result keeps the sign of alpha·(eˣ − 1).
+    func testELUWithEveryKindOfAlphaWithinItsBound() {
+        var generator = SplitMix(state: 0xE1)
+        var inputs: [Double] = []
+        for _ in 0..<(1 << 14) {   // negative subnormals
+            inputs.append(-Double(bitPattern: generator.next() & 0x000f_ffff_ffff_ffff))
+        }
+        for _ in 0..<(1 << 14) {   // negatives of magnitude 2⁻¹⁰⁷⁴…2⁶
+            let magnitude = Double(sign: .plus, exponent: -1074 + Int(generator.next() % 1081), significand: 1)
+            inputs.append(-magnitude * (1 + Double(generator.next() >> 12) * 0x1p-52))
+        }
+        inputs.append(contentsOf: [-1, -0.5, -40, -745, -1e-310, -Double.leastNonzeroMagnitude])
+        let alphas = [1.6732632423543772, 0.3, 1, -2.5, 1e-300, 5e-324, 1.4e300, -1.4e300, .greatestFiniteMagnitude]
+        for alpha in alphas {
+            let exact = inputs.map { Exact(alpha) * expm1l(Exact($0)) }
+            for isa in Self.isas {
+                let worst = VectorKernelChecks.worstError(of: { ck_velu_f64($0, $1, $2, $3, alpha) }, isa: isa,
+                                                          inputs: inputs, exact: exact)
+                XCTAssertLessThanOrEqual(worst.error, 1, "elu(alpha: \(alpha)) on ISA \(isa): \(worst.error) ulps at x = \(worst.at)")
+            }
+        }
+        for isa in Self.isas {
+            for (alpha, expected) in [(0.0, -0.0), (-0.0, 0.0)] {
+                let xs: [Double] = [-1, -0.5, -1e-20, -1e-310, -40]
+                var ys = [Double](repeating: .nan, count: xs.count)
+                ck_velu_f64(isa, xs.count, xs, &ys, alpha)
+                for (x, y) in zip(xs, ys) {
+                    XCTAssertTrue(y == 0 && y.sign == expected.sign, "elu(\(x), alpha: \(alpha)) on ISA \(isa) = \(y)")
+                }
+            }
+        }
+    }
+
     /// Every array length gives each element the value it gets inside a long array, on every ISA.
     func testTailsGiveTheSameBitsAsWholeVectors() {
         VectorKernelChecks.assertTailsGiveTheSameBitsAsWholeVectors(Self.functions.map { f in (f.name, { f.kernel($0, $1, $2, $3) }) })

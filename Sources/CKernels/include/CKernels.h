@@ -159,8 +159,9 @@ void ck_velu_f64(int isa, long n, const double *x, double *y, double alpha);
 
 // sin and cos, Float and Double: Cody–Waite reduction by π/2 in four parts (about 150 bits) for
 // |x| < 1.6e6, fdlibm's polynomials on the reduced argument as hi + lo; lanes with |x| ≥ 1.6e6 or
-// infinite go to libm's sin and cos one by one (Payne–Hanek there). Float computed in double,
-// rounded once. Float ≤ 1 ulp, Double ≤ 1 ulp.
+// infinite go to libm's long double sinl and cosl one by one (Payne–Hanek there; where long double
+// is double, as on macOS, the platform's sin and cos). Float computed in double, rounded once.
+// Float ≤ 1 ulp, Double ≤ 1 ulp (x86-64 Linux, measured; elsewhere large lanes are libm's).
 void ck_vsin_f32(int isa, long n, const float *x, float *y);
 void ck_vcos_f32(int isa, long n, const float *x, float *y);
 void ck_vsin_f64(int isa, long n, const double *x, double *y);
