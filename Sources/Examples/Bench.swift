@@ -37,6 +37,17 @@ enum Bench {
         return (samples[samples.count / 2], samples.first ?? 0, samples.last ?? 0)
     }
 
+    /// Runs split products for `seconds` before anything is timed. The worker threads start with
+    /// the first split job, and the kernel takes a few milliseconds to move them off the caller's
+    /// core: a GEMM timed right after it ran on one core in about half of the processes (256³ at
+    /// 330 µs instead of 175), while PyTorch's threads had been running since its own warm-up.
+    static func settleThreads(seconds: Double = 0.2) {
+        var rng = SeededGenerator(seed: 99)
+        let a = Tensor<Float>.randomNormal([256, 256], using: &rng)
+        let end = DispatchTime.now().uptimeNanoseconds + UInt64(seconds * 1e9)
+        while DispatchTime.now().uptimeNanoseconds < end { _ = a.matmul(a) }
+    }
+
     /// Peak resident set size in MiB (getrusage reports KiB on Linux, bytes on macOS).
     static func peakResidentMiB() -> Double {
         var usage = rusage()
@@ -189,6 +200,7 @@ enum Bench {
                   + (note.isEmpty ? "" : "  " + note))
         }
         print("Benchmark (Float, median of \(repeats) runs after warm-up; \(ProcessInfo.processInfo.activeProcessorCount) cores)")
+        settleThreads()
         for n in quick ? [256] : [256, 512, 1024] where selected("gemm") {
             var rng = SeededGenerator(seed: 1)
             let a = Tensor<Float>.randomNormal([n, n], using: &rng), b = Tensor<Float>.randomNormal([n, n], using: &rng)
