@@ -49,12 +49,21 @@ enum Bench {
     }
 
     /// Peak resident set size in MiB (getrusage reports KiB on Linux, bytes on macOS).
+    ///
+    /// On Linux the peak of this process's own memory (`VmHWM`): getrusage's `ru_maxrss` survives
+    /// `exec`, so a bench started by `bench/compare.py` reported the Python process's size with
+    /// PyTorch loaded (475–600 MiB) as its own.
     static func peakResidentMiB() -> Double {
         var usage = rusage()
         #if canImport(Darwin)
         getrusage(RUSAGE_SELF, &usage)
         return Double(usage.ru_maxrss) / 1_048_576
         #else
+        if let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+           let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+           let kib = Double(line.split(separator: " ").dropFirst().first ?? "") {
+            return kib / 1024
+        }
         getrusage(RUSAGE_SELF.rawValue, &usage)
         return Double(usage.ru_maxrss) / 1024
         #endif
