@@ -309,8 +309,8 @@ final class VectorMathDoubleAccuracyTests: XCTestCase {
             let magnitude = Double(sign: .plus, exponent: -1074 + Int(generator.next() % 1081), significand: 1)
             inputs.append(-magnitude * (1 + Double(generator.next() >> 12) * 0x1p-52))
         }
-        inputs.append(contentsOf: [-1, -0.5, -40, -745, -1e-310, -Double.leastNonzeroMagnitude])
-        let alphas = [1.6732632423543772, 0.3, 1, -2.5, 1e-300, 5e-324, 1.4e300, -1.4e300, .greatestFiniteMagnitude]
+        inputs.append(contentsOf: [-1, -0.5, -40, -745, -0x1.7p-1030, -Double.leastNonzeroMagnitude])
+        let alphas = [1.6732632423543772, 0.3, 1, -2.5, 1e-300, .leastNonzeroMagnitude, 1.4e300, -1.4e300, .greatestFiniteMagnitude]
         for alpha in alphas {
             let exact = inputs.map { Exact(alpha) * expm1l(Exact($0)) }
             for isa in Self.isas {
@@ -321,7 +321,7 @@ final class VectorMathDoubleAccuracyTests: XCTestCase {
         }
         for isa in Self.isas {
             for (alpha, expected) in [(0.0, -0.0), (-0.0, 0.0)] {
-                let xs: [Double] = [-1, -0.5, -1e-20, -1e-310, -40]
+                let xs: [Double] = [-1, -0.5, -1e-20, -0x1.7p-1030, -40]
                 var ys = [Double](repeating: .nan, count: xs.count)
                 ck_velu_f64(isa, xs.count, xs, &ys, alpha)
                 for (x, y) in zip(xs, ys) {
