@@ -85,7 +85,7 @@ extension Tensor {
             if n.isLeaf {
                 value = leafValues[ObjectIdentifier(n)].map { $0.scalars.isEmpty ? "(freed)" : $0.compactDescription } ?? ""
             } else {
-                value = n.isReleased ? "(freed)" : Tensor(shape: n.shape, scalars: n.output, node: nil).compactDescription
+                value = n.isReleased ? "(freed)" : Tensor(shape: n.shape, elements: n.output, node: nil).compactDescription
             }
             return TapeListing.Entry(name: name(n), op: n.op, attributes: n.attributes,
                                      inputs: n.inputs.map { $0.node.map(name) ?? "const" }, shape: n.shape, values: value)

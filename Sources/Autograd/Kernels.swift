@@ -167,8 +167,8 @@ final class Kernels<S: TensorScalar>: Sendable {
     @usableFromInline let channelAffine: @Sendable (UnsafeBufferPointer<S>, Int, Int, Int, UnsafeBufferPointer<S>?,
                                                     UnsafeBufferPointer<S>?, UnsafeMutableBufferPointer<S>) -> Void
     /// Records an op on this thread's tape (see `Tensor.record`).
-    @usableFromInline let record: @Sendable (String, @escaping () -> String, consuming NodeInputs<S>, [Int], [S],
-                                             @escaping DerivativeRule<S>) -> Tensor<S>
+    @usableFromInline let record: @Sendable (String, @escaping () -> String, consuming NodeInputs<S>, [Int],
+                                             TensorElements<S>, @escaping DerivativeRule<S>) -> Tensor<S>
     /// Remembers the versions of a new node's leaf inputs (see `Node.recordLeafVersions`).
     @usableFromInline let recordLeafVersions: @Sendable (Node<S>) -> Void
     /// The backward walk (see `Backpropagation.run`).
@@ -228,7 +228,7 @@ final class Kernels<S: TensorScalar>: Sendable {
         }
         filled = { value, count in [S](repeating: value, count: count) }
         record = { op, attributes, inputs, shape, scalars, rule in
-            Tensor.recordNode(op, attributes, inputs: inputs, shape: shape, scalars: scalars, rule: rule)
+            Tensor.recordNode(op, attributes, inputs: inputs, shape: shape, elements: scalars, rule: rule)
         }
         backpropagate = { root, upstream, targets, retainGraph, createGraph, trace in
             try Backpropagation.run(from: root, upstream: upstream, targets: targets, retainGraph: retainGraph,

@@ -5,8 +5,9 @@
 /// copied several times per op, each time through its generic value witnesses.)
 @usableFromInline
 struct NodeInputs<Scalar: TensorScalar> {
-    /// Fills unused inline slots (empty arrays share one empty buffer: nothing is allocated).
-    @inlinable static var none: Tensor<Scalar> { Tensor(shape: [], scalars: []) }
+    /// Fills unused inline slots: a zero, inline (nothing is allocated, and a zero-dimensional
+    /// tensor has one element). Never read: the node's input count leaves it out.
+    @inlinable static var none: Tensor<Scalar> { Tensor(shape: [], elements: .one(0), node: nil) }
 
     @usableFromInline let first: Tensor<Scalar>
     @usableFromInline let second: Tensor<Scalar>

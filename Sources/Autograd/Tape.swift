@@ -21,7 +21,7 @@ struct RuleContext<Scalar: TensorScalar> {
 
     /// The op's output (made when a rule asks: most rules read only the upstream gradient and the inputs).
     @inlinable var output: Tensor<Scalar> {
-        Tensor(shape: inputs.node.shape, scalars: inputs.node.output, node: linksOutput ? inputs.node : nil)
+        Tensor(shape: inputs.node.shape, elements: inputs.node.output, node: linksOutput ? inputs.node : nil)
     }
 
     init(upstream: Tensor<Scalar>, node: Node<Scalar>, linksOutput: Bool, needsGradient: InputFlags) {
@@ -169,7 +169,7 @@ final class Node<Scalar: TensorScalar> {
         return made
     }
     /// The output's elements, kept for rules that read them (exp, tanh, softmax, …).
-    @usableFromInline @exclusivity(unchecked) var output: [Scalar]
+    @usableFromInline @exclusivity(unchecked) var output: TensorElements<Scalar>
     @usableFromInline let shape: [Int]
     @usableFromInline @exclusivity(unchecked) var rule: DerivativeRule<Scalar>?
     /// What only a leaf has (most nodes are not leaves: kept in `extras` to keep nodes small).
@@ -232,7 +232,7 @@ final class Node<Scalar: TensorScalar> {
 
     /// An op's node: its rule and what the rule reads.
     @inlinable
-    init(op: String, attributes: @escaping () -> String, inputs: consuming NodeInputs<Scalar>, output: [Scalar],
+    init(op: String, attributes: @escaping () -> String, inputs: consuming NodeInputs<Scalar>, output: TensorElements<Scalar>,
          shape: [Int], rule: @escaping DerivativeRule<Scalar>, id: Int) {
         self.op = op
         self.describeAttributes = attributes
@@ -254,7 +254,7 @@ final class Node<Scalar: TensorScalar> {
         self.input1 = NodeInputs<Scalar>.none
         self.moreInputs = []
         self.storedInputCount = 0
-        self.output = []
+        self.output = .noElements
         self.shape = shape
         self.rule = nil
         self.extras = NodeExtras(leaf: LeafState(label: label))
@@ -287,7 +287,7 @@ final class Node<Scalar: TensorScalar> {
         input0.dropValues()
         input1.dropValues()
         for i in moreInputs.indices { moreInputs[i].dropValues() }
-        output = []
+        if !output.isInline { output = .noElements }
         rule = nil
         isReleased = true
     }
@@ -415,37 +415,45 @@ extension Tensor {
     @inlinable
     static func record(_ op: String, _ attributes: @autoclosure @escaping () -> String = "", inputs: consuming NodeInputs<Scalar>,
                        shape: [Int], scalars: [Scalar], rule: @escaping DerivativeRule<Scalar>) -> Tensor {
-        recordInputs(op, attributes, inputs: inputs, shape: shape, scalars: scalars, rule: rule)
+        recordInputs(op, attributes, inputs: inputs, shape: shape, elements: .many(scalars), rule: rule)
     }
 
     /// `record`'s body, reached by its overloads.
     @inlinable
     static func recordInputs(_ op: String, _ attributes: @escaping () -> String, inputs: consuming NodeInputs<Scalar>,
-                             shape: [Int], scalars: [Scalar], rule: @escaping DerivativeRule<Scalar>) -> Tensor {
+                             shape: [Int], elements: TensorElements<Scalar>, rule: @escaping DerivativeRule<Scalar>) -> Tensor {
         // Nearly every op on plain tensors (inference, the rules' own ops without createGraph)
         // leaves here, before building anything for the tape.
         let checkingNumerics = numericsCheckingAnywhere()
-        if !inputs.anyRecorded && !checkingNumerics { return Tensor(shape: shape, scalars: scalars, node: nil) }
+        if !inputs.anyRecorded && !checkingNumerics { return Tensor(shape: shape, elements: elements, node: nil) }
         guard !checkingNumerics, isRecordingGradients else {
-            return Scalar.kernels.record(op, attributes, inputs, shape, scalars, rule)
+            return Scalar.kernels.record(op, attributes, inputs, shape, elements, rule)
         }
         // The common case is built here, in the caller's specialised code: handing the inputs
         // and the rule through the kernel table's closure copied them through generic witnesses.
-        let node = Node(op: op, attributes: attributes, inputs: inputs, output: scalars, shape: shape, rule: rule,
+        let node = Node(op: op, attributes: attributes, inputs: inputs, output: elements, shape: shape, rule: rule,
                         id: nextNodeID())
         if node.hasLeafInput { Scalar.kernels.recordLeafVersions(node) }
-        return Tensor(shape: shape, scalars: scalars, node: node)
+        return Tensor(shape: shape, elements: elements, node: node)
     }
 
     /// ``record(_:_:inputs:shape:scalars:rule:)`` for an op of one input.
     @inlinable
     static func record(_ op: String, _ attributes: @autoclosure @escaping () -> String = "", input a: Tensor,
                        shape: [Int], scalars: [Scalar], rule: @escaping DerivativeRule<Scalar>) -> Tensor {
+        if a.node == nil && !numericsCheckingAnywhere() { return Tensor(shape: shape, scalars: scalars, node: nil) }
+        return recordInputs(op, attributes, inputs: NodeInputs(a), shape: shape, elements: .many(scalars), rule: rule)
+    }
+
+    /// ``record(_:_:inputs:shape:scalars:rule:)`` for an op of one input, from elements as stored.
+    @inlinable
+    static func record(_ op: String, _ attributes: @autoclosure @escaping () -> String = "", input a: Tensor,
+                       shape: [Int], elements: TensorElements<Scalar>, rule: @escaping DerivativeRule<Scalar>) -> Tensor {
         // Checked before the input is copied into a `NodeInputs`: building one and destroying it
         // again cost more than a one-element op's own work, on every op on plain tensors (the
         // rules' own ops without createGraph, inference).
-        if a.node == nil && !numericsCheckingAnywhere() { return Tensor(shape: shape, scalars: scalars, node: nil) }
-        return recordInputs(op, attributes, inputs: NodeInputs(a), shape: shape, scalars: scalars, rule: rule)
+        if a.node == nil && !numericsCheckingAnywhere() { return Tensor(shape: shape, elements: elements, node: nil) }
+        return recordInputs(op, attributes, inputs: NodeInputs(a), shape: shape, elements: elements, rule: rule)
     }
 
     /// ``record(_:_:inputs:shape:scalars:rule:)`` for an op of two inputs.
@@ -453,26 +461,34 @@ extension Tensor {
     static func record(_ op: String, _ attributes: @autoclosure @escaping () -> String = "", inputs a: Tensor, _ b: Tensor,
                        shape: [Int], scalars: [Scalar], rule: @escaping DerivativeRule<Scalar>) -> Tensor {
         if a.node == nil && b.node == nil && !numericsCheckingAnywhere() { return Tensor(shape: shape, scalars: scalars, node: nil) }
-        return recordInputs(op, attributes, inputs: NodeInputs(a, b), shape: shape, scalars: scalars, rule: rule)
+        return recordInputs(op, attributes, inputs: NodeInputs(a, b), shape: shape, elements: .many(scalars), rule: rule)
+    }
+
+    /// ``record(_:_:inputs:shape:scalars:rule:)`` for an op of two inputs, from elements as stored.
+    @inlinable
+    static func record(_ op: String, _ attributes: @autoclosure @escaping () -> String = "", inputs a: Tensor, _ b: Tensor,
+                       shape: [Int], elements: TensorElements<Scalar>, rule: @escaping DerivativeRule<Scalar>) -> Tensor {
+        if a.node == nil && b.node == nil && !numericsCheckingAnywhere() { return Tensor(shape: shape, elements: elements, node: nil) }
+        return recordInputs(op, attributes, inputs: NodeInputs(a, b), shape: shape, elements: elements, rule: rule)
     }
 
     /// `record`'s path inside a `checkingNumerics` scope or with recording off, compiled for the
     /// concrete scalar type (reached through ``Kernels``): it inspects every op's values and keeps
     /// the call stack of the ops it records.
     static func recordNode(_ op: String, _ attributes: @escaping () -> String, inputs: consuming NodeInputs<Scalar>,
-                           shape: [Int], scalars: [Scalar], rule: @escaping DerivativeRule<Scalar>) -> Tensor {
+                           shape: [Int], elements: TensorElements<Scalar>, rule: @escaping DerivativeRule<Scalar>) -> Tensor {
         let checking = NumericsCheck.anyScopeActive && NumericsCheck.isActiveOnThisThread
         if checking {
-            NumericsCheck.inspect(op, attributes(), inputs: inputs.all, shape: shape, scalars: scalars)
+            NumericsCheck.inspect(op, attributes(), inputs: inputs.all, shape: shape, scalars: elements.array)
         }
-        guard inputs.anyRecorded else { return Tensor(shape: shape, scalars: scalars, node: nil) }
+        guard inputs.anyRecorded else { return Tensor(shape: shape, elements: elements, node: nil) }
         let tape = ThreadTape.current
-        guard tape.isRecording else { return Tensor(shape: shape, scalars: scalars, node: nil) }
-        let node = Node(op: op, attributes: attributes, inputs: inputs, output: scalars, shape: shape,
+        guard tape.isRecording else { return Tensor(shape: shape, elements: elements, node: nil) }
+        let node = Node(op: op, attributes: attributes, inputs: inputs, output: elements, shape: shape,
                         rule: rule, id: tape.nextID())
         node.recordLeafVersions()
         if checking { node.callStack = NumericsCheck.callStack() }
-        return Tensor(shape: shape, scalars: scalars, node: node)
+        return Tensor(shape: shape, elements: elements, node: node)
     }
 
     /// Whether this tensor is part of a graph (a leaf made with ``requiringGrad(named:)``
@@ -489,12 +505,12 @@ extension Tensor {
     /// let x = Tensor<Double>(3).requiringGrad(named: "x")
     /// ```
     public func requiringGrad(named name: String? = nil) -> Tensor {
-        Tensor(shape: shape, scalars: scalars, node: Node(leafOfShape: shape, label: name))
+        Tensor(shape: shape, elements: elements, node: Node(leafOfShape: shape, label: name))
     }
 
     /// The same values cut off from the graph: no gradient flows through the result.
     public func detached() -> Tensor {
-        Tensor(shape: shape, scalars: scalars, node: nil)
+        Tensor(shape: shape, elements: elements, node: nil)
     }
 
     /// The gradient accumulated in this leaf by `backward()`; `nil` before any, or for a

@@ -18,11 +18,12 @@ public struct Tensor<Scalar: TensorScalar>: @unchecked Sendable {
     /// The size of each axis; `[]` for a scalar.
     @inlinable public var shape: [Int] { _shape }
     /// The elements in row-major order.
-    @inlinable public var scalars: [Scalar] { _scalars }
+    @inlinable public var scalars: [Scalar] { elements.array }
     // Stored under other names so that the library's inlinable ops can create tensors directly
     // while users read them only.
     @usableFromInline var _shape: [Int]
-    @usableFromInline var _scalars: [Scalar]
+    /// The elements as stored: one inline, or an array (see ``TensorElements``).
+    @usableFromInline var elements: TensorElements<Scalar>
     /// The tape node that produced this tensor, or the leaf node of a tensor that requires gradients.
     @usableFromInline var node: Node<Scalar>?
 
@@ -53,7 +54,7 @@ public struct Tensor<Scalar: TensorScalar>: @unchecked Sendable {
     /// Makes a 0-D (scalar) tensor.
     @inlinable
     public init(_ value: Scalar) {
-        self.init(shape: [], scalars: [value])
+        self.init(shape: [], elements: .one(value), node: nil)
     }
 
     /// Makes a 2-D tensor from rows of equal length.
@@ -67,10 +68,18 @@ public struct Tensor<Scalar: TensorScalar>: @unchecked Sendable {
         self.init(rows.flatMap { $0 }, shape: [rows.count, width])
     }
 
-    @usableFromInline
+    @inlinable
     init(shape: [Int], scalars: [Scalar], node: Node<Scalar>?) {
         self._shape = shape
-        self._scalars = scalars
+        self.elements = .many(scalars)
+        self.node = node
+    }
+
+    /// A tensor from elements that fill `shape`, unchecked: for ops' results.
+    @inlinable
+    init(shape: [Int], elements: TensorElements<Scalar>, node: Node<Scalar>?) {
+        self._shape = shape
+        self.elements = elements
         self.node = node
     }
 
@@ -78,19 +87,19 @@ public struct Tensor<Scalar: TensorScalar>: @unchecked Sendable {
     @inlinable
     init(shape: [Int], scalars: [Scalar]) {
         self._shape = shape
-        self._scalars = scalars
+        self.elements = .many(scalars)
         self.node = nil
     }
 
     /// The number of axes.
     @inlinable public var rank: Int { shape.count }
     /// The number of elements.
-    @inlinable public var count: Int { scalars.count }
+    @inlinable public var count: Int { elements.count }
 
     /// The single element of a tensor with one element.
     public var scalar: Scalar {
-        require(scalars.count == 1, "scalar: tensor of shape \(shape) has \(scalars.count) elements, not 1")
-        return scalars[0]
+        require(count == 1, "scalar: tensor of shape \(shape) has \(count) elements, not 1")
+        return elements.first
     }
 
     /// The element at a full multi-index (for reading; no gradient flows through it).
@@ -124,7 +133,7 @@ public struct Tensor<Scalar: TensorScalar>: @unchecked Sendable {
     /// - Precondition: `newValue` has the same shape.
     public mutating func assign(_ newValue: Tensor) {
         require(newValue.shape == shape, "assign: shape \(newValue.shape) differs from \(shape)")
-        _scalars = newValue.scalars
+        elements = newValue.elements
         guard let node else { return }
         if node.isLeaf {
             leafGradientLock.lock()
@@ -196,13 +205,20 @@ extension Tensor {
     /// The elements for writing in place (copied first if another tensor shares them), for the
     /// package's fused loops that update state no graph reads (an optimizer's moments).
     package mutating func withUnsafeMutableScalars<R>(_ body: (UnsafeMutableBufferPointer<Scalar>) throws -> R) rethrows -> R {
-        try _scalars.withUnsafeMutableBufferPointer { try body($0) }
+        try elements.withUnsafeMutableBufferPointer { try body($0) }
     }
 
     /// Drops the elements, keeping the shape and the graph link: what a freed tape node keeps
-    /// of its inputs.
+    /// of its inputs. An inline element occupies no memory of its own and stays.
     mutating func dropValues() {
-        _scalars = []
+        if !elements.isInline { elements = .noElements }
+    }
+
+    /// Calls `body` with the elements in contiguous memory, without making an array of an
+    /// inline element (as reading ``scalars`` would).
+    @inlinable
+    func withUnsafeScalars<R>(_ body: (UnsafeBufferPointer<Scalar>) throws -> R) rethrows -> R {
+        try elements.withUnsafeBufferPointer(body)
     }
 }
 

@@ -125,7 +125,7 @@ extension Tensor {
         let values = shaped.detached().scalars
         for (i, offset) in offsets.enumerated() { updated[offset] = values[i] }
         if node == nil {
-            _scalars = updated
+            elements = .many(updated)
         } else {
             assign(Tensor(shape: shape, scalars: updated))
         }

@@ -106,7 +106,10 @@ extension Tensor {
             return
         }
         if node == nil {
-            plan.write(value, into: &_scalars)
+            var updated = scalars
+            elements = .many([])    // so that `updated` is the array's only reference, written in place
+            plan.write(value, into: &updated)
+            elements = .many(updated)
         } else {
             var updated = scalars
             plan.write(value, into: &updated)

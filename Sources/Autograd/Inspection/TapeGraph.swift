@@ -115,7 +115,7 @@ struct TapeGraph: Sendable {
                 value = nil
                 anyReleased = true
             } else {
-                value = TensorSummary(shape: n.shape, scalars: n.output, keepingUpTo: elementLimit)
+                value = TensorSummary(shape: n.shape, scalars: n.output.array, keepingUpTo: elementLimit)
             }
             var inputs: [Input] = []
             for input in n.inputs {

@@ -27,7 +27,7 @@ extension Tensor {
         require(rank >= 2, "scaledSoftmax: input of shape \(shape) is not [..., queries, keys]")
         require(scale != 0, "scaledSoftmax: scale must not be 0")
         let (t, s) = (shape[rank - 2], shape[rank - 1])
-        var scaled = Tensor.binaryForward(.divide, self, Tensor(scale), name: "divide").scalars
+        var scaled = Tensor.binaryForward(.divide, self, Tensor(scale), name: "divide").elements.array
         if causal { scaled.withUnsafeMutableBufferPointer { Scalar.kernels.causalFill($0, t, s) } }
         let axis = rank - 1
         let values = Tensor(shape: shape, scalars: scaled).softmaxValues(axis: axis, log: false).values

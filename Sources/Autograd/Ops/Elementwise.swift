@@ -13,34 +13,35 @@ extension Tensor {
     // MARK: Forward helpers
 
     @inlinable
-    func unaryForward(_ op: UnaryKernel<Scalar>) -> [Scalar] {
-        Tensor.makeScalars(count: count) { out in
-            scalars.withUnsafeBufferPointer { Scalar.kernels.unary(op, $0, out) }
+    func unaryForward(_ op: UnaryKernel<Scalar>) -> TensorElements<Scalar> {
+        TensorElements.make(count: count) { out in
+            withUnsafeScalars { Scalar.kernels.unary(op, $0, out) }
         }
     }
 
     @inlinable
-    static func binaryForward(_ op: BinaryKernel, _ a: Tensor, _ b: Tensor, name: String) -> (shape: [Int], scalars: [Scalar]) {
+    static func binaryForward(_ op: BinaryKernel, _ a: Tensor, _ b: Tensor, name: String)
+        -> (shape: [Int], elements: TensorElements<Scalar>) {
         if a.shape == b.shape {
             // One element (the graphs of scalars): computed here, not through the kernel table's call.
             if a.count == 1 {
                 var value = Scalar.zero
-                Loops.withFunction(of: op) { f in value = f(a.scalars[0], b.scalars[0]) }
-                return (a.shape, [value])
+                Loops.withFunction(of: op) { f in value = f(a.elements.first, b.elements.first) }
+                return (a.shape, .one(value))
             }
             let values = makeScalars(count: a.count) { out in
-                a.scalars.withUnsafeBufferPointer { ap in
-                    b.scalars.withUnsafeBufferPointer { bp in Scalar.kernels.binarySameShape(op, ap, bp, out) }
+                a.withUnsafeScalars { ap in
+                    b.withUnsafeScalars { bp in Scalar.kernels.binarySameShape(op, ap, bp, out) }
                 }
             }
-            return (a.shape, values)
+            return (a.shape, .many(values))
         }
         let shape = Shape.broadcast(a.shape, b.shape, op: name)
         let n = shape.reduce(1, *)
         let av = Shape.broadcastView(a.shape, to: shape), bv = Shape.broadcastView(b.shape, to: shape)
-        let values = makeScalars(count: n) { out in
-            a.scalars.withUnsafeBufferPointer { ap in
-                b.scalars.withUnsafeBufferPointer { bp in
+        let values = TensorElements.make(count: n) { out in
+            a.withUnsafeScalars { ap in
+                b.withUnsafeScalars { bp in
                     Scalar.kernels.binary(op, ap, av, bp, bv, shape, out)
                 }
             }
@@ -51,13 +52,13 @@ extension Tensor {
     /// A plain (unrecorded) tensor from a unary kernel: for masks and derivatives of kinks.
     @inlinable
     func constant(_ op: UnaryKernel<Scalar>) -> Tensor {
-        Tensor(shape: shape, scalars: unaryForward(op), node: nil)
+        Tensor(shape: shape, elements: unaryForward(op), node: nil)
     }
 
     @inlinable
     func recordUnary(_ name: String, _ op: UnaryKernel<Scalar>, _ attributes: String = "",
                      rule: @escaping DerivativeRule<Scalar>) -> Tensor {
-        Tensor.record(name, attributes, input: self, shape: shape, scalars: unaryForward(op), rule: rule)
+        Tensor.record(name, attributes, input: self, shape: shape, elements: unaryForward(op), rule: rule)
     }
 
     // MARK: Arithmetic
@@ -66,7 +67,7 @@ extension Tensor {
     @inlinable
     public static func + (a: Tensor, b: Tensor) -> Tensor {
         let (shape, values) = binaryForward(.add, a, b, name: "add")
-        return record("add", inputs: a, b, shape: shape, scalars: values) { c in
+        return record("add", inputs: a, b, shape: shape, elements: values) { c in
             [c.upstream.sum(toShape: c.inputs[0].shape), c.upstream.sum(toShape: c.inputs[1].shape)]
         }
     }
@@ -75,7 +76,7 @@ extension Tensor {
     @inlinable
     public static func - (a: Tensor, b: Tensor) -> Tensor {
         let (shape, values) = binaryForward(.subtract, a, b, name: "subtract")
-        return record("subtract", inputs: a, b, shape: shape, scalars: values) { c in
+        return record("subtract", inputs: a, b, shape: shape, elements: values) { c in
             [c.upstream.sum(toShape: c.inputs[0].shape), (-c.upstream).sum(toShape: c.inputs[1].shape)]
         }
     }
@@ -84,7 +85,7 @@ extension Tensor {
     @inlinable
     public static func * (a: Tensor, b: Tensor) -> Tensor {
         let (shape, values) = binaryForward(.multiply, a, b, name: "multiply")
-        return record("multiply", inputs: a, b, shape: shape, scalars: values) { c in
+        return record("multiply", inputs: a, b, shape: shape, elements: values) { c in
             let (a, b, g) = (c.inputs[0], c.inputs[1], c.upstream)
             return [c.needsGradient[0] ? (g * b).sum(toShape: a.shape) : nil,
                     c.needsGradient[1] ? (g * a).sum(toShape: b.shape) : nil]
@@ -95,7 +96,7 @@ extension Tensor {
     @inlinable
     public static func / (a: Tensor, b: Tensor) -> Tensor {
         let (shape, values) = binaryForward(.divide, a, b, name: "divide")
-        return record("divide", inputs: a, b, shape: shape, scalars: values) { c in
+        return record("divide", inputs: a, b, shape: shape, elements: values) { c in
             let (a, b, g) = (c.inputs[0], c.inputs[1], c.upstream)
             return [c.needsGradient[0] ? (g / b).sum(toShape: a.shape) : nil,
                     c.needsGradient[1] ? (-(g * a) / (b * b)).sum(toShape: b.shape) : nil]
@@ -114,7 +115,7 @@ extension Tensor {
     @inlinable
     public static func pow(_ a: Tensor, _ b: Tensor) -> Tensor {
         let (shape, values) = binaryForward(.pow, a, b, name: "pow")
-        return record("pow", inputs: a, b, shape: shape, scalars: values) { c in
+        return record("pow", inputs: a, b, shape: shape, elements: values) { c in
             let (a, b, g) = (c.inputs[0], c.inputs[1], c.upstream)
             let safeLog = select(a .> 0, a, Tensor(Scalar(1))).log()
             let zeroToTheZero = (a.detached() .== 0) * (b.detached() .== 0)
@@ -219,7 +220,7 @@ extension Tensor {
     @inlinable
     public static func maximum(_ a: Tensor, _ b: Tensor) -> Tensor {
         let (shape, values) = binaryForward(.maximum, a, b, name: "maximum")
-        return record("maximum", inputs: a, b, shape: shape, scalars: values) { c in
+        return record("maximum", inputs: a, b, shape: shape, elements: values) { c in
             let (a, b, g) = (c.inputs[0], c.inputs[1], c.upstream)
             let weightA = tieWeight(a.detached() .> b.detached(), a.detached(), b.detached())
             return [(g * weightA).sum(toShape: a.shape), (g * (1 - weightA)).sum(toShape: b.shape)]
@@ -235,7 +236,7 @@ extension Tensor {
     @inlinable
     public static func minimum(_ a: Tensor, _ b: Tensor) -> Tensor {
         let (shape, values) = binaryForward(.minimum, a, b, name: "minimum")
-        return record("minimum", inputs: a, b, shape: shape, scalars: values) { c in
+        return record("minimum", inputs: a, b, shape: shape, elements: values) { c in
             let (a, b, g) = (c.inputs[0], c.inputs[1], c.upstream)
             let weightA = tieWeight(a.detached() .< b.detached(), a.detached(), b.detached())
             return [(g * weightA).sum(toShape: a.shape), (g * (1 - weightA)).sum(toShape: b.shape)]
@@ -278,7 +279,7 @@ extension Tensor {
     @inlinable
     static func mask(_ op: BinaryKernel, _ a: Tensor, _ b: Tensor) -> Tensor {
         let (shape, values) = binaryForward(op, a, b, name: "compare")
-        return Tensor(shape: shape, scalars: values, node: nil)
+        return Tensor(shape: shape, elements: values, node: nil)
     }
 }
 
@@ -294,18 +295,17 @@ public func select<Scalar>(_ condition: Tensor<Scalar>, _ a: Tensor<Scalar>, _ b
     let n = shape.reduce(1, *)
     let cv = Shape.broadcastView(condition.shape, to: shape)
     let av = Shape.broadcastView(a.shape, to: shape), bv = Shape.broadcastView(b.shape, to: shape)
-    let values = [Scalar](unsafeUninitializedCapacity: n) { out, initialized in
-        condition.scalars.withUnsafeBufferPointer { cp in
-            a.scalars.withUnsafeBufferPointer { ap in
-                b.scalars.withUnsafeBufferPointer { bp in
+    let values = TensorElements<Scalar>.make(count: n) { out in
+        condition.withUnsafeScalars { cp in
+            a.withUnsafeScalars { ap in
+                b.withUnsafeScalars { bp in
                     Scalar.kernels.select(cp, cv, ap, av, bp, bv, shape, out)
                 }
             }
         }
-        initialized = n
     }
     let mask = condition.detached()
-    return Tensor<Scalar>.record("where", inputs: a, b, shape: shape, scalars: values) { c in
+    return Tensor<Scalar>.record("where", inputs: a, b, shape: shape, elements: values) { c in
         let zero = Tensor<Scalar>(0)
         return [c.needsGradient[0] ? select(mask, c.upstream, zero).sum(toShape: c.inputs[0].shape) : nil,
                 c.needsGradient[1] ? select(mask, zero, c.upstream).sum(toShape: c.inputs[1].shape) : nil]

@@ -59,8 +59,8 @@ extension Tensor {
         }
         // x̂·w + b as the composition computes it: the product rounded, then the sum.
         let normalized = Tensor(shape: shape, scalars: xhat)
-        let scaled = Tensor(shape: shape, scalars: Tensor.binaryForward(.multiply, normalized, weight.detached(), name: "multiply").scalars)
-        let values = Tensor.binaryForward(.add, scaled, bias.detached(), name: "add").scalars
+        let scaled = Tensor(shape: shape, elements: Tensor.binaryForward(.multiply, normalized, weight.detached(), name: "multiply").elements, node: nil)
+        let values = Tensor.binaryForward(.add, scaled, bias.detached(), name: "add").elements.array
         let inputs = NodeInputs([self, weight, bias])
         return Tensor.record("layerNorm", "eps: \(eps), affine", inputs: inputs, shape: shape, scalars: values) { c in
             let (x, w, g) = (c.inputs[0], c.inputs[1], c.upstream)
