@@ -1144,25 +1144,28 @@ VM_ATTR vf VM_NAME(cos_v)(vf x) {
 
 VM_FOR_EACH_F32(VM_LOOP_F32)
 
-// ELU's loop: the same with alpha.
-VM_LOOP_ATTR void VM_NAME(elu_loop)(long n, const float *x, float *y, double alpha) {
-    long i = 0;
-    for (; i + VM_W <= n; i += VM_W) {
-        vf v;
-        __builtin_memcpy(&v, x + i, sizeof v);
-        vf r = VM_NAME(elu_v)(v, alpha);
-        __builtin_memcpy(y + i, &r, sizeof r);
+// ELU's loops (Float here, Double below): the same with alpha passed through.
+#define VM_ALPHA_LOOP(name, T, V, fn)                                                           \
+    VM_LOOP_ATTR void VM_NAME(name)(long n, const T *x, T *y, double alpha) {                   \
+        long i = 0;                                                                             \
+        for (; i + VM_W <= n; i += VM_W) {                                                      \
+            V v;                                                                                \
+            __builtin_memcpy(&v, x + i, sizeof v);                                              \
+            V r = VM_NAME(fn)(v, alpha);                                                        \
+            __builtin_memcpy(y + i, &r, sizeof r);                                              \
+        }                                                                                       \
+        if (i < n) {                                                                            \
+            T buf[VM_W] = {0};                                                                  \
+            __builtin_memcpy(buf, x + i, (size_t)(n - i) * sizeof(T));                          \
+            V v;                                                                                \
+            __builtin_memcpy(&v, buf, sizeof v);                                                \
+            V r = VM_NAME(fn)(v, alpha);                                                        \
+            __builtin_memcpy(buf, &r, sizeof r);                                                \
+            __builtin_memcpy(y + i, buf, (size_t)(n - i) * sizeof(T));                          \
+        }                                                                                       \
     }
-    if (i < n) {
-        float buf[VM_W] = {0};
-        __builtin_memcpy(buf, x + i, (size_t)(n - i) * sizeof(float));
-        vf v;
-        __builtin_memcpy(&v, buf, sizeof v);
-        vf r = VM_NAME(elu_v)(v, alpha);
-        __builtin_memcpy(buf, &r, sizeof r);
-        __builtin_memcpy(y + i, buf, (size_t)(n - i) * sizeof(float));
-    }
-}
+
+VM_ALPHA_LOOP(elu_loop, float, vf, elu_v)
 
 // GELU and its slope in one pass: y[i] = gelu(x[i]), dy[i] = gelu'(x[i]); the tail as above.
 VM_LOOP_ATTR void VM_NAME(gelu_pair_loop)(long n, const float *x, float *y, float *dy) {
@@ -1209,25 +1212,9 @@ VM_LOOP_ATTR void VM_NAME(gelu_pair_loop)(long n, const float *x, float *y, floa
 
 VM_FOR_EACH_F64(VM_LOOP_F64)
 
-VM_LOOP_ATTR void VM_NAME(elu_d_loop)(long n, const double *x, double *y, double alpha) {
-    long i = 0;
-    for (; i + VM_W <= n; i += VM_W) {
-        vd v;
-        __builtin_memcpy(&v, x + i, sizeof v);
-        vd r = VM_NAME(elu_d_v)(v, alpha);
-        __builtin_memcpy(y + i, &r, sizeof r);
-    }
-    if (i < n) {
-        double buf[VM_W] = {0};
-        __builtin_memcpy(buf, x + i, (size_t)(n - i) * sizeof(double));
-        vd v;
-        __builtin_memcpy(&v, buf, sizeof v);
-        vd r = VM_NAME(elu_d_v)(v, alpha);
-        __builtin_memcpy(buf, &r, sizeof r);
-        __builtin_memcpy(y + i, buf, (size_t)(n - i) * sizeof(double));
-    }
-}
+VM_ALPHA_LOOP(elu_d_loop, double, vd, elu_d_v)
 
+#undef VM_ALPHA_LOOP
 #undef VM_LOOP_F64
 
 #undef VM_LOOP_F32
