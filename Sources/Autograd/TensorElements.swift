@@ -21,7 +21,7 @@ struct TensorElements<Scalar: TensorScalar> {
     /// is 0, while an array of no elements is replaced by one with room for an element
     /// (``noElements``), and an array of some elements has room for them.
     @usableFromInline var heap: [Scalar]
-    /// The inline element's bytes (a `Float` in the low four of them).
+    /// The inline element's bytes (a `Float` in the first four of them in memory).
     @usableFromInline var bits: UInt64
 
     @inlinable init(heap: [Scalar], bits: UInt64) {

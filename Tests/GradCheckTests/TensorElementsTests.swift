@@ -27,7 +27,7 @@ final class TensorElementsTests: XCTestCase {
             XCTAssertEqual(Tensor<Double>(value).scalars.map(\.bitPattern), [value.bitPattern])
         }
         let floats: [Float] = [-0.0, .leastNonzeroMagnitude, .greatestFiniteMagnitude, -.infinity,
-                               Float(bitPattern: 0x7FC0_BEEF)]
+                               Float(bitPattern: 0x7FC0_BEEF), Float(bitPattern: 0x7F80_0001), Float(bitPattern: 0xFFA0_0001)]
         for value in floats {
             XCTAssertEqual(Tensor<Float>(value).scalar.bitPattern, value.bitPattern)
             Tensor<Float>(value).withUnsafeScalars { XCTAssertEqual($0.map(\.bitPattern), [value.bitPattern]) }
@@ -58,20 +58,46 @@ final class TensorElementsTests: XCTestCase {
     }
 
     func testGradientsAreTheSameBitsInlineAndInArrays() {
-        // The same chain of ops on 0-d tensors (inline) and on 0-d tensors whose element is in an
-        // array: values and gradients agree to the bit.
-        func chain(_ make: (Double) -> Tensor<Double>) -> (value: Double, gradients: [Double]) {
+        // The same chain of ops on 0-d tensors, every value inline, and on tensors of two equal
+        // elements, every value in an array and through the vector kernels: each lane's values and
+        // gradients are the scalar chain's, to the bit.
+        func chain(count: Int) -> (value: [Double], gradients: [[Double]]) {
+            func make(_ v: Double) -> Tensor<Double> { count == 0 ? Tensor(v) : Tensor([Double](repeating: v, count: count)) }
             let x = make(0.7).requiringGrad(), b = make(1.000_1).requiringGrad(), a = make(-0.3).requiringGrad()
             var y = x
             for _ in 0..<50 { y = (y * b + a).tanh() / (y * y + make(1)) - y.exp() * make(0.01) }
-            y.backward()
-            return (y.scalar, [x.grad!.scalar, b.grad!.scalar, a.grad!.scalar])
+            XCTAssertEqual(y.elements.isInline, count == 0)
+            y.sum().backward()
+            return (y.scalars, [x, b, a].map { $0.grad!.scalars })
         }
-        let inline = chain { Tensor($0) }
-        let arrays = chain { Tensor([$0], shape: []) }
-        XCTAssertEqual(inline.value.bitPattern, arrays.value.bitPattern)
-        XCTAssertEqual(inline.gradients.map(\.bitPattern), arrays.gradients.map(\.bitPattern))
-        XCTAssertTrue(inline.gradients.allSatisfy { $0.isFinite && $0 != 0 })
+        let inline = chain(count: 0), arrays = chain(count: 2)
+        XCTAssertEqual(arrays.value.map(\.bitPattern), [Double](repeating: inline.value[0], count: 2).map(\.bitPattern))
+        for (scalar, lanes) in zip(inline.gradients, arrays.gradients) {
+            XCTAssertEqual(lanes.map(\.bitPattern), [scalar[0], scalar[0]].map(\.bitPattern))
+        }
+        XCTAssertTrue(inline.gradients.allSatisfy { $0[0].isFinite && $0[0] != 0 })
+    }
+
+    func testAFreedGraphKeepsNoLeafValueAndNoArray() {
+        var x = Tensor<Double>(3).requiringGrad(named: "x")
+        let w = Tensor<Double>([1, 2]).requiringGrad(named: "w")
+        let y = (x * x + (w * Tensor(2)).sum()) * Tensor(5)
+        y.backward()
+        // A leaf's value is not kept by a freed graph, inline or not: updated afterwards, the
+        // printout must not show the old one.
+        withoutGradients { x -= Tensor(0.5) * x.grad! }
+        let listing = y.tape.description
+        let leafLine = listing.split(separator: "\n").first { $0.hasPrefix("x = leaf") }.map(String.init) ?? ""
+        XCTAssertTrue(leafLine.hasSuffix("(freed)"), listing)
+        XCTAssertFalse(leafLine.contains("3"), listing)
+        // The freed nodes' array inputs hold no elements (not one inline zero); scalar constants,
+        // inline, take no memory of their own and are kept.
+        let product = y.node!
+        XCTAssertTrue(product.isReleased)
+        XCTAssertEqual(product.input(1).count, 1, "the constant 5 is kept inline")
+        let scaled = Backpropagation.topologicalOrder(from: product).first { $0.op == "multiply" && $0.shape == [2] }!
+        XCTAssertEqual(scaled.input(0).count, 0, "w's array is dropped")
+        XCTAssertFalse(scaled.input(0).elements.isInline)
     }
 
     func testSecondDerivativeThroughInlineValues() throws {
