@@ -1122,36 +1122,17 @@ VM_ATTR vf VM_NAME(cos_v)(vf x) {
 }
 
 // ---- loops: whole vectors, then the tail through a zero-padded vector (same code, same results) ----
-#define VM_LOOP_F32(fn)                                                                         \
-    VM_LOOP_ATTR void VM_NAME(fn##_loop)(long n, const float *x, float *y) {                  \
-        long i = 0;                                                                             \
-        for (; i + VM_W <= n; i += VM_W) {                                                      \
-            vf v;                                                                               \
-            __builtin_memcpy(&v, x + i, sizeof v);                                              \
-            vf r = VM_NAME(fn##_v)(v);                                                          \
-            __builtin_memcpy(y + i, &r, sizeof r);                                              \
-        }                                                                                       \
-        if (i < n) {                                                                            \
-            float buf[VM_W] = {0};                                                              \
-            __builtin_memcpy(buf, x + i, (size_t)(n - i) * sizeof(float));                      \
-            vf v;                                                                               \
-            __builtin_memcpy(&v, buf, sizeof v);                                                \
-            vf r = VM_NAME(fn##_v)(v);                                                          \
-            __builtin_memcpy(buf, &r, sizeof r);                                                \
-            __builtin_memcpy(y + i, buf, (size_t)(n - i) * sizeof(float));                      \
-        }                                                                                       \
-    }
-
-VM_FOR_EACH_F32(VM_LOOP_F32)
-
-// ELU's loops (Float here, Double below): the same with alpha passed through.
-#define VM_ALPHA_LOOP(name, T, V, fn)                                                           \
-    VM_LOOP_ATTR void VM_NAME(name)(long n, const T *x, T *y, double alpha) {                   \
+// One loop for every element function: `name` over T elements in vectors of type V, each vector
+// through `fn`; EXTRA_PARAMS and EXTRA_ARGS, in parentheses, add arguments passed through to `fn`
+// (ELU's alpha), `()` when there are none.
+#define VM_UNPAREN(...) __VA_ARGS__
+#define VM_LOOP(name, T, V, fn, EXTRA_PARAMS, EXTRA_ARGS)                                       \
+    VM_LOOP_ATTR void VM_NAME(name)(long n, const T *x, T *y VM_UNPAREN EXTRA_PARAMS) {         \
         long i = 0;                                                                             \
         for (; i + VM_W <= n; i += VM_W) {                                                      \
             V v;                                                                                \
             __builtin_memcpy(&v, x + i, sizeof v);                                              \
-            V r = VM_NAME(fn)(v, alpha);                                                        \
+            V r = VM_NAME(fn)(v VM_UNPAREN EXTRA_ARGS);                                         \
             __builtin_memcpy(y + i, &r, sizeof r);                                              \
         }                                                                                       \
         if (i < n) {                                                                            \
@@ -1159,13 +1140,18 @@ VM_FOR_EACH_F32(VM_LOOP_F32)
             __builtin_memcpy(buf, x + i, (size_t)(n - i) * sizeof(T));                          \
             V v;                                                                                \
             __builtin_memcpy(&v, buf, sizeof v);                                                \
-            V r = VM_NAME(fn)(v, alpha);                                                        \
+            V r = VM_NAME(fn)(v VM_UNPAREN EXTRA_ARGS);                                         \
             __builtin_memcpy(buf, &r, sizeof r);                                                \
             __builtin_memcpy(y + i, buf, (size_t)(n - i) * sizeof(T));                          \
         }                                                                                       \
     }
+#define VM_LOOP_F32(fn) VM_LOOP(fn##_loop, float, vf, fn##_v, (), ())
+#define VM_LOOP_F64(fn) VM_LOOP(fn##_d_loop, double, vd, fn##_d_v, (), ())
 
-VM_ALPHA_LOOP(elu_loop, float, vf, elu_v)
+VM_FOR_EACH_F32(VM_LOOP_F32)
+
+// ELU's loop: the same with alpha passed through.
+VM_LOOP(elu_loop, float, vf, elu_v, (, double alpha), (, alpha))
 
 // GELU and its slope in one pass: y[i] = gelu(x[i]), dy[i] = gelu'(x[i]); the tail as above.
 VM_LOOP_ATTR void VM_NAME(gelu_pair_loop)(long n, const float *x, float *y, float *dy) {
@@ -1190,31 +1176,12 @@ VM_LOOP_ATTR void VM_NAME(gelu_pair_loop)(long n, const float *x, float *y, floa
     }
 }
 
-#define VM_LOOP_F64(fn)                                                                         \
-    VM_LOOP_ATTR void VM_NAME(fn##_d_loop)(long n, const double *x, double *y) {              \
-        long i = 0;                                                                             \
-        for (; i + VM_W <= n; i += VM_W) {                                                      \
-            vd v;                                                                               \
-            __builtin_memcpy(&v, x + i, sizeof v);                                              \
-            vd r = VM_NAME(fn##_d_v)(v);                                                        \
-            __builtin_memcpy(y + i, &r, sizeof r);                                              \
-        }                                                                                       \
-        if (i < n) {                                                                            \
-            double buf[VM_W] = {0};                                                             \
-            __builtin_memcpy(buf, x + i, (size_t)(n - i) * sizeof(double));                     \
-            vd v;                                                                               \
-            __builtin_memcpy(&v, buf, sizeof v);                                                \
-            vd r = VM_NAME(fn##_d_v)(v);                                                        \
-            __builtin_memcpy(buf, &r, sizeof r);                                                \
-            __builtin_memcpy(y + i, buf, (size_t)(n - i) * sizeof(double));                     \
-        }                                                                                       \
-    }
-
 VM_FOR_EACH_F64(VM_LOOP_F64)
 
-VM_ALPHA_LOOP(elu_d_loop, double, vd, elu_d_v)
+VM_LOOP(elu_d_loop, double, vd, elu_d_v, (, double alpha), (, alpha))
 
-#undef VM_ALPHA_LOOP
+#undef VM_LOOP
+#undef VM_UNPAREN
 #undef VM_LOOP_F64
 
 #undef VM_LOOP_F32
