@@ -18,7 +18,7 @@ extension Tensor {
                                 rule: @escaping (_ upstream: Tensor, _ inputs: [Tensor], _ output: Tensor) -> [Tensor?])
         -> Tensor {
         record(name, inputs: NodeInputs(inputs), shape: value.shape, scalars: value.scalars) { c in
-            rule(c.upstream, Array(c.inputs), c.output)
+            InputGradients(rule(c.upstream, Array(c.inputs), c.output))
         }
     }
 }

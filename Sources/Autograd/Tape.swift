@@ -69,7 +69,57 @@ struct InputFlags {
 /// A vector-Jacobian product: given the upstream gradient, the gradient for each input
 /// (`nil` where the input needs none). Written with differentiable tensor ops only.
 @usableFromInline
-typealias DerivativeRule<Scalar: TensorScalar> = (RuleContext<Scalar>) -> [Tensor<Scalar>?]
+typealias DerivativeRule<Scalar: TensorScalar> = (RuleContext<Scalar>) -> InputGradients<Scalar>
+
+/// What a derivative rule returns: one gradient per input of its op, `nil` where none is needed.
+///
+/// The first two are held inline: nearly every op has one or two inputs, and an array for them
+/// (allocated by the rule, destroyed by the walk through generic value witnesses) cost more than
+/// the rest of a scalar op's backward step.
+@usableFromInline
+struct InputGradients<Scalar: TensorScalar> {
+    @usableFromInline let first: Tensor<Scalar>?
+    @usableFromInline let second: Tensor<Scalar>?
+    /// The gradients after the first two (concatenate, recurrent sequences, custom ops).
+    @usableFromInline let rest: [Tensor<Scalar>?]
+    /// How many gradients there are (one per input).
+    @usableFromInline let count: Int
+
+    @inlinable init(first: Tensor<Scalar>?, second: Tensor<Scalar>?, rest: [Tensor<Scalar>?], count: Int) {
+        (self.first, self.second, self.rest, self.count) = (first, second, rest, count)
+    }
+
+    @inlinable static func gradients(_ a: Tensor<Scalar>?) -> InputGradients {
+        InputGradients(first: a, second: nil, rest: [], count: 1)
+    }
+
+    @inlinable static func gradients(_ a: Tensor<Scalar>?, _ b: Tensor<Scalar>?) -> InputGradients {
+        InputGradients(first: a, second: b, rest: [], count: 2)
+    }
+
+    @inlinable static func gradients(_ a: Tensor<Scalar>?, _ b: Tensor<Scalar>?, _ c: Tensor<Scalar>?) -> InputGradients {
+        InputGradients(first: a, second: b, rest: [c], count: 3)
+    }
+
+    /// The gradients from an array built by the rule.
+    @inlinable init(_ gradients: [Tensor<Scalar>?]) {
+        switch gradients.count {
+        case 0: self.init(first: nil, second: nil, rest: [], count: 0)
+        case 1: self.init(first: gradients[0], second: nil, rest: [], count: 1)
+        case 2: self.init(first: gradients[0], second: gradients[1], rest: [], count: 2)
+        default: self.init(first: gradients[0], second: gradients[1], rest: Array(gradients[2...]), count: gradients.count)
+        }
+    }
+
+    /// The gradient for input `index`.
+    @inlinable subscript(index: Int) -> Tensor<Scalar>? {
+        switch index {
+        case 0: return first
+        case 1: return second
+        default: return rest[index - 2]
+        }
+    }
+}
 
 /// One entry of the tape: an op that ran while recording, with what its rule needs.
 @usableFromInline

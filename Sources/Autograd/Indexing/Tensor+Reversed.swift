@@ -17,7 +17,7 @@ extension Tensor {
         }
         return Tensor.record("reverse", "axes: \(flipped)", input: self, shape: shape,
                              scalars: strided(view, shape: shape)) { c in
-            [c.upstream.reversed(axes: flipped)]
+            .gradients(c.upstream.reversed(axes: flipped))
         }
     }
 }

@@ -42,7 +42,7 @@ extension Tensor {
         }
         if beta != 1 { return (self * beta).softplus() / beta }
         return recordUnary("softplus", .softplus) { c in
-            [c.upstream * c.inputs[0].sigmoid()]                                     // d log(1 + eˣ) = σ(x)
+            .gradients(c.upstream * c.inputs[0].sigmoid())                           // d log(1 + eˣ) = σ(x)
         }
     }
 
@@ -59,7 +59,7 @@ extension Tensor {
         recordUnary("elu", .elu(alpha: alpha), "alpha: \(Tensor.format(alpha))") { c in
             // d/dx = 1 for x > 0; alpha·eˣ = y + alpha for x ≤ 0 (y the output, so that the second
             // derivative follows through it).
-            [c.upstream * select(c.inputs[0] .> 0, Tensor(Scalar(1)), c.output + alpha)]
+            .gradients(c.upstream * select(c.inputs[0] .> 0, Tensor(Scalar(1)), c.output + alpha))
         }
     }
 
@@ -84,7 +84,7 @@ extension Tensor {
     public func silu() -> Tensor {
         recordUnary("silu", .silu) { c in
             let (x, s) = (c.inputs[0], c.inputs[0].sigmoid())
-            return [c.upstream * s * (1 + x * (1 - s))]                              // σ + xσ(1 − σ)
+            return .gradients(c.upstream * s * (1 + x * (1 - s)))                    // σ + xσ(1 − σ)
         }
     }
 
@@ -109,7 +109,7 @@ extension Tensor {
             // whose values are the same bits.
             guard requiresGrad && isRecordingGradients else {
                 return recordUnary("gelu", .gelu) { c in
-                    [c.upstream * c.inputs[0].geluSlope()]            // d xΦ(x) = Φ(x) + x·φ(x)
+                    .gradients(c.upstream * c.inputs[0].geluSlope())  // d xΦ(x) = Φ(x) + x·φ(x)
                 }
             }
             var slope: [Scalar] = []
@@ -119,15 +119,15 @@ extension Tensor {
                 }
             }
             return Tensor.record("gelu", input: self, shape: shape, scalars: values) { c in
-                if isRecordingGradients { return [c.upstream * c.inputs[0].geluSlope()] }
-                return [c.upstream * Tensor(shape: c.upstream.shape, scalars: slope, node: nil)]
+                if isRecordingGradients { return .gradients(c.upstream * c.inputs[0].geluSlope()) }
+                return .gradients(c.upstream * Tensor(shape: c.upstream.shape, scalars: slope, node: nil))
             }
         case .tanh:
             // As the exact form: the slope computed with the values and kept for the rule; under
             // createGraph the rule is the differentiable op `geluTanhSlope`, the same bits.
             guard requiresGrad && isRecordingGradients else {
                 return recordUnary("gelu", .geluTanh, "approximate: tanh") { c in
-                    [c.upstream * c.inputs[0].geluTanhSlope()]
+                    .gradients(c.upstream * c.inputs[0].geluTanhSlope())
                 }
             }
             var slope: [Scalar] = []
@@ -137,8 +137,8 @@ extension Tensor {
                 }
             }
             return Tensor.record("gelu", "approximate: tanh", input: self, shape: shape, scalars: values) { c in
-                if isRecordingGradients { return [c.upstream * c.inputs[0].geluTanhSlope()] }
-                return [c.upstream * Tensor(shape: c.upstream.shape, scalars: slope, node: nil)]
+                if isRecordingGradients { return .gradients(c.upstream * c.inputs[0].geluTanhSlope()) }
+                return .gradients(c.upstream * Tensor(shape: c.upstream.shape, scalars: slope, node: nil))
             }
         }
     }
@@ -157,7 +157,7 @@ extension Tensor {
             let s = ((x + x2 * x * kappa) * (2 * beta)).sigmoid()
             let q = s * (1 - s)
             let w = (x2 * (3 * kappa) + 1) * (2 * beta)
-            return [c.upstream * q * (2 * w + x2 * (12 * beta * kappa) + x * w.squared() * (1 - 2 * s))]
+            return .gradients(c.upstream * q * (2 * w + x2 * (12 * beta * kappa) + x * w.squared() * (1 - 2 * s)))
         }
     }
 
@@ -169,7 +169,7 @@ extension Tensor {
         recordUnary("geluSlope", .geluSlope) { c in
             let x = c.inputs[0]
             let pdf = (x.squared() * Scalar(-0.5)).exp() * Scalar(0.39894228040143267794)
-            return [c.upstream * pdf * (2 - x.squared())]
+            return .gradients(c.upstream * pdf * (2 - x.squared()))
         }
     }
 
@@ -184,7 +184,7 @@ extension Tensor {
             // d x·tanh(sp(x)) = t + x(1 − t²)σ(x), t = tanh(sp(x)).
             let x = c.inputs[0]
             let t = x.softplus().tanh()
-            return [c.upstream * (t + x * (1 - t.squared()) * x.sigmoid())]
+            return .gradients(c.upstream * (t + x * (1 - t.squared()) * x.sigmoid()))
         }
     }
 
@@ -201,7 +201,7 @@ extension Tensor {
         return recordUnary("hardtanh", .clamp(lower: min, upper: max),
                            "min: \(Tensor.format(min)), max: \(Tensor.format(max))") { c in
             let x = c.inputs[0]
-            return [c.upstream * ((x .> min) * (x .< max))]                          // 1 strictly inside, else 0
+            return .gradients(c.upstream * ((x .> min) * (x .< max)))                // 1 strictly inside, else 0
         }
     }
 }

@@ -34,7 +34,7 @@ extension Tensor {
         return Tensor.record("scaledSoftmax", "scale: \(scale)\(causal ? ", causal" : "")", input: self,
                              shape: shape, scalars: values) { c in
             let (p, g) = (c.output, c.upstream)
-            return [p * (g - (g * p).sum(axes: [axis], keepDims: true)) / scale]
+            return .gradients(p * (g - (g * p).sum(axes: [axis], keepDims: true)) / scale)
         }
     }
 }

@@ -43,9 +43,9 @@ extension Tensor {
         let variance = Tensor(Array(statistics[channels..<(2 * channels)]), shape: [channels])
         guard let weight, let bias else {
             let output = Tensor.record("batchNorm", "eps: \(eps)", input: self, shape: shape, scalars: xhat) { c in
-                guard c.needsGradient[0] else { return [nil] }
-                if isRecordingGradients { return [Tensor.batchNormGradient(c.inputs[0], c.upstream, eps: eps, axes: axes)] }
-                return [Tensor.batchNormGradient(c.upstream, xhat, deviation, nil, outer, channels, inner).dx]
+                guard c.needsGradient[0] else { return .gradients(nil) }
+                if isRecordingGradients { return .gradients(Tensor.batchNormGradient(c.inputs[0], c.upstream, eps: eps, axes: axes)) }
+                return .gradients(Tensor.batchNormGradient(c.upstream, xhat, deviation, nil, outer, channels, inner).dx)
             }
             return (output, mean, variance)
         }
@@ -65,14 +65,14 @@ extension Tensor {
                 let centered = x - x.mean(axes: axes, keepDims: true)
                 let std = ((centered * centered).mean(axes: axes, keepDims: true) + eps).sqrt()
                 let normalized = centered / std
-                return [c.needsGradient[0] ? Tensor.batchNormGradient(x, g * w.reshaped(broadcast), eps: eps, axes: axes) : nil,
-                        c.needsGradient[1] ? (g * normalized).sum(axes: axes) : nil,
-                        c.needsGradient[2] ? g.sum(axes: axes) : nil]
+                return .gradients(c.needsGradient[0] ? Tensor.batchNormGradient(x, g * w.reshaped(broadcast), eps: eps, axes: axes) : nil,
+                                  c.needsGradient[1] ? (g * normalized).sum(axes: axes) : nil,
+                                  c.needsGradient[2] ? g.sum(axes: axes) : nil)
             }
             let (dx, sums) = Tensor.batchNormGradient(c.upstream, xhat, deviation, c.inputs[1].scalars, outer, channels, inner)
-            return [c.needsGradient[0] ? dx : nil,
-                    c.needsGradient[1] ? Tensor(Array(sums[channels...]), shape: [channels]) : nil,
-                    c.needsGradient[2] ? Tensor(Array(sums[..<channels]), shape: [channels]) : nil]
+            return .gradients(c.needsGradient[0] ? dx : nil,
+                              c.needsGradient[1] ? Tensor(Array(sums[channels...]), shape: [channels]) : nil,
+                              c.needsGradient[2] ? Tensor(Array(sums[..<channels]), shape: [channels]) : nil)
         }
         return (output, mean, variance)
     }

@@ -48,7 +48,7 @@ extension Tensor {
             initialized = n
         }
         return Tensor.record("unfold", Tensor.describe(g), input: self, shape: outShape, scalars: values) { c in
-            [c.upstream.folded(g)]
+            .gradients(c.upstream.folded(g))
         }
     }
 
@@ -81,7 +81,7 @@ extension Tensor {
             initialized = n
         }
         return Tensor.record("fold", Tensor.describe(g), input: self, shape: outShape, scalars: values) { c in
-            [c.upstream.unfolded(g, padValue: 0)]
+            .gradients(c.upstream.unfolded(g, padValue: 0))
         }
     }
 
@@ -285,7 +285,7 @@ extension Tensor {
         }
         let inShape = shape
         return Tensor.record("maxPool2D", Tensor.describe(g), input: self, shape: outShape, scalars: values) { c in
-            [c.upstream.scatteredByIndex(winners, into: inShape)]
+            .gradients(c.upstream.scatteredByIndex(winners, into: inShape))
         }
     }
 
@@ -303,7 +303,7 @@ extension Tensor {
         }
         let inShape = shape
         return Tensor.record("scatterByIndex", input: self, shape: target, scalars: values) { c in
-            [c.upstream.gatheredByIndex(index, shape: inShape)]
+            .gradients(c.upstream.gatheredByIndex(index, shape: inShape))
         }
     }
 
@@ -321,7 +321,7 @@ extension Tensor {
         }
         let inShape = shape
         return Tensor.record("gatherByIndex", input: self, shape: target, scalars: values) { c in
-            [c.upstream.scatteredByIndex(index, into: inShape)]
+            .gradients(c.upstream.scatteredByIndex(index, into: inShape))
         }
     }
 

@@ -26,7 +26,7 @@ extension Tensor {
         }
         return Tensor.record("cumulativeSum", "axis: \(a)\(reverse ? ", reverse" : "")", input: self,
                              shape: shape, scalars: values) { c in
-            [c.upstream.cumulativeSum(axis: a, reverse: !reverse)]
+            .gradients(c.upstream.cumulativeSum(axis: a, reverse: !reverse))
         }
     }
 }

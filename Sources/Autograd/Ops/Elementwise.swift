@@ -68,7 +68,7 @@ extension Tensor {
     public static func + (a: Tensor, b: Tensor) -> Tensor {
         let (shape, values) = binaryForward(.add, a, b, name: "add")
         return record("add", inputs: a, b, shape: shape, elements: values) { c in
-            [c.upstream.sum(toShape: c.inputs[0].shape), c.upstream.sum(toShape: c.inputs[1].shape)]
+            .gradients(c.upstream.sum(toShape: c.inputs[0].shape), c.upstream.sum(toShape: c.inputs[1].shape))
         }
     }
 
@@ -77,7 +77,7 @@ extension Tensor {
     public static func - (a: Tensor, b: Tensor) -> Tensor {
         let (shape, values) = binaryForward(.subtract, a, b, name: "subtract")
         return record("subtract", inputs: a, b, shape: shape, elements: values) { c in
-            [c.upstream.sum(toShape: c.inputs[0].shape), (-c.upstream).sum(toShape: c.inputs[1].shape)]
+            .gradients(c.upstream.sum(toShape: c.inputs[0].shape), (-c.upstream).sum(toShape: c.inputs[1].shape))
         }
     }
 
@@ -87,8 +87,8 @@ extension Tensor {
         let (shape, values) = binaryForward(.multiply, a, b, name: "multiply")
         return record("multiply", inputs: a, b, shape: shape, elements: values) { c in
             let (a, b, g) = (c.inputs[0], c.inputs[1], c.upstream)
-            return [c.needsGradient[0] ? (g * b).sum(toShape: a.shape) : nil,
-                    c.needsGradient[1] ? (g * a).sum(toShape: b.shape) : nil]
+            return .gradients(c.needsGradient[0] ? (g * b).sum(toShape: a.shape) : nil,
+                              c.needsGradient[1] ? (g * a).sum(toShape: b.shape) : nil)
         }
     }
 
@@ -98,15 +98,15 @@ extension Tensor {
         let (shape, values) = binaryForward(.divide, a, b, name: "divide")
         return record("divide", inputs: a, b, shape: shape, elements: values) { c in
             let (a, b, g) = (c.inputs[0], c.inputs[1], c.upstream)
-            return [c.needsGradient[0] ? (g / b).sum(toShape: a.shape) : nil,
-                    c.needsGradient[1] ? (-(g * a) / (b * b)).sum(toShape: b.shape) : nil]
+            return .gradients(c.needsGradient[0] ? (g / b).sum(toShape: a.shape) : nil,
+                              c.needsGradient[1] ? (-(g * a) / (b * b)).sum(toShape: b.shape) : nil)
         }
     }
 
     /// Elementwise negation.
     @inlinable
     public static prefix func - (x: Tensor) -> Tensor {
-        x.recordUnary("negate", .negate) { c in [-c.upstream] }
+        x.recordUnary("negate", .negate) { c in .gradients(-c.upstream) }
     }
 
     /// `a` raised to `b`, elementwise, broadcasting. The derivative with respect to the exponent
@@ -119,9 +119,9 @@ extension Tensor {
             let (a, b, g) = (c.inputs[0], c.inputs[1], c.upstream)
             let safeLog = select(a .> 0, a, Tensor(Scalar(1))).log()
             let zeroToTheZero = (a.detached() .== 0) * (b.detached() .== 0)
-            return [c.needsGradient[0] ? (g * select(zeroToTheZero, Tensor(Scalar(0)), b * Tensor.pow(a, b - 1)))
+            return .gradients(c.needsGradient[0] ? (g * select(zeroToTheZero, Tensor(Scalar(0)), b * Tensor.pow(a, b - 1)))
                         .sum(toShape: a.shape) : nil,
-                    c.needsGradient[1] ? (g * c.output * safeLog).sum(toShape: b.shape) : nil]
+                              c.needsGradient[1] ? (g * c.output * safeLog).sum(toShape: b.shape) : nil)
         }
     }
 
@@ -133,8 +133,8 @@ extension Tensor {
     @inlinable
     public func pow(_ exponent: Scalar) -> Tensor {
         recordUnary("pow", .powScalar(exponent), "exponent: \(Tensor.format(exponent))") { c in
-            if exponent == 0 { return [Tensor.zeros(like: c.upstream)] }
-            return [c.upstream * c.inputs[0].pow(exponent - 1) * Tensor(exponent)]
+            if exponent == 0 { return .gradients(Tensor.zeros(like: c.upstream)) }
+            return .gradients(c.upstream * c.inputs[0].pow(exponent - 1) * Tensor(exponent))
         }
     }
 
@@ -143,25 +143,25 @@ extension Tensor {
     /// e raised to each element.
     @inlinable
     public func exp() -> Tensor {
-        recordUnary("exp", .exp) { c in [c.upstream * c.output] }
+        recordUnary("exp", .exp) { c in .gradients(c.upstream * c.output) }
     }
 
     /// The natural logarithm of each element.
     @inlinable
     public func log() -> Tensor {
-        recordUnary("log", .log) { c in [c.upstream / c.inputs[0]] }
+        recordUnary("log", .log) { c in .gradients(c.upstream / c.inputs[0]) }
     }
 
     /// The square root of each element.
     @inlinable
     public func sqrt() -> Tensor {
-        recordUnary("sqrt", .sqrt) { c in [c.upstream / (c.output * 2)] }
+        recordUnary("sqrt", .sqrt) { c in .gradients(c.upstream / (c.output * 2)) }
     }
 
     /// The absolute value of each element; its derivative at 0 is taken as 0.
     @inlinable
     public func abs() -> Tensor {
-        recordUnary("abs", .abs) { c in [c.upstream * c.inputs[0].sign()] }
+        recordUnary("abs", .abs) { c in .gradients(c.upstream * c.inputs[0].sign()) }
     }
 
     /// -1, 0 or 1 by the sign of each element. Not differentiable: no gradient flows through it.
@@ -170,26 +170,26 @@ extension Tensor {
     /// The hyperbolic tangent of each element.
     @inlinable
     public func tanh() -> Tensor {
-        recordUnary("tanh", .tanh) { c in [c.upstream * (1 - c.output * c.output)] }
+        recordUnary("tanh", .tanh) { c in .gradients(c.upstream * (1 - c.output * c.output)) }
     }
 
     /// The logistic sigmoid 1 / (1 + e^-x) of each element, computed without overflow.
     @inlinable
     public func sigmoid() -> Tensor {
-        recordUnary("sigmoid", .sigmoid) { c in [c.upstream * c.output * (1 - c.output)] }
+        recordUnary("sigmoid", .sigmoid) { c in .gradients(c.upstream * c.output * (1 - c.output)) }
     }
 
     /// max(x, 0) of each element; its derivative at 0 is taken as 0.
     @inlinable
     public func relu() -> Tensor {
-        recordUnary("relu", .relu) { c in [c.upstream * c.inputs[0].detached().constant(.step(otherwise: 0))] }
+        recordUnary("relu", .relu) { c in .gradients(c.upstream * c.inputs[0].detached().constant(.step(otherwise: 0))) }
     }
 
     /// x for x > 0, else slope·x; its derivative at 0 is taken as `slope`.
     @inlinable
     public func leakyRelu(slope: Scalar = 0.01) -> Tensor {
         recordUnary("leakyRelu", .leakyRelu(slope: slope), "slope: \(Tensor.format(slope))") { c in
-            [c.upstream * c.inputs[0].detached().constant(.step(otherwise: slope))]
+            .gradients(c.upstream * c.inputs[0].detached().constant(.step(otherwise: slope)))
         }
     }
 
@@ -204,7 +204,7 @@ extension Tensor {
         require(lower <= upper, "clamped: lower bound \(lower) is above upper bound \(upper)")
         return recordUnary("clamp", .clamp(lower: lower, upper: upper),
                            "lower: \(Tensor.format(lower)), upper: \(Tensor.format(upper))") { c in
-            [c.upstream * c.inputs[0].detached().constant(.insideMask(lower: lower, upper: upper))]
+            .gradients(c.upstream * c.inputs[0].detached().constant(.insideMask(lower: lower, upper: upper)))
         }
     }
 
@@ -223,7 +223,7 @@ extension Tensor {
         return record("maximum", inputs: a, b, shape: shape, elements: values) { c in
             let (a, b, g) = (c.inputs[0], c.inputs[1], c.upstream)
             let weightA = tieWeight(a.detached() .> b.detached(), a.detached(), b.detached())
-            return [(g * weightA).sum(toShape: a.shape), (g * (1 - weightA)).sum(toShape: b.shape)]
+            return .gradients((g * weightA).sum(toShape: a.shape), (g * (1 - weightA)).sum(toShape: b.shape))
         }
     }
 
@@ -239,7 +239,7 @@ extension Tensor {
         return record("minimum", inputs: a, b, shape: shape, elements: values) { c in
             let (a, b, g) = (c.inputs[0], c.inputs[1], c.upstream)
             let weightA = tieWeight(a.detached() .< b.detached(), a.detached(), b.detached())
-            return [(g * weightA).sum(toShape: a.shape), (g * (1 - weightA)).sum(toShape: b.shape)]
+            return .gradients((g * weightA).sum(toShape: a.shape), (g * (1 - weightA)).sum(toShape: b.shape))
         }
     }
 
@@ -307,8 +307,8 @@ public func select<Scalar>(_ condition: Tensor<Scalar>, _ a: Tensor<Scalar>, _ b
     let mask = condition.detached()
     return Tensor<Scalar>.record("where", inputs: a, b, shape: shape, elements: values) { c in
         let zero = Tensor<Scalar>(0)
-        return [c.needsGradient[0] ? select(mask, c.upstream, zero).sum(toShape: c.inputs[0].shape) : nil,
-                c.needsGradient[1] ? select(mask, zero, c.upstream).sum(toShape: c.inputs[1].shape) : nil]
+        return .gradients(c.needsGradient[0] ? select(mask, c.upstream, zero).sum(toShape: c.inputs[0].shape) : nil,
+                          c.needsGradient[1] ? select(mask, zero, c.upstream).sum(toShape: c.inputs[1].shape) : nil)
     }
 }
 

@@ -30,8 +30,8 @@ extension Tensor {
                       scalars: values) { c in
             // S = Q·Kᵀ per head: dQ = dS·K, dK = dSᵀ·Q, both written straight into [batch, T, heads·d].
             let (q, k, g) = (c.inputs[0], c.inputs[1], c.upstream)
-            return [c.needsGradient[0] ? headOutputs(weights: g, values: k, heads: heads, transposeWeights: false) : nil,
-                    c.needsGradient[1] ? headOutputs(weights: g, values: q, heads: heads, transposeWeights: true) : nil]
+            return .gradients(c.needsGradient[0] ? headOutputs(weights: g, values: k, heads: heads, transposeWeights: false) : nil,
+                              c.needsGradient[1] ? headOutputs(weights: g, values: q, heads: heads, transposeWeights: true) : nil)
         }
     }
 
@@ -71,7 +71,7 @@ extension Tensor {
             let dp = !c.needsGradient[0] ? nil : transposeWeights ? headScores(queries: v, keys: g, heads: heads)
                                                                   : headScores(queries: g, keys: v, heads: heads)
             let dv = c.needsGradient[1] ? headOutputs(weights: p, values: g, heads: heads, transposeWeights: !transposeWeights) : nil
-            return [dp, dv]
+            return .gradients(dp, dv)
         }
     }
 

@@ -52,9 +52,9 @@ extension Tensor {
         let axes = Array((rank - trailing)..<rank), leading = Array(0..<(rank - trailing))
         guard let weight, let bias else {
             return Tensor.record("layerNorm", "eps: \(eps)", input: self, shape: shape, scalars: xhat) { c in
-                guard c.needsGradient[0] else { return [nil] }
-                if isRecordingGradients { return [Tensor.batchNormGradient(c.inputs[0], c.upstream, eps: eps, axes: axes)] }
-                return [Tensor.batchNormGradient(c.upstream, xhat, deviation, nil, 1, rows, inner).dx]
+                guard c.needsGradient[0] else { return .gradients(nil) }
+                if isRecordingGradients { return .gradients(Tensor.batchNormGradient(c.inputs[0], c.upstream, eps: eps, axes: axes)) }
+                return .gradients(Tensor.batchNormGradient(c.upstream, xhat, deviation, nil, 1, rows, inner).dx)
             }
         }
         // x̂·w + b as the composition computes it: the product rounded, then the sum.
@@ -68,14 +68,14 @@ extension Tensor {
                 // The rule as ops on x and w, to be differentiated again.
                 let centered = x - x.mean(axes: axes, keepDims: true)
                 let normalized = centered / ((centered * centered).mean(axes: axes, keepDims: true) + eps).sqrt()
-                return [c.needsGradient[0] ? Tensor.batchNormGradient(x, g * w, eps: eps, axes: axes) : nil,
-                        c.needsGradient[1] ? (g * normalized).sum(axes: leading) : nil,
-                        c.needsGradient[2] ? g.sum(axes: leading) : nil]
+                return .gradients(c.needsGradient[0] ? Tensor.batchNormGradient(x, g * w, eps: eps, axes: axes) : nil,
+                                  c.needsGradient[1] ? (g * normalized).sum(axes: leading) : nil,
+                                  c.needsGradient[2] ? g.sum(axes: leading) : nil)
             }
             let saved = Tensor(shape: g.shape, scalars: xhat)
-            return [c.needsGradient[0] ? Tensor.batchNormGradient(g * w, xhat, deviation, nil, 1, rows, inner).dx : nil,
-                    c.needsGradient[1] ? (g * saved).sum(axes: leading) : nil,
-                    c.needsGradient[2] ? g.sum(axes: leading) : nil]
+            return .gradients(c.needsGradient[0] ? Tensor.batchNormGradient(g * w, xhat, deviation, nil, 1, rows, inner).dx : nil,
+                              c.needsGradient[1] ? (g * saved).sum(axes: leading) : nil,
+                              c.needsGradient[2] ? g.sum(axes: leading) : nil)
         }
     }
 }

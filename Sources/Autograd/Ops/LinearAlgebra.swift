@@ -71,7 +71,7 @@ extension Tensor {
                 case (true, true): db = g.matmul(a, transposeA: true, transposeB: true)      // gᵀ·Aᵀ
                 }
             }
-            return [da?.sum(toShape: a.shape), db?.sum(toShape: b.shape)]
+            return .gradients(da?.sum(toShape: a.shape), db?.sum(toShape: b.shape))
         }
     }
 }

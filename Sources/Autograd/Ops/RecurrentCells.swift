@@ -52,7 +52,7 @@ extension Tensor {
         }
         return record("lstmCell", inputs: gates, cell, shape: [batch, 2 * hidden], scalars: values) { c in
             let (dGates, dCell) = lstmCellBackward(upstream: c.upstream, gates: c.inputs[0], cell: c.inputs[1], saved: saved)
-            return [c.needsGradient[0] ? dGates : nil, c.needsGradient[1] ? dCell : nil]
+            return .gradients(c.needsGradient[0] ? dGates : nil, c.needsGradient[1] ? dCell : nil)
         }
     }
 
@@ -101,7 +101,7 @@ extension Tensor {
     /// The rule of `lstmCellBackward`, with tensor ops: for the weights v = (vG, vc) on its results
     /// (zero where nil) and S = ⟨vG, ∂L/∂gates⟩ + ⟨vc, ∂L/∂c⟩ = ⟨u, J·v⟩, the gradients of S with
     /// respect to u (the Jacobian-vector product J·v of the cell: (dh′, dc′)), the gates and c.
-    static func lstmCellSecondOrder(_ c: RuleContext<Scalar>, gatesWeight: Tensor?, cellWeight: Tensor?) -> [Tensor?] {
+    static func lstmCellSecondOrder(_ c: RuleContext<Scalar>, gatesWeight: Tensor?, cellWeight: Tensor?) -> InputGradients<Scalar> {
         let (u, gates, cell) = (c.inputs[0], c.inputs[1], c.inputs[2])
         let hidden = cell.shape[1]
         func block(_ t: Tensor, _ k: Int) -> Tensor { t.slice(axis: 1, k * hidden..<(k + 1) * hidden) }
@@ -128,7 +128,7 @@ extension Tensor {
             out[1] = Tensor.concatenate([di, df, dg, dO], axis: 1)
         }
         if c.needsGradient[2] { out[2] = p * f + w * sf * vf }
-        return out
+        return InputGradients(out)
     }
 
     // MARK: GRU
@@ -160,7 +160,7 @@ extension Tensor {
         }
         return record("gruCell", inputs: NodeInputs([input, hidden, state]), shape: [batch, width], scalars: values) { c in
             let d = gruCellBackward(upstream: c.upstream, input: c.inputs[0], hidden: c.inputs[1], state: c.inputs[2], saved: saved)
-            return [c.needsGradient[0] ? d.input : nil, c.needsGradient[1] ? d.hidden : nil, c.needsGradient[2] ? d.state : nil]
+            return .gradients(c.needsGradient[0] ? d.input : nil, c.needsGradient[1] ? d.hidden : nil, c.needsGradient[2] ? d.state : nil)
         }
     }
 
@@ -219,7 +219,7 @@ extension Tensor {
     /// results (zero where nil) and S = ⟨v, Jᵀu⟩ = ⟨u, J·v⟩, the gradients of S with respect to u
     /// (the Jacobian-vector product J·v of the cell: dh′), the input, the hidden part and the state.
     static func gruCellSecondOrder(_ c: RuleContext<Scalar>, inputWeight: Tensor?, hiddenWeight: Tensor?,
-                                   stateWeight: Tensor?) -> [Tensor?] {
+                                   stateWeight: Tensor?) -> InputGradients<Scalar> {
         let (u, input, hiddenGates, state) = (c.inputs[0], c.inputs[1], c.inputs[2], c.inputs[3])
         let width = state.shape[1]
         func block(_ t: Tensor, _ k: Int) -> Tensor { t.slice(axis: 1, k * width..<(k + 1) * width) }
@@ -245,6 +245,6 @@ extension Tensor {
             if c.needsGradient[2] { out[2] = Tensor.concatenate([dr, dz, q * r + e * vr * sr], axis: 1) }
         }
         if c.needsGradient[3] { out[3] = vz * u * sz }
-        return out
+        return InputGradients(out)
     }
 }

@@ -118,7 +118,7 @@ extension Tensor {
     /// one product and one sum. The gradients are constants, in the order of the op's inputs.
     static func sequenceGradients(_ kind: RecurrentSequenceCell, upstream: Tensor, projected: Tensor, weightHH: Tensor,
                                   initial: [Tensor], hasBias: Bool, output: [Scalar], saved: [Scalar], reversed: Bool,
-                                  needs: [Bool]) -> [Tensor?] {
+                                  needs: [Bool]) -> InputGradients<Scalar> {
         let (steps, batch, rows, width) = (projected.shape[0], projected.shape[1], projected.shape[2], weightHH.shape[1])
         let stateSize = batch * width, gateSize = steps * batch * rows
         var dHiddenGates = kind == .gru ? [Scalar](repeating: 0, count: gateSize) : []
@@ -186,7 +186,7 @@ extension Tensor {
             }
             out[2 + initial.count] = Tensor(dBias, shape: [rows])
         }
-        return out
+        return InputGradients(out)
     }
 
     /// The rule of `recurrentSequence` under createGraph, written with ops: the forward steps
@@ -194,7 +194,7 @@ extension Tensor {
     /// backward primitives, which are differentiable again. The same expression as
     /// `sequenceGradients`, so the same values up to rounding.
     static func sequenceGradientsComposed(_ kind: RecurrentSequenceCell, upstream: Tensor, projected: Tensor, weightHH: Tensor,
-                                          biasHH: Tensor?, initial: [Tensor], reversed: Bool, needs: [Bool]) -> [Tensor?] {
+                                          biasHH: Tensor?, initial: [Tensor], reversed: Bool, needs: [Bool]) -> InputGradients<Scalar> {
         let (steps, batch, rows, width) = (projected.shape[0], projected.shape[1], projected.shape[2], weightHH.shape[1])
         func row(_ t: Tensor, _ index: Int) -> Tensor { t.slice(axis: 0, index..<(index + 1)).squeezed(at: 0) }
         let order = reversed ? Array((0..<steps).reversed()) : Array(0..<steps)
@@ -242,6 +242,6 @@ extension Tensor {
         if needs[2] { out[2] = dh }
         if kind == .lstm, needs[3] { out[3] = dc }
         if biasHH != nil, needs[2 + initial.count] { out[2 + initial.count] = stackedHidden.sum(axes: [0]) }
-        return out
+        return InputGradients(out)
     }
 }

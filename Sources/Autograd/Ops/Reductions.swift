@@ -47,7 +47,7 @@ extension Tensor {
         let inShape = shape
         return Tensor.record("sum", "axes: \(axes)\(keepDims ? ", keepDims" : "")", input: self,
                              shape: Tensor.finalShape(keepShape, axes: axes, keepDims: keepDims), scalars: values) { c in
-            [c.upstream.reshaped(keepShape).expanded(to: inShape)]
+            .gradients(c.upstream.reshaped(keepShape).expanded(to: inShape))
         }
     }
 
@@ -108,7 +108,7 @@ extension Tensor {
             // A constant one-hot mask of the winners: the rule is linear in the upstream gradient.
             var mask = Scalar.kernels.filled(0, inShape.reduce(1, *))
             for w in winners { mask[w] = 1 }
-            return [c.upstream.reshaped(keepShape).expanded(to: inShape) * Tensor(shape: inShape, scalars: mask, node: nil)]
+            return .gradients(c.upstream.reshaped(keepShape).expanded(to: inShape) * Tensor(shape: inShape, scalars: mask, node: nil))
         }
     }
 

@@ -31,7 +31,7 @@ extension Tensor {
                      "reshape: shape \(shape) (\(count) elements) cannot be viewed as \(newShape)")
         if target == shape { return self }
         return Tensor.record("reshape", "shape: \(target)", input: self, shape: target, scalars: scalars) { c in
-            [c.upstream.reshaped(c.inputs[0].shape)]
+            .gradients(c.upstream.reshaped(c.inputs[0].shape))
         }
     }
 
@@ -84,7 +84,7 @@ extension Tensor {
         var inverse = [Int](repeating: 0, count: rank)
         for (i, a) in axes.enumerated() { inverse[a] = i }
         return Tensor.record("permute", "axes: \(axes)", input: self, shape: outShape, scalars: values) { c in
-            [c.upstream.permuted(inverse)]
+            .gradients(c.upstream.permuted(inverse))
         }
     }
 
@@ -107,7 +107,7 @@ extension Tensor {
         require(check == target, "expand: shape \(shape) cannot be broadcast to \(target)")
         let values = strided(Shape.broadcastView(shape, to: target), shape: target)
         return Tensor.record("expand", "shape: \(target)", input: self, shape: target, scalars: values) { c in
-            [c.upstream.sum(toShape: c.inputs[0].shape)]
+            .gradients(c.upstream.sum(toShape: c.inputs[0].shape))
         }
     }
 
@@ -166,7 +166,7 @@ extension Tensor {
         let inShape = shape
         return Tensor.record("slice", "lower: \(lower), upper: \(upper), steps: \(steps)", input: self,
                              shape: outShape, scalars: values) { c in
-            [c.upstream.embedded(into: inShape, lower: lower, steps: steps, fill: 0)]
+            .gradients(c.upstream.embedded(into: inShape, lower: lower, steps: steps, fill: 0))
         }
     }
 
@@ -184,7 +184,7 @@ extension Tensor {
         for axis in 0..<rank { upper[axis] = lower[axis] + (shape[axis] - 1) * steps[axis] + 1 }
         return Tensor.record("embed", "shape: \(target), lower: \(lower), steps: \(steps)", input: self,
                              shape: target, scalars: values) { c in
-            [c.upstream.slice(lower: lower, upper: upper, steps: steps)]
+            .gradients(c.upstream.slice(lower: lower, upper: upper, steps: steps))
         }
     }
 
@@ -235,10 +235,10 @@ extension Tensor {
         let sizes = tensors.map { $0.shape[a] }
         return record("concatenate", "axis: \(a)", inputs: NodeInputs(tensors), shape: outShape, scalars: values) { c in
             var start = 0
-            return sizes.enumerated().map { i, size in
+            return InputGradients(sizes.enumerated().map { i, size in
                 defer { start += size }
                 return c.needsGradient[i] ? c.upstream.slice(axis: a, start..<(start + size)) : nil
-            }
+            })
         }
     }
 
@@ -272,7 +272,7 @@ extension Tensor {
         }
         let inShape = shape
         return Tensor.record("gather", "axis: \(a)", input: self, shape: indices.shape, scalars: values) { c in
-            [c.upstream.scatteredByIndex(offsets, into: inShape)]
+            .gradients(c.upstream.scatteredByIndex(offsets, into: inShape))
         }
     }
 
@@ -292,7 +292,7 @@ extension Tensor {
         }
         let indexShape = indices.shape
         return Tensor.record("scatterAdd", "axis: \(a)", inputs: self, values, shape: shape, scalars: out) { c in
-            [c.upstream, c.needsGradient[1] ? c.upstream.gatheredByIndex(offsets, shape: indexShape) : nil]
+            .gradients(c.upstream, c.needsGradient[1] ? c.upstream.gatheredByIndex(offsets, shape: indexShape) : nil)
         }
     }
 

@@ -29,7 +29,7 @@ extension Tensor {
         let values = softmaxValues(axis: a, log: false).values
         return Tensor.record("softmax", "axis: \(a)", input: self, shape: shape, scalars: values) { c in
             let p = c.output
-            return [p * (c.upstream - (c.upstream * p).sum(axes: [a], keepDims: true))]
+            return .gradients(p * (c.upstream - (c.upstream * p).sum(axes: [a], keepDims: true)))
         }
     }
 
@@ -74,8 +74,8 @@ extension Tensor {
         let fullyMasked = anyFullyMasked ? withoutGradients { detached().max(axes: [a], keepDims: true) .== -Scalar.infinity } : nil
         return Tensor.record("logSoftmax", "axis: \(a)", input: self, shape: shape, scalars: values) { c in
             let dx = c.upstream - c.output.exp() * c.upstream.sum(axes: [a], keepDims: true)
-            guard let fullyMasked else { return [dx] }
-            return [select(fullyMasked, Tensor(0), dx)]
+            guard let fullyMasked else { return .gradients(dx) }
+            return .gradients(select(fullyMasked, Tensor(0), dx))
         }
     }
 }

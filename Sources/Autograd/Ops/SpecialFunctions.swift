@@ -16,7 +16,7 @@ extension Tensor {
     public func erf() -> Tensor {
         recordUnary("erf", .erf) { c in
             let x = c.inputs[0]
-            return [c.upstream * (-x.squared()).exp() * Scalar(twoOverSquareRootOfPi)]   // d erf x = 2/√π e^(−x²)
+            return .gradients(c.upstream * (-x.squared()).exp() * Scalar(twoOverSquareRootOfPi))  // d erf x = 2/√π e^(−x²)
         }
     }
 
@@ -30,7 +30,7 @@ extension Tensor {
     public func erfc() -> Tensor {
         recordUnary("erfc", .erfc) { c in
             let x = c.inputs[0]
-            return [c.upstream * (-x.squared()).exp() * Scalar(-twoOverSquareRootOfPi)]  // d erfc x = −2/√π e^(−x²)
+            return .gradients(c.upstream * (-x.squared()).exp() * Scalar(-twoOverSquareRootOfPi))  // d erfc x = −2/√π e^(−x²)
         }
     }
 
@@ -42,7 +42,7 @@ extension Tensor {
     @inlinable
     public func expm1() -> Tensor {
         recordUnary("expm1", .expm1) { c in
-            [c.upstream * c.inputs[0].exp()]                                             // d (eˣ − 1) = eˣ
+            .gradients(c.upstream * c.inputs[0].exp())                                   // d (eˣ − 1) = eˣ
         }
     }
 
@@ -54,7 +54,7 @@ extension Tensor {
     @inlinable
     public func log1p() -> Tensor {
         recordUnary("log1p", .log1p) { c in
-            [c.upstream / (c.inputs[0] + 1)]                                             // d log(1 + x) = 1 / (1 + x)
+            .gradients(c.upstream / (c.inputs[0] + 1))                                   // d log(1 + x) = 1 / (1 + x)
         }
     }
 
@@ -67,7 +67,7 @@ extension Tensor {
     public func rsqrt() -> Tensor {
         Tensor.record("rsqrt", input: self, shape: shape, scalars: map(ReciprocalSquareRoot())) { c in
             let y = c.output
-            return [c.upstream * y * y * y * Scalar(-0.5)]                               // d x^(−½) = −½ x^(−3/2) = −½ y³
+            return .gradients(c.upstream * y * y * y * Scalar(-0.5))                     // d x^(−½) = −½ x^(−3/2) = −½ y³
         }
     }
 }

@@ -46,7 +46,7 @@ extension Tensor {
         }
         let inShape = shape
         return Tensor.record("take", "axis: \(a)", input: self, shape: outShape, scalars: values) { c in
-            [c.upstream.scatteredByIndex(offsets, into: inShape)]
+            .gradients(c.upstream.scatteredByIndex(offsets, into: inShape))
         }
     }
 }

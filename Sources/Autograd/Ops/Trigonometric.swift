@@ -10,7 +10,7 @@ extension Tensor {
     @inlinable
     public func sin() -> Tensor {
         recordUnary("sin", .sin) { c in
-            [c.upstream * c.inputs[0].cos()]                       // d sin x = cos x
+            .gradients(c.upstream * c.inputs[0].cos())             // d sin x = cos x
         }
     }
 
@@ -18,7 +18,7 @@ extension Tensor {
     @inlinable
     public func cos() -> Tensor {
         recordUnary("cos", .cos) { c in
-            [-(c.upstream * c.inputs[0].sin())]                    // d cos x = −sin x
+            .gradients(-(c.upstream * c.inputs[0].sin()))          // d cos x = −sin x
         }
     }
 }
