@@ -178,13 +178,6 @@ final class Node<Scalar: TensorScalar> {
         }
     }
 
-    /// Forgets the inputs (their values and links).
-    func clearInputs() {
-        input0 = NodeInputs<Scalar>.none
-        input1 = NodeInputs<Scalar>.none
-        if !moreInputs.isEmpty { moreInputs = [] }
-        storedInputCount = 0
-    }
     // The flags sit right after the inputs, in the bytes their layout leaves free
     // (a million-node graph is 32 MB smaller than with them further down).
     @usableFromInline @exclusivity(unchecked) var isReleased = false
@@ -322,14 +315,20 @@ final class Node<Scalar: TensorScalar> {
     /// graph of a million nodes would overflow the stack.
     func releaseGraph() {
         var pending: [Node] = []
-        for i in 0..<inputCount { if let node = inputNode(i) { pending.append(node) } }
-        clearInputs()
+        takeInputLinks(into: &pending)
         while var next = pending.popLast() {
-            if isKnownUniquelyReferenced(&next) {
-                for i in 0..<next.inputCount { if let node = next.inputNode(i) { pending.append(node) } }
-                next.clearInputs()
-            }
+            if isKnownUniquelyReferenced(&next) { next.takeInputLinks(into: &pending) }
         }
+    }
+
+    /// Moves the inputs' graph links to `pending` (without copying them: each is taken out of
+    /// its input, which is left cut off), so that this node's deinit releases none of them.
+    private func takeInputLinks(into pending: inout [Node]) {
+        if storedInputCount == 0 { return }
+        if let node = input0.node.take() { pending.append(node) }
+        if storedInputCount > 1, let node = input1.node.take() { pending.append(node) }
+        for i in moreInputs.indices { if let node = moreInputs[i].node.take() { pending.append(node) } }
+        storedInputCount = 0
     }
 
     /// Frees what the rule would have needed; a later backward through this node fails clearly.
