@@ -299,7 +299,7 @@ enum Backpropagation {
                     tape?.backwardOf = enclosing
                     tape?.backwardOfCallStack = enclosingStack
                 }
-                let grads = rule(RuleContext(upstream: g, node: node, linksOutput: createGraph, needsGradient: needs))
+                let grads = RuleContext.run(rule, of: node, upstream: g, needs: needs, linksOutput: createGraph)
                 require(grads.count == node.inputCount, "rule of \(node.op) returned \(grads.count) gradients")
                 var contributions: [(String, String)] = []
                 for i in 0..<node.inputCount where needs[i] {
@@ -349,7 +349,7 @@ enum Backpropagation {
                         throw modifiedError(input, node: node, root: root)
                     }
                 }
-                let grads = rule(RuleContext(upstream: g, node: node, linksOutput: createGraph, needsGradient: needs))
+                let grads = RuleContext.run(rule, of: node, upstream: g, needs: needs, linksOutput: createGraph)
                 require(grads.count == count, "rule of \(node.op) returned \(grads.count) gradients")
                 for i in 0..<count where needs[i] {
                     guard let input = node.inputNode(i), let contribution = grads[i] else { continue }

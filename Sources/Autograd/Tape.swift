@@ -10,11 +10,19 @@ import Darwin
 /// What a derivative rule is given: the gradient flowing into the op's output, the op's
 /// inputs and output (linked to the graph, so that the rule's own ops are recorded under
 /// `createGraph`), and which inputs need a gradient at all.
+///
+/// Nothing in it needs destroying: the upstream gradient and the flags are read in place, from the
+/// walk that runs the rule (and outlives the call). A context holding them by value was destroyed
+/// after every rule through its generic value witnesses, about a hundred instructions per op.
 @usableFromInline
 struct RuleContext<Scalar: TensorScalar> {
-    @usableFromInline let upstream: Tensor<Scalar>
+    @usableFromInline let upstreamInWalk: UnsafePointer<Tensor<Scalar>>
+    @usableFromInline let flagsInWalk: UnsafePointer<InputFlags>
     @usableFromInline let inputs: RuleInputs<Scalar>
-    @usableFromInline let needsGradient: InputFlags
+    /// The gradient flowing into the op's output (∂L/∂output).
+    @inlinable var upstream: Tensor<Scalar> { upstreamInWalk.pointee }
+    /// Which inputs need a gradient (a rule may skip the others and return `nil` for them).
+    @inlinable var needsGradient: InputFlags { flagsInWalk.pointee }
     /// Whether the output is linked to its node (under `createGraph`, so that rules reading it
     /// are differentiated through it).
     @usableFromInline let linksOutput: Bool
@@ -24,8 +32,20 @@ struct RuleContext<Scalar: TensorScalar> {
         Tensor(shape: inputs.node.shape, elements: inputs.node.output, node: linksOutput ? inputs.node : nil)
     }
 
-    init(upstream: Tensor<Scalar>, node: Node<Scalar>, linksOutput: Bool, needsGradient: InputFlags) {
-        (self.upstream, self.inputs, self.linksOutput, self.needsGradient) = (upstream, RuleInputs(node: node), linksOutput, needsGradient)
+    init(upstream: UnsafePointer<Tensor<Scalar>>, node: Node<Scalar>, linksOutput: Bool,
+         needsGradient: UnsafePointer<InputFlags>) {
+        (upstreamInWalk, inputs, self.linksOutput, flagsInWalk) = (upstream, RuleInputs(node: node), linksOutput, needsGradient)
+    }
+
+    /// Runs `rule` of `node` with the upstream gradient `upstream` and the flags `needs`.
+    @inline(__always)
+    static func run(_ rule: DerivativeRule<Scalar>, of node: Node<Scalar>, upstream: Tensor<Scalar>, needs: InputFlags,
+                    linksOutput: Bool) -> InputGradients<Scalar> {
+        withUnsafePointer(to: upstream) { upstream in
+            withUnsafePointer(to: needs) { needs in
+                rule(RuleContext(upstream: upstream, node: node, linksOutput: linksOutput, needsGradient: needs))
+            }
+        }
     }
 }
 
@@ -60,10 +80,14 @@ struct InputFlags {
     subscript(index: Int) -> Bool {
         get { index < 64 ? bits & (1 << UInt64(index)) != 0 : beyond[index - 64] }
         set {
-            if index >= 64 { beyond[index - 64] = newValue; return }
+            if index >= 64 { setBeyond(index, newValue); return }
             if newValue { bits |= 1 << UInt64(index) } else { bits &= ~(1 << UInt64(index)) }
         }
     }
+
+    // Apart, so that the common path does not make the (empty) array unique on every write.
+    @usableFromInline @inline(never)
+    mutating func setBeyond(_ index: Int, _ value: Bool) { beyond[index - 64] = value }
 }
 
 /// A vector-Jacobian product: given the upstream gradient, the gradient for each input
