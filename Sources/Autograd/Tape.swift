@@ -104,7 +104,7 @@ typealias DerivativeRule<Scalar: TensorScalar> = (RuleContext<Scalar>) -> InputG
 struct InputGradients<Scalar: TensorScalar> {
     @usableFromInline let first: Tensor<Scalar>?
     @usableFromInline let second: Tensor<Scalar>?
-    /// The gradients after the first two (concatenate, recurrent sequences, custom ops).
+    /// The gradients after the first two (ops of three inputs or more).
     @usableFromInline let rest: [Tensor<Scalar>?]
     /// How many gradients there are (one per input).
     @usableFromInline let count: Int
