@@ -120,7 +120,7 @@ extension Tensor {
             let safeLog = select(a .> 0, a, Tensor(Scalar(1))).log()
             let zeroToTheZero = (a.detached() .== 0) * (b.detached() .== 0)
             return .gradients(c.needsGradient[0] ? (g * select(zeroToTheZero, Tensor(Scalar(0)), b * Tensor.pow(a, b - 1)))
-                        .sum(toShape: a.shape) : nil,
+                                  .sum(toShape: a.shape) : nil,
                               c.needsGradient[1] ? (g * c.output * safeLog).sum(toShape: b.shape) : nil)
         }
     }
