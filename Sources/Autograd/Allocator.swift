@@ -27,3 +27,25 @@ enum Allocator {
     /// Called when a scalar type's kernel table is built; the tuning itself runs once.
     static func tune() { _ = isTuned }
 }
+
+extension Allocator {
+    /// The fewest nodes a freed graph must have for its memory to be handed back (about 13 MiB of
+    /// nodes): smaller graphs are what a training step builds and frees, and its next step reuses
+    /// the memory.
+    static let returnThreshold = 1 << 16
+
+    /// Hands memory back to the system after this thread freed a graph of `nodes` nodes, when the
+    /// graph was long (see ``returnThreshold``) and more than twice the last long one this thread freed.
+    ///
+    /// A million-op scalar graph leaves some 200 MiB of freed nodes in the allocator's free lists,
+    /// which keeps them. A training loop frees a graph of about the same size each step: it hands
+    /// memory back after its first step only, and keeps it from then on (handing it back every step
+    /// would re-fault the pages every step).
+    static func returnMemory(afterFreeing nodes: Int) {
+        let tape = ThreadTape.current
+        let previous = tape.lastGraphFreed
+        tape.lastGraphFreed = nodes
+        guard nodes >= returnThreshold, nodes / 2 > previous else { return }
+        if ck_return_free_memory() != 0 { tape.memoryReturns += 1 }
+    }
+}

@@ -340,9 +340,14 @@ final class Node<Scalar: TensorScalar> {
     func releaseGraph() {
         var pending: [Node] = []
         takeInputLinks(into: &pending)
+        var freed = 1
         while var next = pending.popLast() {
-            if isKnownUniquelyReferenced(&next) { next.takeInputLinks(into: &pending) }
+            if isKnownUniquelyReferenced(&next) {
+                next.takeInputLinks(into: &pending)
+                freed += 1
+            }
         }
+        if freed >= Allocator.returnThreshold { Allocator.returnMemory(afterFreeing: freed) }
     }
 
     /// Moves the inputs' graph links to `pending` (without copying them: each is taken out of
@@ -406,6 +411,11 @@ final class ThreadTape {
     var backwardOf: String?
     /// Where the forward op whose rule is running was called (recorded inside `checkingNumerics`).
     var backwardOfCallStack: [String]?
+
+    /// How many nodes the last long graph freed on this thread had, and how many times freeing one
+    /// handed memory back to the system (see `Allocator.returnMemory(afterFreeing:)`).
+    @exclusivity(unchecked) var lastGraphFreed = 0
+    @exclusivity(unchecked) var memoryReturns = 0
 
     var isRecording: Bool { disabledDepth == 0 }
 

@@ -2,6 +2,8 @@
 
 #if defined(__linux__)
 #include <malloc.h>
+#elif defined(__APPLE__)
+#include <malloc/malloc.h>
 #endif
 
 // See Sources/Autograd/Allocator.swift: glibc's defaults return every block above 128 KiB to
@@ -11,6 +13,21 @@ int ck_tune_allocator(void) {
 #if defined(__linux__) && defined(M_MMAP_THRESHOLD) && defined(M_TRIM_THRESHOLD)
     mallopt(M_MMAP_THRESHOLD, 32 << 20);
     mallopt(M_TRIM_THRESHOLD, 64 << 20);
+    return 1;
+#else
+    return 0;
+#endif
+}
+
+// See Allocator.returnMemory(afterFreeing:): a freed graph of a million small nodes leaves its
+// pages in the heap's free lists, where glibc keeps them (they are not at the top of the heap,
+// so no free() trims them); malloc_trim also releases whole free pages inside the heap.
+int ck_return_free_memory(void) {
+#if defined(__linux__) && defined(__GLIBC__)
+    malloc_trim(0);
+    return 1;
+#elif defined(__APPLE__)
+    malloc_zone_pressure_relief(NULL, 0);
     return 1;
 #else
     return 0;

@@ -52,6 +52,9 @@ void ck_dmaxpool_windows(const double *x, long corner, long w, long kh, long kw,
 /// Raises glibc's mmap and trim thresholds so that freed tensor buffers are reused rather than
 /// unmapped (Linux with glibc; elsewhere does nothing). Returns 1 when it changed anything.
 int ck_tune_allocator(void);
+/// Hands the allocator's free pages back to the system (glibc: `malloc_trim(0)`; Apple: the default
+/// zone's pressure relief). Returns 1 if the platform has a way to, 0 if it did nothing.
+int ck_return_free_memory(void);
 
 /// A job of `count` parts: `task(context, i)` for every i in 0..<count, over a pool of persistent
 /// worker threads and the calling thread, which takes part; returns when all have finished. Which
