@@ -163,9 +163,12 @@ final class Node<Scalar: TensorScalar> {
     // field rather than as one `NodeInputs`: the deinit of a generic class runs unspecialised, and
     // a `NodeInputs` stored whole was copied and destroyed through its generic value witnesses
     // (several hundred instructions per node).
+    // Inputs after the second (concatenate, three-input norms, custom ops) are in `extras`: an
+    // array field on every node cost 16 bytes of each node's memory block.
     @usableFromInline @exclusivity(unchecked) var input0: Tensor<Scalar>
     @usableFromInline @exclusivity(unchecked) var input1: Tensor<Scalar>
-    @usableFromInline @exclusivity(unchecked) var moreInputs: [Tensor<Scalar>]
+    /// The inputs after the first two.
+    @inlinable var moreInputs: [Tensor<Scalar>] { extras?.moreInputs ?? [] }
     /// How many inputs the op has (0 for a leaf and for a node whose graph was released).
     @inlinable var inputCount: Int { storedInputCount < .max ? Int(storedInputCount) : 2 + moreInputs.count }
     // The count up to 254 (the largest counted by `moreInputs`): one byte, so that it, the flags
@@ -180,7 +183,7 @@ final class Node<Scalar: TensorScalar> {
         switch i {
         case 0: return input0.shape
         case 1: return input1.shape
-        default: return moreInputs[i - 2].shape
+        default: return extras?.moreInputs[i - 2].shape ?? []
         }
     }
 
@@ -274,7 +277,13 @@ final class Node<Scalar: TensorScalar> {
     /// Whether an input is a leaf (whose version the node must remember).
     @inlinable var hasLeafInput: Bool {
         if input0.node?.leaf != nil || input1.node?.leaf != nil { return true }
-        for input in moreInputs where input.node?.leaf != nil { return true }
+        return storedInputCount > 2 && hasLeafAmongMoreInputs
+    }
+
+    // Apart, so that `hasLeafInput` stays small in the op's code.
+    @usableFromInline @inline(never) var hasLeafAmongMoreInputs: Bool {
+        guard let more = extras?.moreInputs else { return false }
+        for input in more where input.node?.leaf != nil { return true }
         return false
     }
 
@@ -305,11 +314,14 @@ final class Node<Scalar: TensorScalar> {
         self.describeAttributes = attributes
         let count = inputs.count
         self.storedInputCount = UInt8(Swift.min(count, Int(UInt8.max)))
-        (self.input0, self.input1, self.moreInputs) = inputs.take()
+        let more: [Tensor<Scalar>]
+        (self.input0, self.input1, more) = inputs.take()
         self.output = output
         self.shape = shape
         self.rule = rule
-        self.extras = nil
+        // `count`, not `more.isEmpty`: in unspecialised code (a generic layer's op) `isEmpty` is
+        // Collection's, reached through the array type's metadata on every op.
+        self.extras = count > 2 ? NodeExtras(leaf: nil, moreInputs: more) : nil
         self.id = id
     }
 
@@ -319,7 +331,6 @@ final class Node<Scalar: TensorScalar> {
         self.describeAttributes = { "" }
         self.input0 = NodeInputs<Scalar>.none
         self.input1 = NodeInputs<Scalar>.none
-        self.moreInputs = []
         self.storedInputCount = 0
         self.output = .noElements
         self.shape = shape
@@ -356,15 +367,22 @@ final class Node<Scalar: TensorScalar> {
         if storedInputCount == 0 { return }
         if let node = input0.node.take() { pending.append(node) }
         if storedInputCount > 1, let node = input1.node.take() { pending.append(node) }
-        for i in moreInputs.indices { if let node = moreInputs[i].node.take() { pending.append(node) } }
+        if storedInputCount > 2 { takeMoreInputLinks(into: &pending) }
         storedInputCount = 0
+    }
+
+    // Apart, so that `takeInputLinks` stays small enough to be inlined into the freeing loop.
+    @inline(never)
+    private func takeMoreInputLinks(into pending: inout [Node]) {
+        guard let extras else { return }
+        for i in extras.moreInputs.indices { if let node = extras.moreInputs[i].node.take() { pending.append(node) } }
     }
 
     /// Frees what the rule would have needed; a later backward through this node fails clearly.
     func release() {
         input0.dropValues()
         input1.dropValues()
-        for i in moreInputs.indices { moreInputs[i].dropValues() }
+        if let extras { for i in extras.moreInputs.indices { extras.moreInputs[i].dropValues() } }
         if !output.isInline { output = .noElements }
         rule = nil
         isReleased = true
@@ -377,13 +395,17 @@ final class Node<Scalar: TensorScalar> {
 final class NodeExtras<Scalar: TensorScalar> {
     /// A leaf's state (gradient, name, version).
     @usableFromInline let leaf: LeafState<Scalar>?
+    /// The inputs after the first two, as they were when the op ran (see `Node.input0`).
+    @usableFromInline var moreInputs: [Tensor<Scalar>]
     /// The versions of leaf inputs after the first two (see `Node.leafVersions`).
     var moreLeafVersions: [Int32] = []
     /// Where the op was called, recorded only inside `checkingNumerics`.
     var callStack: [String]?
     /// Made by a compound assignment on a leaf while recording (see `Tensor.update`).
     var isRecordedLeafUpdate = false
-    init(leaf: LeafState<Scalar>?) { self.leaf = leaf }
+    @usableFromInline init(leaf: LeafState<Scalar>?, moreInputs: [Tensor<Scalar>] = []) {
+        (self.leaf, self.moreInputs) = (leaf, moreInputs)
+    }
 }
 
 /// The state only a leaf node has.
