@@ -27,6 +27,9 @@ struct RuleContext<Scalar: TensorScalar> {
     /// are differentiated through it).
     @usableFromInline let linksOutput: Bool
 
+    /// The shape of input `i` (read in place: `c.inputs[i].shape` copies the whole input first).
+    @inlinable func inputShape(_ i: Int) -> [Int] { inputs.node.inputShape(i) }
+
     /// The op's output (made when a rule asks: most rules read only the upstream gradient and the inputs).
     @inlinable var output: Tensor<Scalar> {
         Tensor(shape: inputs.node.shape, elements: inputs.node.output, node: linksOutput ? inputs.node : nil)
@@ -179,7 +182,7 @@ final class Node<Scalar: TensorScalar> {
     var inputs: [Tensor<Scalar>] { (0..<inputCount).map(input) }
 
     /// The shape of input `i`, read without copying the input.
-    func inputShape(_ i: Int) -> [Int] {
+    @inlinable func inputShape(_ i: Int) -> [Int] {
         switch i {
         case 0: return input0.shape
         case 1: return input1.shape

@@ -68,7 +68,8 @@ extension Tensor {
     public static func + (a: Tensor, b: Tensor) -> Tensor {
         let (shape, values) = binaryForward(.add, a, b, name: "add")
         return record("add", inputs: a, b, shape: shape, elements: values) { c in
-            .gradients(c.upstream.sum(toShape: c.inputs[0].shape), c.upstream.sum(toShape: c.inputs[1].shape))
+            .gradients(c.needsGradient[0] ? c.upstream.sum(toShape: c.inputShape(0)) : nil,
+                       c.needsGradient[1] ? c.upstream.sum(toShape: c.inputShape(1)) : nil)
         }
     }
 
@@ -77,7 +78,8 @@ extension Tensor {
     public static func - (a: Tensor, b: Tensor) -> Tensor {
         let (shape, values) = binaryForward(.subtract, a, b, name: "subtract")
         return record("subtract", inputs: a, b, shape: shape, elements: values) { c in
-            .gradients(c.upstream.sum(toShape: c.inputs[0].shape), (-c.upstream).sum(toShape: c.inputs[1].shape))
+            .gradients(c.needsGradient[0] ? c.upstream.sum(toShape: c.inputShape(0)) : nil,
+                       c.needsGradient[1] ? (-c.upstream).sum(toShape: c.inputShape(1)) : nil)
         }
     }
 
@@ -86,9 +88,9 @@ extension Tensor {
     public static func * (a: Tensor, b: Tensor) -> Tensor {
         let (shape, values) = binaryForward(.multiply, a, b, name: "multiply")
         return record("multiply", inputs: a, b, shape: shape, elements: values) { c in
-            let (a, b, g) = (c.inputs[0], c.inputs[1], c.upstream)
-            return .gradients(c.needsGradient[0] ? (g * b).sum(toShape: a.shape) : nil,
-                              c.needsGradient[1] ? (g * a).sum(toShape: b.shape) : nil)
+            // Each input read only where its partner's gradient needs it (a read copies a tensor).
+            .gradients(c.needsGradient[0] ? (c.upstream * c.inputs[1]).sum(toShape: c.inputShape(0)) : nil,
+                       c.needsGradient[1] ? (c.upstream * c.inputs[0]).sum(toShape: c.inputShape(1)) : nil)
         }
     }
 
@@ -97,9 +99,9 @@ extension Tensor {
     public static func / (a: Tensor, b: Tensor) -> Tensor {
         let (shape, values) = binaryForward(.divide, a, b, name: "divide")
         return record("divide", inputs: a, b, shape: shape, elements: values) { c in
-            let (a, b, g) = (c.inputs[0], c.inputs[1], c.upstream)
-            return .gradients(c.needsGradient[0] ? (g / b).sum(toShape: a.shape) : nil,
-                              c.needsGradient[1] ? (-(g * a) / (b * b)).sum(toShape: b.shape) : nil)
+            let (b, g) = (c.inputs[1], c.upstream)
+            return .gradients(c.needsGradient[0] ? (g / b).sum(toShape: c.inputShape(0)) : nil,
+                              c.needsGradient[1] ? (-(g * c.inputs[0]) / (b * b)).sum(toShape: b.shape) : nil)
         }
     }
 
@@ -223,7 +225,8 @@ extension Tensor {
         return record("maximum", inputs: a, b, shape: shape, elements: values) { c in
             let (a, b, g) = (c.inputs[0], c.inputs[1], c.upstream)
             let weightA = tieWeight(a.detached() .> b.detached(), a.detached(), b.detached())
-            return .gradients((g * weightA).sum(toShape: a.shape), (g * (1 - weightA)).sum(toShape: b.shape))
+            return .gradients(c.needsGradient[0] ? (g * weightA).sum(toShape: a.shape) : nil,
+                              c.needsGradient[1] ? (g * (1 - weightA)).sum(toShape: b.shape) : nil)
         }
     }
 
@@ -239,7 +242,8 @@ extension Tensor {
         return record("minimum", inputs: a, b, shape: shape, elements: values) { c in
             let (a, b, g) = (c.inputs[0], c.inputs[1], c.upstream)
             let weightA = tieWeight(a.detached() .< b.detached(), a.detached(), b.detached())
-            return .gradients((g * weightA).sum(toShape: a.shape), (g * (1 - weightA)).sum(toShape: b.shape))
+            return .gradients(c.needsGradient[0] ? (g * weightA).sum(toShape: a.shape) : nil,
+                              c.needsGradient[1] ? (g * (1 - weightA)).sum(toShape: b.shape) : nil)
         }
     }
 
@@ -307,8 +311,8 @@ public func select<Scalar>(_ condition: Tensor<Scalar>, _ a: Tensor<Scalar>, _ b
     let mask = condition.detached()
     return Tensor<Scalar>.record("where", inputs: a, b, shape: shape, elements: values) { c in
         let zero = Tensor<Scalar>(0)
-        return .gradients(c.needsGradient[0] ? select(mask, c.upstream, zero).sum(toShape: c.inputs[0].shape) : nil,
-                          c.needsGradient[1] ? select(mask, zero, c.upstream).sum(toShape: c.inputs[1].shape) : nil)
+        return .gradients(c.needsGradient[0] ? select(mask, c.upstream, zero).sum(toShape: c.inputShape(0)) : nil,
+                          c.needsGradient[1] ? select(mask, zero, c.upstream).sum(toShape: c.inputShape(1)) : nil)
     }
 }
 

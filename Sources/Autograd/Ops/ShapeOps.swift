@@ -31,7 +31,7 @@ extension Tensor {
                      "reshape: shape \(shape) (\(count) elements) cannot be viewed as \(newShape)")
         if target == shape { return self }
         return Tensor.record("reshape", "shape: \(target)", input: self, shape: target, scalars: scalars) { c in
-            .gradients(c.upstream.reshaped(c.inputs[0].shape))
+            .gradients(c.upstream.reshaped(c.inputShape(0)))
         }
     }
 
@@ -107,7 +107,7 @@ extension Tensor {
         require(check == target, "expand: shape \(shape) cannot be broadcast to \(target)")
         let values = strided(Shape.broadcastView(shape, to: target), shape: target)
         return Tensor.record("expand", "shape: \(target)", input: self, shape: target, scalars: values) { c in
-            .gradients(c.upstream.sum(toShape: c.inputs[0].shape))
+            .gradients(c.upstream.sum(toShape: c.inputShape(0)))
         }
     }
 
