@@ -11,41 +11,47 @@ import Foundation
 /// Elsewhere (macOS, musl) nothing changes.
 ///
 /// The setting is process-wide, so a program that embeds the library and tunes glibc itself
-/// can keep its own settings: set `AUTOGRAD_KEEP_MALLOC_DEFAULTS=1` in the environment.
+/// can keep its own settings: set `AUTOGRAD_KEEP_MALLOC_DEFAULTS=1` in the environment (which also
+/// turns off handing memory back after a long graph, ``returnMemory(afterFreeing:)``).
 enum Allocator {
     /// The environment variable that turns the tuning off.
     static let optOutVariable = "AUTOGRAD_KEEP_MALLOC_DEFAULTS"
 
-    /// Whether the tuning was applied (false when opted out or on a platform without glibc).
-    static let isTuned: Bool = {
-        if let value = ProcessInfo.processInfo.environment[optOutVariable], !value.isEmpty, value != "0" {
-            return false
-        }
-        return ck_tune_allocator() != 0
+    /// Whether the program asked the library to leave the allocator alone.
+    static let isOptedOut: Bool = {
+        guard let value = ProcessInfo.processInfo.environment[optOutVariable] else { return false }
+        return !value.isEmpty && value != "0"
     }()
+
+    /// Whether the tuning was applied (false when opted out or on a platform without glibc).
+    static let isTuned: Bool = !isOptedOut && ck_tune_allocator() != 0
 
     /// Called when a scalar type's kernel table is built; the tuning itself runs once.
     static func tune() { _ = isTuned }
 }
 
 extension Allocator {
-    /// The fewest nodes a freed graph must have for its memory to be handed back (about 13 MiB of
+    /// The fewest nodes a freed graph must have for its memory to be handed back (about 12 MiB of
     /// nodes): smaller graphs are what a training step builds and frees, and its next step reuses
     /// the memory.
     static let returnThreshold = 1 << 16
 
     /// Hands memory back to the system after this thread freed a graph of `nodes` nodes, when the
-    /// graph was long (see ``returnThreshold``) and more than twice the last long one this thread freed.
+    /// graph was long (see ``returnThreshold``) and more than twice as long as the longest this
+    /// thread freed lately.
     ///
     /// A million-op scalar graph leaves some 200 MiB of freed nodes in the allocator's free lists,
-    /// which keeps them. A training loop frees a graph of about the same size each step: it hands
-    /// memory back after its first step only, and keeps it from then on (handing it back every step
-    /// would re-fault the pages every step).
+    /// which keeps them. A training loop frees graphs of the same few sizes every step: it hands
+    /// memory back in its first step only, and keeps it from then on (handing it back every step
+    /// would fault the pages in again every step). "Lately": the longest is forgotten by an eighth
+    /// at each long graph freed, so that a loop whose graphs shrink for good hands memory back
+    /// again once a graph comes that is twice as long as those.
     static func returnMemory(afterFreeing nodes: Int) {
+        guard nodes >= returnThreshold, !isOptedOut else { return }
         let tape = ThreadTape.current
-        let previous = tape.lastGraphFreed
-        tape.lastGraphFreed = nodes
-        guard nodes >= returnThreshold, nodes / 2 > previous else { return }
+        let longest = tape.longestGraphFreed
+        tape.longestGraphFreed = Swift.max(nodes, longest - longest / 8)
+        guard nodes > 2 * longest else { return }
         if ck_return_free_memory() != 0 { tape.memoryReturns += 1 }
     }
 }

@@ -27,7 +27,8 @@ struct RuleContext<Scalar: TensorScalar> {
     /// are differentiated through it).
     @usableFromInline let linksOutput: Bool
 
-    /// The shape of input `i` (read in place: `c.inputs[i].shape` copies the whole input first).
+    /// The shape of input `i` (read in place: `c.inputs[i].shape` copies the input tensor first,
+    /// three references retained and released).
     @inlinable func inputShape(_ i: Int) -> [Int] { inputs.node.inputShape(i) }
 
     /// The op's output (made when a rule asks: most rules read only the upstream gradient and the inputs).
@@ -222,8 +223,8 @@ final class Node<Scalar: TensorScalar> {
     /// a listing walk. A walk also tells its own nodes by it (see `PendingGradients`), so a node
     /// needs no visit mark.
     @usableFromInline @exclusivity(unchecked) var pendingSlot: UInt32 = 0
-    /// What few nodes have (more than two leaf inputs, a call stack, a recorded leaf update),
-    /// apart, so that every other node is smaller.
+    /// What few nodes have (a leaf's state, inputs after the second and their versions, a call
+    /// stack, a recorded leaf update), apart, so that every other node is smaller.
     @usableFromInline @exclusivity(unchecked) var extras: NodeExtras<Scalar>?
     /// Made by a compound assignment (`w -= …`) on a leaf while recording (see `Tensor.update`).
     var isRecordedLeafUpdate: Bool {
@@ -437,9 +438,9 @@ final class ThreadTape {
     /// Where the forward op whose rule is running was called (recorded inside `checkingNumerics`).
     var backwardOfCallStack: [String]?
 
-    /// How many nodes the last long graph freed on this thread had, and how many times freeing one
-    /// handed memory back to the system (see `Allocator.returnMemory(afterFreeing:)`).
-    @exclusivity(unchecked) var lastGraphFreed = 0
+    /// How many nodes the longest graph freed lately on this thread had, and how many times freeing
+    /// one handed memory back to the system (see `Allocator.returnMemory(afterFreeing:)`).
+    @exclusivity(unchecked) var longestGraphFreed = 0
     @exclusivity(unchecked) var memoryReturns = 0
 
     var isRecording: Bool { disabledDepth == 0 }
