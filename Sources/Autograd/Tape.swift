@@ -187,7 +187,7 @@ final class Node<Scalar: TensorScalar> {
         switch i {
         case 0: return input0.shape
         case 1: return input1.shape
-        default: return extras?.moreInputs[i - 2].shape ?? []
+        default: return moreInputs[i - 2].shape
         }
     }
 

@@ -482,8 +482,7 @@ enum Bench {
                     for _ in 0..<(chain / 2) { y = y * b + a }
                     y.backward()
                 }
-                // The graph is freed; the repeats after the first free graphs of the same size, and
-                // keep the memory for the next (as a training loop does).
+                // The graph is freed here: what the first one leaves resident.
                 if residentAfterFirst == nil { residentAfterFirst = currentResidentMiB() }
             }
             report("scalar chain x = x·b + a, forward + backward, per op", key: "chain", (c.median / Double(chain), c.min / Double(chain), c.max / Double(chain)),
