@@ -277,7 +277,13 @@ enum Backpropagation {
                     leafGradientLock.unlock()
                 }
                 if node.isLeaf { continue }
+                // A target none of whose inputs leads to another target: its gradient is all that
+                // was asked for, and its rule (which may have been freed) need not run.
+                if targetSet != nil && !(0..<node.inputCount).contains(where: { node.inputNode($0).map(isRelevant) ?? false }) {
+                    continue
+                }
                 guard !node.isReleased, let rule = node.rule else { throw releasedError(node) }
+                if let freed = node.inputWithFreedValues() { throw releasedError(freed) }
                 for i in 0..<node.inputCount {
                     guard let input = node.inputNode(i), input.isLeaf,
                           input.version != node.recordedVersion(ofInput: i) else { continue }
@@ -347,6 +353,10 @@ enum Backpropagation {
                     needs[i] = true
                     if input.isLeaf && input.version != node.recordedVersion(ofInput: i) {
                         throw modifiedError(input, node: node, root: root)
+                    }
+                    // Released by a pass through another graph: the values this rule reads are gone.
+                    if input.isReleased && node.readsOutput(ofInput: i) && !input.output.isInline {
+                        throw releasedError(input)
                     }
                 }
                 let grads = RuleContext.run(rule, of: node, upstream: g, needs: needs, linksOutput: createGraph)

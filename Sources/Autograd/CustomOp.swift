@@ -17,7 +17,7 @@ extension Tensor {
     public static func customOp(_ name: String, inputs: [Tensor], value: Tensor,
                                 rule: @escaping (_ upstream: Tensor, _ inputs: [Tensor], _ output: Tensor) -> [Tensor?])
         -> Tensor {
-        record(name, inputs: NodeInputs(inputs), shape: value.shape, scalars: value.scalars) { c in
+        record(OpName(interning: name), inputs: NodeInputs(inputs), shape: value.shape, scalars: value.scalars) { c in
             InputGradients(rule(c.upstream, Array(c.inputs), c.output))
         }
     }

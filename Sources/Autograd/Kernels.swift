@@ -167,7 +167,7 @@ final class Kernels<S: TensorScalar>: Sendable {
     @usableFromInline let channelAffine: @Sendable (UnsafeBufferPointer<S>, Int, Int, Int, UnsafeBufferPointer<S>?,
                                                     UnsafeBufferPointer<S>?, UnsafeMutableBufferPointer<S>) -> Void
     /// Records an op on this thread's tape (see `Tensor.record`).
-    @usableFromInline let record: @Sendable (String, @escaping () -> String, consuming NodeInputs<S>, [Int],
+    @usableFromInline let record: @Sendable (OpName, (() -> String)?, consuming NodeInputs<S>, [Int],
                                              TensorElements<S>, @escaping DerivativeRule<S>) -> Tensor<S>
     /// Remembers the versions of a new node's leaf inputs (see `Node.recordLeafVersions`).
     @usableFromInline let recordLeafVersions: @Sendable (Node<S>) -> Void

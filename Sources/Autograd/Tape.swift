@@ -153,31 +153,51 @@ struct InputGradients<Scalar: TensorScalar> {
 @usableFromInline
 final class Node<Scalar: TensorScalar> {
     /// The op's name, as printed on the tape ("matmul", "relu", "leaf").
-    @usableFromInline let op: String
+    @usableFromInline var op: String { opName.string }
+    @usableFromInline let opName: OpName
     /// The op's settings, as printed on the tape ("axes: [1]"); empty when it has none.
-    /// Formatted only when printed: most tapes are never printed.
-    var attributes: String { describeAttributes() }
-    @usableFromInline let describeAttributes: () -> String
+    /// Formatted only when printed: most tapes are never printed. The formatter is kept in the
+    /// extras, made only for the ops that have settings.
+    var attributes: String { extras?.describeAttributes?() ?? "" }
     // A node's mutable state is read and written by one thread at a time (the one that recorded
     // it, or the one running its backward pass), never while another access is in progress: the
     // run-time exclusivity checks on these fields (a quarter of the cost of a small op's backward
     // step) are turned off field by field.
 
-    // The inputs as they were when the op ran (values and their own graph links), stored field by
-    // field rather than as one `NodeInputs`: the deinit of a generic class runs unspecialised, and
-    // a `NodeInputs` stored whole was copied and destroyed through its generic value witnesses
-    // (several hundred instructions per node).
-    // Inputs after the second (concatenate, three-input norms, custom ops) are in `extras`: an
-    // array field on every node cost 16 bytes of each node's memory block.
-    @usableFromInline @exclusivity(unchecked) var input0: Tensor<Scalar>
-    @usableFromInline @exclusivity(unchecked) var input1: Tensor<Scalar>
+    // The first two inputs, as links: an input that is another op's result is reached through
+    // that op's node, whose output holds the values it had when this op ran (a tensor linked to
+    // a node is never changed in place while it stays linked: `assign` cuts a result off its node).
+    // Only the values of an input that is not such a result (a constant, a leaf, which optimizers
+    // update in place, or the result of a released node) are held here: for a chain of ops that
+    // is one value or none per node instead of two whole tensors, 32 bytes of every node and three
+    // references retained and released per input.
+    // Inputs after the second (concatenate, three-input norms, custom ops) are in `extras`, whole.
+    @usableFromInline @exclusivity(unchecked) var link0: InputLink<Scalar>
+    @usableFromInline @exclusivity(unchecked) var link1: InputLink<Scalar>
     /// The inputs after the first two.
     @inlinable var moreInputs: [Tensor<Scalar>] { extras?.moreInputs ?? [] }
     /// How many inputs the op has (0 for a leaf and for a node whose graph was released).
     @inlinable var inputCount: Int { storedInputCount < .max ? Int(storedInputCount) : 2 + moreInputs.count }
-    // The count up to 254 (the largest counted by `moreInputs`): one byte, so that it, the flags
-    // and `pendingSlot` below share one word of the node.
-    @usableFromInline @exclusivity(unchecked) var storedInputCount: UInt8
+    /// The node's number (`id`, 48 bits), its flags and its input count (up to 254, the largest
+    /// counted by `moreInputs`), in one word of the node.
+    @usableFromInline @exclusivity(unchecked) var numberFlagsAndCount: UInt64
+    /// How many inputs the op has, up to 254 (255: more, counted by `moreInputs`).
+    @inlinable var storedInputCount: UInt8 {
+        get { UInt8(truncatingIfNeeded: numberFlagsAndCount) }
+        set { numberFlagsAndCount = numberFlagsAndCount & ~0xFF | UInt64(newValue) }
+    }
+    /// The node's flags (see `NodeFlags`).
+    @inlinable var flags: NodeFlags {
+        get { NodeFlags(rawValue: UInt8(truncatingIfNeeded: numberFlagsAndCount >> 8)) }
+        set { numberFlagsAndCount = numberFlagsAndCount & ~0xFF00 | UInt64(newValue.rawValue) << 8 }
+    }
+    /// Position on this thread's tape: nodes recorded later have larger ids.
+    @inlinable var id: Int { Int(truncatingIfNeeded: numberFlagsAndCount >> 16) }
+    /// Ids are below this (48 bits: see `nextNodeID`).
+    @usableFromInline static var idLimit: Int { 1 << 48 }
+    @inlinable static func packed(id: Int, flags: NodeFlags, count: Int) -> UInt64 {
+        UInt64(truncatingIfNeeded: id) << 16 | UInt64(flags.rawValue) << 8 | UInt64(Swift.min(count, Int(UInt8.max)))
+    }
 
     /// The inputs as they were when the op ran (a copy, for the inspection tools).
     var inputs: [Tensor<Scalar>] { (0..<inputCount).map(input) }
@@ -185,8 +205,8 @@ final class Node<Scalar: TensorScalar> {
     /// The shape of input `i`, read without copying the input.
     @inlinable func inputShape(_ i: Int) -> [Int] {
         switch i {
-        case 0: return input0.shape
-        case 1: return input1.shape
+        case 0: return link0.shape
+        case 1: return link1.shape
         default: return moreInputs[i - 2].shape
         }
     }
@@ -194,35 +214,76 @@ final class Node<Scalar: TensorScalar> {
     /// Input `i` as it was when the op ran.
     @inlinable func input(_ i: Int) -> Tensor<Scalar> {
         switch i {
-        case 0: return input0
-        case 1: return input1
+        case 0: return link0.tensor(held: flags.contains(.holdsInput0) ? held : nil)
+        case 1: return link1.tensor(held: flags.contains(.holdsInput1) ? heldOfInput1 : nil)
         default: return moreInputs[i - 2]
         }
+    }
+
+    /// The held values of input 1 (in `held`, or in `extras` when input 0's are held too).
+    @inlinable var heldOfInput1: TensorElements<Scalar> {
+        if !flags.contains(.holdsInput0) { return held }
+        guard let extras else { trap("tape node of '\(op)': the values of its second input are missing") }
+        return extras.heldOfInput1
     }
 
     /// The graph link of input `i`, without copying its values.
     @inlinable func inputNode(_ i: Int) -> Node<Scalar>? {
         switch i {
-        case 0: return input0.node
-        case 1: return input1.node
+        case 0: return link0.node
+        case 1: return link1.node
         default: return moreInputs[i - 2].node
         }
     }
 
-    // The flags sit right after the inputs, in the bytes their layout leaves free
-    // (a million-node graph is 32 MB smaller than with them further down).
-    @usableFromInline @exclusivity(unchecked) var isReleased = false
+    /// Whether the values of a linked input `i` are its node's output (not held by this node).
+    @inlinable func readsOutput(ofInput i: Int) -> Bool {
+        switch i {
+        case 0: return !flags.contains(.holdsInput0)
+        case 1: return !flags.contains(.holdsInput1)
+        default: return false
+        }
+    }
+
+    /// The first input whose values were to be read from its node's output but are gone: that node
+    /// was released by an earlier backward pass through another graph. `nil` when all are there.
+    func inputWithFreedValues() -> Node<Scalar>? {
+        for i in 0..<Swift.min(inputCount, 2) where readsOutput(ofInput: i) {
+            if let input = inputNode(i), input.isReleased, !input.output.isInline { return input }
+        }
+        return nil
+    }
+
+    /// Whether `release()` freed what the rule needs.
+    @inlinable var isReleased: Bool {
+        get { flags.contains(.released) }
+        set { if newValue { flags.insert(.released) } else { flags.remove(.released) } }
+    }
     /// Scratch space of the backward walk (a graph is walked by one thread at a time).
-    @usableFromInline @exclusivity(unchecked) var isRelevant = false
+    @inlinable var isRelevant: Bool {
+        get { flags.contains(.relevant) }
+        set { if newValue { flags.insert(.relevant) } else { flags.remove(.relevant) } }
+    }
     /// Whether hooks or a retained gradient hang off this node (in `TensorHooks`' table, kept
     /// there so that nodes without them, nearly all, stay small).
-    @usableFromInline @exclusivity(unchecked) var hasHooks = false
+    @inlinable var hasHooks: Bool {
+        get { flags.contains(.hasHooks) }
+        set { if newValue { flags.insert(.hasHooks) } else { flags.remove(.hasHooks) } }
+    }
     /// Scratch space of the graph walks: where the gradient pending for this node waits in the
     /// backward walk's own storage (a gradient field on every node cost 24 bytes per op for a
     /// value held only between a node's first contribution and its rule), or the node's place in
     /// a listing walk. A walk also tells its own nodes by it (see `PendingGradients`), so a node
     /// needs no visit mark.
     @usableFromInline @exclusivity(unchecked) var pendingSlot: UInt32 = 0
+    /// The version a leaf input had when the op ran (`LeafState.version`), so that backward can
+    /// refuse a rule whose leaf was changed in place since: that of the input whose values are
+    /// in `held` (a leaf's are held); of a leaf input 1 beside a held input 0, and of inputs after
+    /// the second, in `extras`.
+    @usableFromInline @exclusivity(unchecked) var heldVersion: Int32 = 0
+    /// The values of the first of the two inputs whose values this node holds (see `link0`); an
+    /// inline zero when it holds none.
+    @usableFromInline @exclusivity(unchecked) var held: TensorElements<Scalar>
     /// What few nodes have (a leaf's state, inputs after the second and their versions, a call
     /// stack, a recorded leaf update), apart, so that every other node is smaller.
     @usableFromInline @exclusivity(unchecked) var extras: NodeExtras<Scalar>?
@@ -249,8 +310,6 @@ final class Node<Scalar: TensorScalar> {
     /// What only a leaf has (most nodes are not leaves: kept in `extras` to keep nodes small).
     @inlinable var leaf: LeafState<Scalar>? { extras?.leaf }
     var isLeaf: Bool { leaf != nil }
-    /// Position on this thread's tape: nodes recorded later have larger ids.
-    @usableFromInline let id: Int
     /// For leaves: the gradient accumulated by `backward`.
     var grad: Tensor<Scalar>? {
         get { leaf != nil ? leaf?.grad : (hasHooks ? TensorHooks.state(of: self)?.retainedGrad : nil) }
@@ -270,8 +329,8 @@ final class Node<Scalar: TensorScalar> {
     /// The version input `index` had when the op ran.
     func recordedVersion(ofInput index: Int) -> Int32 {
         switch index {
-        case 0: return leafVersions.0
-        case 1: return leafVersions.1
+        case 0: return heldVersion
+        case 1: return flags.contains(.holdsInput0) ? extras?.versionOfInput1 ?? 0 : heldVersion
         default:
             guard let more = extras?.moreLeafVersions, index - 2 < more.count else { return 0 }
             return more[index - 2]
@@ -280,8 +339,7 @@ final class Node<Scalar: TensorScalar> {
 
     /// Whether an input is a leaf (whose version the node must remember).
     @inlinable var hasLeafInput: Bool {
-        if input0.node?.leaf != nil || input1.node?.leaf != nil { return true }
-        return storedInputCount > 2 && hasLeafAmongMoreInputs
+        flags.contains(.leafInput) || (storedInputCount > 2 && hasLeafAmongMoreInputs)
     }
 
     // Apart, so that `hasLeafInput` stays small in the op's code.
@@ -296,8 +354,9 @@ final class Node<Scalar: TensorScalar> {
         for i in 0..<inputCount {
             guard let input = inputNode(i), input.isLeaf else { continue }
             switch i {
-            case 0: leafVersions.0 = input.version
-            case 1: leafVersions.1 = input.version
+            case 0: heldVersion = input.version
+            case 1:
+                if flags.contains(.holdsInput0) { madeExtras.versionOfInput1 = input.version } else { heldVersion = input.version }
             default:
                 if madeExtras.moreLeafVersions.isEmpty {
                     madeExtras.moreLeafVersions = [Int32](repeating: 0, count: inputCount - 2)
@@ -306,41 +365,67 @@ final class Node<Scalar: TensorScalar> {
             }
         }
     }
-    /// The version of each leaf input when the op ran (`LeafState.version`), so that backward can
-    /// refuse a rule whose leaf was changed in place since: the first two here, the rest in `extras`.
-    @usableFromInline @exclusivity(unchecked) var leafVersions: (Int32, Int32) = (0, 0)
 
     /// An op's node: its rule and what the rule reads.
     @inlinable
-    init(op: String, attributes: @escaping () -> String, inputs: consuming NodeInputs<Scalar>, output: TensorElements<Scalar>,
-         shape: [Int], rule: @escaping DerivativeRule<Scalar>, id: Int) {
-        self.op = op
-        self.describeAttributes = attributes
+    convenience init(op: OpName, attributes: (() -> String)?, inputs: consuming NodeInputs<Scalar>,
+                     output: TensorElements<Scalar>, shape: [Int], rule: @escaping DerivativeRule<Scalar>, id: Int) {
         let count = inputs.count
-        self.storedInputCount = UInt8(Swift.min(count, Int(UInt8.max)))
-        let more: [Tensor<Scalar>]
-        (self.input0, self.input1, more) = inputs.take()
+        let (first, second, more) = inputs.take()
+        self.init(op: op, attributes: attributes, first: first, second: second, count: count, more: more, output: output,
+                  shape: shape, rule: rule, id: id)
+    }
+
+    /// An op's node, from its inputs: the first two (`count` of them are inputs, the others fill
+    /// the slots) and the rest. The first two are borrowed: only their links, and the values of
+    /// those the node holds, are copied.
+    @inlinable
+    init(op: OpName, attributes: (() -> String)?, first: borrowing Tensor<Scalar>, second: borrowing Tensor<Scalar>,
+         count: Int, more: consuming [Tensor<Scalar>], output: TensorElements<Scalar>, shape: [Int],
+         rule: @escaping DerivativeRule<Scalar>, id: Int) {
+        self.opName = op
+        var flags = NodeFlags()
+        if count > 0 {
+            self.link0 = InputLink(first)
+            flags = flags.adding(first, as: 0)
+        } else {
+            self.link0 = .constant(shape: [])
+        }
+        if count > 1 {
+            self.link1 = InputLink(second)
+            flags = flags.adding(second, as: 1)
+        } else {
+            self.link1 = .constant(shape: [])
+        }
+        self.numberFlagsAndCount = Node.packed(id: id, flags: flags, count: count)
+        self.held = flags.contains(.holdsInput0) ? InputLink.values(of: first)
+            : flags.contains(.holdsInput1) ? InputLink.values(of: second) : .placeholder
         self.output = output
         self.shape = shape
         self.rule = rule
         // `count`, not `more.isEmpty`: in unspecialised code (a generic layer's op) `isEmpty` is
         // Collection's, reached through the array type's metadata on every op.
-        self.extras = count > 2 ? NodeExtras(leaf: nil, moreInputs: more) : nil
-        self.id = id
+        if count > 2 || flags.contains([.holdsInput0, .holdsInput1]) || attributes != nil {
+            // Both held (a constant or a leaf with another): input 1's values go to the extras.
+            self.extras = NodeExtras.make(more: count > 2 ? more : [],
+                                          heldOfInput1: flags.contains([.holdsInput0, .holdsInput1]) ? InputLink.values(of: second) : nil,
+                                          attributes: attributes)
+        } else {
+            self.extras = nil
+        }
     }
 
     /// A leaf: a tensor whose gradient `backward` stores.
     init(leafOfShape shape: [Int], label: String?) {
-        self.op = "leaf"
-        self.describeAttributes = { "" }
-        self.input0 = NodeInputs<Scalar>.none
-        self.input1 = NodeInputs<Scalar>.none
-        self.storedInputCount = 0
+        self.opName = "leaf"
+        self.link0 = .constant(shape: [])
+        self.link1 = .constant(shape: [])
+        self.numberFlagsAndCount = Node.packed(id: ThreadTape.current.nextID(), flags: NodeFlags(), count: 0)
+        self.held = .placeholder
         self.output = .noElements
         self.shape = shape
         self.rule = nil
         self.extras = NodeExtras(leaf: LeafState(label: label))
-        self.id = ThreadTape.current.nextID()
     }
 
     deinit {
@@ -369,8 +454,8 @@ final class Node<Scalar: TensorScalar> {
     /// its input, which is left cut off), so that this node's deinit releases none of them.
     private func takeInputLinks(into pending: inout [Node]) {
         if storedInputCount == 0 { return }
-        if let node = input0.node.take() { pending.append(node) }
-        if storedInputCount > 1, let node = input1.node.take() { pending.append(node) }
+        if let node = link0.takeNode() { pending.append(node) }
+        if storedInputCount > 1, let node = link1.takeNode() { pending.append(node) }
         if storedInputCount > 2 { takeMoreInputLinks(into: &pending) }
         storedInputCount = 0
     }
@@ -384,8 +469,15 @@ final class Node<Scalar: TensorScalar> {
 
     /// Frees what the rule would have needed; a later backward through this node fails clearly.
     func release() {
-        input0.dropValues()
-        input1.dropValues()
+        // What `Tensor.dropValues` keeps of an input, the held values keep: an inline value, unless a leaf's.
+        if flags.contains(.holdsInput0), !held.isInline || link0.node?.isLeaf == true { held = .noElements }
+        if flags.contains(.holdsInput1), !flags.contains(.holdsInput0), !held.isInline || link1.node?.isLeaf == true {
+            held = .noElements
+        }
+        if flags.contains([.holdsInput0, .holdsInput1]), let extras,
+           !extras.heldOfInput1.isInline || link1.node?.isLeaf == true {
+            extras.heldOfInput1 = .noElements
+        }
         if let extras { for i in extras.moreInputs.indices { extras.moreInputs[i].dropValues() } }
         if !output.isInline { output = .noElements }
         rule = nil
@@ -399,16 +491,31 @@ final class Node<Scalar: TensorScalar> {
 final class NodeExtras<Scalar: TensorScalar> {
     /// A leaf's state (gradient, name, version).
     @usableFromInline let leaf: LeafState<Scalar>?
-    /// The inputs after the first two, as they were when the op ran (see `Node.input0`).
+    /// The inputs after the first two, as they were when the op ran (see `Node.link0`).
     @usableFromInline var moreInputs: [Tensor<Scalar>]
-    /// The versions of leaf inputs after the first two (see `Node.leafVersions`).
+    /// The version of a leaf input 1 beside a held input 0 (see `Node.heldVersion`).
+    var versionOfInput1: Int32 = 0
+    /// The versions of leaf inputs after the first two (see `Node.heldVersion`).
     var moreLeafVersions: [Int32] = []
     /// Where the op was called, recorded only inside `checkingNumerics`.
     var callStack: [String]?
     /// Made by a compound assignment on a leaf while recording (see `Tensor.update`).
     var isRecordedLeafUpdate = false
-    @usableFromInline init(leaf: LeafState<Scalar>?, moreInputs: [Tensor<Scalar>] = []) {
-        (self.leaf, self.moreInputs) = (leaf, moreInputs)
+    /// The values of input 1 when the node holds those of input 0 too (see `Node.link0`).
+    @usableFromInline var heldOfInput1: TensorElements<Scalar>
+    /// Formats the op's settings (see `Node.attributes`).
+    let describeAttributes: (() -> String)?
+
+    /// The extras of an op's node (apart, so that the op's inlined recording code stays small
+    /// enough for the op itself to be inlined into its callers).
+    @usableFromInline @inline(never)
+    static func make(more: [Tensor<Scalar>], heldOfInput1: TensorElements<Scalar>?, attributes: (() -> String)?) -> NodeExtras {
+        NodeExtras(leaf: nil, moreInputs: more, heldOfInput1: heldOfInput1 ?? .placeholder, describeAttributes: attributes)
+    }
+    @usableFromInline init(leaf: LeafState<Scalar>?, moreInputs: [Tensor<Scalar>] = [],
+                           heldOfInput1: TensorElements<Scalar> = .placeholder, describeAttributes: (() -> String)? = nil) {
+        (self.leaf, self.moreInputs, self.heldOfInput1) = (leaf, moreInputs, heldOfInput1)
+        self.describeAttributes = describeAttributes
     }
 }
 
@@ -449,7 +556,7 @@ final class ThreadTape {
     /// has a larger one, even when the graph was handed from thread to thread), which makes
     /// decreasing numbers a topological order for the backward pass.
     func nextID() -> Int {
-        ck_next_node_id()
+        nextNodeID()
     }
 
     private static let key: pthread_key_t = {
@@ -483,7 +590,13 @@ final class ThreadTape {
 }
 
 /// A number for a new node (see `ThreadTape.nextID`).
-@usableFromInline func nextNodeID() -> Int { ck_next_node_id() }
+@usableFromInline func nextNodeID() -> Int {
+    let id = ck_next_node_id()
+    // 2⁴⁸ nodes: years of recording at the fastest rate; a number past it would break the order
+    // backward relies on, so the process stops instead.
+    if id >= Node<Float>.idLimit { trap("tape: 2^48 nodes have been numbered in this process; node numbers would wrap") }
+    return id
+}
 
 /// Whether some thread is inside a `checkingNumerics` scope (which inspects every op, recorded or not).
 @usableFromInline func numericsCheckingAnywhere() -> Bool { NumericsCheck.anyScopeActive }
@@ -520,16 +633,95 @@ func withRecording<T>(_ enabled: Bool, _ body: () throws -> T) rethrows -> T {
 extension Tensor {
     /// Records the op that produced `shape`/`scalars` from `inputs`, when recording is on and
     /// some input requires gradients; otherwise returns a plain tensor. Every op calls this once,
-    /// with its derivative rule. (`attributes` is formatted only if the tape is printed.)
+    /// with its derivative rule; an op with settings passes them as `attributes` (the overloads
+    /// below), formatted only if the tape is printed.
     @inlinable
-    static func record(_ op: String, _ attributes: @autoclosure @escaping () -> String = "", inputs: consuming NodeInputs<Scalar>,
+    static func record(_ op: OpName, inputs: consuming NodeInputs<Scalar>,
+                       shape: [Int], scalars: [Scalar], rule: @escaping DerivativeRule<Scalar>) -> Tensor {
+        recordInputs(op, nil, inputs: inputs, shape: shape, elements: .many(scalars), rule: rule)
+    }
+
+    /// ``record(_:inputs:shape:scalars:rule:)`` for an op with settings.
+    @inlinable
+    static func record(_ op: OpName, _ attributes: @autoclosure @escaping () -> String, inputs: consuming NodeInputs<Scalar>,
                        shape: [Int], scalars: [Scalar], rule: @escaping DerivativeRule<Scalar>) -> Tensor {
         recordInputs(op, attributes, inputs: inputs, shape: shape, elements: .many(scalars), rule: rule)
     }
 
-    /// `record`'s body, reached by its overloads.
+    /// ``record(_:inputs:shape:scalars:rule:)`` for an op of one input.
     @inlinable
-    static func recordInputs(_ op: String, _ attributes: @escaping () -> String, inputs: consuming NodeInputs<Scalar>,
+    static func record(_ op: OpName, input a: Tensor,
+                       shape: [Int], scalars: [Scalar], rule: @escaping DerivativeRule<Scalar>) -> Tensor {
+        record(op, input: a, shape: shape, elements: .many(scalars), rule: rule)
+    }
+
+    /// ``record(_:inputs:shape:scalars:rule:)`` for an op of one input, from elements as stored.
+    @inlinable
+    static func record(_ op: OpName, input a: Tensor,
+                       shape: [Int], elements: TensorElements<Scalar>, rule: @escaping DerivativeRule<Scalar>) -> Tensor {
+        // Checked first: every op on plain tensors (the rules' own ops without createGraph,
+        // inference) leaves here.
+        if a.node == nil && !numericsCheckingAnywhere() { return Tensor(shape: shape, elements: elements, node: nil) }
+        return recordInputs(op, nil, a, NodeInputs.none, count: 1, shape: shape, elements: elements, rule: rule)
+    }
+
+    /// ``record(_:inputs:shape:scalars:rule:)`` for an op of one input with settings.
+    @inlinable
+    static func record(_ op: OpName, _ attributes: @autoclosure @escaping () -> String, input a: Tensor,
+                       shape: [Int], elements: TensorElements<Scalar>, rule: @escaping DerivativeRule<Scalar>) -> Tensor {
+        if a.node == nil && !numericsCheckingAnywhere() { return Tensor(shape: shape, elements: elements, node: nil) }
+        return recordInputs(op, attributes, a, NodeInputs.none, count: 1, shape: shape, elements: elements, rule: rule)
+    }
+
+    /// ``record(_:inputs:shape:scalars:rule:)`` for an op of one input with settings.
+    @inlinable
+    static func record(_ op: OpName, _ attributes: @autoclosure @escaping () -> String, input a: Tensor,
+                       shape: [Int], scalars: [Scalar], rule: @escaping DerivativeRule<Scalar>) -> Tensor {
+        if a.node == nil && !numericsCheckingAnywhere() { return Tensor(shape: shape, scalars: scalars, node: nil) }
+        return recordInputs(op, attributes, a, NodeInputs.none, count: 1, shape: shape, elements: .many(scalars), rule: rule)
+    }
+
+    /// ``record(_:inputs:shape:scalars:rule:)`` for an op of two inputs.
+    @inlinable
+    static func record(_ op: OpName, inputs a: Tensor, _ b: Tensor,
+                       shape: [Int], scalars: [Scalar], rule: @escaping DerivativeRule<Scalar>) -> Tensor {
+        record(op, inputs: a, b, shape: shape, elements: .many(scalars), rule: rule)
+    }
+
+    /// ``record(_:inputs:shape:scalars:rule:)`` for an op of two inputs, from elements as stored.
+    @inlinable
+    static func record(_ op: OpName, inputs a: Tensor, _ b: Tensor,
+                       shape: [Int], elements: TensorElements<Scalar>, rule: @escaping DerivativeRule<Scalar>) -> Tensor {
+        if a.node == nil && b.node == nil && !numericsCheckingAnywhere() { return Tensor(shape: shape, elements: elements, node: nil) }
+        return recordInputs(op, nil, a, b, count: 2, shape: shape, elements: elements, rule: rule)
+    }
+
+    /// ``record(_:inputs:shape:scalars:rule:)`` for an op of two inputs with settings.
+    @inlinable
+    static func record(_ op: OpName, _ attributes: @autoclosure @escaping () -> String, inputs a: Tensor, _ b: Tensor,
+                       shape: [Int], elements: TensorElements<Scalar>, rule: @escaping DerivativeRule<Scalar>) -> Tensor {
+        if a.node == nil && b.node == nil && !numericsCheckingAnywhere() { return Tensor(shape: shape, elements: elements, node: nil) }
+        return recordInputs(op, attributes, a, b, count: 2, shape: shape, elements: elements, rule: rule)
+    }
+
+    /// ``record(_:inputs:shape:scalars:rule:)`` for an op of two inputs with settings.
+    @inlinable
+    static func record(_ op: OpName, _ attributes: @autoclosure @escaping () -> String, inputs a: Tensor, _ b: Tensor,
+                       shape: [Int], scalars: [Scalar], rule: @escaping DerivativeRule<Scalar>) -> Tensor {
+        if a.node == nil && b.node == nil && !numericsCheckingAnywhere() { return Tensor(shape: shape, scalars: scalars, node: nil) }
+        return recordInputs(op, attributes, a, b, count: 2, shape: shape, elements: .many(scalars), rule: rule)
+    }
+
+    // Apart, so that the inlined common path stays small.
+    @usableFromInline @inline(never)
+    static func recordChecked(_ op: OpName, _ attributes: (() -> String)?, _ a: Tensor, _ b: Tensor, count: Int,
+                              shape: [Int], elements: TensorElements<Scalar>, rule: @escaping DerivativeRule<Scalar>) -> Tensor {
+        Scalar.kernels.record(op, attributes, count == 1 ? NodeInputs(a) : NodeInputs(a, b), shape, elements, rule)
+    }
+
+    /// `record`'s body for an op of many inputs.
+    @inlinable
+    static func recordInputs(_ op: OpName, _ attributes: (() -> String)?, inputs: consuming NodeInputs<Scalar>,
                              shape: [Int], elements: TensorElements<Scalar>, rule: @escaping DerivativeRule<Scalar>) -> Tensor {
         // Nearly every op on plain tensors (inference, the rules' own ops without createGraph)
         // leaves here, before building anything for the tape.
@@ -546,49 +738,28 @@ extension Tensor {
         return Tensor(shape: shape, elements: elements, node: node)
     }
 
-    /// ``record(_:_:inputs:shape:scalars:rule:)`` for an op of one input.
+    /// `record`'s body for an op of one input (`b` unused, `count` 1) or two, which are borrowed:
+    /// the node copies only what it keeps of them.
     @inlinable
-    static func record(_ op: String, _ attributes: @autoclosure @escaping () -> String = "", input a: Tensor,
-                       shape: [Int], scalars: [Scalar], rule: @escaping DerivativeRule<Scalar>) -> Tensor {
-        if a.node == nil && !numericsCheckingAnywhere() { return Tensor(shape: shape, scalars: scalars, node: nil) }
-        return recordInputs(op, attributes, inputs: NodeInputs(a), shape: shape, elements: .many(scalars), rule: rule)
-    }
-
-    /// ``record(_:_:inputs:shape:scalars:rule:)`` for an op of one input, from elements as stored.
-    @inlinable
-    static func record(_ op: String, _ attributes: @autoclosure @escaping () -> String = "", input a: Tensor,
-                       shape: [Int], elements: TensorElements<Scalar>, rule: @escaping DerivativeRule<Scalar>) -> Tensor {
-        // Checked before the input is copied into a `NodeInputs`: building one and destroying it
-        // again cost more than a one-element op's own work, on every op on plain tensors (the
-        // rules' own ops without createGraph, inference).
-        if a.node == nil && !numericsCheckingAnywhere() { return Tensor(shape: shape, elements: elements, node: nil) }
-        return recordInputs(op, attributes, inputs: NodeInputs(a), shape: shape, elements: elements, rule: rule)
-    }
-
-    /// ``record(_:_:inputs:shape:scalars:rule:)`` for an op of two inputs.
-    @inlinable
-    static func record(_ op: String, _ attributes: @autoclosure @escaping () -> String = "", inputs a: Tensor, _ b: Tensor,
-                       shape: [Int], scalars: [Scalar], rule: @escaping DerivativeRule<Scalar>) -> Tensor {
-        if a.node == nil && b.node == nil && !numericsCheckingAnywhere() { return Tensor(shape: shape, scalars: scalars, node: nil) }
-        return recordInputs(op, attributes, inputs: NodeInputs(a, b), shape: shape, elements: .many(scalars), rule: rule)
-    }
-
-    /// ``record(_:_:inputs:shape:scalars:rule:)`` for an op of two inputs, from elements as stored.
-    @inlinable
-    static func record(_ op: String, _ attributes: @autoclosure @escaping () -> String = "", inputs a: Tensor, _ b: Tensor,
-                       shape: [Int], elements: TensorElements<Scalar>, rule: @escaping DerivativeRule<Scalar>) -> Tensor {
-        if a.node == nil && b.node == nil && !numericsCheckingAnywhere() { return Tensor(shape: shape, elements: elements, node: nil) }
-        return recordInputs(op, attributes, inputs: NodeInputs(a, b), shape: shape, elements: elements, rule: rule)
+    static func recordInputs(_ op: OpName, _ attributes: (() -> String)?, _ a: Tensor, _ b: Tensor, count: Int,
+                             shape: [Int], elements: TensorElements<Scalar>, rule: @escaping DerivativeRule<Scalar>) -> Tensor {
+        guard !numericsCheckingAnywhere(), isRecordingGradients else {
+            return recordChecked(op, attributes, a, b, count: count, shape: shape, elements: elements, rule: rule)
+        }
+        let node = Node(op: op, attributes: attributes, first: a, second: b, count: count, more: [], output: elements,
+                        shape: shape, rule: rule, id: nextNodeID())
+        if node.hasLeafInput { Scalar.kernels.recordLeafVersions(node) }
+        return Tensor(shape: shape, elements: elements, node: node)
     }
 
     /// `record`'s path inside a `checkingNumerics` scope or with recording off, compiled for the
     /// concrete scalar type (reached through ``Kernels``): it inspects every op's values and keeps
     /// the call stack of the ops it records.
-    static func recordNode(_ op: String, _ attributes: @escaping () -> String, inputs: consuming NodeInputs<Scalar>,
+    static func recordNode(_ op: OpName, _ attributes: (() -> String)?, inputs: consuming NodeInputs<Scalar>,
                            shape: [Int], elements: TensorElements<Scalar>, rule: @escaping DerivativeRule<Scalar>) -> Tensor {
         let checking = NumericsCheck.anyScopeActive && NumericsCheck.isActiveOnThisThread
         if checking {
-            NumericsCheck.inspect(op, attributes(), inputs: inputs.all, shape: shape, scalars: elements.array)
+            NumericsCheck.inspect(op.string, attributes?() ?? "", inputs: inputs.all, shape: shape, scalars: elements.array)
         }
         guard inputs.anyRecorded else { return Tensor(shape: shape, elements: elements, node: nil) }
         let tape = ThreadTape.current

@@ -203,9 +203,12 @@ extension Tensor {
     }
 
     /// The elements for writing in place (copied first if another tensor shares them), for the
-    /// package's fused loops that update state no graph reads (an optimizer's moments).
+    /// package's fused loops that update state no graph reads (an optimizer's moments). An op's
+    /// result written this way is cut off from its node (as ``assign(_:)`` does): a node's later
+    /// users read its values from the node.
     package mutating func withUnsafeMutableScalars<R>(_ body: (UnsafeMutableBufferPointer<Scalar>) throws -> R) rethrows -> R {
-        try elements.withUnsafeMutableBufferPointer { try body($0) }
+        if let node, !node.isLeaf { self.node = nil }
+        return try elements.withUnsafeMutableBufferPointer { try body($0) }
     }
 
     /// Drops the elements, keeping the shape and the graph link: what a freed tape node keeps

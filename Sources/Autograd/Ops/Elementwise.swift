@@ -56,9 +56,10 @@ extension Tensor {
     }
 
     @inlinable
-    func recordUnary(_ name: String, _ op: UnaryKernel<Scalar>, _ attributes: String = "",
+    func recordUnary(_ name: OpName, _ op: UnaryKernel<Scalar>, _ attributes: String? = nil,
                      rule: @escaping DerivativeRule<Scalar>) -> Tensor {
-        Tensor.record(name, attributes, input: self, shape: shape, elements: unaryForward(op), rule: rule)
+        guard let attributes else { return Tensor.record(name, input: self, shape: shape, elements: unaryForward(op), rule: rule) }
+        return Tensor.record(name, attributes, input: self, shape: shape, elements: unaryForward(op), rule: rule)
     }
 
     // MARK: Arithmetic

@@ -56,7 +56,7 @@ extension Tensor {
     /// weightHH, the initial states (zeros made here when not given), then biasHH when given.
     static func recurrentSequence(_ kind: RecurrentSequenceCell, projected: Tensor, weightHH: Tensor, biasHH: Tensor?,
                                   states: [Tensor?], reversed: Bool) -> Tensor {
-        let name = kind == .lstm ? "lstmSequence" : "gruSequence", gates = kind.gates
+        let name: OpName = kind == .lstm ? "lstmSequence" : "gruSequence", gates = kind.gates
         require(weightHH.rank == 2 && weightHH.shape[1] > 0 && weightHH.shape[0] == gates * weightHH.shape[1],
                 "\(name): weightHH of shape \(weightHH.shape) is not [\(gates)·hidden, hidden]")
         let (rows, width) = (weightHH.shape[0], weightHH.shape[1])

@@ -98,12 +98,12 @@ extension Tensor {
     @inlinable public func min(axis: Int, keepDims: Bool = false) -> Tensor { min(axes: [axis], keepDims: keepDims) }
 
     @inlinable
-    func extreme(_ op: ReduceKernel, _ name: String, axes: [Int]?, keepDims: Bool) -> Tensor {
-        let axes = Shape.normalize(axes: axes, rank: rank, op: name)
+    func extreme(_ op: ReduceKernel, _ name: StaticString, axes: [Int]?, keepDims: Bool) -> Tensor {
+        let axes = Shape.normalize(axes: axes, rank: rank, op: name.description)
         if axes.isEmpty { return self }
         let (keepShape, values, winners) = reduceForward(op, axes: axes, winners: true)
         let inShape = shape
-        return Tensor.record(name, "axes: \(axes)\(keepDims ? ", keepDims" : "")", input: self,
+        return Tensor.record(OpName(stringLiteral: name), "axes: \(axes)\(keepDims ? ", keepDims" : "")", input: self,
                              shape: Tensor.finalShape(keepShape, axes: axes, keepDims: keepDims), scalars: values) { c in
             // A constant one-hot mask of the winners: the rule is linear in the upstream gradient.
             var mask = Scalar.kernels.filled(0, inShape.reduce(1, *))
