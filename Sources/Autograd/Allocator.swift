@@ -8,7 +8,9 @@ import Foundation
 /// a quarter of a small CNN step went to page faults. Raising the thresholds once (blocks up to
 /// 32 MiB from the heap, up to 64 MiB of free top kept) lets freed buffers be reused, as PyTorch's
 /// caching allocator does; resident memory stays bounded by the largest step's working set.
-/// Elsewhere (macOS, musl) nothing changes.
+/// Blocks of up to 112 bytes only are kept in glibc's "fast" lists (128 by default, the size of
+/// a tape node's block: freeing a long graph filled them, and the next large request merged them
+/// one by one). Elsewhere (macOS, musl) nothing changes.
 ///
 /// The setting is process-wide, so a program that embeds the library and tunes glibc itself
 /// can keep its own settings: set `AUTOGRAD_KEEP_MALLOC_DEFAULTS=1` in the environment (which also

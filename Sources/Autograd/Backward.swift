@@ -280,6 +280,7 @@ enum Backpropagation {
                 // A target none of whose inputs leads to another target: its gradient is all that
                 // was asked for, and its rule (which may have been freed) need not run.
                 if targetSet != nil && !(0..<node.inputCount).contains(where: { node.inputNode($0).map(isRelevant) ?? false }) {
+                    if !retainGraph { node.release() }
                     continue
                 }
                 guard !node.isReleased, let rule = node.rule else { throw releasedError(node) }
@@ -355,7 +356,8 @@ enum Backpropagation {
                         throw modifiedError(input, node: node, root: root)
                     }
                     // Released by a pass through another graph: the values this rule reads are gone.
-                    if input.isReleased && node.readsOutput(ofInput: i) && !input.output.isInline {
+                    // (The node's own flag first: a leaf, shared with other threads, is never asked.)
+                    if node.readsOutput(ofInput: i) && input.isReleased && !input.output.isInline {
                         throw releasedError(input)
                     }
                 }

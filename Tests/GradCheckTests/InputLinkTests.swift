@@ -30,21 +30,39 @@ final class InputLinkTests: XCTestCase {
         XCTAssertEqual(w.grad?.scalars, [16, 20, 24])
     }
 
-    func testALeafChangedInPlaceIsRefusedWhereverItsVersionIsKept() {
-        // A leaf as input 0, as input 1 beside a linked input, and as input 1 beside a constant
-        // (whose version is kept in the node's extras).
-        let cases: [(T, T) -> T] = [{ w, c in w * c }, { w, c in (c * 1) * w }, { w, c in c * w }]
-        for (index, op) in cases.enumerated() {
+    /// The three places a first or second input's leaf version is kept: the node (input 0, or
+    /// input 1 beside a linked input 0) and the extras (input 1 beside a held input 0).
+    static var leafPlacements: [(name: String, op: (T, T, T) -> T)] { [
+        ("leaf input 0", { w, _, c in w * c }),
+        ("leaf input 1 beside a result", { w, leaf, _ in (leaf * 1) * w }),
+        ("leaf input 1 beside a constant", { w, _, c in c * w }),
+        ("leaf input 1 beside a leaf", { w, leaf, _ in leaf * w }),
+    ] }
+
+    func testALeafChangedInPlaceAfterUseIsRefusedWhereverItsVersionIsKept() {
+        for (name, op) in Self.leafPlacements {
             var w = T([1, 2]).requiringGrad(named: "w")
-            let c = T([3, 4]).requiringGrad()
-            let loss = op(w, c).sum()
+            let leaf = T([3, 4]).requiringGrad(), c = T([3, 4])
+            let loss = op(w, leaf, c).sum()
             w.data = T([5, 6])
-            XCTAssertThrowsError(try loss.tryBackward(), "case \(index)") { error in
-                guard case .modifiedAfterUse(let tensor, _)? = error as? AutogradError else {
-                    return XCTFail("case \(index): \(error)")
-                }
-                XCTAssertEqual(tensor, "the leaf 'w'")
+            XCTAssertThrowsError(try loss.tryBackward(), name) { error in
+                guard case .modifiedAfterUse(let tensor, _)? = error as? AutogradError else { return XCTFail("\(name): \(error)") }
+                XCTAssertEqual(tensor, "the leaf 'w'", name)
             }
+        }
+    }
+
+    func testALeafChangedInPlaceBeforeUseIsAccepted() throws {
+        // Versions recorded when the op ran (not 0): a leaf updated only before its use is fine.
+        for (name, op) in Self.leafPlacements {
+            var w = T([1, 2]).requiringGrad(named: "w")
+            var leaf = T([3, 4]).requiringGrad()
+            w.data = T([5, 6])
+            leaf.data = T([3, 4])
+            w.data = T([1, 2])
+            let loss = op(w, leaf, T([3, 4])).sum()
+            XCTAssertNoThrow(try loss.tryBackward(), name)
+            XCTAssertEqual(w.grad?.scalars, [3, 4], name)
         }
     }
 
@@ -59,18 +77,28 @@ final class InputLinkTests: XCTestCase {
 
     func testAResultWhoseNodeWasReleasedByAnotherGraphIsRefusedNotMisread() throws {
         let x = T([1, 2, 3]).requiringGrad()
-        let y = x * 2
+        let y = x.exp()
         let other = y.sum(), square = (y * y).sum()
         try other.tryBackward()                // frees y's node, which the product reads y from
         XCTAssertThrowsError(try gradients(of: square, wrt: [y])) { error in
-            XCTAssertEqual(error as? AutogradError, .graphReleased(op: "multiply"))
+            XCTAssertEqual(error as? AutogradError, .graphReleased(op: "exp"))
         }
         // Kept with retainGraph, the same gradient is there.
         let x2 = T([1, 2, 3]).requiringGrad()
-        let y2 = x2 * 2
+        let y2 = x2.exp()
         let other2 = y2.sum(), square2 = (y2 * y2).sum()
         try other2.tryBackward(retainGraph: true)
-        XCTAssertEqual(try gradients(of: square2, wrt: [y2])[0].scalars, [4, 8, 12])
+        XCTAssertEqual(try gradients(of: square2, wrt: [y2])[0].scalars, y2.scalars.map { 2 * $0 })
+    }
+
+    func testBackwardThroughAResultWhoseNodeWasReleasedByAnotherGraphIsRefused() throws {
+        let x = T([1, 2, 3]).requiringGrad()
+        let y = x.exp()                        // named in the error: not the product's own op
+        let square = (y * y).sum()
+        try y.sum().tryBackward()              // frees y's node
+        XCTAssertThrowsError(try square.tryBackward()) { error in
+            XCTAssertEqual(error as? AutogradError, .graphReleased(op: "exp"))
+        }
     }
 
     func testAFusedLoopWritingIntoAResultCutsItOffItsNode() {
