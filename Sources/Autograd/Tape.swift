@@ -726,8 +726,10 @@ extension Tensor {
         // Nearly every op on plain tensors (inference, the rules' own ops without createGraph)
         // leaves here, before building anything for the tape.
         let checkingNumerics = numericsCheckingAnywhere()
-        if !inputs.anyRecorded && !checkingNumerics { return Tensor(shape: shape, elements: elements, node: nil) }
-        guard !checkingNumerics, isRecordingGradients else {
+        if !checkingNumerics && (!inputs.anyRecorded || !isRecordingGradients) {
+            return Tensor(shape: shape, elements: elements, node: nil)
+        }
+        guard !checkingNumerics else {
             return Scalar.kernels.record(op, attributes, inputs, shape, elements, rule)
         }
         // The common case is built here, in the caller's specialised code: handing the inputs
@@ -743,7 +745,10 @@ extension Tensor {
     @inlinable
     static func recordInputs(_ op: OpName, _ attributes: (() -> String)?, _ a: Tensor, _ b: Tensor, count: Int,
                              shape: [Int], elements: TensorElements<Scalar>, rule: @escaping DerivativeRule<Scalar>) -> Tensor {
-        guard !numericsCheckingAnywhere(), isRecordingGradients else {
+        let checkingNumerics = numericsCheckingAnywhere()
+        // A rule's own ops on its linked inputs (recording is off without createGraph) leave here.
+        if !checkingNumerics && !isRecordingGradients { return Tensor(shape: shape, elements: elements, node: nil) }
+        guard !checkingNumerics else {
             return recordChecked(op, attributes, a, b, count: count, shape: shape, elements: elements, rule: rule)
         }
         let node = Node(op: op, attributes: attributes, first: a, second: b, count: count, more: [], output: elements,
