@@ -356,10 +356,7 @@ enum Backpropagation {
                         throw modifiedError(input, node: node, root: root)
                     }
                     // Released by a pass through another graph: the values this rule reads are gone.
-                    // (The node's own flag first: a leaf, shared with other threads, is never asked.)
-                    if node.readsOutput(ofInput: i) && input.isReleased && !input.output.isInline {
-                        throw releasedError(input)
-                    }
+                    if node.readsFreedOutput(ofInput: i, linkedTo: input) { throw releasedError(input) }
                 }
                 let grads = RuleContext.run(rule, of: node, upstream: g, needs: needs, linksOutput: createGraph)
                 require(grads.count == count, "rule of \(node.op) returned \(grads.count) gradients")

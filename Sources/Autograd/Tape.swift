@@ -245,11 +245,18 @@ final class Node<Scalar: TensorScalar> {
         }
     }
 
-    /// The first input whose values were to be read from its node's output but are gone: that node
-    /// was released by an earlier backward pass through another graph. `nil` when all are there.
+    /// Whether the values of input `i`, linked to `input`, were to be read from that node's output
+    /// and are gone: it was released by an earlier backward pass through another graph. (This
+    /// node's own flag is read first: a leaf, shared with other threads, is never asked.)
+    @inlinable func readsFreedOutput(ofInput i: Int, linkedTo input: Node<Scalar>) -> Bool {
+        readsOutput(ofInput: i) && input.isReleased && !input.output.isInline
+    }
+
+    /// The first input whose values were to be read from its node's output but are gone (see
+    /// `readsFreedOutput(ofInput:linkedTo:)`). `nil` when all are there.
     func inputWithFreedValues() -> Node<Scalar>? {
-        for i in 0..<Swift.min(inputCount, 2) where readsOutput(ofInput: i) {
-            if let input = inputNode(i), input.isReleased, !input.output.isInline { return input }
+        for i in 0..<Swift.min(inputCount, 2) {
+            if let input = inputNode(i), readsFreedOutput(ofInput: i, linkedTo: input) { return input }
         }
         return nil
     }
@@ -405,11 +412,11 @@ final class Node<Scalar: TensorScalar> {
         self.rule = rule
         // `count`, not `more.isEmpty`: in unspecialised code (a generic layer's op) `isEmpty` is
         // Collection's, reached through the array type's metadata on every op.
-        if count > 2 || flags.contains([.holdsInput0, .holdsInput1]) || attributes != nil {
-            // Both held (a constant or a leaf with another): input 1's values go to the extras.
+        // Both held (a constant or a leaf with another): input 1's values go to the extras.
+        let bothHeld = flags.contains([.holdsInput0, .holdsInput1])
+        if count > 2 || bothHeld || attributes != nil {
             self.extras = NodeExtras.make(more: count > 2 ? more : [],
-                                          heldOfInput1: flags.contains([.holdsInput0, .holdsInput1]) ? InputLink.values(of: second) : nil,
-                                          attributes: attributes)
+                                          heldOfInput1: bothHeld ? InputLink.values(of: second) : nil, attributes: attributes)
         } else {
             self.extras = nil
         }
@@ -469,14 +476,11 @@ final class Node<Scalar: TensorScalar> {
 
     /// Frees what the rule would have needed; a later backward through this node fails clearly.
     func release() {
-        // What `Tensor.dropValues` keeps of an input, the held values keep: an inline value, unless a leaf's.
-        if flags.contains(.holdsInput0), !held.isInline || link0.node?.isLeaf == true { held = .noElements }
-        if flags.contains(.holdsInput1), !flags.contains(.holdsInput0), !held.isInline || link1.node?.isLeaf == true {
-            held = .noElements
-        }
-        if flags.contains([.holdsInput0, .holdsInput1]), let extras,
-           !extras.heldOfInput1.isInline || link1.node?.isLeaf == true {
-            extras.heldOfInput1 = .noElements
+        // Input 1's held values are in `held` unless input 0's are (see `heldOfInput1`).
+        if flags.contains(.holdsInput0) { held.dropValues(ofLeaf: link0.node?.isLeaf == true) }
+        if flags.contains(.holdsInput1) {
+            let isLeaf = link1.node?.isLeaf == true
+            if flags.contains(.holdsInput0) { extras?.heldOfInput1.dropValues(ofLeaf: isLeaf) } else { held.dropValues(ofLeaf: isLeaf) }
         }
         if let extras { for i in extras.moreInputs.indices { extras.moreInputs[i].dropValues() } }
         if !output.isInline { output = .noElements }
@@ -757,7 +761,7 @@ extension Tensor {
         return Tensor(shape: shape, elements: elements, node: node)
     }
 
-    /// `record`'s path inside a `checkingNumerics` scope or with recording off, compiled for the
+    /// `record`'s path inside a `checkingNumerics` scope (recording on or off), compiled for the
     /// concrete scalar type (reached through ``Kernels``): it inspects every op's values and keeps
     /// the call stack of the ops it records.
     static func recordNode(_ op: OpName, _ attributes: (() -> String)?, inputs: consuming NodeInputs<Scalar>,

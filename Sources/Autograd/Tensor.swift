@@ -212,11 +212,9 @@ extension Tensor {
     }
 
     /// Drops the elements, keeping the shape and the graph link: what a freed tape node keeps
-    /// of its inputs. An inline element occupies no memory of its own and stays, except a leaf's:
-    /// a leaf may be updated in place after the pass, and the printout of a freed graph must not
-    /// show its old value as if it were current.
+    /// of its inputs (see ``TensorElements/dropValues(ofLeaf:)``).
     mutating func dropValues() {
-        if !elements.isInline || node?.isLeaf == true { elements = .noElements }
+        elements.dropValues(ofLeaf: node?.isLeaf == true)
     }
 
     /// Calls `body` with the elements in contiguous memory, without making an array of an

@@ -117,3 +117,12 @@ struct TensorElements<Scalar: TensorScalar> {
     empty.reserveCapacity(1)
     return empty
 }()
+
+extension TensorElements {
+    /// Drops the elements a freed tape node kept of an input. An inline element occupies no memory
+    /// of its own and stays, except a leaf's: a leaf may be updated in place after the pass, and
+    /// the printout of a freed graph must not show its old value as if it were current.
+    mutating func dropValues(ofLeaf isLeaf: Bool) {
+        if !isInline || isLeaf { self = .noElements }
+    }
+}

@@ -50,7 +50,8 @@ void ck_dmaxpool_windows(const double *x, long corner, long w, long kh, long kw,
                          long count, double *out, long *winners);
 
 /// Raises glibc's mmap and trim thresholds so that freed tensor buffers are reused rather than
-/// unmapped (Linux with glibc; elsewhere does nothing). Returns 1 when it changed anything.
+/// unmapped, and keeps 128-byte blocks (tape nodes) out of its fast lists (Linux with glibc;
+/// elsewhere does nothing). Returns 1 when it changed anything.
 int ck_tune_allocator(void);
 /// Hands the allocator's free pages back to the system (glibc: `malloc_trim(0)`; Apple: the default
 /// zone's pressure relief). Returns 1 if the platform has a way to, 0 if it did nothing.
