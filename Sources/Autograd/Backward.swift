@@ -340,9 +340,23 @@ enum Backpropagation {
         root.pendingSlot = pending.add(seed, for: root)
         heap.push(root)
         var leafGradients: [ObjectIdentifier: (leaf: Node<Scalar>, gradient: Tensor<Scalar>)] = [:]
+        // The node whose gradient is complete and goes next without a trip through the heap and
+        // the slots: the one new input of the node just run (a chain's every step), when its number
+        // is above every waiting node's. Its gradient is then complete: every other op that reads it
+        // has a larger number still, and could only be reached from a waiting node, whose inputs all
+        // have smaller numbers.
+        var next: (node: Node<Scalar>, gradient: Tensor<Scalar>)?
         try withRecording(createGraph) {
-            while let node = heap.pop() {
-                guard var g = pending.take(node.pendingSlot) else { continue }
+            while true {
+                let node: Node<Scalar>
+                var g: Tensor<Scalar>
+                if let carried = next.take() {
+                    (node, g) = carried
+                } else {
+                    guard let popped = heap.pop() else { break }
+                    guard let waiting = pending.take(popped.pendingSlot) else { continue }
+                    (node, g) = (popped, waiting)
+                }
                 if node.hasHooks { g = TensorHooks.apply(to: g, at: node, retain: true) }
                 guard !node.isReleased, let rule = node.rule else {
                     throw releasedError(node)
@@ -360,6 +374,7 @@ enum Backpropagation {
                 }
                 let grads = RuleContext.run(rule, of: node, upstream: g, needs: needs, linksOutput: createGraph)
                 require(grads.count == count, "rule of \(node.op) returned \(grads.count) gradients")
+                var candidate: (node: Node<Scalar>, gradient: Tensor<Scalar>)?
                 for i in 0..<count where needs[i] {
                     guard let input = node.inputNode(i), let contribution = grads[i] else { continue }
                     require(contribution.shape == node.inputShape(i),
@@ -373,12 +388,26 @@ enum Backpropagation {
                         }
                     } else if pending.holdsGradient(of: input) {
                         pending.accumulate(contribution, at: input.pendingSlot)
+                    } else if let earlier = candidate, earlier.node === input {
+                        // The same result as two inputs (x * x).
+                        candidate = (input, earlier.gradient + contribution)
                     } else {
-                        input.pendingSlot = pending.add(contribution, for: input)
-                        heap.push(input)
+                        if let earlier = candidate.take() {
+                            earlier.node.pendingSlot = pending.add(earlier.gradient, for: earlier.node)
+                            heap.push(earlier.node)
+                        }
+                        candidate = (input, contribution)
                     }
                 }
                 if !retainGraph { node.release() }
+                if let chosen = candidate.take() {
+                    if chosen.node.id > heap.largestID {
+                        next = chosen
+                    } else {
+                        chosen.node.pendingSlot = pending.add(chosen.gradient, for: chosen.node)
+                        heap.push(chosen.node)
+                    }
+                }
             }
         }
         // A leaf's hooks see its whole gradient of this pass, before it is added to `grad`.

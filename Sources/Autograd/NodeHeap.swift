@@ -13,6 +13,9 @@ struct NodeHeap<Scalar: TensorScalar> {
         }
     }
 
+    /// The largest node number waiting, or -1 when none is.
+    var largestID: Int { nodes.first?.id ?? -1 }
+
     mutating func pop() -> Node<Scalar>? {
         guard let last = nodes.popLast() else { return nil }
         guard !nodes.isEmpty else { return last }

@@ -19,6 +19,18 @@ extension Tensor {
         }
     }
 
+    /// The result of a binary op on two plain one-element tensors of one shape, when no
+    /// `checkingNumerics` scope watches the ops: computed here, before any of the tape's
+    /// bookkeeping. Every product and sum a rule takes of scalars without `createGraph` leaves here.
+    @inlinable @inline(__always)
+    static func plainScalarResult(_ op: BinaryKernel, _ a: borrowing Tensor, _ b: borrowing Tensor) -> Tensor? {
+        guard a.node == nil && b.node == nil && a.elements.isInline && b.elements.isInline && a._shape == b._shape
+                && !numericsCheckingAnywhere() else { return nil }
+        var value = Scalar.zero
+        Loops.withFunction(of: op) { f in value = f(a.elements.inlineValue, b.elements.inlineValue) }
+        return Tensor(shape: a._shape, elements: .one(value), node: nil)
+    }
+
     @inlinable
     static func binaryForward(_ op: BinaryKernel, _ a: Tensor, _ b: Tensor, name: String)
         -> (shape: [Int], elements: TensorElements<Scalar>) {
@@ -67,6 +79,7 @@ extension Tensor {
     /// Elementwise sum, broadcasting.
     @inlinable
     public static func + (a: Tensor, b: Tensor) -> Tensor {
+        if let plain = plainScalarResult(.add, a, b) { return plain }
         let (shape, values) = binaryForward(.add, a, b, name: "add")
         return record("add", inputs: a, b, shape: shape, elements: values) { c in
             .gradients(c.needsGradient[0] ? c.upstream.sum(toShape: c.inputShape(0)) : nil,
@@ -77,6 +90,7 @@ extension Tensor {
     /// Elementwise difference, broadcasting.
     @inlinable
     public static func - (a: Tensor, b: Tensor) -> Tensor {
+        if let plain = plainScalarResult(.subtract, a, b) { return plain }
         let (shape, values) = binaryForward(.subtract, a, b, name: "subtract")
         return record("subtract", inputs: a, b, shape: shape, elements: values) { c in
             .gradients(c.needsGradient[0] ? c.upstream.sum(toShape: c.inputShape(0)) : nil,
@@ -87,6 +101,7 @@ extension Tensor {
     /// Elementwise product, broadcasting.
     @inlinable
     public static func * (a: Tensor, b: Tensor) -> Tensor {
+        if let plain = plainScalarResult(.multiply, a, b) { return plain }
         let (shape, values) = binaryForward(.multiply, a, b, name: "multiply")
         return record("multiply", inputs: a, b, shape: shape, elements: values) { c in
             // Each input read only where its partner's gradient needs it (a read copies a tensor).
@@ -98,6 +113,7 @@ extension Tensor {
     /// Elementwise quotient, broadcasting.
     @inlinable
     public static func / (a: Tensor, b: Tensor) -> Tensor {
+        if let plain = plainScalarResult(.divide, a, b) { return plain }
         let (shape, values) = binaryForward(.divide, a, b, name: "divide")
         return record("divide", inputs: a, b, shape: shape, elements: values) { c in
             let (b, g) = (c.inputs[1], c.upstream)
