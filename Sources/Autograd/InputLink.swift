@@ -92,5 +92,5 @@ struct NodeFlags: OptionSet, Sendable {
 
 extension TensorElements {
     /// An inline zero, for a slot nothing reads (allocates nothing).
-    @inlinable static var placeholder: TensorElements { TensorElements(heap: [], bits: 0) }
+    @inlinable static var placeholder: TensorElements { TensorElements(heap: nil, bits: 0) }
 }
