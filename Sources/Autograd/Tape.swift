@@ -108,21 +108,22 @@ typealias DerivativeRule<Scalar: TensorScalar> = (RuleContext<Scalar>) -> InputG
 struct InputGradients<Scalar: TensorScalar> {
     @usableFromInline let first: Tensor<Scalar>?
     @usableFromInline let second: Tensor<Scalar>?
-    /// The gradients after the first two (ops of three inputs or more).
-    @usableFromInline let rest: [Tensor<Scalar>?]
+    /// The gradients after the first two (ops of three inputs or more); `nil` for fewer (rather
+    /// than Swift's shared empty array: see `TensorElements.heap`).
+    @usableFromInline let rest: [Tensor<Scalar>?]?
     /// How many gradients there are (one per input).
     @usableFromInline let count: Int
 
-    @inlinable init(first: Tensor<Scalar>?, second: Tensor<Scalar>?, rest: [Tensor<Scalar>?], count: Int) {
+    @inlinable init(first: Tensor<Scalar>?, second: Tensor<Scalar>?, rest: [Tensor<Scalar>?]?, count: Int) {
         (self.first, self.second, self.rest, self.count) = (first, second, rest, count)
     }
 
     @inlinable static func gradients(_ a: Tensor<Scalar>?) -> InputGradients {
-        InputGradients(first: a, second: nil, rest: [], count: 1)
+        InputGradients(first: a, second: nil, rest: nil, count: 1)
     }
 
     @inlinable static func gradients(_ a: Tensor<Scalar>?, _ b: Tensor<Scalar>?) -> InputGradients {
-        InputGradients(first: a, second: b, rest: [], count: 2)
+        InputGradients(first: a, second: b, rest: nil, count: 2)
     }
 
     @inlinable static func gradients(_ a: Tensor<Scalar>?, _ b: Tensor<Scalar>?, _ c: Tensor<Scalar>?) -> InputGradients {
@@ -132,9 +133,9 @@ struct InputGradients<Scalar: TensorScalar> {
     /// The gradients from an array built by the rule.
     @inlinable init(_ gradients: [Tensor<Scalar>?]) {
         switch gradients.count {
-        case 0: self.init(first: nil, second: nil, rest: [], count: 0)
-        case 1: self.init(first: gradients[0], second: nil, rest: [], count: 1)
-        case 2: self.init(first: gradients[0], second: gradients[1], rest: [], count: 2)
+        case 0: self.init(first: nil, second: nil, rest: nil, count: 0)
+        case 1: self.init(first: gradients[0], second: nil, rest: nil, count: 1)
+        case 2: self.init(first: gradients[0], second: gradients[1], rest: nil, count: 2)
         default: self.init(first: gradients[0], second: gradients[1], rest: Array(gradients[2...]), count: gradients.count)
         }
     }
@@ -144,7 +145,7 @@ struct InputGradients<Scalar: TensorScalar> {
         switch index {
         case 0: return first
         case 1: return second
-        default: return rest[index - 2]
+        default: return rest?[index - 2] ?? nil
         }
     }
 }
