@@ -73,16 +73,17 @@ struct RuleInputs<Scalar: TensorScalar>: RandomAccessCollection {
 @usableFromInline
 struct InputFlags {
     @usableFromInline var bits: UInt64 = 0
-    /// Flags of inputs beyond the 64th (concatenating many tensors).
-    @usableFromInline var beyond: [Bool]
+    /// Flags of inputs beyond the 64th (concatenating many tensors); `nil` for 64 inputs or fewer
+    /// (rather than Swift's shared empty array: see `TensorElements.heap`).
+    @usableFromInline var beyond: [Bool]?
 
     init(count: Int) {
-        beyond = count > 64 ? [Bool](repeating: false, count: count - 64) : []
+        beyond = count > 64 ? [Bool](repeating: false, count: count - 64) : nil
     }
 
     @inlinable
     subscript(index: Int) -> Bool {
-        get { index < 64 ? bits & (1 << UInt64(index)) != 0 : beyond[index - 64] }
+        get { index < 64 ? bits & (1 << UInt64(index)) != 0 : flagBeyond(index) }
         set {
             if index >= 64 { setBeyond(index, newValue); return }
             if newValue { bits |= 1 << UInt64(index) } else { bits &= ~(1 << UInt64(index)) }
@@ -91,7 +92,17 @@ struct InputFlags {
 
     // Apart, so that the common path does not make the (empty) array unique on every write.
     @usableFromInline @inline(never)
-    mutating func setBeyond(_ index: Int, _ value: Bool) { beyond[index - 64] = value }
+    mutating func setBeyond(_ index: Int, _ value: Bool) {
+        guard var flags = beyond.take() else { trap("InputFlags: no input \(index) among 64") }
+        flags[index - 64] = value
+        beyond = flags
+    }
+
+    @usableFromInline @inline(never)
+    func flagBeyond(_ index: Int) -> Bool {
+        guard let beyond else { trap("InputFlags: no input \(index) among 64") }
+        return beyond[index - 64]
+    }
 }
 
 /// A vector-Jacobian product: given the upstream gradient, the gradient for each input
