@@ -377,7 +377,7 @@ enum Backpropagation {
                 var candidate: (node: Node<Scalar>, gradient: Tensor<Scalar>)?
                 for i in 0..<count where needs[i] {
                     guard let input = node.inputNode(i), let contribution = grads[i] else { continue }
-                    require(contribution.shape == node.inputShape(i),
+                    require(node.input(i, hasShape: contribution._shape),
                             "rule of \(node.op) gave gradient of shape \(contribution.shape) for input \(node.inputShape(i))")
                     if input.isLeaf {
                         let id = ObjectIdentifier(input)

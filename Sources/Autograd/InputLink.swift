@@ -31,6 +31,14 @@ enum InputLink<Scalar: TensorScalar> {
         }
     }
 
+    /// Whether the input has this shape, compared in place.
+    @inlinable func hasShape(_ other: [Int]) -> Bool {
+        switch self {
+        case .node(let node): return node.shape == other
+        case .constant(let shape): return shape == other
+        }
+    }
+
     /// The input as a tensor, from the values held by the reading node, or else from the output
     /// of the node it links to.
     @inlinable consuming func tensor(held: TensorElements<Scalar>?) -> Tensor<Scalar> {

@@ -31,6 +31,14 @@ struct RuleContext<Scalar: TensorScalar> {
     /// three references retained and released).
     @inlinable func inputShape(_ i: Int) -> [Int] { inputs.node.inputShape(i) }
 
+    /// `gradient` summed over the axes along which input `i` was broadcast, to input `i`'s shape:
+    /// `gradient.sum(toShape: inputShape(i))`, with the shapes compared in place (reading
+    /// `inputShape(i)` copies the shape: the usual case, no broadcast, then costs nothing).
+    @inlinable func sum(_ gradient: Tensor<Scalar>, toInput i: Int) -> Tensor<Scalar> {
+        if inputs.node.input(i, hasShape: gradient._shape) { return gradient }
+        return gradient.sumBroadcastAxes(toShape: inputShape(i))
+    }
+
     /// The op's output (made when a rule asks: most rules read only the upstream gradient and the inputs).
     @inlinable var output: Tensor<Scalar> {
         Tensor(shape: inputs.node.shape, elements: inputs.node.output, node: linksOutput ? inputs.node : nil)
@@ -224,6 +232,15 @@ final class Node<Scalar: TensorScalar> {
     }
 
     /// Input `i` as it was when the op ran.
+    /// Whether input `i` has this shape, compared in place (``inputShape(_:)`` copies it).
+    @inlinable func input(_ i: Int, hasShape shape: [Int]) -> Bool {
+        switch i {
+        case 0: return link0.hasShape(shape)
+        case 1: return link1.hasShape(shape)
+        default: return moreInputs[i - 2].shape == shape
+        }
+    }
+
     @inlinable func input(_ i: Int) -> Tensor<Scalar> {
         switch i {
         case 0: return link0.tensor(held: flags.contains(.holdsInput0) ? held : nil)

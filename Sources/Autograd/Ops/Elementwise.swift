@@ -82,8 +82,8 @@ extension Tensor {
         if let plain = plainScalarResult(.add, a, b) { return plain }
         let (shape, values) = binaryForward(.add, a, b, name: "add")
         return record("add", inputs: a, b, shape: shape, elements: values) { c in
-            .gradients(c.needsGradient[0] ? c.upstream.sum(toShape: c.inputShape(0)) : nil,
-                       c.needsGradient[1] ? c.upstream.sum(toShape: c.inputShape(1)) : nil)
+            .gradients(c.needsGradient[0] ? c.sum(c.upstream, toInput: 0) : nil,
+                       c.needsGradient[1] ? c.sum(c.upstream, toInput: 1) : nil)
         }
     }
 
@@ -93,8 +93,8 @@ extension Tensor {
         if let plain = plainScalarResult(.subtract, a, b) { return plain }
         let (shape, values) = binaryForward(.subtract, a, b, name: "subtract")
         return record("subtract", inputs: a, b, shape: shape, elements: values) { c in
-            .gradients(c.needsGradient[0] ? c.upstream.sum(toShape: c.inputShape(0)) : nil,
-                       c.needsGradient[1] ? (-c.upstream).sum(toShape: c.inputShape(1)) : nil)
+            .gradients(c.needsGradient[0] ? c.sum(c.upstream, toInput: 0) : nil,
+                       c.needsGradient[1] ? c.sum(-c.upstream, toInput: 1) : nil)
         }
     }
 
@@ -105,8 +105,8 @@ extension Tensor {
         let (shape, values) = binaryForward(.multiply, a, b, name: "multiply")
         return record("multiply", inputs: a, b, shape: shape, elements: values) { c in
             // Each input read only where its partner's gradient needs it (a read copies a tensor).
-            .gradients(c.needsGradient[0] ? (c.upstream * c.inputs[1]).sum(toShape: c.inputShape(0)) : nil,
-                       c.needsGradient[1] ? (c.upstream * c.inputs[0]).sum(toShape: c.inputShape(1)) : nil)
+            .gradients(c.needsGradient[0] ? c.sum(c.upstream * c.inputs[1], toInput: 0) : nil,
+                       c.needsGradient[1] ? c.sum(c.upstream * c.inputs[0], toInput: 1) : nil)
         }
     }
 
@@ -117,7 +117,7 @@ extension Tensor {
         let (shape, values) = binaryForward(.divide, a, b, name: "divide")
         return record("divide", inputs: a, b, shape: shape, elements: values) { c in
             let (b, g) = (c.inputs[1], c.upstream)
-            return .gradients(c.needsGradient[0] ? (g / b).sum(toShape: c.inputShape(0)) : nil,
+            return .gradients(c.needsGradient[0] ? c.sum(g / b, toInput: 0) : nil,
                               c.needsGradient[1] ? (-(g * c.inputs[0]) / (b * b)).sum(toShape: b.shape) : nil)
         }
     }
@@ -328,8 +328,8 @@ public func select<Scalar>(_ condition: Tensor<Scalar>, _ a: Tensor<Scalar>, _ b
     let mask = condition.detached()
     return Tensor<Scalar>.record("where", inputs: a, b, shape: shape, elements: values) { c in
         let zero = Tensor<Scalar>(0)
-        return .gradients(c.needsGradient[0] ? select(mask, c.upstream, zero).sum(toShape: c.inputShape(0)) : nil,
-                          c.needsGradient[1] ? select(mask, zero, c.upstream).sum(toShape: c.inputShape(1)) : nil)
+        return .gradients(c.needsGradient[0] ? c.sum(select(mask, c.upstream, zero), toInput: 0) : nil,
+                          c.needsGradient[1] ? c.sum(select(mask, zero, c.upstream), toInput: 1) : nil)
     }
 }
 

@@ -107,7 +107,7 @@ extension Tensor {
         require(check == target, "expand: shape \(shape) cannot be broadcast to \(target)")
         let values = strided(Shape.broadcastView(shape, to: target), shape: target)
         return Tensor.record("expand", "shape: \(target)", input: self, shape: target, scalars: values) { c in
-            .gradients(c.upstream.sum(toShape: c.inputShape(0)))
+            .gradients(c.sum(c.upstream, toInput: 0))
         }
     }
 
