@@ -565,7 +565,12 @@ final class LeafState<Scalar: TensorScalar> {
 /// Each thread (and so each task, while it runs on a thread) records on its own tape.
 final class ThreadTape {
     // Only this thread reads and writes its tape state: no run-time exclusivity checks.
-    @exclusivity(unchecked) var disabledDepth = 0
+    /// How many scopes without recording enclose this thread's code (kept in a C thread-local,
+    /// which every op reads: see `ck_recording_disabled_depth`).
+    var disabledDepth: Int {
+        get { ck_recording_disabled_depth() }
+        set { ck_set_recording_disabled_depth(newValue) }
+    }
     /// How many backward walks are running on this thread (more than one: a hook started another).
     @exclusivity(unchecked) var walksInProgress = 0
     /// Depth of nested `checkingNumerics` scopes on this thread, and the first incident seen.
@@ -605,11 +610,8 @@ final class ThreadTape {
         return key
     }()
 
-    /// Whether this thread records, read without retaining its tape state (every recorded op asks).
-    static var isRecordingOnThisThread: Bool {
-        guard let raw = pthread_getspecific(key) else { return true }
-        return Unmanaged<ThreadTape>.fromOpaque(raw)._withUnsafeGuaranteedRef { $0.isRecording }
-    }
+    /// Whether this thread records (every recorded op asks).
+    static var isRecordingOnThisThread: Bool { ck_recording_disabled_depth() == 0 }
 
     /// This thread's tape state, created on first use.
     static var current: ThreadTape {

@@ -85,6 +85,13 @@ void ck_lstm_cell_backward_f32(int isa, long batch, long hidden, const float *up
 /// The next number of a tape node: increasing across threads.
 long ck_next_node_id(void);
 
+/// How many `withoutGradients` scopes (and rules run without `createGraph`) enclose the calling
+/// thread's code: it records while this is 0. A C thread-local, read in a few instructions on
+/// every op (`pthread_getspecific`, behind Swift's thread state, cost about 40).
+extern _Thread_local long ck_recording_off_depth;
+static inline long ck_recording_disabled_depth(void) { return ck_recording_off_depth; }
+static inline void ck_set_recording_disabled_depth(long depth) { ck_recording_off_depth = depth; }
+
 /// The number of open `checkingNumerics` scopes on all threads: changed atomically, read relaxed.
 void ck_numerics_scopes_add(long delta);
 long ck_numerics_scopes(void);
