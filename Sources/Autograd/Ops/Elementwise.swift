@@ -31,11 +31,22 @@ extension Tensor {
         return Tensor(shape: a._shape, elements: .one(value), node: nil)
     }
 
-    @inlinable
+    @inlinable @inline(__always)
     static func binaryForward(_ op: BinaryKernel, _ a: Tensor, _ b: Tensor, name: String)
         -> (shape: [Int], elements: TensorElements<Scalar>) {
+        // One element each (the graphs of scalars): computed here, in the op's own code.
+        if a.elements.isInline && b.elements.isInline && a._shape == b._shape {
+            var value = Scalar.zero
+            Loops.withFunction(of: op) { f in value = f(a.elements.inlineValue, b.elements.inlineValue) }
+            return (a.shape, .one(value))
+        }
+        return binaryForwardOfArrays(op, a, b, name: name)
+    }
+
+    @inlinable
+    static func binaryForwardOfArrays(_ op: BinaryKernel, _ a: Tensor, _ b: Tensor, name: String)
+        -> (shape: [Int], elements: TensorElements<Scalar>) {
         if a.shape == b.shape {
-            // One element (the graphs of scalars): computed here, not through the kernel table's call.
             if a.count == 1 {
                 var value = Scalar.zero
                 Loops.withFunction(of: op) { f in value = f(a.elements.first, b.elements.first) }
