@@ -310,10 +310,9 @@ enum Backpropagation {
                 require(grads.count == node.inputCount, "rule of \(node.op) returned \(grads.count) gradients")
                 var contributions: [(String, String)] = []
                 for i in 0..<node.inputCount where needs[i] {
-                    let input = node.input(i)
-                    guard let inputNode = input.node, let contribution = grads[i] else { continue }
-                    require(contribution.shape == input.shape,
-                                 "rule of \(node.op) gave gradient of shape \(contribution.shape) for input \(input.shape)")
+                    guard let inputNode = node.inputNode(i), let contribution = grads[i] else { continue }
+                    require(node.input(i, hasShape: contribution._shape),
+                            "rule of \(node.op) gave gradient of shape \(contribution.shape) for input \(node.inputShape(i))")
                     setPending(inputNode, pending(inputNode).map { $0 + contribution } ?? contribution)
                     if trace != nil { contributions.append((name(inputNode), contribution.compactDescription)) }
                 }
