@@ -328,7 +328,9 @@ enum Backpropagation {
     /// The common case, in one pass and without listing the graph first: the nodes are taken in
     /// decreasing number (a node's users were all recorded after it, so by the time it comes out of
     /// the heap every contribution to its gradient has arrived), each rule runs once, and each
-    /// input is queued the first time a gradient reaches it. Every node of a graph leads to a leaf
+    /// input is queued the first time a gradient reaches it — or, when it is the last new input of
+    /// the node just run and numbered above every queued node, taken next at once (see `next`
+    /// below). Every node of a graph leads to a leaf
     /// (an op is recorded only when an input is part of a graph), so every input with a node needs
     /// its gradient. Leaves may be shared with graphs on other threads: their gradients gather
     /// here and are added to `grad` at the end, under the lock — nothing is added if the pass fails.

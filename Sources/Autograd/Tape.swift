@@ -231,7 +231,6 @@ final class Node<Scalar: TensorScalar> {
         }
     }
 
-    /// Input `i` as it was when the op ran.
     /// Whether input `i` has this shape, compared in place (``inputShape(_:)`` copies it).
     @inlinable func input(_ i: Int, hasShape shape: [Int]) -> Bool {
         switch i {
@@ -241,6 +240,7 @@ final class Node<Scalar: TensorScalar> {
         }
     }
 
+    /// Input `i` as it was when the op ran.
     @inlinable func input(_ i: Int) -> Tensor<Scalar> {
         switch i {
         case 0: return link0.tensor(held: flags.contains(.holdsInput0) ? held : nil)

@@ -29,8 +29,10 @@ struct TensorElements<Scalar: TensorScalar> {
         (self.heap, self.bits) = (heap, bits)
     }
 
+    /// Whether the single element is inline, in `bits`.
     @inlinable var isInline: Bool { heap == nil }
 
+    /// Exactly one element, inline.
     @inlinable static func one(_ value: Scalar) -> TensorElements {
         // Float and Double, the scalar types there are, fit; the check folds away for them.
         if MemoryLayout<Scalar>.size > MemoryLayout<UInt64>.size {
@@ -41,6 +43,7 @@ struct TensorElements<Scalar: TensorScalar> {
         return TensorElements(heap: nil, bits: bits)
     }
 
+    /// Any number of elements in an array (kept as it is, whatever its length).
     @inlinable static func many(_ array: [Scalar]) -> TensorElements {
         TensorElements(heap: array, bits: 0)
     }
@@ -48,26 +51,32 @@ struct TensorElements<Scalar: TensorScalar> {
     /// No elements (a tensor with a zero in its shape, or the dropped values of a freed node).
     @inlinable static var noElements: TensorElements { TensorElements(heap: [], bits: 0) }
 
+    /// The inline element.
     @inlinable var inlineValue: Scalar {
         Swift.withUnsafeBytes(of: bits) { $0.load(as: Scalar.self) }
     }
 
+    /// The number of elements.
     @inlinable var count: Int { heap?.count ?? 1 }
 
     /// The elements as an array (made on demand for an inline element).
     @inlinable var array: [Scalar] { heap ?? [inlineValue] }
 
+    /// The first element; the tensor must have one.
     @inlinable var first: Scalar {
         if let heap { return heap[0] }
         return inlineValue
     }
 
+    /// Calls `body` with the elements in contiguous memory.
     @inlinable
     func withUnsafeBufferPointer<R>(_ body: (UnsafeBufferPointer<Scalar>) throws -> R) rethrows -> R {
         if let heap { return try heap.withUnsafeBufferPointer(body) }
         return try Swift.withUnsafePointer(to: inlineValue) { try body(UnsafeBufferPointer(start: $0, count: 1)) }
     }
 
+    /// Calls `body` with the elements for writing in place (an array shared with another tensor
+    /// is copied first).
     @inlinable
     mutating func withUnsafeMutableBufferPointer<R>(_ body: (UnsafeMutableBufferPointer<Scalar>) throws -> R) rethrows -> R {
         // Taken out while it is written, so that it stays uniquely referenced (no copy).
@@ -80,6 +89,8 @@ struct TensorElements<Scalar: TensorScalar> {
         return try elements.withUnsafeMutableBufferPointer { try body($0) }
     }
 
+    /// `count` elements written by `fill` (which must write every one): a single element inline,
+    /// any other number in a new array.
     @inlinable @inline(__always)
     static func make(count: Int, _ fill: (UnsafeMutableBufferPointer<Scalar>) -> Void) -> TensorElements {
         if count == 1 {

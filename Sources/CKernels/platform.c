@@ -53,11 +53,12 @@ long ck_numerics_scopes(void) {
     return __atomic_load_n(&numerics_scopes, __ATOMIC_RELAXED);
 }
 
+// See CKernels.h: 0 while the calling thread records.
+_Thread_local long ck_recording_off_depth = 0;
+
 // Tape node numbers, increasing across all threads: a node recorded after another (on any
 // thread, once a tensor has been handed over) has a larger number, so the backward pass can
 // take the nodes of a graph in decreasing number as a topological order.
-_Thread_local long ck_recording_off_depth = 0;
-
 static long node_ids = 0;
 
 long ck_next_node_id(void) {
