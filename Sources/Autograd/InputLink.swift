@@ -53,10 +53,15 @@ enum InputLink<Scalar: TensorScalar> {
     /// Moves the linked node out (the link is left a constant), so that freeing a long graph
     /// releases nodes one at a time instead of recursively.
     @inlinable mutating func takeNode() -> Node<Scalar>? {
-        let old = consume self
-        self = .constant(shape: [])
-        if case .node(let node) = old { return node }
-        return nil
+        // The node moved out of the consumed link, not copied from it (one release less per link).
+        switch consume self {
+        case .node(let node):
+            self = .constant(shape: [])
+            return node
+        case .constant(let shape):
+            self = .constant(shape: shape)
+            return nil
+        }
     }
 }
 
