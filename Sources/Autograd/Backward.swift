@@ -342,12 +342,11 @@ enum Backpropagation {
                                              createGraph: Bool) throws {
         var heap = NodeHeap<Scalar>()
         var pending = PendingGradients<Scalar>()
-        root.pendingSlot = pending.add(seed, for: root)
-        heap.push(root)
+        queue(root, seed, in: &pending, &heap)
         var leafGradients: [ObjectIdentifier: (leaf: Node<Scalar>, gradient: Tensor<Scalar>)] = [:]
         // The node whose gradient is complete and goes next without a trip through the heap and
-        // the slots: the one new input of the node just run (a chain's every step), when its number
-        // is above every waiting node's. Its gradient is then complete: every other op that reads it
+        // the slots: the last new input of the node just run (a chain's every step), when its
+        // number is above every waiting node's. Its gradient is then complete: every other op that reads it
         // has a larger number still, and could only be reached from a waiting node, whose inputs all
         // have smaller numbers.
         var next: (node: Node<Scalar>, gradient: Tensor<Scalar>)?
@@ -397,10 +396,7 @@ enum Backpropagation {
                         // The same result as two inputs (x * x).
                         candidate = (input, earlier.gradient + contribution)
                     } else {
-                        if let earlier = candidate.take() {
-                            earlier.node.pendingSlot = pending.add(earlier.gradient, for: earlier.node)
-                            heap.push(earlier.node)
-                        }
+                        if let earlier = candidate.take() { queue(earlier.node, earlier.gradient, in: &pending, &heap) }
                         candidate = (input, contribution)
                     }
                 }
@@ -409,8 +405,7 @@ enum Backpropagation {
                     if chosen.node.id > heap.largestID {
                         next = chosen
                     } else {
-                        chosen.node.pendingSlot = pending.add(chosen.gradient, for: chosen.node)
-                        heap.push(chosen.node)
+                        queue(chosen.node, chosen.gradient, in: &pending, &heap)
                     }
                 }
             }
@@ -423,6 +418,14 @@ enum Backpropagation {
         leafGradientLock.lock()
         for (leaf, gradient) in hooked.values { leaf.grad = leaf.grad.map { $0 + gradient } ?? gradient }
         leafGradientLock.unlock()
+    }
+
+    /// `node` waits in the heap, its gradient so far in a slot of `pending`.
+    @inline(__always)
+    static func queue<Scalar>(_ node: Node<Scalar>, _ gradient: Tensor<Scalar>, in pending: inout PendingGradients<Scalar>,
+                              _ heap: inout NodeHeap<Scalar>) {
+        node.pendingSlot = pending.add(gradient, for: node)
+        heap.push(node)
     }
 
     static func releasedError<Scalar>(_ node: Node<Scalar>) -> AutogradError {

@@ -98,7 +98,7 @@ struct InputFlags {
         }
     }
 
-    // Apart, so that the common path does not make the (empty) array unique on every write.
+    // Apart, so that the common path stays small.
     @usableFromInline @inline(never)
     mutating func setBeyond(_ index: Int, _ value: Bool) {
         guard var flags = beyond.take() else { trap("InputFlags: no input \(index) among 64") }
@@ -456,7 +456,7 @@ final class Node<Scalar: TensorScalar> {
         self.opName = "leaf"
         self.link0 = .constant(shape: [])
         self.link1 = .constant(shape: [])
-        self.numberFlagsAndCount = Node.packed(id: ThreadTape.current.nextID(), flags: NodeFlags(), count: 0)
+        self.numberFlagsAndCount = Node.packed(id: nextNodeID(), flags: NodeFlags(), count: 0)
         self.held = .placeholder
         self.output = .noElements
         self.shape = shape
@@ -564,13 +564,13 @@ final class LeafState<Scalar: TensorScalar> {
 /// Per-thread recording state: whether recording is on, and the id counter of the tape.
 /// Each thread (and so each task, while it runs on a thread) records on its own tape.
 final class ThreadTape {
-    // Only this thread reads and writes its tape state: no run-time exclusivity checks.
     /// How many scopes without recording enclose this thread's code (kept in a C thread-local,
     /// which every op reads: see `ck_recording_disabled_depth`).
     var disabledDepth: Int {
         get { ck_recording_disabled_depth() }
         set { ck_set_recording_disabled_depth(newValue) }
     }
+    // Only this thread reads and writes its tape state: no run-time exclusivity checks.
     /// How many backward walks are running on this thread (more than one: a hook started another).
     @exclusivity(unchecked) var walksInProgress = 0
     /// Depth of nested `checkingNumerics` scopes on this thread, and the first incident seen.
@@ -587,15 +587,6 @@ final class ThreadTape {
     /// one handed memory back to the system (see `Allocator.returnMemory(afterFreeing:)`).
     @exclusivity(unchecked) var longestGraphFreed = 0
     @exclusivity(unchecked) var memoryReturns = 0
-
-    var isRecording: Bool { disabledDepth == 0 }
-
-    /// The next node number. Numbers increase across all threads (a node recorded after another
-    /// has a larger one, even when the graph was handed from thread to thread), which makes
-    /// decreasing numbers a topological order for the backward pass.
-    func nextID() -> Int {
-        nextNodeID()
-    }
 
     private static let key: pthread_key_t = {
         var key = pthread_key_t()
@@ -624,7 +615,9 @@ final class ThreadTape {
     }
 }
 
-/// A number for a new node (see `ThreadTape.nextID`).
+/// The next node number. Numbers increase across all threads (a node recorded after another
+/// has a larger one, even when the graph was handed from thread to thread), which makes
+/// decreasing numbers a topological order for the backward pass.
 @usableFromInline func nextNodeID() -> Int {
     let id = ck_next_node_id()
     // 2⁴⁸ nodes: years of recording at the fastest rate; a number past it would break the order
@@ -802,10 +795,9 @@ extension Tensor {
             NumericsCheck.inspect(op.string, attributes?() ?? "", inputs: inputs.all, shape: shape, scalars: elements.array)
         }
         guard inputs.anyRecorded else { return Tensor(shape: shape, elements: elements, node: nil) }
-        let tape = ThreadTape.current
-        guard tape.isRecording else { return Tensor(shape: shape, elements: elements, node: nil) }
+        guard ThreadTape.isRecordingOnThisThread else { return Tensor(shape: shape, elements: elements, node: nil) }
         let node = Node(op: op, attributes: attributes, inputs: inputs, output: elements, shape: shape,
-                        rule: rule, id: tape.nextID())
+                        rule: rule, id: nextNodeID())
         node.recordLeafVersions()
         if checking { node.callStack = NumericsCheck.callStack() }
         return Tensor(shape: shape, elements: elements, node: node)

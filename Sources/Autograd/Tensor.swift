@@ -160,7 +160,7 @@ public struct Tensor<Scalar: TensorScalar>: @unchecked Sendable {
     /// otherwise the op is recorded and the tensor replaced by its result, as `self = self ∘ other`.
     @usableFromInline
     mutating func update(with result: (Tensor) -> Tensor, _ op: String) {
-        guard let node, node.isLeaf, !ThreadTape.current.isRecording else {
+        guard let node, node.isLeaf, !ThreadTape.isRecordingOnThisThread else {
             let wasLeaf = isLeaf
             self = result(self)
             // Remembered for the message of a later backward through the freed update.

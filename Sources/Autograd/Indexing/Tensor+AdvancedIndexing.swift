@@ -112,7 +112,7 @@ extension Tensor {
     /// with `value` broadcast to `region`, by the rules of the basic subscripts' writes.
     mutating func write(_ value: Tensor, atOffsets offsets: [Int], region: [Int], text: String) {
         let shaped = IndexPlan.broadcastable(value, to: region, text: text, shape: shape).expanded(to: region)
-        let recording = ThreadTape.current.isRecording
+        let recording = ThreadTape.isRecordingOnThisThread
         if recording { refuseWritingIntoALeaf(text) }
         if recording && (node != nil || shaped.node != nil) {
             // Recorded: the region's gradient goes to the value, the rest to the old tensor.

@@ -99,7 +99,7 @@ extension Tensor {
     mutating func write(_ value: Tensor, at operations: [TensorIndexOperation]) {
         let plan = IndexPlan(operations, shape: shape)
         let value = plan.broadcastable(value)
-        let recording = ThreadTape.current.isRecording
+        let recording = ThreadTape.isRecordingOnThisThread
         if recording { refuseWritingIntoALeaf(plan.text) }
         if recording && (node != nil || value.node != nil) {
             self = plan.replacing(in: self, with: value)

@@ -24,23 +24,27 @@ extension Tensor {
     /// bookkeeping. Every product and sum a rule takes of scalars without `createGraph` leaves here.
     @inlinable @inline(__always)
     static func plainScalarResult(_ op: BinaryKernel, _ a: borrowing Tensor, _ b: borrowing Tensor) -> Tensor? {
-        guard a.node == nil && b.node == nil && a.elements.isInline && b.elements.isInline && a._shape == b._shape
-                && !numericsCheckingAnywhere() else { return nil }
-        var value = Scalar.zero
-        Loops.withFunction(of: op) { f in value = f(a.elements.inlineValue, b.elements.inlineValue) }
-        return Tensor(shape: a._shape, elements: .one(value), node: nil)
+        guard a.node == nil && b.node == nil && !numericsCheckingAnywhere(), let value = inlineResult(op, a, b) else {
+            return nil
+        }
+        return Tensor(shape: a._shape, elements: value, node: nil)
     }
 
     @inlinable @inline(__always)
     static func binaryForward(_ op: BinaryKernel, _ a: Tensor, _ b: Tensor, name: String)
         -> (shape: [Int], elements: TensorElements<Scalar>) {
-        // One element each (the graphs of scalars): computed here, in the op's own code.
-        if a.elements.isInline && b.elements.isInline && a._shape == b._shape {
-            var value = Scalar.zero
-            Loops.withFunction(of: op) { f in value = f(a.elements.inlineValue, b.elements.inlineValue) }
-            return (a.shape, .one(value))
-        }
+        if let value = inlineResult(op, a, b) { return (a.shape, value) }
         return binaryForwardOfArrays(op, a, b, name: name)
+    }
+
+    /// The value of a binary op on one inline element each, of one shape (the graphs of scalars):
+    /// computed here, in the op's own code; `nil` for any other operands.
+    @inlinable @inline(__always)
+    static func inlineResult(_ op: BinaryKernel, _ a: borrowing Tensor, _ b: borrowing Tensor) -> TensorElements<Scalar>? {
+        guard a.elements.isInline && b.elements.isInline && a._shape == b._shape else { return nil }
+        var value = Scalar.zero
+        Loops.withFunction(of: op) { f in value = f(a.elements.inlineValue, b.elements.inlineValue) }
+        return .one(value)
     }
 
     @inlinable
